@@ -1,0 +1,51 @@
+"""Gansu river environmental emergency GIS: the app factory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app from the environment, overridden by `test_config`."""
+    from dotenv import load_dotenv
+
+    from webgis import config
+    from webgis.extensions import babel, csrf, db, login_manager, migrate
+
+    load_dotenv(config.PROJECT_ROOT / ".env", override=False)
+    app = Flask(
+        __name__,
+        static_folder=str(config.PROJECT_ROOT / "static"),
+        static_url_path="/static",
+    )
+    app.config.from_mapping(config.from_environment())
+    if test_config:
+        app.config.update(test_config)
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError("SECRET_KEY must be set in production (see .env.example)")
+    app.json.sort_keys = False
+    app.json.ensure_ascii = False
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(config.PROJECT_ROOT / "migrations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+
+    from webgis import i18n
+
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.init_app(app)
+
+    from webgis import models  # noqa: F401  (register every table)
+    from webgis.api import bp as api_bp
+    from webgis.auth import init_app as init_auth
+    from webgis.errors_http import register_error_handlers
+    from webgis.web import bp as web_bp
+
+    init_auth(app)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(web_bp)
+    register_error_handlers(app)
+    return app

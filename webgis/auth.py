@@ -1,0 +1,134 @@
+"""Sign-in, roles and API tokens.
+
+Reading layers and running analyses (which store nothing) is open without signing in
+when `PUBLIC_READ` is on; every write needs a signed-in user with a matching role. Scripts
+send `Authorization: Bearer <token>`; browser writes through the API with a session cookie
+must carry the CSRF token in `X-CSRFToken`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import Blueprint, Flask, current_app, redirect, render_template, request, url_for
+from flask_login import current_user, login_user, logout_user
+from flask_wtf import FlaskForm
+from flask_wtf.csrf import CSRFError, validate_csrf
+from sqlalchemy import select
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from webgis.errors import Forbidden, Unauthorized
+from webgis.extensions import csrf, db, login_manager
+from webgis.models.user import ROLES, User, hash_token
+
+bp = Blueprint("auth", __name__)
+
+
+class LoginForm(FlaskForm):
+    """Username and password, CSRF-protected."""
+
+    username = StringField("username", validators=[DataRequired(), Length(max=80)])
+    password = PasswordField("password", validators=[DataRequired(), Length(max=200)])
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> User | None:
+    return db.session.get(User, int(user_id))
+
+
+@login_manager.request_loader
+def _load_user_from_token(req) -> User | None:
+    header = req.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        return None
+    token = header[len("Bearer ") :].strip()
+    if not token:
+        return None
+    user = db.session.scalar(select(User).where(User.token_hash == hash_token(token)))
+    if user is not None and user.active:
+        user.via_token = True  # type: ignore[attr-defined]
+        return user
+    return None
+
+
+def read_access(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Open when PUBLIC_READ is on; otherwise any signed-in user."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if not current_app.config["PUBLIC_READ"] and not current_user.is_authenticated:
+            raise Unauthorized("sign in or send an API token to read this")
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def require_role(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A write: needs a signed-in user whose role is one of `roles` (admin always may)."""
+    unknown = set(roles) - set(ROLES)
+    if unknown:
+        raise ValueError(f"unknown roles {unknown}")
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                raise Unauthorized("sign in or send an API token for this action")
+            if current_user.role not in (*roles, "admin"):
+                raise Forbidden(
+                    f"this action needs the role {' or '.join(roles)}",
+                    fields={"role": current_user.role},
+                )
+            if not getattr(current_user, "via_token", False):
+                try:
+                    validate_csrf(request.headers.get("X-CSRFToken") or request.form.get(
+                        "csrf_token"))
+                except Exception as exc:  # ValidationError from WTForms
+                    raise Forbidden("missing or bad CSRF token", fields={"X-CSRFToken": str(
+                        exc)}) from None
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """The sign-in page."""
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        user = db.session.scalar(select(User).where(User.username == form.username.data))
+        if user is not None and user.active and user.check_password(form.password.data):
+            login_user(user)
+            target = request.args.get("next", "")
+            # Only local paths: no open redirect.
+            if not target.startswith("/") or target.startswith("//"):
+                target = url_for("web.index")
+            return redirect(target)
+        error = "bad_credentials"
+    return render_template("login.html", form=form, error=error), (401 if error else 200)
+
+
+@bp.post("/logout")
+def logout():
+    """Sign out (POST with the CSRF token)."""
+    logout_user()
+    return redirect(url_for("web.index"))
+
+
+def init_app(app: Flask) -> None:
+    """Register the sign-in routes; the JSON API checks CSRF itself on writes."""
+    from webgis.api import bp as api_bp
+
+    csrf.exempt(api_bp)
+    login_manager.login_view = "auth.login"
+    app.register_blueprint(bp)
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(err: CSRFError):
+        return render_template("login.html", form=LoginForm(), error="csrf"), 400

@@ -1,0 +1,183 @@
+"""The `webgis` command: Flask's CLI (so `webgis db upgrade` works) plus our own commands."""
+
+from __future__ import annotations
+
+import secrets
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup
+
+from webgis import create_app, localdb
+
+
+@click.group(cls=FlaskGroup, create_app=create_app)
+def main() -> None:
+    """Gansu river emergency GIS."""
+
+
+# --- local PostGIS -------------------------------------------------------------------------
+
+
+@main.group("localdb", cls=click.Group)
+def localdb_group() -> None:
+    """A project-local PostgreSQL + PostGIS under var/pg (no Docker)."""
+
+
+def _localdb(action):
+    try:
+        return action()
+    except localdb.LocalDbError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@localdb_group.command("start")
+def localdb_start() -> None:
+    """Create on first use and start; safe to run again."""
+    c = _localdb(localdb.start)
+    click.echo(f"PostgreSQL + PostGIS running: {c.datadir} on 127.0.0.1:{c.port}")
+
+
+@localdb_group.command("stop")
+def localdb_stop() -> None:
+    """Stop the local cluster if it runs."""
+    was = _localdb(localdb.stop)
+    click.echo("stopped" if was else "was not running")
+
+
+@localdb_group.command("status")
+def localdb_status() -> None:
+    """Say whether the local cluster exists and runs."""
+    click.echo(_localdb(localdb.status))
+
+
+# --- data ----------------------------------------------------------------------------------
+
+
+def _print_invalid(exc) -> None:
+    click.echo("The dataset is invalid; nothing was written:", err=True)
+    for line in str(exc).splitlines():
+        click.echo(f"  {line}", err=True)
+
+
+@main.command("load-data")
+@click.argument("directory", required=False, type=click.Path(path_type=Path))
+def load_data(directory: Path | None) -> None:
+    """Validate DIRECTORY (default data/) and load it in one transaction."""
+    from webgis.dataset.read import DatasetInvalid
+    from webgis.errors import DataError
+    from webgis.extensions import db
+    from webgis.services.loading import load
+
+    root = directory or Path(current_app.config["DATA_DIR"])
+    try:
+        report = load(db.session, root)
+        db.session.commit()
+    except (DatasetInvalid, DataError) as exc:
+        db.session.rollback()
+        _print_invalid(exc)
+        sys.exit(1)
+    except Exception:
+        db.session.rollback()
+        raise
+    click.echo(f"Loaded {root}:")
+    for line in report.lines():
+        click.echo(f"  {line}")
+
+
+@main.command("check-data", with_appcontext=False)
+@click.argument("directory", required=False, type=click.Path(path_type=Path))
+def check_data(directory: Path | None) -> None:
+    """Check DIRECTORY (default data/): schema, references, network topology, linear refs."""
+    from webgis.config import PROJECT_ROOT
+    from webgis.dataset.checks import check
+    from webgis.dataset.read import DatasetInvalid, read_dataset
+
+    root = directory or PROJECT_ROOT / "data"
+    try:
+        ds = read_dataset(root)
+    except DatasetInvalid as exc:
+        _print_invalid(exc)
+        sys.exit(1)
+    problems, summary = check(ds)
+    for line in summary:
+        click.echo(line)
+    if problems:
+        click.echo(f"{len(problems)} problem(s):", err=True)
+        for p in problems:
+            click.echo(f"  {p}", err=True)
+        sys.exit(1)
+    click.echo("check-data: OK")
+
+
+# --- users ---------------------------------------------------------------------------------
+
+
+@main.group("users")
+def users_group() -> None:
+    """Accounts, roles and API tokens."""
+
+
+@users_group.command("create")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["admin", "duty_officer", "planner", "field_team"]),
+              required=True)
+@click.option("--name", "display_name", default="", help="Display name.")
+@click.option("--password", default=None,
+              help="Password (prompted for when omitted; use --generate to print a random one).")
+@click.option("--generate", is_flag=True, help="Generate a random password and print it once.")
+def users_create(username: str, role: str, display_name: str, password: str | None,
+                 generate: bool) -> None:
+    """Create USERNAME with ROLE (there are no default accounts or passwords)."""
+    from sqlalchemy import select
+
+    from webgis.extensions import db
+    from webgis.models import User
+
+    if db.session.scalar(select(User).where(User.username == username)):
+        raise click.ClickException(f"user {username!r} exists")
+    if generate:
+        password = secrets.token_urlsafe(12)
+    elif password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if len(password) < 10:
+        raise click.ClickException("the password must have at least 10 characters")
+    user = User(username=username, role=role, display_name=display_name)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    click.echo(f"created {username} ({role})")
+    if generate:
+        click.echo(f"password: {password}")
+
+
+@users_group.command("token")
+@click.argument("username")
+def users_token(username: str) -> None:
+    """Issue a new API token for USERNAME (the previous one stops working)."""
+    from sqlalchemy import select
+
+    from webgis.extensions import db
+    from webgis.models import User
+
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise click.ClickException(f"no user {username!r}")
+    token = user.new_token()
+    db.session.commit()
+    click.echo(token)
+
+
+@users_group.command("list")
+def users_list() -> None:
+    """List accounts and roles."""
+    from sqlalchemy import select
+
+    from webgis.extensions import db
+    from webgis.models import User
+
+    for user in db.session.scalars(select(User).order_by(User.username)):
+        state = "" if user.active else " (disabled)"
+        click.echo(f"{user.username:<20} {user.role:<14}{state}")

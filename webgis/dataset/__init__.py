@@ -1,0 +1,1 @@
+"""The reference dataset on disk: reading, validating and checking it (no database)."""

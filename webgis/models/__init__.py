@@ -1,0 +1,33 @@
+"""All models, imported here so Alembic and the app see the whole schema."""
+
+from webgis.models.catalogue import Material, Pollutant
+from webgis.models.enterprise import Enterprise, EnterpriseSubstance
+from webgis.models.geo import AdminArea, Place
+from webgis.models.incident import Incident
+from webgis.models.plan import PlanStep, RiverPlan
+from webgis.models.receptors import InterceptionPoint, MonitoringSection, WaterSource
+from webgis.models.resources import Depot, Inventory, RescueTeam
+from webgis.models.river import DatasetLayer, Reach, River
+from webgis.models.user import User
+
+__all__ = [
+    "AdminArea",
+    "DatasetLayer",
+    "Depot",
+    "Enterprise",
+    "EnterpriseSubstance",
+    "Incident",
+    "InterceptionPoint",
+    "Inventory",
+    "Material",
+    "MonitoringSection",
+    "Place",
+    "PlanStep",
+    "Pollutant",
+    "Reach",
+    "RescueTeam",
+    "River",
+    "RiverPlan",
+    "User",
+    "WaterSource",
+]

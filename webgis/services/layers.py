@@ -1,0 +1,286 @@
+"""Map layers as GeoJSON straight from PostGIS: bbox filter, simplification, one query each.
+
+Each layer is a select of its scalar columns plus a few joined extras (a receptor's reach
+code, a depot's inventory) and `ST_AsGeoJSON` of the (optionally simplified) geometry.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, and_, func, literal_column, select
+from sqlalchemy.orm import Session, aliased
+
+from webgis import models as m
+from webgis.errors import BadRequest, NotFound
+
+Bbox = tuple[float, float, float, float]
+EMPTY_JSON = literal_column("'[]'::jsonb")
+
+
+@dataclass(frozen=True)
+class Layer:
+    """How one layer is read: its model, its geometry and its extra properties."""
+
+    name: str
+    model: type
+    extras: Callable[[], dict[str, Any]] = dict
+    hidden: tuple[str, ...] = ()
+    geometry: Callable[[], Any] | None = None  # default: model.geom; None attr = no geometry
+
+
+def _code_of(model, fk_col) -> Any:
+    alias = aliased(model)
+    return select(alias.code).where(alias.id == fk_col).scalar_subquery()
+
+
+def _river_geometry():
+    return (
+        select(func.ST_LineMerge(func.ST_Collect(m.Reach.geom)))
+        .where(m.Reach.river_id == m.River.id)
+        .scalar_subquery()
+    )
+
+
+def _inventory():
+    return (
+        select(
+            func.coalesce(
+                func.jsonb_agg(
+                    func.jsonb_build_object(
+                        "material", m.Material.code,
+                        "name_zh", m.Material.name_zh,
+                        "name_en", m.Material.name_en,
+                        "quantity", m.Inventory.quantity,
+                        "unit", m.Material.unit,
+                        "serves", m.Material.serves,
+                    )
+                ).filter(m.Inventory.id.isnot(None)),
+                EMPTY_JSON,
+            )
+        )
+        .select_from(m.Inventory)
+        .join(m.Material, m.Material.id == m.Inventory.material_id)
+        .where(m.Inventory.depot_id == m.Depot.id)
+        .scalar_subquery()
+    )
+
+
+def _substances():
+    return (
+        select(
+            func.coalesce(
+                func.jsonb_agg(
+                    func.jsonb_build_object(
+                        "pollutant", m.Pollutant.code,
+                        "name_zh", m.Pollutant.name_zh,
+                        "name_en", m.Pollutant.name_en,
+                        "pclass", m.Pollutant.pclass,
+                        "max_t", m.EnterpriseSubstance.max_t,
+                    )
+                ),
+                EMPTY_JSON,
+            )
+        )
+        .select_from(m.EnterpriseSubstance)
+        .join(m.Pollutant, m.Pollutant.id == m.EnterpriseSubstance.pollutant_id)
+        .where(m.EnterpriseSubstance.enterprise_id == m.Enterprise.id)
+        .scalar_subquery()
+    )
+
+
+def _plan_steps():
+    s = m.PlanStep
+    return (
+        select(
+            func.coalesce(
+                func.jsonb_agg(
+                    func.jsonb_build_object(
+                        "phase", s.phase, "order", s.order, "text_zh", s.text_zh,
+                        "text_en", s.text_en, "responsible", s.responsible,
+                        "due_min", s.due_min, "classes", s.classes, "min_level", s.min_level,
+                    )
+                ),
+                EMPTY_JSON,
+            )
+        )
+        .where(s.plan_id == m.RiverPlan.id)
+        .scalar_subquery()
+    )
+
+
+def _on_reach(model) -> Callable[[], dict[str, Any]]:
+    return lambda: {
+        "reach": _code_of(m.Reach, model.reach_id),
+        "river_code": select(m.River.code)
+        .join(m.Reach, m.Reach.river_id == m.River.id)
+        .where(m.Reach.id == model.reach_id)
+        .scalar_subquery(),
+    }
+
+
+LAYERS: dict[str, Layer] = {
+    layer.name: layer
+    for layer in [
+        Layer("admin_areas", m.AdminArea),
+        Layer("places", m.Place),
+        Layer(
+            "rivers",
+            m.River,
+            extras=lambda: {"receiving_code": _code_of(m.River, m.River.receiving_id)},
+            hidden=("receiving_id",),
+            geometry=_river_geometry,
+        ),
+        Layer(
+            "reaches",
+            m.Reach,
+            extras=lambda: {
+                "river_code": _code_of(m.River, m.Reach.river_id),
+                "downstream_code": _code_of(m.Reach, m.Reach.downstream_id),
+            },
+            hidden=("river_id", "downstream_id"),
+        ),
+        Layer("pollutants", m.Pollutant, geometry=lambda: None),
+        Layer("materials", m.Material, geometry=lambda: None),
+        Layer("depots", m.Depot, extras=lambda: {"inventory": _inventory()}),
+        Layer("teams", m.RescueTeam),
+        Layer(
+            "enterprises",
+            m.Enterprise,
+            extras=lambda: {
+                "outfall_reach": _code_of(m.Reach, m.Enterprise.outfall_reach_id),
+                "substances": _substances(),
+            },
+            hidden=("outfall_reach_id",),
+        ),
+        Layer("water_sources", m.WaterSource, extras=_on_reach(m.WaterSource),
+              hidden=("reach_id",)),
+        Layer("sections", m.MonitoringSection, extras=_on_reach(m.MonitoringSection),
+              hidden=("reach_id",)),
+        Layer("interception_points", m.InterceptionPoint,
+              extras=_on_reach(m.InterceptionPoint), hidden=("reach_id",)),
+        Layer(
+            "plans",
+            m.RiverPlan,
+            extras=lambda: {
+                "river_code": _code_of(m.River, m.RiverPlan.river_id),
+                "steps": _plan_steps(),
+            },
+            hidden=("river_id",),
+            geometry=lambda: None,
+        ),
+    ]
+}
+
+
+def get_layer(name: str) -> Layer:
+    """The layer called `name`, or a 404 that lists the known ones."""
+    try:
+        return LAYERS[name]
+    except KeyError:
+        raise NotFound(
+            f"unknown layer {name!r}", fields={"layer": name}, layers=sorted(LAYERS)
+        ) from None
+
+
+def parse_bbox(raw: str | None) -> Bbox | None:
+    """`minlon,minlat,maxlon,maxlat` in degrees, or a 400 naming `bbox`."""
+    if raw is None or raw == "":
+        return None
+    parts = raw.split(",")
+    try:
+        values = tuple(float(p) for p in parts)
+    except ValueError:
+        values = ()
+    if len(values) != 4 or not all(math.isfinite(v) for v in values):
+        raise BadRequest(
+            "bbox must be four numbers: minlon,minlat,maxlon,maxlat", fields={"bbox": raw}
+        )
+    minx, miny, maxx, maxy = values
+    if not (-180 <= minx < maxx <= 180 and -90 <= miny < maxy <= 90):
+        raise BadRequest(
+            "bbox out of range or empty (need -180<=minlon<maxlon<=180, -90<=minlat<maxlat<=90)",
+            fields={"bbox": raw},
+        )
+    return minx, miny, maxx, maxy
+
+
+def tolerance_for_zoom(raw: str | None) -> float | None:
+    """Simplification tolerance in degrees: half a screen pixel at web-map zoom `raw`."""
+    if raw is None or raw == "":
+        return None
+    try:
+        zoom = float(raw)
+    except ValueError:
+        zoom = math.nan
+    if not (math.isfinite(zoom) and 0 <= zoom <= 22):
+        raise BadRequest("zoom must be a number from 0 to 22", fields={"zoom": raw})
+    if zoom >= 14:
+        return None
+    return 0.5 * 360.0 / (256 * 2**zoom)
+
+
+def _select(layer: Layer, tolerance: float | None) -> tuple[Select, bool]:
+    model = layer.model
+    skip = {"id", "geom", *layer.hidden}
+    cols = [c.label(c.name) for c in model.__table__.columns if c.name not in skip]
+    extras = [expr.label(name) for name, expr in layer.extras().items()]
+    geom = layer.geometry() if layer.geometry else model.geom
+    has_geom = geom is not None
+    if has_geom:
+        shown = func.ST_SimplifyPreserveTopology(geom, tolerance) if tolerance else geom
+        cols.append(func.ST_AsGeoJSON(shown, 6).label("__geojson"))
+    return select(*cols, *extras), has_geom
+
+
+def _feature(row: Any, has_geom: bool) -> dict[str, Any]:
+    props = dict(row._mapping)
+    geometry = props.pop("__geojson", None)
+    return {
+        "type": "Feature",
+        "id": props.get("code"),
+        "geometry": json.loads(geometry) if has_geom and geometry else None,
+        "properties": props,
+    }
+
+
+def feature_collection(
+    session: Session, name: str, bbox: Bbox | None = None, tolerance: float | None = None
+) -> dict[str, Any]:
+    """Every feature of a layer, optionally within `bbox`, optionally simplified."""
+    layer = get_layer(name)
+    stmt, has_geom = _select(layer, tolerance)
+    if bbox and has_geom:
+        env = func.ST_MakeEnvelope(*bbox, 4326)
+        if layer.name == "rivers":
+            inside = select(m.Reach.id).where(
+                and_(m.Reach.river_id == m.River.id, func.ST_Intersects(m.Reach.geom, env))
+            )
+            stmt = stmt.where(inside.exists())
+        else:
+            stmt = stmt.where(func.ST_Intersects(layer.model.geom, env))
+    stmt = stmt.order_by(layer.model.code)
+    features = [_feature(r, has_geom) for r in session.execute(stmt)]
+    return {"type": "FeatureCollection", "name": name, "features": features}
+
+
+def one_feature(session: Session, name: str, code: str) -> dict[str, Any]:
+    """One feature by code, or a 404 naming the code."""
+    layer = get_layer(name)
+    stmt, has_geom = _select(layer, None)
+    row = session.execute(stmt.where(layer.model.code == code)).first()
+    if row is None:
+        raise NotFound(f"no {name} feature with code {code!r}", fields={"code": code})
+    return _feature(row, has_geom)
+
+
+def layer_counts(session: Session) -> dict[str, int]:
+    """Feature count per layer, for /healthz."""
+    return {
+        name: session.scalar(select(func.count()).select_from(layer.model)) or 0
+        for name, layer in LAYERS.items()
+    }

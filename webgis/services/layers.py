@@ -30,18 +30,27 @@ class Layer:
     model: type
     extras: Callable[[], dict[str, Any]] = dict
     hidden: tuple[str, ...] = ()
-    geometry: Callable[[], Any] | None = None  # default: model.geom; None attr = no geometry
+    # GeoJSON text of the geometry at a tolerance; default: the model's `geom` column.
+    geojson: Callable[[float | None], Any] | None = None
+    spatial: bool = True
 
 
 def _code_of(model, fk_col) -> Any:
     alias = aliased(model)
-    return select(alias.code).where(alias.id == fk_col).scalar_subquery()
+    return select(alias.code).where(alias.id == fk_col).correlate(fk_col.class_).scalar_subquery()
 
 
-def _river_geometry():
+def _geojson(geom: Any, tolerance: float | None) -> Any:
+    shown = func.ST_SimplifyPreserveTopology(geom, tolerance) if tolerance else geom
+    return func.ST_AsGeoJSON(shown, 6)
+
+
+def _river_geojson(tolerance: float | None) -> Any:
+    """A river's geometry is its reaches merged into lines."""
     return (
-        select(func.ST_LineMerge(func.ST_Collect(m.Reach.geom)))
+        select(_geojson(func.ST_LineMerge(func.ST_Collect(m.Reach.geom)), tolerance))
         .where(m.Reach.river_id == m.River.id)
+        .correlate(m.River)
         .scalar_subquery()
     )
 
@@ -66,6 +75,7 @@ def _inventory():
         .select_from(m.Inventory)
         .join(m.Material, m.Material.id == m.Inventory.material_id)
         .where(m.Inventory.depot_id == m.Depot.id)
+        .correlate(m.Depot)
         .scalar_subquery()
     )
 
@@ -89,6 +99,7 @@ def _substances():
         .select_from(m.EnterpriseSubstance)
         .join(m.Pollutant, m.Pollutant.id == m.EnterpriseSubstance.pollutant_id)
         .where(m.EnterpriseSubstance.enterprise_id == m.Enterprise.id)
+        .correlate(m.Enterprise)
         .scalar_subquery()
     )
 
@@ -109,6 +120,7 @@ def _plan_steps():
             )
         )
         .where(s.plan_id == m.RiverPlan.id)
+        .correlate(m.RiverPlan)
         .scalar_subquery()
     )
 
@@ -119,6 +131,7 @@ def _on_reach(model) -> Callable[[], dict[str, Any]]:
         "river_code": select(m.River.code)
         .join(m.Reach, m.Reach.river_id == m.River.id)
         .where(m.Reach.id == model.reach_id)
+        .correlate(model)
         .scalar_subquery(),
     }
 
@@ -133,7 +146,7 @@ LAYERS: dict[str, Layer] = {
             m.River,
             extras=lambda: {"receiving_code": _code_of(m.River, m.River.receiving_id)},
             hidden=("receiving_id",),
-            geometry=_river_geometry,
+            geojson=_river_geojson,
         ),
         Layer(
             "reaches",
@@ -144,8 +157,8 @@ LAYERS: dict[str, Layer] = {
             },
             hidden=("river_id", "downstream_id"),
         ),
-        Layer("pollutants", m.Pollutant, geometry=lambda: None),
-        Layer("materials", m.Material, geometry=lambda: None),
+        Layer("pollutants", m.Pollutant, spatial=False),
+        Layer("materials", m.Material, spatial=False),
         Layer("depots", m.Depot, extras=lambda: {"inventory": _inventory()}),
         Layer("teams", m.RescueTeam),
         Layer(
@@ -171,7 +184,7 @@ LAYERS: dict[str, Layer] = {
                 "steps": _plan_steps(),
             },
             hidden=("river_id",),
-            geometry=lambda: None,
+            spatial=False,
         ),
     ]
 }
@@ -229,12 +242,10 @@ def _select(layer: Layer, tolerance: float | None) -> tuple[Select, bool]:
     skip = {"id", "geom", *layer.hidden}
     cols = [c.label(c.name) for c in model.__table__.columns if c.name not in skip]
     extras = [expr.label(name) for name, expr in layer.extras().items()]
-    geom = layer.geometry() if layer.geometry else model.geom
-    has_geom = geom is not None
-    if has_geom:
-        shown = func.ST_SimplifyPreserveTopology(geom, tolerance) if tolerance else geom
-        cols.append(func.ST_AsGeoJSON(shown, 6).label("__geojson"))
-    return select(*cols, *extras), has_geom
+    if layer.spatial:
+        geojson = layer.geojson(tolerance) if layer.geojson else _geojson(model.geom, tolerance)
+        cols.append(geojson.label("__geojson"))
+    return select(*cols, *extras), layer.spatial
 
 
 def _feature(row: Any, has_geom: bool) -> dict[str, Any]:

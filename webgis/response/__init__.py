@@ -1,0 +1,1 @@
+"""Pure response core: resource ranking, incident level, plan steps, notifications."""

@@ -189,9 +189,12 @@ def _curve_stats(t: np.ndarray, c: np.ndarray) -> tuple[float, float, float]:
             den = y0 - 2 * y1 + y2
             if den < 0:
                 off = 0.5 * (y0 - y2) / den
-                if abs(off) <= 1:
+                refined = math.exp(y1 - 0.25 * (y0 - y2) * off)
+                # a smooth peak gains < 0.5 % at our sampling; more means a kink (the end
+                # of a plateau), where the parabola does not apply
+                if abs(off) <= 1 and refined <= 1.005 * cmax:
                     tp = float(t[i] + off * h0)
-                    cp = float(math.exp(y1 - 0.25 * (y0 - y2) * off))
+                    cp = float(refined)
     thr = LEADING_EDGE_FRACTION * cp
     above = np.flatnonzero(c >= thr)
     k = int(above[0]) if above.size else i

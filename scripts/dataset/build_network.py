@@ -43,7 +43,7 @@ OUT_RIVERS = ROOT / "data" / "rivers" / "rivers.yaml"
 OUT_REACHES = ROOT / "data" / "rivers" / "reaches.geojson"
 
 MAX_REACH_KM = 18.0  # pieces longer than this are cut into equal reaches
-MIN_SPLIT_GAP_KM = 1.5  # split points closer than this are merged
+MIN_SPLIT_GAP_KM = 1.0  # split points closer than this are merged
 GAP_BRIDGE_DEG = 0.05  # 1:4M line ends closer than this are joined
 ECM_VERSION_FALLBACK = "2026.3.0"
 
@@ -226,7 +226,7 @@ def load_src():
 
 def depth(code, rivers, seen=()):
     rc = rivers[code].get("receiving")
-    if rc is None:
+    if rc is None or rivers[code].get("end"):
         return 0
     if rc in seen:
         raise ValueError(f"receiving cycle at {code}")
@@ -242,10 +242,14 @@ def build_course(r, graphs):
     g = graphs[geom[4:]]
     coords, flags, fallbacks = [], [], []
     for i in range(len(wps) - 1):
-        res = g.path(wps[i], wps[i + 1])
+        opts = r["wp"][i][4] if len(r["wp"][i]) > 4 else {}
+        # {straight: true}: draw this leg straight (e.g. along a reservoir axis where the
+        # 1:4M data only has the shorelines)
+        res = None if opts.get("straight") else g.path(wps[i], wps[i + 1])
         if res is None or len(res[0]) < 2:
             part, pflags = [wps[i], wps[i + 1]], [False, False]
-            fallbacks.append(f"{r['wp'][i][0]}–{r['wp'][i + 1][0]}")
+            if not opts.get("straight"):
+                fallbacks.append(f"{r['wp'][i][0]}–{r['wp'][i + 1][0]}")
         else:
             part, pflags = res
         if coords:
@@ -331,7 +335,7 @@ def main():
     for code in order:
         r = rivers[code]
         cs, fl, fb = build_course(r, graphs)
-        rc = r.get("receiving")
+        rc = r.get("receiving") if not r.get("end") else None  # declared ends are not joined
         if rc is not None:
             rcs, rcum = course[rc], cumlen(course[rc])
             along, pt, si = project(rcs, rcum, cs[-1][0], cs[-1][1])

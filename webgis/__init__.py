@@ -41,10 +41,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from webgis import models  # noqa: F401  (register every table)
     from webgis.api import bp as api_bp
     from webgis.auth import init_app as init_auth
+    from webgis.cli import register as register_commands
     from webgis.errors_http import register_error_handlers
     from webgis.web import bp as web_bp
 
     init_auth(app)
+    register_commands(app)
     app.register_blueprint(api_bp)
     app.register_blueprint(web_bp)
     register_error_handlers(app)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup
+from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
 from webgis import create_app, localdb
 
@@ -62,8 +62,9 @@ def _print_invalid(exc) -> None:
         click.echo(f"  {line}", err=True)
 
 
-@main.command("load-data")
+@click.command("load-data")
 @click.argument("directory", required=False, type=click.Path(path_type=Path))
+@with_appcontext
 def load_data(directory: Path | None) -> None:
     """Validate DIRECTORY (default data/) and load it in one transaction."""
     from webgis.dataset.read import DatasetInvalid
@@ -115,7 +116,7 @@ def check_data(directory: Path | None) -> None:
 # --- users ---------------------------------------------------------------------------------
 
 
-@main.group("users")
+@click.group("users", cls=AppGroup)
 def users_group() -> None:
     """Accounts, roles and API tokens."""
 
@@ -181,3 +182,9 @@ def users_list() -> None:
     for user in db.session.scalars(select(User).order_by(User.username)):
         state = "" if user.active else " (disabled)"
         click.echo(f"{user.username:<20} {user.role:<14}{state}")
+
+
+def register(app) -> None:
+    """Commands that need the app (and its database) live on `app.cli`."""
+    app.cli.add_command(load_data)
+    app.cli.add_command(users_group)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from geoalchemy2 import Geometry
 from sqlalchemy import CheckConstraint, Float, ForeignKey, Integer, String, Text
-from sqlalchemy.orm import Mapped, declarative_mixin, declared_attr, mapped_column
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 CODE_LEN = 40
 
@@ -14,7 +14,6 @@ def geometry(kind: str) -> Geometry:
     return Geometry(geometry_type=kind, srid=4326, spatial_index=True)
 
 
-@declarative_mixin
 class NamedFeature:
     """Code, bilingual names and provenance: every feature of the reference dataset has them."""
 
@@ -24,7 +23,6 @@ class NamedFeature:
     source: Mapped[str] = mapped_column(Text, nullable=False, default="")
 
 
-@declarative_mixin
 class OnReach:
     """A point linearly referenced to a reach: distances along the river are exact."""
 

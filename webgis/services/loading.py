@@ -76,7 +76,7 @@ def _codes_in_db(session: Session) -> dict[str, set[str]]:
 
 
 def _ids(session: Session, model) -> dict[str, int]:
-    return dict(session.execute(select(model.code, model.id)).tuples().all())
+    return {row[0]: row[1] for row in session.execute(select(model.code, model.id))}
 
 
 def _row(layer: str, rec: dict[str, Any], ids: dict[str, dict[str, int]]) -> dict[str, Any]:
@@ -118,7 +118,7 @@ def _upsert(session: Session, model, rows: list[dict[str, Any]]) -> dict[str, in
         stmt = stmt.on_conflict_do_update(index_elements=["code"], set_=cols).returning(
             table.c.code, table.c.id
         )
-        out.update(session.execute(stmt).tuples().all())
+        out.update((row[0], row[1]) for row in session.execute(stmt))
     return out
 
 

@@ -346,7 +346,7 @@ def build_enterprises(src: Path, data: Path, pollutant_codes: set[str], report: 
                 "risk_level": e["risk"],
                 "plan_filed": _plan_filed(code, e["risk"], e.get("plan")),
                 "fictitious": True,
-                "adcode": g["adcode"],
+                "adcode": e.get("adcode", g["adcode"]),
                 "outfall_reach": reach,
                 "outfall_measure": measure,
                 "source": (

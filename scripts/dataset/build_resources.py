@@ -10,7 +10,9 @@ Writes data/pollutants.yaml, data/materials.yaml, data/depots/depots.geojson,
 
 Format: docs/data-format.md. Output is deterministic (same inputs -> byte-identical files).
 
-- Pollutants: class techniques are filled in where a substance has none of its own.
+- Pollutants: class techniques and recommended materials (extra field ``materials``, catalogue
+  codes that serve the substance's class or are general purpose) are filled in where a substance
+  has none of its own.
 - Depot inventories: ``base_stock`` x depot ``scale`` x ``emphasis`` (per material code, else
   per material group), rounded to two significant figures (whole units for pieces, sets, m,
   m2, kits). Planned depots get ``inventory: []`` and the stock in ``design_inventory``;
@@ -42,7 +44,8 @@ CODE_RE = re.compile(r"^[A-Z0-9_-]{1,40}$")
 COUNT_UNITS = {"piece", "set", "kit", "bag", "m", "m2"}
 RISK_LEVELS = ("major", "larger", "general")
 # Extra properties written beside the data-format.md fields (the loader may ignore them).
-SCHEMATIC_SITE = "schematic: site placed by hand in/near the named city from general knowledge; coordinates estimated"
+SCHEMATIC_SITE = ("schematic: site placed by hand in/near the named city from general knowledge; "
+                  "coordinates estimated")
 
 
 class BuildError(Exception):
@@ -100,7 +103,7 @@ def point(lon: float, lat: float) -> dict:
 
 
 # --------------------------------------------------------------------------- pollutants
-def build_pollutants(src: Path) -> list[dict]:
+def build_pollutants(src: Path, materials: dict) -> list[dict]:
     doc = load_yaml(src / "pollutants.yaml")
     tech = doc["techniques_by_class"]
     out, seen = [], set()
@@ -120,6 +123,13 @@ def build_pollutants(src: Path) -> list[dict]:
         if decay == 0 and not note:
             note = "conservative substance: no loss (dilution only)"
         source = "limits: " + p["limit_basis"] + "; decay: " + (note or "")
+        mats = list(p.get("materials") or t["materials"])
+        for mc in mats:
+            m = materials.get(mc)
+            if m is None:
+                raise BuildError(f"pollutants {code}: unknown material {mc}")
+            if m["serves"] and p["pclass"] not in m["serves"]:
+                raise BuildError(f"pollutants {code}: material {mc} does not serve {p['pclass']}")
         out.append({
             "code": code,
             "name_zh": p["name_zh"],
@@ -135,6 +145,7 @@ def build_pollutants(src: Path) -> list[dict]:
             "techniques_en": p.get("techniques_en") or t["en"],
             "source": "GB 3838-2002 as transcribed in the design notes (domain.md §3); " + source
                       + "; techniques: domain.md §4 by class unless substance-specific",
+            "materials": mats,
         })
     return out
 
@@ -204,10 +215,12 @@ def build_depots(src: Path, materials: dict) -> list[dict]:
                 if q > 0:
                     inventory.append({"material": row["material"], "quantity": q})
             design = stock
-            inv_note = f"under construction: first delivery of about {int(share * 100)} % of the design stock"
+            inv_note = (f"under construction: first delivery of about {int(share * 100)} % "
+                        "of the design stock")
         else:
             inventory, design = stock, None
-            inv_note = "illustrative stock: standard prefecture depot list scaled by the prefecture's risk profile"
+            inv_note = ("illustrative stock: standard prefecture depot list scaled by the "
+                        "prefecture's risk profile")
         props = {
             "code": code,
             "name_zh": d["name_zh"],
@@ -220,7 +233,8 @@ def build_depots(src: Path, materials: dict) -> list[dict]:
             "contact_name": d["contact_name"],
             "contact_phone": d["contact_phone"],
             "fictitious_contact": True,
-            "source": (f"{SCHEMATIC_SITE} ({d['place']}); address illustrative; contact fictitious; "
+            "source": (f"{SCHEMATIC_SITE} ({d['place']}); address illustrative; "
+                       "contact fictitious; "
                        f"inventory {inv_note} (data/src/resources/depots.yaml)"),
             "inventory": inventory,
         }
@@ -255,7 +269,8 @@ def build_teams(src: Path) -> list[dict]:
             "contact_phone": t["contact_phone"],
             "fictitious_contact": True,
             "source": (f"{SCHEMATIC_SITE}; team composition, headcount, specialities and "
-                       "equipment illustrative; contact fictitious (data/src/resources/teams.yaml)"),
+                       "equipment illustrative; contact fictitious "
+                       "(data/src/resources/teams.yaml)"),
             "built_on": t.get("built_on"),
         }
         feats.append({"type": "Feature", "geometry": point(t["lon"], t["lat"]),
@@ -334,7 +349,8 @@ def build_enterprises(src: Path, data: Path, pollutant_codes: set[str], report: 
             where = ("at the given outfall point" if e.get("out")
                      else "at the nearest point of the river to the plant")
             ind = industries[e["ind"]]
-            tpl_note = f"industry template '{e['tpl']}' x {size:g}" if e.get("tpl") else "per-site list"
+            tpl_note = (f"industry template '{e['tpl']}' x {size:g}" if e.get("tpl")
+                        else "per-site list")
             if e.get("add") and e.get("tpl"):
                 tpl_note += " plus site additions"
             props = {
@@ -376,8 +392,8 @@ def main(argv=None) -> int:
     data = Path(args.data)
     src = data / "src" / "resources"
 
-    pollutants = build_pollutants(src)
     materials, mindex = build_materials(src)
+    pollutants = build_pollutants(src, mindex)
     depots = build_depots(src, mindex)
     teams = build_teams(src)
     header = ("# Derived file: written by scripts/dataset/build_resources.py from "

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 if TYPE_CHECKING:
-    from webgis.hydro.network import PathSegment, RiverNetwork
+    from webgis.hydro.network import PathSegment, RiverNetwork, TracePath
 
 Season = Literal["dry", "normal", "flood"]
 Case = Literal["expected", "worst"]
@@ -271,16 +271,21 @@ class PathHydraulics:
 
 def path_hydraulics(
     network: RiverNetwork,
-    path: Sequence[PathSegment],
+    path: Sequence[PathSegment] | TracePath,
     season: Season | str = "normal",
     case: Case | str = "expected",
     params: HydraulicParams = DEFAULT_PARAMS,
 ) -> PathHydraulics:
     """Hydraulics of every segment of a trace (partial reaches take their share)."""
-    idx = np.fromiter((s.reach_idx for s in path), np.int64, len(path))
-    frac = np.fromiter((s.to_measure - s.from_measure for s in path), np.float64, len(path))
-    start = np.fromiter((s.from_km for s in path), np.float64, len(path)) * 1000.0
-    length = np.fromiter((s.to_km - s.from_km for s in path), np.float64, len(path)) * 1000.0
+    arrays = getattr(path, "arrays", None)
+    if arrays is not None:  # a TracePath: no per-segment objects needed
+        idx, m0, m1, start, end = arrays()
+        frac, length = m1 - m0, end - start
+    else:
+        idx = np.fromiter((s.reach_idx for s in path), np.int64, len(path))
+        frac = np.fromiter((s.to_measure - s.from_measure for s in path), np.float64, len(path))
+        start = np.fromiter((s.from_km for s in path), np.float64, len(path)) * 1000.0
+        length = np.fromiter((s.to_km - s.from_km for s in path), np.float64, len(path)) * 1000.0
     a = hydraulics_arrays(network, idx, season, case, params)
     res = a.is_reservoir
     with np.errstate(invalid="ignore", divide="ignore"):

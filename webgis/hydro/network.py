@@ -149,6 +149,22 @@ class TracePath(Sequence[PathSegment]):
         """Total traced length from the start point."""
         return self._end_m
 
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(reach index, from_measure, to_measure, from_m, to_m) per segment, vectorised."""
+        n = len(self._reaches)
+        idx = np.array(self._reaches, dtype=np.int64)
+        from_m = np.array(self._starts_m, dtype=np.float64)
+        to_m = np.empty(n, dtype=np.float64)
+        to_m[:-1] = from_m[1:]
+        if n:
+            to_m[-1] = self._end_m
+        m0 = np.zeros(n)
+        m1 = np.ones(n)
+        if n:
+            m0[0] = self._first_measure
+            m1[-1] = self._last_measure
+        return idx, m0, m1, from_m, to_m
+
     def _segment(self, k: int) -> PathSegment:
         n = len(self._reaches)
         i = self._reaches[k]
@@ -173,18 +189,6 @@ class TracePath(Sequence[PathSegment]):
         if not 0 <= k < n:
             raise IndexError(k)
         return self._segment(k)
-
-
-def _opt(values: list[float | None]) -> np.ndarray:
-    """Optional floats to a float64 array with NaN for missing values."""
-    return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
-
-
-def _interned(values: Sequence[str | None]) -> tuple[np.ndarray, list[str | None]]:
-    """Strings to small integer codes plus the list of distinct values (saves memory)."""
-    table: dict[str | None, int] = {}
-    idx = np.fromiter((table.setdefault(v, len(table)) for v in values), np.int32, len(values))
-    return idx, list(table)
 
 
 @dataclass(eq=False)
@@ -235,86 +239,81 @@ class RiverNetwork:
     @classmethod
     def build(cls, reaches: Iterable[ReachInput]) -> RiverNetwork:
         """Build from reach rows; downstream links are resolved by code."""
+        # plain-double arrays and interned strings keep a 10^6-reach build well under 1 GB
+        nan = math.nan
         codes: list[str] = []
-        rivers: list[str] = []
         downs: list[str | None] = []
-        nvert: list[int] = []
-        flat: list[float] = []
-        q: list[float] = []
-        fd: list[float] = []
-        fn: list[float] = []
-        ff: list[float] = []
-        res: list[bool] = []
-        vol: list[float | None] = []
-        vel: list[float | None] = []
-        wid: list[float | None] = []
-        dep: list[float | None] = []
-        slo: list[float | None] = []
-        share: list[float | None] = []
-        end: list[str | None] = []
-        prov: list[str | None] = []
+        nvert = array("q")
+        flat = array("d")
+        q, fd, fn, ff = array("d"), array("d"), array("d"), array("d")
+        vol, vel, wid, dep, slo, share = (array("d") for _ in range(6))
+        res = array("b")
+        riv_i, end_i, prov_i = array("i"), array("i"), array("i")
+        riv_t: dict[str | None, int] = {}
+        end_t: dict[str | None, int] = {}
+        prov_t: dict[str | None, int] = {}
         chain = itertools.chain.from_iterable
         for r in reaches:
             codes.append(r.code)
-            rivers.append(r.river_code)
             downs.append(r.downstream_code)
-            nvert.append(len(r.coords))
-            flat.extend(chain(r.coords))
+            coords = r.coords
+            nvert.append(len(coords))
+            flat.extend(chain(coords))
             q.append(r.discharge_m3s)
             fd.append(r.factor_dry)
             fn.append(r.factor_normal)
             ff.append(r.factor_flood)
-            res.append(r.is_reservoir)
-            vol.append(r.volume_m3)
-            vel.append(r.velocity_mps)
-            wid.append(r.width_m)
-            dep.append(r.depth_m)
-            slo.append(r.slope)
-            share.append(r.active_share)
-            end.append(r.end_kind)
-            prov.append(r.province)
+            res.append(bool(r.is_reservoir))
+            vol.append(nan if r.volume_m3 is None else r.volume_m3)
+            vel.append(nan if r.velocity_mps is None else r.velocity_mps)
+            wid.append(nan if r.width_m is None else r.width_m)
+            dep.append(nan if r.depth_m is None else r.depth_m)
+            slo.append(nan if r.slope is None else r.slope)
+            share.append(nan if r.active_share is None else r.active_share)
+            riv_i.append(riv_t.setdefault(r.river_code, len(riv_t)))
+            end_i.append(end_t.setdefault(r.end_kind, len(end_t)))
+            prov_i.append(prov_t.setdefault(r.province, len(prov_t)))
         index = {c: i for i, c in enumerate(codes)}
         if len(index) != len(codes):
             dup = next(c for c, k in itertools.groupby(sorted(codes)) if len(list(k)) > 1)
             raise NetworkDataError(f"duplicate reach code {dup}")
-        down = np.empty(len(codes), dtype=np.int32)
-        for i, dc in enumerate(downs):
-            if dc is None:
-                down[i] = -1
-            else:
-                j = index.get(dc)
-                if j is None:
-                    raise NetworkDataError(f"reach {codes[i]}: unknown downstream_code {dc}")
-                down[i] = j
-        xy = np.array(flat, dtype=np.float64).reshape(-1, 2)
+        get = index.get
+        down_list = [-1 if dc is None else get(dc, -2) for dc in downs]
+        down = np.array(down_list, dtype=np.int32)
+        if (down == -2).any():
+            i = int(np.argmax(down == -2))
+            raise NetworkDataError(f"reach {codes[i]}: unknown downstream_code {downs[i]}")
+        del downs, down_list
+        xy = np.frombuffer(flat, dtype=np.float64).reshape(-1, 2)
         offsets = np.zeros(len(codes) + 1, dtype=np.int64)
-        np.cumsum(np.array(nvert, dtype=np.int64), out=offsets[1:])
-        river_index, river_list = _interned(rivers)
-        end_index, end_list = _interned(end)
-        prov_index, prov_list = _interned(prov)
+        np.cumsum(np.frombuffer(nvert, dtype=np.int64), out=offsets[1:])
+
+        def arr(a: array) -> np.ndarray:
+            return np.frombuffer(a, dtype=np.float64).copy()
+
         net = cls.from_arrays(
             codes=codes,
-            river_index=river_index,
-            rivers=river_list,
+            river_index=np.frombuffer(riv_i, dtype=np.int32).copy(),
+            rivers=list(riv_t),
             downstream=down,
             vertex_offsets=offsets,
             lon=xy[:, 0].copy(),
             lat=xy[:, 1].copy(),
-            discharge_m3s=np.array(q, dtype=np.float64),
-            factor_dry=np.array(fd, dtype=np.float64),
-            factor_normal=np.array(fn, dtype=np.float64),
-            factor_flood=np.array(ff, dtype=np.float64),
-            is_reservoir=np.array(res, dtype=bool),
-            volume_m3=_opt(vol),
-            velocity_mps=_opt(vel),
-            width_m=_opt(wid),
-            depth_m=_opt(dep),
-            slope=_opt(slo),
-            active_share=_opt(share),
-            end_kind_index=end_index,
-            end_kinds=end_list,
-            province_index=prov_index,
-            provinces=prov_list,
+            discharge_m3s=arr(q),
+            factor_dry=arr(fd),
+            factor_normal=arr(fn),
+            factor_flood=arr(ff),
+            is_reservoir=np.frombuffer(res, dtype=np.int8).astype(bool),
+            volume_m3=arr(vol),
+            velocity_mps=arr(vel),
+            width_m=arr(wid),
+            depth_m=arr(dep),
+            slope=arr(slo),
+            active_share=arr(share),
+            end_kind_index=np.frombuffer(end_i, dtype=np.int32).copy(),
+            end_kinds=list(end_t),
+            province_index=np.frombuffer(prov_i, dtype=np.int32).copy(),
+            provinces=list(prov_t),
         )
         net._index = index
         return net

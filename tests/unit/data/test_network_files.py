@@ -199,7 +199,8 @@ def test_walk_yellow_river_jishishan_liujiaxia_lanzhou_ningxia(reaches):
     assert intake is not None
     lanzhou = (103.82, 36.065)
     i_lz = next(
-        i for i, c in enumerate(path) if min(_dist(p, lanzhou) for p in reaches[c]["coords"]) < 3_000
+        i for i, c in enumerate(path)
+        if min(_dist(p, lanzhou) for p in reaches[c]["coords"]) < 3_000
     )
     assert i_lz > intake
     provs = [reaches[c]["province"] for c in path[i_lz:]]

@@ -416,6 +416,7 @@ def run_incident(
     prof_km = np.linspace(0.0, total_km, n_prof + 1)[1:]
     if total_km > 0.5:
         prof_km = np.concatenate(([min(0.1, total_km / n_prof / 2)], prof_km))
+    prof_km = np.unique(prof_km)
     prof = {case: models[case].curves(prof_km * 1000.0, npts=64) for case in models}
 
     # exact horizon cut on the computed leading edges

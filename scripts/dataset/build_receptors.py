@@ -21,7 +21,6 @@ import sys
 from pathlib import Path
 
 import yaml
-
 from pyproj import Geod
 
 HERE = Path(__file__).resolve().parent
@@ -62,7 +61,7 @@ class Network:
             self.reaches[c] = p
             self.coords[c] = xy
             cum = [0.0]
-            for (x0, y0), (x1, y1) in zip(xy[:-1], xy[1:]):
+            for (x0, y0), (x1, y1) in zip(xy[:-1], xy[1:], strict=True):
                 cum.append(cum[-1] + GEOD.inv(x0, y0, x1, y1)[2])
             self.cum[c] = cum
             p["length_m"] = cum[-1]
@@ -336,12 +335,14 @@ class Builder:
             cand = row.get("candidate", False)
             kind_txt = ("candidate site on the schematic line, not a surveyed site; "
                         if cand else "")
+            cap_txt = ("approximate published storage"
+                       if row["kind"] in ("dam", "hydropower", "reservoir") else "estimated")
             props.update({
                 "kind": row["kind"], "capacity_m3": cap, "holding_h": hold,
                 "techniques": row["tech"], "access": row["access"],
                 "access_road_km": row.get("road_km"),
                 "source": (f"schematic: {kind_txt}{row['basis']}; {note}; capacity "
-                           f"{'approximate published storage' if row['kind'] in ('dam', 'hydropower', 'reservoir') else 'estimated'}; "
+                           f"{cap_txt}; "
                            f"holding_h = capacity / mean discharge of the reach ({q:g} m3/s)"),
             })
             if cand:
@@ -426,8 +427,8 @@ def candidate_ips(b: Builder, ips) -> list:
     for code, river in sorted(b.net.rivers.items()):
         if not river.get("is_key") or code in have:
             continue
-        chain = [r for r in b.net.river_chain(code)
-                 if b.net.reaches[r]["province"] == GANSU]
+        chain = b.net.river_chain(code)
+        chain = [r for r in chain if b.net.reaches[r]["province"] == GANSU] or chain
         if not chain:
             continue
         reach = chain[-1]

@@ -172,7 +172,7 @@ def build_plan(code, net: Network, fact, units: Units, tpl, by_reach, ents, poll
     down_ws = [t[4] for t in ws if not t[3]][:N_DOWNSTREAM_WS]
     own_secs = [t[4] for t in secs if t[3]]
     first_exit = next((t for t in secs if t[4]["is_exit"]), None)
-    exit_reach = next((r for r in path if net.is_exit(r)), None)
+    exit_secs = [t[4] for t in secs if t[4]["is_exit"]]
     own_ips = [t[4] for t in ips if t[3]]
     down_ips = [t[4] for t in ips if not t[3]][:N_DOWNSTREAM_IPS]
     plan_ips = own_ips + down_ips
@@ -183,10 +183,13 @@ def build_plan(code, net: Network, fact, units: Units, tpl, by_reach, ents, poll
     prefs = list(dict.fromkeys(p for _, p in counties))
     pref_bureaus = [units.prefs[p]["bureau"] for p in prefs]
     pref_en = [units.prefs[p]["en"] for p in prefs]
-    neighbour = None
-    if exit_reach:
-        to = net.reaches[net.reaches[exit_reach]["downstream_code"]]["province"]
-        neighbour = units.neighbours.get(to)
+    to_provs = list(dict.fromkeys(
+        net.reaches[net.reaches[r]["downstream_code"]]["province"]
+        for r in path if net.is_exit(r)))
+    neighbours = [units.neighbours[t] for t in to_provs if t in units.neighbours]
+    neighbour = ({"unit_zh": join_zh([x["unit_zh"] for x in neighbours]),
+                  "unit_en": join_en([x["unit_en"] for x in neighbours])}
+                 if neighbours else None)
 
     towns_zh = [t[0] for t in fact["t"]]
     towns_en = [t[1] for t in fact["t"]]
@@ -240,7 +243,8 @@ def build_plan(code, net: Network, fact, units: Units, tpl, by_reach, ents, poll
         river.get("receiving_name_zh") or "its terminal area")
     last = net.reaches[path[-1]] if path else {}
     if first_exit:
-        exit_zh, exit_en = first_exit[4]["name_zh"], first_exit[4]["name_en"]
+        exit_zh = join_zh([p["name_zh"] for p in exit_secs], 3)
+        exit_en = join_en([p["name_en"] for p in exit_secs], 3)
     elif last.get("end_kind") == "terminal_lake":
         exit_zh, exit_en = f"{recv_zh}（终端）", f"{recv_en} (terminal)"
     else:
@@ -326,8 +330,8 @@ def build_plan(code, net: Network, fact, units: Units, tpl, by_reach, ents, poll
     for i, p in enumerate(prefs[:3]):
         add("市（州）环境应急科", units.prefs[p]["bureau"], units.prefs[p]["area"], 10 + i)
     add("省级环境应急值守", units.province["unit_zh"], units.province["area"], 20)
-    if neighbour:
-        add("跨省通报联络", neighbour["unit_zh"], neighbour["area"], 30)
+    for i, nb in enumerate(neighbours):
+        add("跨省通报联络", nb["unit_zh"], nb["area"], 30 + i)
 
     # risk summary ----------------------------------------------------------------------
     ent_zh = ent_en = ""

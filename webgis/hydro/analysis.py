@@ -381,7 +381,7 @@ def run_incident(
     province_names: Mapping[str, str] | None = None,
     province_boundaries: bool = True,
     horizon_basis: Literal["expected", "worst"] = "expected",
-    profile_points: int = 120,
+    profile_points: int = 100,
     curve_points: int = 160,
 ) -> PlumeResult:
     """Trace, transport and report a spill at ``snap`` up to ``horizon_h`` hours.
@@ -417,7 +417,7 @@ def run_incident(
     if total_km > 0.5:
         prof_km = np.concatenate(([min(0.1, total_km / n_prof / 2)], prof_km))
     prof_km = np.unique(prof_km)
-    prof = {case: models[case].curves(prof_km * 1000.0, npts=64) for case in models}
+    prof = {case: models[case].curves(prof_km * 1000.0, npts=40) for case in models}
 
     # exact horizon cut on the computed leading edges
     km_b, arr_b = _arrival_profile(prof[basis_case], prof_km)

@@ -94,3 +94,46 @@ def client(app, session):
 @pytest.fixture
 def runner(app, session):
     return app.test_cli_runner()
+
+
+def ensure_database(url: str) -> None:
+    """Create the database of `url` if it does not exist (local cluster or any server)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    target = make_url(url)
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"),
+                              {"n": target.database}).scalar()
+        if not exists:
+            conn.execute(text(f'CREATE DATABASE "{target.database}"'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def bundled_app(database_url):
+    """The app on a database holding the bundled Gansu dataset (data/), loaded by the same
+    `load` as `webgis load-data`; kept between runs (a reload of unchanged files is a no-op)."""
+    from flask_migrate import upgrade
+    from sqlalchemy.engine import make_url
+
+    from webgis import create_app
+    from webgis.extensions import db
+    from webgis.services.loading import load
+
+    url = make_url(database_url).set(database="webgis_test_bundled").render_as_string(
+        hide_password=False)
+    ensure_database(url)
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "test",
+                      "PUBLIC_READ": True})
+    with app.app_context():
+        upgrade()
+        load(db.session, ROOT / "data")
+        db.session.commit()
+    return app
+
+
+@pytest.fixture(scope="session")
+def bundled_client(bundled_app):
+    return bundled_app.test_client()

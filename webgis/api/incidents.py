@@ -1,0 +1,29 @@
+"""Incident analysis: where the plume goes, when, how strong, who can stop it."""
+
+from __future__ import annotations
+
+from flask import jsonify, request
+
+from webgis.api import bp
+from webgis.auth import read_access
+from webgis.errors import BadRequest
+from webgis.extensions import db
+from webgis.services.analysis import analyze
+from webgis.services.hydraulics import reach_detail
+
+
+@bp.post("/api/v1/incidents/analyze")
+@read_access
+def analyze_incident():
+    """Analyse a spill; stores nothing (see README for the request and response)."""
+    body = request.get_json(silent=True)
+    if body is None:
+        raise BadRequest("the body must be a JSON object", fields={"body": "malformed JSON"})
+    return jsonify(analyze(db.session, body))
+
+
+@bp.get("/api/v1/reaches/<code>")
+@read_access
+def reach(code: str):
+    """A reach as a GeoJSON feature, with its hydraulics for `?season=` (dry|normal|flood)."""
+    return jsonify(reach_detail(db.session, code, request.args.get("season", "normal")))

@@ -1,0 +1,334 @@
+"""`analyze(request)`: one spill, from a request dict to the full answer (contract of issue 5).
+
+Parse and validate the request (422s name the field) → cached reference data → snap →
+transport (pure core) → resources, level, plan steps, notifications → a JSON-ready dict.
+Nothing is stored.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import numpy as np
+from flask import current_app
+from sqlalchemy.orm import Session
+
+from webgis.errors import Unprocessable
+from webgis.hydro.analysis import (
+    MAX_MASS_KG,
+    PlumeResult,
+    ReceptorInput,
+    ReleaseInput,
+    run_incident,
+)
+from webgis.hydro.errors import HydroError
+from webgis.hydro.hydraulics import SEASONS
+from webgis.response.level import assess_level
+from webgis.response.notify import downstream_notifications
+from webgis.response.plans import select_plan_steps
+from webgis.response.resources import RankedResource, Target, rank_resources
+from webgis.services.reference import Reference, get_reference
+
+MAX_HORIZON_H = 1440.0
+
+
+@dataclass(frozen=True)
+class IncidentRequest:
+    """A validated analysis request."""
+
+    lon: float
+    lat: float
+    pollutant: str
+    mass_kg: float
+    duration_h: float = 0.0
+    season: str = "normal"
+    horizon_h: float = 72.0
+    started_at: datetime | None = None
+    deaths: int = 0
+    poisoned: int = 0
+    evacuated: int = 0
+    loss_cny: float = 0.0
+
+
+def _num(value: Any, field: str, lo: float, hi: float, *, lo_open: bool = False,
+         integer: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise Unprocessable(f"{field} must be a finite number", fields={field: value})
+    if (value <= lo if lo_open else value < lo) or value > hi:
+        bound = f"{'>' if lo_open else '≥'} {lo:g} and ≤ {hi:g}"
+        raise Unprocessable(f"{field} must be {bound}", fields={field: value})
+    if integer and value != int(value):
+        raise Unprocessable(f"{field} must be a whole number", fields={field: value})
+    return int(value) if integer else float(value)
+
+
+def _obj(value: Any, field: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise Unprocessable(f"{field} must be an object", fields={field: value})
+    return value
+
+
+def parse_request(body: Any, pollutant_codes: list[str]) -> IncidentRequest:
+    """Validate an analysis request; every error is a 422 naming the field."""
+    body = _obj(body, "body")
+    loc = _obj(body.get("location"), "location")
+    lon = _num(loc.get("lon"), "location.lon", -180, 180)
+    lat = _num(loc.get("lat"), "location.lat", -90, 90)
+    pollutant = body.get("pollutant")
+    if not isinstance(pollutant, str) or pollutant not in pollutant_codes:
+        raise Unprocessable(f"unknown pollutant {pollutant!r}", fields={"pollutant": pollutant},
+                            valid=sorted(pollutant_codes))
+    release = _obj(body.get("release"), "release")
+    mass = _num(release.get("mass_kg"), "release.mass_kg", 0, MAX_MASS_KG, lo_open=True)
+    duration = _num(release.get("duration_h", 0), "release.duration_h", 0, 8760)
+    season = body.get("season", "normal")
+    if season not in SEASONS:
+        raise Unprocessable(f"season must be one of {', '.join(SEASONS)}",
+                            fields={"season": season})
+    horizon = _num(body.get("horizon_h", 72), "horizon_h", 0, MAX_HORIZON_H, lo_open=True)
+    started_at = None
+    if body.get("started_at") is not None:
+        raw = body["started_at"]
+        try:
+            started_at = datetime.fromisoformat(raw) if isinstance(raw, str) else None
+        except ValueError:
+            started_at = None
+        if started_at is None:
+            raise Unprocessable("started_at must be an ISO-8601 date-time",
+                                fields={"started_at": raw})
+        if started_at.tzinfo is None:
+            started_at = started_at.replace(tzinfo=UTC)
+    casualties = body.get("casualties", 0)
+    if isinstance(casualties, dict):
+        deaths = _num(casualties.get("deaths", 0), "casualties.deaths", 0, 1e6, integer=True)
+        poisoned = _num(casualties.get("poisoned", 0), "casualties.poisoned", 0, 1e6,
+                        integer=True)
+    else:
+        deaths = _num(casualties, "casualties", 0, 1e6, integer=True)
+        poisoned = 0
+    return IncidentRequest(
+        lon=lon, lat=lat, pollutant=pollutant, mass_kg=mass, duration_h=duration,
+        season=season, horizon_h=horizon, started_at=started_at, deaths=deaths,
+        poisoned=poisoned,
+        evacuated=_num(body.get("evacuated", 0), "evacuated", 0, 1e8, integer=True),
+        loss_cny=_num(body.get("loss_cny", 0), "loss_cny", 0, 1e13),
+    )
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe: NaN/inf → None, tuples → lists; numeric tables via numpy (curves)."""
+    if (isinstance(value, list) and value and isinstance(value[0], list | tuple) and value[0]
+            and isinstance(value[0][0], float)):
+        arr = np.asarray(value, dtype=float)
+        if arr.ndim == 2 and np.isfinite(arr).all():
+            return arr.tolist()
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    return value
+
+
+def _prefecture_receptors(ref: Reference, codes: set[str]) -> list[ReceptorInput]:
+    """Prefecture crossings on the traced reaches, as boundary receptors."""
+    out = []
+    for reach_code in codes:
+        for c in ref.crossings.get(reach_code, ()):
+            if c.from_code is None or c.to_code is None:
+                continue  # leaving or entering Gansu: the province crossing reports it
+            idx = ref.network.index_of(reach_code)
+            lon, lat = ref.network.point_at(idx, c.measure)
+            out.append(ReceptorInput(
+                "boundary", f"BND-{c.from_code}-{c.to_code}-{reach_code}",
+                f"{c.from_name} → {c.to_name}", reach_code, c.measure, lon, lat,
+                extra={"level": "prefecture", "from_adcode": c.from_code,
+                       "to_adcode": c.to_code, "from_name": c.from_name,
+                       "to_name": c.to_name}))
+    return out
+
+
+BOUNDARY_JITTER_KM = 3.0
+
+
+def _without_jitter(receptors: list) -> list:
+    """Drop boundary crossings that a river undoes within a few km.
+
+    Schematic courses along coarse boundaries cross them back and forth; a crossing
+    followed by its reverse within BOUNDARY_JITTER_KM is noise, not a new administration.
+    """
+    kept: list = []
+    last: dict[str, int] = {}  # boundary level -> index in kept of the last crossing
+    for r in receptors:
+        if r.kind != "boundary":
+            kept.append(r)
+            continue
+        level = r.extra.get("level")
+        i = last.get(level)
+        prev = kept[i] if i is not None else None
+        if (prev is not None and prev.extra.get("from_adcode") == r.extra.get("to_adcode")
+                and prev.extra.get("to_adcode") == r.extra.get("from_adcode")
+                and r.river_km - prev.river_km < BOUNDARY_JITTER_KM):
+            kept[i] = None
+            last.pop(level)
+            continue
+        last[level] = len(kept)
+        kept.append(r)
+    return [r for r in kept if r is not None]
+
+
+def _receptor_row(r) -> dict[str, Any]:
+    extra = dict(r.extra)
+    return {
+        "kind": r.kind, "code": r.code, "name": r.name, "name_en": extra.pop("name_en", None),
+        "river_code": r.river_code, "reach_id": r.reach_code, "river_km": r.river_km,
+        "arrival_h": r.arrival_h, "peak_h": r.peak_h, "peak_conc_mgl": r.peak_conc_mgl,
+        "limit_mgl": r.limit_mgl, "exceeds": r.exceeds, "exceed_hours": r.exceed_hours,
+        "lon": r.lon, "lat": r.lat, "worst": asdict(r.worst), "details": extra,
+        "curve": r.curve,
+    }
+
+
+def _resource_row(r: RankedResource, targets: dict[str, Target]) -> dict[str, Any]:
+    extra = dict(r.extra)
+    target = targets.get(r.target_code) if r.target_code else None
+    return {
+        "code": r.code, "name": r.name, "name_en": extra.pop("name_en", None),
+        "target_code": r.target_code, "target_name": r.target_name,
+        "target_lon": target.lon if target else None,
+        "target_lat": target.lat if target else None,
+        "plume_arrival_h": target.plume_arrival_h if target else None,
+        "distance_km": r.distance_km, "straight_km": r.straight_km, "travel_h": r.travel_h,
+        "arrives_before_plume": r.arrives_before_plume, "slack_h": r.slack_h,
+        "estimate": r.estimate,
+        "materials": [{"code": m.code, "name": m.name, "quantity": m.quantity, "unit": m.unit}
+                      for m in r.materials],
+        **extra,
+    }
+
+
+def _plan(ref: Reference, plume: PlumeResult, pclass: str, level: str) -> dict[str, Any]:
+    """The spill river's plan, else the first planned river downstream."""
+    rivers = [plume.snap.river_code] + [s.river_code for s in plume.path]
+    plan = next((ref.plans[c] for c in rivers if c in ref.plans), None)
+    if plan is None:
+        return {"river_code": None, "title": None, "steps": [], "interception_points": []}
+    steps = select_plan_steps(plan.steps, pclass, level)
+    return {
+        "river_code": plan.river_code, "title": plan.title_zh, "title_en": plan.title_en,
+        "interception_points": plan.interception_codes, "contacts": plan.contacts,
+        "steps": [{"phase": s.phase, "order": s.order, "text": s.text_zh, "text_en": s.text_en,
+                   "responsible": s.responsible, "due_min": s.due_min} for s in steps],
+    }
+
+
+def analyze(session: Session, body: Any) -> dict[str, Any]:
+    """The full analysis of one spill (see issue 5's contract for the keys)."""
+    ref = get_reference(session)
+    req = parse_request(body, list(ref.pollutants))
+    config = current_app.config
+    pollutant = ref.pollutants[req.pollutant]
+    try:
+        snap = ref.network.snap(req.lon, req.lat, config["SNAP_MAX_M"])
+        plume = run_incident(
+            ref.network, snap, pollutant, ReleaseInput(req.mass_kg, req.duration_h),
+            req.season, req.horizon_h,
+            ref.receptors + _prefecture_receptors(ref, _reach_codes_downstream(ref, snap)),
+            river_names=ref.river_names, province_names=ref.province_names,
+        )
+    except HydroError as exc:
+        body_ = exc.to_dict()
+        raise Unprocessable(body_.pop("error"), fields=body_.pop("fields"), **body_) from None
+    plume = replace(plume, receptors=_without_jitter(list(plume.receptors)))
+    return _result(ref, req, plume, config)
+
+
+def _reach_codes_downstream(ref: Reference, snap) -> set[str]:
+    return {s.reach_code for s in ref.network.trace_downstream(snap.reach_idx, snap.measure)}
+
+
+def _result(ref: Reference, req: IncidentRequest, plume: PlumeResult, config) -> dict[str, Any]:
+    net = ref.network
+    pclass = ref.pollutants[req.pollutant].pclass
+    started = req.started_at or datetime.now(UTC).replace(microsecond=0)
+    targets = {
+        r.code: Target(r.code, r.name, r.lon, r.lat, r.worst.arrival_h, r.river_km)
+        for r in plume.receptors if r.kind == "interception"
+    }
+    circuity, speed = config["ROAD_CIRCUITY"], config["ROAD_SPEED_KMH"]
+    depots = rank_resources(ref.depots, list(targets.values()), pclass, circuity, speed,
+                            require_materials=True)
+    teams = rank_resources(ref.teams, list(targets.values()), pclass, circuity, speed)
+    level = assess_level(pollutant_class=pclass, receptors=plume.receptors, deaths=req.deaths,
+                         poisoned=req.poisoned, evacuated=req.evacuated, loss_cny=req.loss_cny)
+    path = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": {"type": "LineString", "coordinates": [
+                    list(c) for c in net.segment_geometry(s)]},
+                "properties": {
+                    "reach_id": s.reach_code, "river_code": s.river_code,
+                    "river_name": ref.river_names.get(s.river_code),
+                    "from_km": s.from_km, "to_km": s.to_km, "arrival_h": s.arrival_h,
+                    "worst_arrival_h": s.worst_arrival_h, "is_reservoir": s.is_reservoir,
+                },
+            }
+            for s in plume.path
+        ],
+    }
+    snap = plume.snap
+    model = asdict(plume.model)
+    model["coefficients"]["road_circuity"] = circuity
+    model["coefficients"]["road_speed_kmh"] = speed
+    model["coefficients"]["snap_max_m"] = config["SNAP_MAX_M"]
+    model["assumptions"] = model["assumptions"] + [
+        "Depot and team travel times are estimates: geodesic distance × road circuity / "
+        "mean speed, not a road-network route.",
+        "A depot or team 'arrives before the plume' when it reaches the interception point "
+        "before the worst-case (earliest) leading edge.",
+    ]
+    return _clean({
+        "request": {
+            "location": {"lon": req.lon, "lat": req.lat}, "pollutant": req.pollutant,
+            "release": {"mass_kg": req.mass_kg, "duration_h": req.duration_h},
+            "season": req.season, "horizon_h": req.horizon_h,
+            "started_at": started.isoformat(),
+        },
+        "pollutant": {"code": req.pollutant, "name": ref.pollutants[req.pollutant].name,
+                      "class": pclass},
+        "snap": {
+            "river_code": snap.river_code, "river_name": ref.river_names.get(snap.river_code),
+            "river_name_en": ref.river_names_en.get(snap.river_code),
+            "reach_id": snap.reach_code, "measure": snap.measure, "offset_m": snap.offset_m,
+            "lon": snap.lon, "lat": snap.lat,
+        },
+        "path": path,
+        "length_km": plume.length_km,
+        "receptors": [_receptor_row(r) for r in plume.receptors],
+        "profile": plume.profile,
+        "worst_profile": plume.worst_profile,
+        "depots": [_resource_row(r, targets) for r in depots],
+        "teams": [_resource_row(r, targets) for r in teams],
+        "plan": _plan(ref, plume, pclass, level.suggested),
+        "level": {
+            "suggested": level.suggested,
+            "reasons": [asdict(r) for r in level.reasons],
+            "report_due_min": level.report_due_min,
+            "report_due_at": (started + timedelta(minutes=level.report_due_min)).isoformat(),
+            "report_as": level.report_as,
+            "report_reasons": [asdict(r) for r in level.report_reasons],
+            "province_to_mee_min": level.province_to_mee_min,
+            "lead": level.lead,
+        },
+        "notify": [
+            {**asdict(n), "reason": n.reason_zh} for n in downstream_notifications(
+                plume.receptors)
+        ],
+        "model": model,
+    })

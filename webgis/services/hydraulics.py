@@ -1,0 +1,28 @@
+"""One reach's hydraulics for a season: what the transport model uses there."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from webgis.errors import BadRequest
+from webgis.hydro.hydraulics import SEASONS, reach_hydraulics
+from webgis.services.layers import one_feature
+from webgis.services.reference import get_reference
+
+
+def reach_detail(session: Session, code: str, season: str) -> dict[str, Any]:
+    """The reach feature plus `length_m`, `discharge_m3s`, `velocity_mps`, `width_m`,
+    `depth_m`, `dispersion_m2s` (top level and in properties) and the worst case."""
+    if season not in SEASONS:
+        raise BadRequest(f"season must be one of {', '.join(SEASONS)}", fields={"season": season})
+    feature = one_feature(session, "reaches", code)  # 404 for an unknown code
+    ref = get_reference(session)
+    idx = ref.network.index_of(code)
+    expected = asdict(reach_hydraulics(ref.network, idx, season, "expected"))
+    worst = asdict(reach_hydraulics(ref.network, idx, season, "worst"))
+    hydraulics = {"season": season, **expected, "worst": worst}
+    feature["properties"].update(hydraulics)
+    return {**feature, **hydraulics}

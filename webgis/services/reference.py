@@ -1,0 +1,275 @@
+"""The reference data an analysis needs, read from PostGIS once and cached per process.
+
+The in-memory bundle (river network, receptors, depots, teams, pollutants, plans,
+prefecture crossings) is rebuilt only when the dataset changes: its key is the content
+hashes of the loaded layers (`dataset_layer`), one tiny query per request.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import threading
+from collections import OrderedDict, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import shapely
+from geoalchemy2.shape import to_shape
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from webgis import models as m
+from webgis.hydro.analysis import PollutantInput, ReceptorInput
+from webgis.hydro.network import ReachInput, RiverNetwork
+from webgis.response.plans import PlanStepInput
+from webgis.response.resources import MaterialStock, ResourceOrigin
+
+_lock = threading.Lock()
+_cache: OrderedDict[str, Reference] = OrderedDict()  # dataset key -> bundle, newest last
+CACHE_SIZE = 2
+
+
+@dataclass(frozen=True)
+class Crossing:
+    """Where a reach crosses from one prefecture into another (measure along the reach)."""
+
+    measure: float
+    from_code: str | None
+    from_name: str | None
+    to_code: str | None
+    to_name: str | None
+
+
+@dataclass
+class Plan:
+    """A river plan: its title, pre-selected interception points and steps."""
+
+    river_code: str
+    title_zh: str
+    title_en: str
+    interception_codes: list[str]
+    contacts: list[Any]
+    steps: list[PlanStepInput]
+
+
+@dataclass
+class Reference:
+    """Everything the analysis reads, in plain Python."""
+
+    key: str
+    network: RiverNetwork
+    river_names: dict[str, str]
+    river_names_en: dict[str, str]
+    province_names: dict[str, str]
+    pollutants: dict[str, PollutantInput]
+    receptors: list[ReceptorInput]
+    depots: list[ResourceOrigin]
+    teams: list[ResourceOrigin]
+    plans: dict[str, Plan]
+    crossings: dict[str, list[Crossing]] = field(default_factory=dict)
+    reach_province: dict[str, str | None] = field(default_factory=dict)
+
+
+def dataset_key(session: Session) -> str:
+    """A key that changes whenever any loaded layer changes."""
+    rows = session.execute(select(m.DatasetLayer.layer, m.DatasetLayer.sha256).order_by(
+        m.DatasetLayer.layer)).all()
+    return hashlib.sha256(repr(rows).encode()).hexdigest()
+
+
+def get_reference(session: Session) -> Reference:
+    """The cached bundle for the current dataset, built on first use after a change."""
+    key = dataset_key(session)
+    bundle = _cache.get(key)
+    if bundle is not None:
+        return bundle
+    with _lock:
+        if key not in _cache:
+            _cache[key] = build_reference(session, key)
+            while len(_cache) > CACHE_SIZE:
+                _cache.popitem(last=False)
+            gc.freeze()  # long-lived objects: keep the collector from rescanning them
+        return _cache[key]
+
+
+def _point(geom) -> tuple[float, float]:
+    p = to_shape(geom)
+    return p.x, p.y
+
+
+def _network(session: Session) -> tuple[RiverNetwork, dict[str, list], dict[str, str | None]]:
+    rows = session.execute(
+        select(m.Reach, m.River.code.label("river_code")).join(m.River,
+                                                                m.River.id == m.Reach.river_id)
+    ).all()
+    code_of = {r.Reach.id: r.Reach.code for r in rows}
+    inputs, lines, provinces = [], {}, {}
+    for row in rows:
+        r = row.Reach
+        coords = list(to_shape(r.geom).coords)
+        lines[r.code] = coords
+        provinces[r.code] = r.province
+        inputs.append(ReachInput(
+            code=r.code, river_code=row.river_code,
+            downstream_code=code_of.get(r.downstream_id), coords=coords,
+            discharge_m3s=r.discharge_m3s, factor_dry=r.factor_dry,
+            factor_normal=r.factor_normal, factor_flood=r.factor_flood,
+            is_reservoir=r.is_reservoir, volume_m3=r.volume_m3, velocity_mps=r.velocity_mps,
+            width_m=r.width_m, depth_m=r.depth_m, slope=r.slope, end_kind=r.end_kind,
+            province=r.province,
+        ))
+    return RiverNetwork.build(inputs), lines, provinces
+
+
+def _crossings(session: Session, lines: dict[str, list]) -> dict[str, list[Crossing]]:
+    """Prefecture boundary crossings along every reach, computed once per dataset.
+
+    Between consecutive intersection points a sub-line lies in one prefecture (or none:
+    outside Gansu, where province crossings take over).
+    """
+    areas = session.execute(
+        select(m.AdminArea.code, m.AdminArea.name_zh, m.AdminArea.geom).where(
+            m.AdminArea.level.in_(("prefecture", "new_district")))
+    ).all()
+    if not areas:
+        return {}
+    polys = [to_shape(a.geom) for a in areas]
+    for p in polys:
+        shapely.prepare(p)
+    boundaries = [p.boundary for p in polys]
+    tree = shapely.STRtree(boundaries)
+    out: dict[str, list[Crossing]] = {}
+
+    def where(pt) -> int | None:
+        for i in tree.query(pt.buffer(1e-9), predicate=None):
+            if polys[i].contains(pt):
+                return int(i)
+        hits = [i for i, p in enumerate(polys) if p.contains(pt)]
+        return hits[0] if hits else None
+
+    for code, coords in lines.items():
+        line = shapely.LineString(coords)
+        cand = tree.query(line, predicate="intersects")
+        if len(cand) == 0:
+            continue
+        cuts = set()
+        for i in cand:
+            inter = line.intersection(boundaries[i])
+            for g in getattr(inter, "geoms", [inter]):
+                if g.is_empty:
+                    continue
+                for pt in (g,) if g.geom_type == "Point" else (shapely.Point(c) for c in
+                                                                  g.coords):
+                    cuts.add(round(line.project(pt, normalized=True), 6))
+        cuts = sorted(c for c in cuts if 0 < c < 1)
+        if not cuts:
+            continue
+        marks = [0.0, *cuts, 1.0]
+        owners = [where(line.interpolate((a + b) / 2, normalized=True))
+                  for a, b in zip(marks, marks[1:], strict=False)]
+        events = []
+        for k, cut in enumerate(cuts):
+            a, b = owners[k], owners[k + 1]
+            if a == b or a is None and b is None:
+                continue
+            events.append(Crossing(
+                cut,
+                areas[a].code if a is not None else None,
+                areas[a].name_zh if a is not None else None,
+                areas[b].code if b is not None else None,
+                areas[b].name_zh if b is not None else None,
+            ))
+        if events:
+            out[code] = events
+    return out
+
+
+def _receptors(session: Session) -> list[ReceptorInput]:
+    out: list[ReceptorInput] = []
+    specs = [
+        ("water_source", m.WaterSource, lambda r: {
+            "serves": r.serves, "serves_name_zh": r.serves_name_zh,
+            "population_served": r.population_served, "name_en": r.name_en}),
+        ("section", m.MonitoringSection, lambda r: {
+            "level": r.level, "target_class": r.target_class, "is_exit": r.is_exit,
+            "boundary": r.boundary, "name_en": r.name_en}),
+        ("interception", m.InterceptionPoint, lambda r: {
+            "type": r.kind, "capacity_m3": r.capacity_m3, "holding_h": r.holding_h,
+            "techniques": list(r.techniques), "access": r.access,
+            "access_road_km": r.access_road_km, "name_en": r.name_en}),
+    ]
+    for kind, model, extra in specs:
+        rows = session.execute(select(model, m.Reach.code).join(m.Reach,
+                                                                m.Reach.id == model.reach_id))
+        for rec, reach_code in rows:
+            lon, lat = _point(rec.geom)
+            out.append(ReceptorInput(kind, rec.code, rec.name_zh, reach_code, rec.measure, lon,
+                                     lat, extra=extra(rec)))
+    return out
+
+
+def _depots(session: Session) -> list[ResourceOrigin]:
+    stocks: dict[int, list[MaterialStock]] = defaultdict(list)
+    rows = session.execute(select(m.Inventory.depot_id, m.Inventory.quantity, m.Material).join(
+        m.Material, m.Material.id == m.Inventory.material_id))
+    for depot_id, qty, mat in rows:
+        stocks[depot_id].append(MaterialStock(mat.code, mat.name_zh, qty, mat.unit,
+                                              tuple(mat.serves)))
+    out = []
+    for d in session.scalars(select(m.Depot).order_by(m.Depot.code)):
+        lon, lat = _point(d.geom)
+        out.append(ResourceOrigin(d.code, d.name_zh, lon, lat, stocks.get(d.id, []), extra={
+            "name_en": d.name_en, "kind": d.kind, "status": d.status, "address": d.address,
+            "contact_name": d.contact_name, "contact_phone": d.contact_phone,
+            "fictitious_contact": d.fictitious_contact}))
+    return out
+
+
+def _teams(session: Session) -> list[ResourceOrigin]:
+    out = []
+    for t in session.scalars(select(m.RescueTeam).order_by(m.RescueTeam.code)):
+        lon, lat = _point(t.geom)
+        out.append(ResourceOrigin(t.code, t.name_zh, lon, lat, (), extra={
+            "name_en": t.name_en, "base": t.base, "headcount": t.headcount,
+            "specialities": list(t.specialities), "equipment": list(t.equipment),
+            "contact_name": t.contact_name, "contact_phone": t.contact_phone,
+            "fictitious_contact": t.fictitious_contact}))
+    return out
+
+
+def _plans(session: Session) -> dict[str, Plan]:
+    out = {}
+    for p in session.scalars(select(m.RiverPlan)):
+        steps = [PlanStepInput(s.phase, s.order, s.text_zh, s.text_en, s.responsible, s.due_min,
+                               tuple(s.classes), s.min_level) for s in p.steps]
+        out[p.code] = Plan(p.code, p.title_zh, p.title_en, list(p.interception_codes),
+                           list(p.contacts or []), steps)
+    return out
+
+
+def build_reference(session: Session, key: str) -> Reference:
+    """Read every layer the analysis needs and build the in-memory network."""
+    network, lines, provinces = _network(session)
+    rivers = session.execute(select(m.River.code, m.River.name_zh, m.River.name_en)).all()
+    provinces_names = {a.code: a.name_zh for a in session.execute(
+        select(m.AdminArea.code, m.AdminArea.name_zh).where(m.AdminArea.level == "province"))}
+    pollutants = {
+        p.code: PollutantInput(p.code, p.name_zh, p.pclass, p.decay_per_day, p.limit_class3_mgl,
+                               p.limit_source_mgl, p.behaviour)
+        for p in session.scalars(select(m.Pollutant))
+    }
+    return Reference(
+        key=key,
+        network=network,
+        river_names={r.code: r.name_zh for r in rivers},
+        river_names_en={r.code: r.name_en for r in rivers},
+        province_names=provinces_names,
+        pollutants=pollutants,
+        receptors=_receptors(session),
+        depots=_depots(session),
+        teams=_teams(session),
+        plans=_plans(session),
+        crossings=_crossings(session, lines),
+        reach_province=provinces,
+    )

@@ -163,6 +163,9 @@ def main() -> None:
     )
     ap.add_argument("--snap", action="store_true", help="also time the STRtree build and snaps")
     ap.add_argument("--no-networkx", action="store_true")
+    ap.add_argument("--postgis", action="store_true",
+                    help="also trace with a PostGIS recursive CTE (local cluster)")
+    ap.add_argument("--postgis-traces", type=int, default=200)
     args = ap.parse_args()
 
     print(f"reaches: {args.reaches:,}  traces: {args.traces} x {args.trace_km:g} km")
@@ -256,7 +259,63 @@ def main() -> None:
         r50 = np.percentile(theirs, 50) / np.percentile(ours, 50)
         r95 = np.percentile(theirs, 95) / np.percentile(ours, 95)
         print(f"ratio networkx / ours: p50 x{r50:.1f}, p95 x{r95:.1f}")
-    print("PostGIS recursive CTE: see benchmarks/README.md (added by the service layer)")
+    if args.postgis:
+        theirs_pg = postgis_traces(g["down"], net.length_m, sources[: args.postgis_traces],
+                                   limit_m)
+        print(f"PostGIS recursive CTE ({len(theirs_pg)} traces): {percentiles(theirs_pg)}")
+        r50 = np.percentile(theirs_pg, 50) / np.percentile(ours, 50)
+        r95 = np.percentile(theirs_pg, 95) / np.percentile(ours, 95)
+        print(f"ratio PostGIS CTE / ours: p50 x{r50:.0f}, p95 x{r95:.0f}")
+
+
+TRACE_CTE = """
+WITH RECURSIVE t(id, downstream, done_m) AS (
+    SELECT id, downstream, length_m FROM bench_reach WHERE id = %(src)s
+  UNION ALL
+    SELECT r.id, r.downstream, t.done_m + r.length_m
+    FROM bench_reach r JOIN t ON r.id = t.downstream
+    WHERE t.done_m < %(limit)s
+)
+SELECT count(*), max(done_m) FROM t
+"""
+
+
+def postgis_traces(down: np.ndarray, lengths: np.ndarray, sources: np.ndarray,
+                   limit_m: float) -> list[float]:
+    """The same traces as a recursive CTE over a reaches table (the SQL way).
+
+    Loads (id, downstream, length_m) into a scratch database `webgis_bench` of the local
+    cluster (`webgis localdb start`) with COPY, indexed on the primary key.
+    """
+    import psycopg
+
+    from webgis import localdb
+    from webgis.config import local_database_url
+
+    localdb.start()
+    dsn = local_database_url("postgres").replace("postgresql+psycopg", "postgresql")
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS webgis_bench")
+        conn.execute("CREATE DATABASE webgis_bench")
+    t0 = time.perf_counter()
+    with psycopg.connect(dsn.rsplit("/", 1)[0] + "/webgis_bench", autocommit=True) as conn:
+        conn.execute("CREATE TABLE bench_reach (id integer PRIMARY KEY, downstream integer, "
+                     "length_m double precision NOT NULL)")
+        with conn.cursor().copy("COPY bench_reach (id, downstream, length_m) FROM STDIN") as cp:
+            for i, (d, length) in enumerate(zip(down.tolist(), lengths.tolist(), strict=True)):
+                cp.write_row((i, None if d < 0 else d, length))
+        conn.execute("ANALYZE bench_reach")
+        print(f"PostGIS table load (COPY + PK index): {time.perf_counter() - t0:.1f} s")
+        times = []
+        for s in sources.tolist()[:5]:
+            conn.execute(TRACE_CTE, {"src": s, "limit": limit_m}).fetchone()  # warm-up
+        for s in sources.tolist():
+            t0 = time.perf_counter()
+            conn.execute(TRACE_CTE, {"src": s, "limit": limit_m}).fetchone()
+            times.append((time.perf_counter() - t0) * 1e3)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS webgis_bench")
+    return times
 
 
 if __name__ == "__main__":

@@ -1,0 +1,231 @@
+"""What every writer of a response sheet reads: one plain object, no database, no Flask.
+
+The service (``webgis.services.sheet``) fills it from a saved incident or a scenario:
+the analysis result dict (issue 5's contract), the request, incident metadata, and the
+few layer features the map and the tables need. Writers only read it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from webgis.exports.labels import label
+
+RECEPTOR_KINDS = ("water_source", "section", "interception", "confluence", "boundary")
+
+
+@dataclass
+class MapLayers:
+    """Base-map features in lon/lat: plain GeoJSON geometries with a few properties."""
+
+    admin: list[dict[str, Any]] = field(default_factory=list)  # name, level, geometry
+    rivers: list[dict[str, Any]] = field(default_factory=list)  # name, discharge_m3s, geometry
+    places: list[dict[str, Any]] = field(default_factory=list)  # name, kind, lon, lat
+
+
+@dataclass
+class SheetContext:
+    """Everything a sheet shows. ``result`` follows the analysis contract (issue 5)."""
+
+    result: dict[str, Any]
+    request: dict[str, Any] = field(default_factory=dict)
+    incident_id: int | None = None
+    title: str = ""
+    kind: str = "incident"  # incident | drill | scenario
+    created_at: datetime | None = None
+    officer: str = ""
+    link: str = ""
+    lang: str = "zh"
+    generated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    layers: MapLayers = field(default_factory=MapLayers)
+    # code -> {lon, lat, name, name_en, contact_name, contact_phone, ...}
+    depot_sites: dict[str, dict[str, Any]] = field(default_factory=dict)
+    team_sites: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # interception code -> {type, techniques, access, access_road_km, capacity_m3, holding_h}
+    interception_details: dict[str, dict[str, Any]] = field(default_factory=dict)
+    contacts: list[dict[str, Any]] = field(default_factory=list)
+    sensitive_notes: dict[str, str] = field(default_factory=dict)  # receptor code -> note
+
+    # --- small readers --------------------------------------------------------------------
+
+    def t(self, key: str, **kw: Any) -> str:
+        """The label ``key`` in this sheet's language."""
+        return label(key, self.lang, **kw)
+
+    @property
+    def en(self) -> bool:
+        return self.lang == "en"
+
+    def name(self, row: dict[str, Any] | None, key: str = "name") -> str:
+        """A row's name in the sheet's language (``name_en`` when English and present)."""
+        if not row:
+            return ""
+        if self.en and row.get(f"{key}_en"):
+            return str(row[f"{key}_en"])
+        return str(row.get(key) or row.get(f"{key}_zh") or row.get("code") or "")
+
+    @property
+    def snap(self) -> dict[str, Any]:
+        return self.result.get("snap") or {}
+
+    @property
+    def river_name(self) -> str:
+        s = self.snap
+        return self.name(s, "river_name") or s.get("river_code", "")
+
+    @property
+    def pollutant(self) -> dict[str, Any]:
+        p = self.result.get("pollutant")
+        if isinstance(p, dict):
+            return p
+        code = self.req.get("pollutant", "")
+        return {"code": code, "name": code}
+
+    @property
+    def req(self) -> dict[str, Any]:
+        return self.request or self.result.get("request") or {}
+
+    @property
+    def location(self) -> tuple[float, float]:
+        loc = self.req.get("location") or {}
+        if "lon" in loc and "lat" in loc:
+            return float(loc["lon"]), float(loc["lat"])
+        return float(self.snap.get("lon", math.nan)), float(self.snap.get("lat", math.nan))
+
+    @property
+    def mass_kg(self) -> float:
+        return float((self.req.get("release") or {}).get("mass_kg", math.nan))
+
+    @property
+    def duration_h(self) -> float:
+        return float((self.req.get("release") or {}).get("duration_h", 0) or 0)
+
+    @property
+    def started_at(self) -> datetime | None:
+        raw = self.req.get("started_at") or (self.result.get("request") or {}).get("started_at")
+        if isinstance(raw, datetime):
+            return raw
+        if isinstance(raw, str):
+            try:
+                dt = datetime.fromisoformat(raw)
+            except ValueError:
+                return self.created_at
+            return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+        return self.created_at
+
+    def clock(self, hours: float | None) -> str:
+        """Wall-clock time ``hours`` after the release (local time of the start), or ''."""
+        start = self.started_at
+        if start is None or hours is None or not math.isfinite(hours):
+            return ""
+        at = start + timedelta(hours=hours)
+        same_day = at.date() == start.date()
+        return at.strftime("%H:%M") if same_day else at.strftime("%m-%d %H:%M")
+
+    def receptors(self, kinds: Iterable[str] | None = None) -> list[dict[str, Any]]:
+        """Receptors in downstream order, optionally of some kinds."""
+        rows = sorted(self.result.get("receptors") or [], key=lambda r: r.get("river_km", 0))
+        if kinds is None:
+            return rows
+        want = set(kinds)
+        return [r for r in rows if r.get("kind") in want]
+
+    def details(self, receptor: dict[str, Any]) -> dict[str, Any]:
+        """Receptor details from the result (``details``), completed from the layers."""
+        out = dict(self.interception_details.get(receptor.get("code", ""), {}))
+        out.update({k: v for k, v in (receptor.get("details") or {}).items() if v is not None})
+        return out
+
+    @property
+    def level(self) -> dict[str, Any]:
+        return self.result.get("level") or {}
+
+    @property
+    def plan(self) -> dict[str, Any]:
+        return self.result.get("plan") or {}
+
+    @property
+    def depots(self) -> list[dict[str, Any]]:
+        return list(self.result.get("depots") or [])
+
+    @property
+    def teams(self) -> list[dict[str, Any]]:
+        return list(self.result.get("teams") or [])
+
+    def site(self, row: dict[str, Any], team: bool = False) -> tuple[float, float] | None:
+        """Where a depot or team is (from the row, else from the layers)."""
+        for lon_key, lat_key in (("lon", "lat"), ("origin_lon", "origin_lat")):
+            if row.get(lon_key) is not None and row.get(lat_key) is not None:
+                return float(row[lon_key]), float(row[lat_key])
+        site = (self.team_sites if team else self.depot_sites).get(row.get("code", ""))
+        if site and site.get("lon") is not None:
+            return float(site["lon"]), float(site["lat"])
+        return None
+
+    def target(self, row: dict[str, Any]) -> dict[str, Any] | None:
+        """The interception receptor a depot or team is sent to."""
+        code = row.get("target_code")
+        return next((r for r in self.receptors() if r.get("code") == code), None)
+
+    @property
+    def sheet_title(self) -> str:
+        if self.title:
+            return self.title
+        return self.t(
+            "default_title",
+            river=self.river_name,
+            pollutant=self.name(self.pollutant),
+        )
+
+    @property
+    def reference(self) -> str:
+        """A short identifier printed on every page."""
+        if self.incident_id is not None:
+            return f"#{self.incident_id}"
+        return self.t("scenario")
+
+    @property
+    def file_stem(self) -> str:
+        if self.incident_id is not None:
+            return f"incident-{self.incident_id}"
+        code = self.snap.get("river_code") or "scenario"
+        stamp = (self.started_at or self.generated_at).strftime("%Y%m%d-%H%M")
+        return f"scenario-{code}-{stamp}".lower()
+
+
+def fmt_num(value: Any, digits: int = 3) -> str:
+    """Numbers for people: significant digits, no scientific notation for ordinary sizes."""
+    if value is None:
+        return "—"
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if not math.isfinite(x):
+        return "—"
+    if x == 0:
+        return "0"
+    mag = abs(x)
+    if mag >= 10 ** digits:
+        return f"{x:,.0f}"
+    if mag >= 1e-4:
+        decimals = max(digits - 1 - math.floor(math.log10(mag)), 0)
+        return f"{x:.{decimals}f}"
+    return f"{x:.{digits - 1}e}"
+
+
+def fmt_hours(h: Any) -> str:
+    """``3.4 h`` as ``3 h 24 min`` style (short), or —."""
+    try:
+        x = float(h)
+    except (TypeError, ValueError):
+        return "—"
+    if not math.isfinite(x):
+        return "—"
+    total = round(x * 60)
+    hh, mm = divmod(total, 60)
+    return f"{hh}:{mm:02d}"

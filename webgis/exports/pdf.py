@@ -1,0 +1,522 @@
+"""The printable field response sheet: A4 PDF (ReportLab), Chinese by default.
+
+Page 1: header (incident, time, place, pollutant and mass, suggested level, reporting
+deadline, issuing officer), QR code to the live incident, the situation map. Then: the
+receptor table, downstream notifications, interception points in downstream order,
+depots with the materials to dispatch, team assignments, the plan as a checklist with
+tick boxes and due times, contacts, and the sketch map of sensitive points (Art. 13 of
+the 2011 reporting measures). Every page: incident reference, page x of y, the link.
+The CJK font is embedded (subset), see :mod:`webgis.exports.fonts`.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+from xml.sax.saxutils import escape
+
+from reportlab import rl_config
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.shapes import Drawing
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfgen import canvas as rl_canvas
+from reportlab.platypus import (
+    BaseDocTemplate,
+    CondPageBreak,
+    Flowable,
+    Frame,
+    KeepTogether,
+    PageBreak,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from webgis.exports import fonts, maps
+from webgis.exports.context import SheetContext, fmt_hours, fmt_num
+from webgis.exports.labels import LABELS
+
+MARGIN = 12 * mm
+PAGE_W, PAGE_H = A4
+BODY_W = PAGE_W - 2 * MARGIN
+NAVY = colors.HexColor("#1f4e79")
+RED = colors.HexColor("#c00000")
+PINK = colors.HexColor("#ffe1e1")
+GREY = colors.HexColor("#f2f2f2")
+GRID = colors.HexColor("#9aa5b1")
+MAX_DEPOTS = 8
+MAX_MATERIALS = 8
+MAX_TEAMS = 8
+# Binary (not ASCII85) streams: the pure-Python ASCII85 encoder costs ~1 s per map image.
+rl_config.useA85 = 0
+LEVEL_COLORS = {"I": "#c00000", "II": "#e36c0a", "III": "#b8860b", "IV": "#1f5fbf"}
+
+
+def _styles(font: str) -> dict[str, ParagraphStyle]:
+    base = ParagraphStyle("base", fontName=font, fontSize=9, leading=12, wordWrap="CJK")
+    return {
+        "base": base,
+        "small": ParagraphStyle("small", parent=base, fontSize=7.5, leading=9.5),
+        "tiny": ParagraphStyle("tiny", parent=base, fontSize=6.5, leading=8),
+        "cell": ParagraphStyle("cell", parent=base, fontSize=8, leading=10),
+        "cellb": ParagraphStyle("cellb", parent=base, fontSize=8.5, leading=10.5),
+        "head": ParagraphStyle("head", parent=base, fontSize=8, leading=10,
+                               textColor=colors.white),
+        "title": ParagraphStyle("title", parent=base, fontSize=17, leading=21,
+                                textColor=NAVY),
+        "subtitle": ParagraphStyle("subtitle", parent=base, fontSize=12, leading=15),
+        "h2": ParagraphStyle("h2", parent=base, fontSize=11.5, leading=14,
+                             textColor=colors.white, backColor=NAVY, borderPadding=(2, 3, 2, 3),
+                             spaceBefore=7, spaceAfter=5),
+        "key": ParagraphStyle("key", parent=base, fontSize=9, leading=11.5,
+                              textColor=colors.HexColor("#333333")),
+        "value": ParagraphStyle("value", parent=base, fontSize=10, leading=13),
+        "alert": ParagraphStyle("alert", parent=base, fontSize=12, leading=15, textColor=RED),
+        "center": ParagraphStyle("center", parent=base, fontSize=7, leading=8.5,
+                                 alignment=TA_CENTER),
+    }
+
+
+class TickBox(Flowable):
+    """An empty square to tick by hand."""
+
+    def __init__(self, size: float = 4.2 * mm):
+        super().__init__()
+        self.size = size
+        self.width = self.height = size
+
+    def draw(self) -> None:
+        self.canv.setLineWidth(0.9)
+        self.canv.rect(0, 0, self.size, self.size, stroke=1, fill=0)
+
+
+class PilImage(Flowable):
+    """A PIL image drawn at a fixed size (no PNG encode/decode round trip)."""
+
+    def __init__(self, img: Any, width: float, height: float):
+        super().__init__()
+        self.img, self.width, self.height = img, width, height
+
+    def draw(self) -> None:
+        self.canv.drawImage(ImageReader(self.img), 0, 0, self.width, self.height)
+
+
+class _NumberedCanvas(rl_canvas.Canvas):
+    """Draws 'page n of N' once the page count is known."""
+
+    def __init__(self, *args: Any, footer: Any = None, **kw: Any):
+        super().__init__(*args, **kw)
+        self._saved: list[dict] = []
+        self._footer = footer
+
+    def showPage(self) -> None:  # noqa: N802 (ReportLab API)
+        self._saved.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        total = len(self._saved)
+        for state in self._saved:
+            self.__dict__.update(state)
+            if self._footer:
+                self._footer(self, total)
+            super().showPage()
+        super().save()
+
+
+def _p(text: Any, style: ParagraphStyle) -> Paragraph:
+    return Paragraph(escape(str(text if text is not None else "")).replace("\n", "<br/>"), style)
+
+
+def _table(data: list[list[Any]], widths: list[float], *, header_rows: int = 1,
+           extra: list[tuple] | None = None) -> Table:
+    t = Table(data, colWidths=widths, repeatRows=header_rows)
+    style = [
+        ("GRID", (0, 0), (-1, -1), 0.4, GRID),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 2.5),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 2.5),
+        ("TOPPADDING", (0, 0), (-1, -1), 1.8),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 1.8),
+    ]
+    if header_rows:
+        style += [("BACKGROUND", (0, 0), (-1, header_rows - 1), NAVY)]
+    for i in range(header_rows, len(data)):
+        if (i - header_rows) % 2 == 1:
+            style.append(("BACKGROUND", (0, i), (-1, i), GREY))
+    t.setStyle(TableStyle(style + (extra or [])))
+    return t
+
+
+def _all_text(ctx: SheetContext) -> str:
+    """Every character the PDF may print (so the embedded font covers them)."""
+    parts = [json.dumps(ctx.result, ensure_ascii=False), json.dumps(ctx.request,
+                                                                    ensure_ascii=False)]
+    parts += [ctx.title, ctx.officer, ctx.link, json.dumps(ctx.contacts, ensure_ascii=False)]
+    parts += [json.dumps(ctx.interception_details, ensure_ascii=False, default=str)]
+    parts += list(ctx.sensitive_notes.values())
+    parts += [json.dumps(ctx.depot_sites, ensure_ascii=False, default=str)]
+    parts += [json.dumps(ctx.team_sites, ensure_ascii=False, default=str)]
+    parts += [zh for zh, _ in LABELS.values()] + [en for _, en in LABELS.values()]
+    parts += ["0123456789:：()（）[]【】%/-—–·.,，、。 "]
+    return "".join(parts)
+
+
+def _qr(link: str, size: float = 30 * mm) -> Drawing:
+    w = QrCodeWidget(link or "about:blank", barLevel="M")
+    x0, y0, x1, y1 = w.getBounds()
+    d = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
+    d.add(w)
+    return d
+
+
+def _header(ctx: SheetContext, st: dict[str, ParagraphStyle]) -> list[Any]:
+    t = ctx.t
+    lon, lat = ctx.location
+    snap = ctx.snap
+    lvl = ctx.level
+    level = lvl.get("suggested") or "—"
+    started = ctx.started_at
+    duration = (t("instant") if not ctx.duration_h
+                else t("over_hours", h=fmt_num(ctx.duration_h)))
+    due = ""
+    if lvl.get("report_due_min") is not None:
+        due = t("deadline_value", at=ctx.clock(lvl["report_due_min"] / 60.0) or "—",
+                minutes=lvl["report_due_min"], report_as=lvl.get("report_as") or level)
+    season = ctx.req.get("season") or (ctx.result.get("model") or {}).get("season") or "normal"
+    rows = [
+        (t("incident"), _p(ctx.sheet_title, st["value"])),
+        (t("time"), _p(started.strftime("%Y-%m-%d %H:%M %Z").strip() if started else "—",
+                       st["value"])),
+        (t("place"), _p(t("place_value", river=ctx.river_name, reach=snap.get("reach_id", "—"),
+                          offset=fmt_num(snap.get("offset_m"), 2),
+                          lon=f"{lon:.5f}", lat=f"{lat:.5f}"), st["value"])),
+        (t("pollutant_mass"), _p(t("mass_value", name=ctx.name(ctx.pollutant),
+                                   mass=fmt_num(ctx.mass_kg, 4), duration=duration),
+                                 st["value"])),
+        (t("season_horizon"), _p(f"{t('season_' + season)} / "
+                                 f"{t('hours', h=fmt_num(ctx.req.get('horizon_h') or 72))}",
+                                 st["value"])),
+        (t("level"), Paragraph(
+            f'<font color="{LEVEL_COLORS.get(level, "#000000")}" size="14">'
+            f"{escape(t('level_value', level=level, name=t('level_' + level)))}</font>"
+            if level in LEVEL_COLORS else escape(level), st["value"])),
+        (t("deadline"), _p(due or "—", st["alert"])),
+        (t("officer"), _p(ctx.officer or t("officer_blank"), st["value"])),
+    ]
+    data = [[_p(k, st["key"]), v] for k, v in rows]
+    info = Table(data, colWidths=[30 * mm, BODY_W - 30 * mm - 36 * mm])
+    info.setStyle(TableStyle([
+        ("GRID", (0, 0), (-1, -1), 0.4, GRID),
+        ("BACKGROUND", (0, 0), (0, -1), GREY),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("TOPPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+    ]))
+    qr = Table([[_qr(ctx.link)], [_p(t("scan"), st["center"])]], colWidths=[34 * mm])
+    qr.setStyle(TableStyle([("ALIGN", (0, 0), (-1, -1), "CENTER"),
+                            ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    top = Table([[info, qr]], colWidths=[BODY_W - 36 * mm, 36 * mm])
+    top.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
+                             ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                             ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
+    title = t("sheet_title")
+    if ctx.kind == "drill":
+        title = f'<font color="#c00000">【{escape(t("drill"))}】</font>{escape(title)}'
+    else:
+        title = escape(title)
+    out: list[Any] = [Paragraph(title, st["title"]), Spacer(1, 2 * mm), top]
+    reasons = [r.get("text_en" if ctx.en else "text_zh") or r.get("text") or ""
+               for r in (lvl.get("reasons") or []) + (lvl.get("report_reasons") or [])]
+    reasons = [r for r in dict.fromkeys(reasons) if r]
+    if reasons:
+        out += [Spacer(1, 1.5 * mm),
+                _p(f"{t('reasons')}：" + "；".join(reasons), st["small"])]
+    return out
+
+
+def _exceed_text(r: dict[str, Any]) -> str:
+    peak, limit = r.get("peak_conc_mgl"), r.get("limit_mgl")
+    if not r.get("exceeds") or not limit:
+        return "—"
+    ratio = float(peak) / float(limit)
+    return f"×{fmt_num(ratio, 3)}\n{fmt_hours(r.get('exceed_hours'))} h"
+
+
+def _receptor_table(ctx: SheetContext, st) -> list[Any]:
+    t = ctx.t
+    head = [t("col_no"), t("col_kind"), t("col_name"), t("col_km"), t("col_arrival"),
+            t("col_peak_time"), t("col_peak"), t("col_limit"), t("col_exceed")]
+    data = [[_p(h, st["head"]) for h in head]]
+    extra = []
+    for i, r in enumerate(ctx.receptors(), start=1):
+        worst = r.get("worst") or {}
+        arrival = (f"{ctx.clock(r.get('arrival_h'))} ({ctx.clock(worst.get('arrival_h'))})\n"
+                   f"{fmt_hours(r.get('arrival_h'))} h")
+        data.append([
+            _p(i, st["cell"]), _p(t("kind_" + str(r.get("kind"))), st["cell"]),
+            _p(ctx.name(r), st["cellb"]), _p(fmt_num(r.get("river_km")), st["cell"]),
+            _p(arrival, st["cell"]), _p(ctx.clock(r.get("peak_h")), st["cell"]),
+            _p(fmt_num(r.get("peak_conc_mgl")), st["cell"]),
+            _p(fmt_num(r.get("limit_mgl")), st["cell"]), _p(_exceed_text(r), st["cell"]),
+        ])
+        if r.get("exceeds"):
+            extra.append(("BACKGROUND", (6, i), (8, i), PINK))
+        if r.get("kind") == "water_source":
+            extra.append(("LINEBEFORE", (0, i), (0, i), 3, maps.KIND_STYLE["water_source"]
+                          ["color"]))
+    w = [8, 14, 52, 14, 30, 18, 18, 15, 17]
+    tbl = _table(data, [x * mm for x in w], extra=extra)
+    return [Paragraph(escape(t("receptors")), st["h2"]), tbl,
+            Spacer(1, 1 * mm), _p(t("model_note"), st["tiny"])]
+
+
+def _notify_table(ctx: SheetContext, st) -> list[Any]:
+    rows = ctx.result.get("notify") or []
+    if not rows:
+        return []
+    t = ctx.t
+    data = [[_p(h, st["head"]) for h in (t("col_admin"), t("col_arrival"), t("col_reason"))]]
+    for n in rows:
+        reason = n.get("reason_en") if ctx.en and n.get("reason_en") else n.get("reason", "")
+        data.append([
+            _p(n.get("admin_name", ""), st["cellb"]),
+            _p(f"{ctx.clock(n.get('arrival_h'))} ({ctx.clock(n.get('worst_arrival_h'))})",
+               st["cell"]),
+            _p(reason, st["cell"]),
+        ])
+    return [Paragraph(escape(t("notify")), st["h2"]),
+            _table(data, [30 * mm, 30 * mm, BODY_W - 60 * mm])]
+
+
+def _assigned(ctx: SheetContext, code: str) -> str:
+    names = [ctx.name(x) for x in ctx.depots[:MAX_DEPOTS] + ctx.teams[:MAX_TEAMS]
+             if x.get("target_code") == code]
+    return "\n".join(names)
+
+
+def _interception_table(ctx: SheetContext, st) -> list[Any]:
+    rows = ctx.receptors(("interception",))
+    if not rows:
+        return []
+    t = ctx.t
+    head = [t("col_no"), t("col_name"), t("col_type"), t("col_km"), t("col_plume"),
+            t("col_techniques"), t("col_access"), t("col_assigned")]
+    data = [[_p(h, st["head"]) for h in head]]
+    numbers = {r["code"]: i for i, r in enumerate(ctx.receptors(), start=1)}
+    for r in rows:
+        d = ctx.details(r)
+        worst = r.get("worst") or {}
+        cap = []
+        if d.get("type"):
+            cap.append(t("type_" + str(d["type"])))
+        if d.get("capacity_m3"):
+            cap.append(f"{fmt_num(d['capacity_m3'], 3)} m³")
+        if d.get("holding_h"):
+            cap.append(f"{fmt_num(d['holding_h'], 3)} h")
+        access = d.get("access") or ""
+        if d.get("access_road_km") is not None:
+            access += ("\n" if access else "") + t("access_road", km=fmt_num(d["access_road_km"]))
+        data.append([
+            _p(numbers.get(r["code"], ""), st["cell"]), _p(ctx.name(r), st["cellb"]),
+            _p("\n".join(cap), st["cell"]), _p(fmt_num(r.get("river_km")), st["cell"]),
+            _p(f"{ctx.clock(worst.get('arrival_h'))}\n{fmt_hours(worst.get('arrival_h'))} h",
+               st["cell"]),
+            _p("、".join(t("tech_" + x) for x in d.get("techniques") or []), st["cell"]),
+            _p(access, st["cell"]), _p(_assigned(ctx, r["code"]), st["cell"]),
+        ])
+    w = [8, 36, 22, 12, 19, 24, 38, 27]
+    return [Paragraph(escape(t("interceptions")), st["h2"]),
+            _table(data, [x * mm for x in w])]
+
+
+def _latest_departure(ctx: SheetContext, row: dict[str, Any]) -> str:
+    plume, travel = row.get("plume_arrival_h"), row.get("travel_h")
+    if plume is None:
+        tgt = ctx.target(row)
+        plume = ((tgt or {}).get("worst") or {}).get("arrival_h")
+    if plume is None or travel is None:
+        return "—"
+    return ctx.clock(float(plume) - float(travel)) or "—"
+
+
+def _depot_table(ctx: SheetContext, st) -> list[Any]:
+    t = ctx.t
+    head = [t("col_depot"), t("col_target"), t("col_distance"), t("col_travel"),
+            t("col_in_time"), t("col_materials")]
+    data = [[_p(h, st["head"]) for h in head]]
+    extra = []
+    rows = ctx.depots[:MAX_DEPOTS]
+    for i, d in enumerate(rows, start=1):
+        mats = d.get("materials") or []
+        text = "、".join(f"{m.get('name')} {fmt_num(m.get('quantity'))} {m.get('unit')}"
+                        for m in mats[:MAX_MATERIALS])
+        if len(mats) > MAX_MATERIALS:
+            text += " " + t("more_materials", n=len(mats))
+        ok = bool(d.get("arrives_before_plume"))
+        data.append([
+            _p(ctx.name(d), st["cellb"]), _p(d.get("target_name") or "—", st["cell"]),
+            _p(fmt_num(d.get("distance_km")), st["cell"]),
+            _p(fmt_hours(d.get("travel_h")), st["cell"]),
+            _p(f"{t('yes') if ok else t('no')}\n≤ {_latest_departure(ctx, d)}", st["cell"]),
+            _p(text or t("none"), st["cell"]),
+        ])
+        if not ok:
+            extra.append(("BACKGROUND", (4, i), (4, i), PINK))
+    w = [36, 32, 14, 12, 16, 76]
+    return [Paragraph(escape(t("depots")), st["h2"]), _table(data, [x * mm for x in w],
+                                                              extra=extra)]
+
+
+def _team_table(ctx: SheetContext, st) -> list[Any]:
+    t = ctx.t
+    rows = ctx.teams[:MAX_TEAMS]
+    if not rows:
+        return []
+    head = [t("col_team"), t("col_headcount"), t("col_target"), t("col_distance"),
+            t("col_travel"), t("col_in_time"), t("col_contact")]
+    data = [[_p(h, st["head"]) for h in head]]
+    extra = []
+    for i, row in enumerate(rows, start=1):
+        site = ctx.team_sites.get(row.get("code", ""), {})
+        contact = (f"{row.get('contact_name') or site.get('contact_name') or ''}\n"
+                   f"{row.get('contact_phone') or site.get('contact_phone') or ''}")
+        ok = bool(row.get("arrives_before_plume"))
+        data.append([
+            _p(ctx.name(row), st["cellb"]), _p(row.get("headcount") or "—", st["cell"]),
+            _p(row.get("target_name") or "—", st["cell"]),
+            _p(fmt_num(row.get("distance_km")), st["cell"]),
+            _p(fmt_hours(row.get("travel_h")), st["cell"]),
+            _p(f"{t('yes') if ok else t('no')}\n≤ {_latest_departure(ctx, row)}", st["cell"]),
+            _p(contact.strip(), st["cell"]),
+        ])
+        if not ok:
+            extra.append(("BACKGROUND", (5, i), (5, i), PINK))
+    w = [48, 12, 40, 14, 12, 18, 42]
+    return [Paragraph(escape(t("teams")), st["h2"]), _table(data, [x * mm for x in w],
+                                                             extra=extra)]
+
+
+def _plan_table(ctx: SheetContext, st) -> list[Any]:
+    t = ctx.t
+    plan = ctx.plan
+    steps = plan.get("steps") or []
+    out: list[Any] = [Paragraph(escape(t("plan")), st["h2"])]
+    title = plan.get("title_en") if ctx.en and plan.get("title_en") else plan.get("title")
+    if title:
+        out.append(_p(t("plan_from", title=title), st["small"]))
+        out.append(Spacer(1, 1 * mm))
+    if not steps:
+        return out + [_p(t("none"), st["base"])]
+    head = [t("col_done"), t("col_phase"), t("col_step"), t("col_responsible"), t("col_due")]
+    data = [[_p(h, st["head"]) for h in head]]
+    for s in steps:
+        text = s.get("text_en") if ctx.en and s.get("text_en") else s.get("text", "")
+        due = "—"
+        if s.get("due_min") is not None:
+            due = t("due_value", at=ctx.clock(s["due_min"] / 60.0) or "—", minutes=s["due_min"])
+        data.append([TickBox(), _p(t("phase_" + str(s.get("phase"))), st["cell"]),
+                     _p(f"{s.get('order', '')}. {text}", st["cell"]),
+                     _p(s.get("responsible", ""), st["cell"]), _p(due, st["cell"])])
+    w = [10, 12, 106, 36, 22]
+    out.append(_table(data, [x * mm for x in w], extra=[("ALIGN", (0, 1), (0, -1), "CENTER"),
+                                                        ("VALIGN", (0, 1), (0, -1), "TOP"),
+                                                        ("TOPPADDING", (0, 1), (0, -1), 3)]))
+    return out
+
+
+def _contacts_table(ctx: SheetContext, st) -> list[Any]:
+    t = ctx.t
+    rows: list[tuple[str, str, str, str, bool]] = []
+    for c in ctx.contacts:
+        rows.append((c.get("role_zh") or c.get("role") or "", c.get("unit_zh") or c.get("unit")
+                     or "", c.get("name") or "", c.get("phone") or "", bool(c.get("fictitious"))))
+    for d in ctx.depots[:MAX_DEPOTS]:
+        site = ctx.depot_sites.get(d.get("code", ""), {})
+        name = d.get("contact_name") or site.get("contact_name")
+        phone = d.get("contact_phone") or site.get("contact_phone")
+        if name or phone:
+            fict = d.get("fictitious_contact", site.get("fictitious_contact", False))
+            rows.append((t("col_depot"), ctx.name(d), name or "", phone or "", bool(fict)))
+    if not rows:
+        return []
+    data = [[_p(h, st["head"]) for h in (t("col_role"), t("col_unit"), t("col_person"),
+                                         t("col_phone"))]]
+    for role, unit, name, phone, fict in rows:
+        data.append([_p(role, st["cell"]), _p(unit, st["cell"]),
+                     _p(name + (t("fictitious") if fict and "虚构" not in name else ""),
+                        st["cell"]), _p(phone, st["cellb"])])
+    return [Paragraph(escape(t("contacts")), st["h2"]),
+            _table(data, [40 * mm, 70 * mm, 36 * mm, 40 * mm])]
+
+
+def build_pdf(ctx: SheetContext, *, dpi: int = 200) -> bytes:
+    """The sheet as PDF bytes."""
+    font = fonts.reportlab_font(_all_text(ctx))
+    st = _styles(font)
+    t = ctx.t
+    buf = io.BytesIO()
+
+    def footer(canv: rl_canvas.Canvas, total: int) -> None:
+        canv.saveState()
+        canv.setFont(font, 7)
+        canv.setFillColor(colors.HexColor("#555555"))
+        left = f"{t('sheet_title')} · {ctx.reference} · {ctx.sheet_title}"
+        canv.drawString(MARGIN, PAGE_H - 8 * mm, left[:110])
+        stamp = ctx.generated_at.astimezone(ctx.started_at.tzinfo if ctx.started_at else None)
+        canv.drawRightString(PAGE_W - MARGIN, PAGE_H - 8 * mm,
+                             t("generated", at=stamp.strftime("%Y-%m-%d %H:%M")))
+        canv.setStrokeColor(GRID)
+        canv.line(MARGIN, PAGE_H - 9.5 * mm, PAGE_W - MARGIN, PAGE_H - 9.5 * mm)
+        canv.line(MARGIN, 9.5 * mm, PAGE_W - MARGIN, 9.5 * mm)
+        if ctx.link:
+            canv.drawString(MARGIN, 6 * mm, f"{t('live_link')}{ctx.link}"[:120])
+        canv.drawRightString(PAGE_W - MARGIN, 6 * mm,
+                             t("page", n=canv.getPageNumber(), total=total))
+        canv.restoreState()
+
+    doc = BaseDocTemplate(
+        buf, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
+        bottomMargin=MARGIN, title=ctx.sheet_title, author=ctx.officer or "webgis",
+        subject=t("sheet_title"), creator="webgis", lang="zh-CN" if not ctx.en else "en",
+    )
+    frame = Frame(MARGIN, MARGIN, BODY_W, PAGE_H - 2 * MARGIN, id="body", leftPadding=0,
+                  rightPadding=0, topPadding=0, bottomPadding=0)
+    doc.addPageTemplates([PageTemplate(id="page", frames=[frame])])
+
+    story: list[Any] = []
+    story += _header(ctx, st)
+    map_h = 118 * mm
+    story += [Paragraph(escape(t("map")), st["h2"]),
+              PilImage(maps.situation_map(ctx, BODY_W / mm, map_h / mm, dpi, True),
+                       BODY_W, map_h)]
+    story.append(PageBreak())
+    story += _receptor_table(ctx, st)
+    story += _notify_table(ctx, st)
+    story.append(CondPageBreak(60 * mm))
+    story += _interception_table(ctx, st)
+    story.append(CondPageBreak(50 * mm))
+    story += _depot_table(ctx, st)
+    story.append(CondPageBreak(40 * mm))
+    story += _team_table(ctx, st)
+    story.append(CondPageBreak(50 * mm))
+    story += _plan_table(ctx, st)
+    contacts = _contacts_table(ctx, st)
+    if contacts:
+        story.append(KeepTogether(contacts))
+    story.append(PageBreak())
+    n_sketch = len(ctx.receptors(("water_source", "section", "interception", "boundary")))
+    sketch_h = min(max(40.0, 16.0 + 11.0 * n_sketch), 235.0)
+    story += [Paragraph(escape(t("sketch")), st["h2"]), _p(t("sketch_note"), st["small"]),
+              Spacer(1, 2 * mm),
+              PilImage(maps.sketch_map(ctx, BODY_W / mm, sketch_h, dpi, True),
+                       BODY_W, sketch_h * mm)]
+    doc.build(story, canvasmaker=lambda *a, **kw: _NumberedCanvas(*a, footer=footer, **kw))
+    return buf.getvalue()

@@ -1,0 +1,162 @@
+"""The sheet's tables as an Excel workbook (openpyxl): numbers stay numbers.
+
+Worksheets: summary, receptors, interception points, materials (one row per depot and
+material), teams, plan checklist, contacts.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from typing import Any
+
+from webgis.exports.context import SheetContext
+
+HEADER_FILL = "FF1F4E79"
+EXCEED_FILL = "FFFFD7D7"
+
+
+def _num(x: Any) -> Any:
+    if isinstance(x, bool) or x is None:
+        return x
+    if isinstance(x, int | float):
+        return x if math.isfinite(x) else None
+    return x
+
+
+def _sheet(wb, title: str, header: list[str], rows: list[list[Any]], widths: list[int]):
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    ws = wb.create_sheet(title[:31])
+    ws.append(header)
+    for cell in ws[1]:
+        cell.font = Font(bold=True, color="FFFFFFFF")
+        cell.fill = PatternFill("solid", fgColor=HEADER_FILL)
+        cell.alignment = Alignment(vertical="center", wrap_text=True)
+    for row in rows:
+        ws.append([_num(v) for v in row])
+    for i, w in enumerate(widths, start=1):
+        ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = w
+    ws.freeze_panes = "A2"
+    return ws
+
+
+def xlsx(ctx: SheetContext) -> bytes:
+    """The workbook as bytes."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+
+    t = ctx.t
+    wb = Workbook()
+    wb.remove(wb.active)
+    lon, lat = ctx.location
+    lvl = ctx.level
+    summary = [
+        [t("incident"), ctx.sheet_title],
+        [t("time"), ctx.req.get("started_at") or ""],
+        [t("col_river"), ctx.river_name],
+        [t("col_lon"), lon],
+        [t("col_lat"), lat],
+        [t("pollutant_mass"), ctx.name(ctx.pollutant)],
+        ["mass_kg", ctx.mass_kg],
+        ["duration_h", ctx.duration_h],
+        [t("level"), lvl.get("suggested")],
+        [t("deadline"), lvl.get("report_due_at") or lvl.get("report_due_min")],
+        [t("officer"), ctx.officer],
+        [t("live_link").rstrip("：: "), ctx.link],
+    ]
+    _sheet(wb, t("sheet_summary"), [t("col_field"), t("col_value")], summary, [22, 70])
+
+    rec_rows = []
+    for no, r in enumerate(ctx.receptors(), start=1):
+        worst = r.get("worst") or {}
+        rec_rows.append([
+            no, t("kind_" + str(r.get("kind"))), r.get("code"), ctx.name(r), r.get("river_km"),
+            r.get("arrival_h"), worst.get("arrival_h"), ctx.clock(r.get("arrival_h")),
+            r.get("peak_h"), r.get("peak_conc_mgl"), worst.get("peak_conc_mgl"),
+            r.get("limit_mgl"), bool(r.get("exceeds")), r.get("exceed_hours"),
+            r.get("lon"), r.get("lat"),
+        ])
+    ws = _sheet(wb, t("sheet_receptors"), [
+        t("col_no"), t("col_kind"), t("col_code"), t("col_name"), t("col_km"),
+        t("col_arrival_h"), t("col_worst_arrival"), t("col_eta"), t("col_peak_h"),
+        t("col_peak"), t("col_worst_peak"), t("col_limit"), t("col_exceeds"),
+        t("col_exceed_hours"), t("col_lon"), t("col_lat"),
+    ], rec_rows, [5, 10, 28, 34, 9, 9, 11, 12, 10, 12, 14, 11, 8, 11, 11, 10])
+    red = PatternFill("solid", fgColor=EXCEED_FILL)
+    for row in ws.iter_rows(min_row=2):
+        if row[12].value:
+            for cell in row:
+                cell.fill = red
+        for idx, fmt in ((4, "0.0"), (5, "0.00"), (6, "0.00"), (8, "0.00"), (13, "0.0")):
+            row[idx].number_format = fmt
+
+    ip_rows = []
+    for r in ctx.receptors(("interception",)):
+        d = ctx.details(r)
+        worst = r.get("worst") or {}
+        assigned = [ctx.name(x) for x in ctx.depots + ctx.teams
+                    if x.get("target_code") == r["code"]]
+        ip_rows.append([
+            r.get("code"), ctx.name(r), t("type_" + str(d.get("type"))) if d.get("type") else "",
+            r.get("river_km"), worst.get("arrival_h"), d.get("capacity_m3"), d.get("holding_h"),
+            "、".join(t("tech_" + x) for x in d.get("techniques") or []), d.get("access") or "",
+            d.get("access_road_km"), "、".join(assigned),
+        ])
+    _sheet(wb, t("sheet_interceptions"), [
+        t("col_code"), t("col_name"), t("col_type"), t("col_km"), t("col_worst_arrival"),
+        "capacity_m3", "holding_h", t("col_techniques"), t("col_access"), "access_road_km",
+        t("col_assigned"),
+    ], ip_rows, [24, 32, 10, 9, 12, 14, 10, 24, 40, 12, 40])
+
+    mat_rows = []
+    for d in ctx.depots:
+        for mt in d.get("materials") or []:
+            mat_rows.append([
+                d.get("code"), ctx.name(d), d.get("target_code"), d.get("target_name"),
+                d.get("distance_km"), d.get("travel_h"), bool(d.get("arrives_before_plume")),
+                mt.get("code"), mt.get("name"), mt.get("quantity"), mt.get("unit"),
+            ])
+    _sheet(wb, t("sheet_materials"), [
+        t("col_code"), t("col_depot"), t("col_code"), t("col_target"), t("col_distance"),
+        t("col_travel"), t("col_in_time"), t("col_code"), t("col_name"), t("col_quantity"),
+        t("col_unit_m"),
+    ], mat_rows, [18, 36, 22, 30, 10, 8, 10, 18, 26, 10, 8])
+
+    team_rows = []
+    for row in ctx.teams:
+        site = ctx.team_sites.get(row.get("code", ""), {})
+        team_rows.append([
+            row.get("code"), ctx.name(row), row.get("headcount"), row.get("target_code"),
+            row.get("target_name"), row.get("distance_km"), row.get("travel_h"),
+            bool(row.get("arrives_before_plume")),
+            row.get("contact_name") or site.get("contact_name"),
+            row.get("contact_phone") or site.get("contact_phone"),
+        ])
+    _sheet(wb, t("sheet_teams"), [
+        t("col_code"), t("col_team"), t("col_headcount"), t("col_code"), t("col_target"),
+        t("col_distance"), t("col_travel"), t("col_in_time"), t("col_person"), t("col_phone"),
+    ], team_rows, [18, 34, 8, 22, 30, 10, 8, 10, 14, 16])
+
+    steps = ctx.plan.get("steps") or []
+    ws = _sheet(wb, t("sheet_plan"), [
+        t("col_done"), t("col_phase"), t("col_no"), t("col_step"), t("col_responsible"),
+        t("col_due"),
+    ], [["☐", t("phase_" + str(s.get("phase"))), s.get("order"),
+         s.get("text_en") if ctx.en and s.get("text_en") else s.get("text"),
+         s.get("responsible"), s.get("due_min")] for s in steps], [6, 8, 5, 90, 30, 8])
+    from openpyxl.styles import Alignment
+
+    for row in ws.iter_rows(min_row=2):
+        row[3].alignment = Alignment(wrap_text=True, vertical="top")
+
+    contact_rows = [[c.get("role_zh") or c.get("role"), c.get("unit_zh") or c.get("unit"),
+                     c.get("name"), c.get("phone")] for c in ctx.contacts]
+    ws = _sheet(wb, t("sheet_contacts"), [t("col_role"), t("col_unit"), t("col_person"),
+                                          t("col_phone")], contact_rows, [20, 34, 16, 18])
+    ws["A1"].font = Font(bold=True, color="FFFFFFFF")
+    wb.properties.title = ctx.sheet_title
+    wb.properties.creator = "webgis"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

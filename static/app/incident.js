@@ -1,0 +1,1072 @@
+/* Incident workflow: location → form → POST /api/v1/incidents/analyze → results on the map
+ * and in the panel (table, charts, resources, plan, level, countdown), plume playback,
+ * save / reopen / share. Uses window.WG from map.js. */
+(function () {
+  "use strict";
+  var WG = window.WG, t = WG.t, esc = WG.esc, F = WG.F, map = WG.map, cfg = WG.cfg, nm = WG.nm;
+  var $ = function (id) { return document.getElementById(id); };
+
+  var S = WG.incident = {
+    request: null, result: null, saved: null, picking: false, source: null,
+    chart: null, chartMode: null, play: { t: 0, timer: null },
+  };
+
+  // ---- result layers (added to the layer control on first use) --------------------
+  var L_PATH = L.featureGroup(), L_REC = L.featureGroup(), L_RES = L.featureGroup();
+  var L_SPILL = L.featureGroup().addTo(map);
+  var overlaysAdded = false;
+  function ensureOverlays() {
+    if (overlaysAdded) return;
+    WG.control.addOverlay(L_PATH, t("Plume path"));
+    WG.control.addOverlay(L_REC, t("Receptors on the path"));
+    WG.control.addOverlay(L_RES, t("Depots and teams to targets"));
+    overlaysAdded = true;
+  }
+
+  // ---- tabs and panel -------------------------------------------------------------
+  function showTab(name) {
+    document.querySelectorAll("#panel .tabs button[data-tab]").forEach(function (b) {
+      b.classList.toggle("active", b.dataset.tab === name);
+      b.setAttribute("aria-selected", b.dataset.tab === name ? "true" : "false");
+    });
+    ["form", "results", "list"].forEach(function (n) { $("tab-" + n).hidden = n !== name; });
+    document.body.classList.remove("panel-collapsed");
+    if (name === "list") loadIncidentList();
+    setTimeout(function () { map.invalidateSize(); }, 50);
+  }
+  WG.showTab = showTab;
+  document.querySelectorAll("#panel .tabs button[data-tab]").forEach(function (b) {
+    b.addEventListener("click", function () { showTab(b.dataset.tab); });
+  });
+  $("panel-toggle").addEventListener("click", function () {
+    document.body.classList.toggle("panel-collapsed");
+    setTimeout(function () { map.invalidateSize(); }, 250);
+  });
+
+  // ---- location -----------------------------------------------------------------
+  var spillIcon = L.divIcon({
+    className: "wg-spill",
+    html: '<svg viewBox="0 0 28 28"><circle cx="14" cy="14" r="11" fill="#d50000" stroke="#fff" stroke-width="3"/><path d="M14 7v9" stroke="#fff" stroke-width="3.2" stroke-linecap="round"/><circle cx="14" cy="20.5" r="1.9" fill="#fff"/></svg>',
+    iconSize: [28, 28], iconAnchor: [14, 14],
+  });
+  function setLocation(lon, lat, source) {
+    lon = +lon; lat = +lat;
+    $("f-coords").value = lon.toFixed(5) + ", " + lat.toFixed(5);
+    S.source = source || null;
+    $("f-source").innerHTML = source ? esc(source.label) : "";
+    L_SPILL.clearLayers();
+    L.marker([lat, lon], { icon: spillIcon, zIndexOffset: 1000 }).addTo(L_SPILL);
+  }
+  function setPicking(on) {
+    S.picking = on;
+    map.getContainer().classList.toggle("picking", on);
+    $("f-pick").classList.toggle("active", on);
+    $("pick-hint").hidden = !on;
+  }
+  $("f-pick").addEventListener("click", function () { setPicking(!S.picking); });
+  map.on("click", function (e) {
+    if (!S.picking) return;
+    setPicking(false);
+    setLocation(e.latlng.lng, e.latlng.lat, null);
+    showTab("form");
+    $("f-pollutant").focus({ preventScroll: true });
+  });
+  $("new-incident").addEventListener("click", function () {
+    showTab("form");
+    setPicking(true);
+  });
+
+  /** A point at `measure` (0..1 of the length) along a LineString. */
+  function alongLine(coords, measure) {
+    var seg = [], total = 0, i;
+    for (i = 1; i < coords.length; i++) {
+      var a = L.latLng(coords[i - 1][1], coords[i - 1][0]), b = L.latLng(coords[i][1], coords[i][0]);
+      var d = a.distanceTo(b); seg.push(d); total += d;
+    }
+    var goal = total * Math.max(0, Math.min(1, measure)), run = 0;
+    for (i = 0; i < seg.length; i++) {
+      if (run + seg[i] >= goal && seg[i] > 0) {
+        var f = (goal - run) / seg[i], p = coords[i], q = coords[i + 1];
+        return [p[0] + f * (q[0] - p[0]), p[1] + f * (q[1] - p[1])];
+      }
+      run += seg[i];
+    }
+    return coords[coords.length - 1];
+  }
+
+  function spillFromEnterprise(code) {
+    var f = WG.byCode.enterprises[code];
+    if (!f) return;
+    var p = f.properties;
+    map.closePopup();
+    fetch(cfg.api + "/reaches/" + encodeURIComponent(p.outfall_reach), { credentials: "same-origin" })
+      .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.json(); })
+      .then(function (reach) {
+        var pt = alongLine(reach.geometry.coordinates, p.outfall_measure || 0);
+        setLocation(pt[0], pt[1], {
+          kind: "enterprise", code: code,
+          label: t("Outfall of {name} on reach {reach}", { name: nm(p), reach: p.outfall_reach }),
+        });
+        var subs = (p.substances || []).slice().sort(function (a, b) { return b.max_t - a.max_t; });
+        renderSubstanceChips(subs);
+        if (subs.length) choosePollutant(subs[0].pollutant);
+        showTab("form");
+        map.setView([pt[1], pt[0]], Math.max(map.getZoom(), 10));
+      })
+      .catch(function (err) { WG.toast(t("Could not locate the outfall") + ": " + err, "error"); });
+  }
+
+  function renderSubstanceChips(subs) {
+    $("f-substances").innerHTML = subs.map(function (s) {
+      var name = cfg.lang === "en" ? s.name_en || s.name_zh : s.name_zh || s.name_en;
+      return '<button type="button" class="chip" data-pollutant="' + esc(s.pollutant) + '">' +
+        esc(name) + " · " + F.num(s.max_t) + " t</button>";
+    }).join("");
+  }
+
+  // Actions from popups and tables (event delegation).
+  document.addEventListener("click", function (e) {
+    var b = e.target.closest("[data-act]");
+    if (!b) return;
+    var act = b.dataset.act;
+    if (act === "spill") {
+      map.closePopup();
+      setLocation(b.dataset.lon, b.dataset.lat, null);
+      $("f-substances").innerHTML = "";
+      showTab("form");
+    } else if (act === "spill-enterprise") {
+      spillFromEnterprise(b.dataset.code);
+    } else if (act === "curve") {
+      showCurve(+b.dataset.i);
+      var chartBox = $("chart-box");
+      if (chartBox) chartBox.scrollIntoView({ behavior: "smooth", block: "nearest" });
+    } else if (act === "open-incident") {
+      openIncident(+b.dataset.id);
+    }
+  });
+  $("f-substances").addEventListener("click", function (e) {
+    var c = e.target.closest("[data-pollutant]");
+    if (c) choosePollutant(c.dataset.pollutant);
+  });
+
+  // ---- pollutant search ---------------------------------------------------------
+  var pInput = $("f-pollutant"), pList = $("f-pollutant-list"), pHits = [];
+  function pollutantLabel(p) {
+    return nm(p) + (cfg.lang === "en" ? "" : " " + (p.name_en || "")) + " · " + p.code;
+  }
+  function choosePollutant(code) {
+    var f = WG.byCode.pollutants && WG.byCode.pollutants[code];
+    if (!f) return;
+    var p = f.properties;
+    $("f-pollutant-code").value = code;
+    pInput.value = nm(p);
+    pList.hidden = true;
+    var lim = [];
+    if (p.limit_class3_mgl !== null && p.limit_class3_mgl !== undefined)
+      lim.push(t("Class III") + " " + p.limit_class3_mgl + " mg/L");
+    if (p.limit_source_mgl !== null && p.limit_source_mgl !== undefined)
+      lim.push(t("Drinking-water source") + " " + p.limit_source_mgl + " mg/L");
+    $("f-pollutant-info").innerHTML = "<b>" + esc(t("class_" + p.pclass)) + "</b> · " +
+      esc(t("behaviour_" + p.behaviour)) + (lim.length ? " · " + esc(lim.join("; ")) : "") +
+      ((cfg.lang === "en" ? p.techniques_en : p.techniques_zh) ?
+        '<br><span class="muted">' + esc(cfg.lang === "en" ? p.techniques_en : p.techniques_zh) + "</span>" : "");
+  }
+  function searchPollutants(q) {
+    var needle = q.trim().toLowerCase();
+    var all = (WG.data.pollutants || { features: [] }).features.map(function (f) { return f.properties; });
+    if (!needle) return all.slice(0, 60);
+    return all.filter(function (p) {
+      return [p.name_zh, p.name_en, p.code, p.cas].join(" ").toLowerCase().indexOf(needle) >= 0;
+    }).slice(0, 30);
+  }
+  function renderPollutantHits() {
+    pHits = searchPollutants(pInput.value);
+    pList.innerHTML = pHits.map(function (p, i) {
+      return '<li data-i="' + i + '"' + (i === 0 ? ' class="active"' : "") + ">" + esc(pollutantLabel(p)) +
+        ' <span class="kind">' + esc(t("class_" + p.pclass)) + "</span></li>";
+    }).join("") || '<li class="none">' + esc(t("Nothing found")) + "</li>";
+    pList.hidden = false;
+  }
+  pInput.addEventListener("input", function () { $("f-pollutant-code").value = ""; renderPollutantHits(); });
+  pInput.addEventListener("focus", renderPollutantHits);
+  pInput.addEventListener("blur", function () { setTimeout(function () { pList.hidden = true; }, 150); });
+  pInput.addEventListener("keydown", function (e) {
+    if (e.key === "Enter") {
+      e.preventDefault();
+      var cur = pList.querySelector("li.active");
+      var hit = pHits[cur ? +cur.dataset.i : 0];
+      if (hit) choosePollutant(hit.code);
+    } else if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+      e.preventDefault();
+      var items = pList.querySelectorAll("li[data-i]"), cur2 = pList.querySelector("li.active");
+      if (!items.length) return;
+      var idx = cur2 ? +cur2.dataset.i : -1;
+      idx = (idx + (e.key === "ArrowDown" ? 1 : -1) + items.length) % items.length;
+      items.forEach(function (li) { li.classList.toggle("active", +li.dataset.i === idx); });
+      items[idx].scrollIntoView({ block: "nearest" });
+    }
+  });
+  pList.addEventListener("mousedown", function (e) {
+    var li = e.target.closest("li[data-i]");
+    if (li) { e.preventDefault(); choosePollutant(pHits[+li.dataset.i].code); }
+  });
+
+  // ---- defaults -----------------------------------------------------------------
+  function localIso(d) {
+    return d.getFullYear() + "-" + F.pad(d.getMonth() + 1) + "-" + F.pad(d.getDate()) + "T" +
+      F.pad(d.getHours()) + ":" + F.pad(d.getMinutes());
+  }
+  function seasonFor(d) {
+    var m = d.getMonth() + 1;
+    return m >= 7 && m <= 9 ? "flood" : (m >= 11 || m <= 3 ? "dry" : "normal");
+  }
+  function offsetIso(local) {  // "2026-03-14T09:30" (local) -> ISO with the browser's offset
+    var d = new Date(local);
+    if (isNaN(d)) return null;
+    var off = -d.getTimezoneOffset(), sign = off >= 0 ? "+" : "-";
+    off = Math.abs(off);
+    return local + ":00" + sign + F.pad(Math.floor(off / 60)) + ":" + F.pad(off % 60);
+  }
+  var now = new Date();
+  $("f-start").value = localIso(now);
+  $("f-season").value = seasonFor(now);
+
+  // ---- request ------------------------------------------------------------------
+  function buildRequest() {
+    var errors = [];
+    var ll = F.parseCoords($("f-coords").value);
+    if (!ll) errors.push(t("Give the spill location: pick it on the map or type coordinates"));
+    var code = $("f-pollutant-code").value;
+    if (!code) errors.push(t("Choose a pollutant from the list"));
+    var mass = parseFloat($("f-mass").value);
+    if (!(mass > 0)) errors.push(t("The mass must be a positive number of kg"));
+    var dur = parseFloat($("f-duration").value || "0");
+    if (!(dur >= 0)) errors.push(t("The duration must be 0 (instantaneous) or more hours"));
+    if (errors.length) return { errors: errors };
+    var req = {
+      location: { lon: +ll.lon.toFixed(6), lat: +ll.lat.toFixed(6) },
+      pollutant: code,
+      release: { mass_kg: mass, duration_h: dur },
+      season: $("f-season").value,
+      horizon_h: parseFloat($("f-horizon").value),
+    };
+    var start = offsetIso($("f-start").value);
+    if (start) req.started_at = start;
+    return { request: req };
+  }
+
+  function fillForm(req) {
+    if (!req) return;
+    if (req.location) setLocation(req.location.lon, req.location.lat, null);
+    if (req.pollutant) choosePollutant(req.pollutant);
+    if (req.release) {
+      $("f-mass").value = req.release.mass_kg;
+      $("f-duration").value = req.release.duration_h || 0;
+    }
+    if (req.season) $("f-season").value = req.season;
+    if (req.horizon_h) $("f-horizon").value = String(req.horizon_h);
+    if (req.started_at) {
+      var d = new Date(req.started_at);
+      if (!isNaN(d)) $("f-start").value = localIso(d);
+    }
+  }
+
+  function showFormErrors(list) {
+    $("f-error").innerHTML = list.length ? "<ul>" + list.map(function (e) {
+      return "<li>" + esc(e) + "</li>";
+    }).join("") + "</ul>" : "";
+  }
+
+  function apiError(body, status) {
+    var msg = (body && body.error) || ("HTTP " + status);
+    var fields = body && body.fields ? Object.keys(body.fields).map(function (k) {
+      var v = body.fields[k];
+      return k + ": " + (typeof v === "string" ? v : JSON.stringify(v));
+    }) : [];
+    return [msg].concat(fields);
+  }
+
+  $("incident-form").addEventListener("submit", function (e) {
+    e.preventDefault();
+    var built = buildRequest();
+    if (built.errors) { showFormErrors(built.errors); return; }
+    showFormErrors([]);
+    analyse(built.request);
+  });
+
+  function analyse(req) {
+    var btn = $("f-run");
+    btn.disabled = true;
+    btn.classList.add("busy");
+    document.body.dataset.analysis = "running";
+    var t0 = performance.now();
+    return fetch(cfg.api + "/incidents/analyze", {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": cfg.csrf },
+      body: JSON.stringify(req),
+    }).then(function (r) {
+      return r.json().catch(function () { return null; }).then(function (body) {
+        if (!r.ok) throw { list: apiError(body, r.status) };
+        return body;
+      });
+    }).then(function (res) {
+      S.analysisMs = performance.now() - t0;
+      S.saved = null;
+      showResult(req, res);
+      var u = new URL(window.location.origin + "/");
+      u.searchParams.set("scenario", JSON.stringify(req));
+      window.history.replaceState(null, "", u.pathname + u.search);
+    }).catch(function (err) {
+      document.body.dataset.analysis = "error";
+      showFormErrors(err && err.list ? err.list : [String(err)]);
+      showTab("form");
+    }).then(function () {
+      btn.disabled = false;
+      btn.classList.remove("busy");
+    });
+  }
+  WG.analyse = analyse;
+
+  // ---- colours ------------------------------------------------------------------
+  var ARRIVAL_STOPS = [[0, "#8e0000"], [3, "#d32f2f"], [6, "#f4511e"], [12, "#fb8c00"],
+    [24, "#fdd835"], [48, "#7cb342"], [72, "#1e88e5"], [120, "#5e35b1"]];
+  function lerpColour(a, b, f) {
+    var pa = parseInt(a.slice(1), 16), pb = parseInt(b.slice(1), 16);
+    var r = Math.round(((pa >> 16) & 255) * (1 - f) + ((pb >> 16) & 255) * f);
+    var g = Math.round(((pa >> 8) & 255) * (1 - f) + ((pb >> 8) & 255) * f);
+    var bl = Math.round((pa & 255) * (1 - f) + (pb & 255) * f);
+    return "#" + ((1 << 24) + (r << 16) + (g << 8) + bl).toString(16).slice(1);
+  }
+  function arrivalColour(h) {
+    if (!isFinite(h)) return "#9e9e9e";
+    for (var i = 1; i < ARRIVAL_STOPS.length; i++) {
+      if (h <= ARRIVAL_STOPS[i][0]) {
+        var a = ARRIVAL_STOPS[i - 1], b = ARRIVAL_STOPS[i];
+        return lerpColour(a[1], b[1], (h - a[0]) / (b[0] - a[0]));
+      }
+    }
+    return ARRIVAL_STOPS[ARRIVAL_STOPS.length - 1][1];
+  }
+  function ratioColour(r) {  // concentration / limit
+    if (r >= 100) return "#4a0072";
+    if (r >= 10) return "#b71c1c";
+    if (r >= 1) return "#f4511e";
+    if (r >= 0.5) return "#fbc02d";
+    return "#26a69a";
+  }
+  var KIND_COLOURS = { water_source: "#1565c0", section: "#6a1b9a", interception: "#2e7d32",
+    confluence: "#607d8b", boundary: "#5d4037" };
+  var LEVEL_NAMES = { I: "level_I", II: "level_II", III: "level_III", IV: "level_IV" };
+
+  // ---- interpolation helpers --------------------------------------------------------
+  function interp(xs, ys, x) {
+    var n = xs.length;
+    if (!n) return NaN;
+    if (x <= xs[0]) return ys[0];
+    if (x >= xs[n - 1]) return ys[n - 1];
+    var lo = 0, hi = n - 1;
+    while (hi - lo > 1) { var mid = (lo + hi) >> 1; if (xs[mid] <= x) lo = mid; else hi = mid; }
+    var f = (x - xs[lo]) / ((xs[hi] - xs[lo]) || 1);
+    return ys[lo] + f * (ys[hi] - ys[lo]);
+  }
+  function curveAt(curve, h) {
+    if (!curve || !curve.length) return 0;
+    if (h < curve[0][0] || h > curve[curve.length - 1][0]) return 0;
+    return interp(curve.map(function (p) { return p[0]; }), curve.map(function (p) { return p[1]; }), h);
+  }
+
+  // ---- building the path model ------------------------------------------------------
+  /** Pieces of the path (about 1 km) with km and arrival; anchors for playback. */
+  function buildModel(res) {
+    var feats = (res.path && res.path.features) || [];
+    var arrKm = [], arrH = [];
+    feats.forEach(function (f) {
+      arrKm.push(f.properties.from_km); arrH.push(f.properties.arrival_h);
+    });
+    if (feats.length) {
+      var last = feats[feats.length - 1].properties, n = feats.length;
+      var speed = n > 1 && last.arrival_h > feats[0].properties.arrival_h ?
+        (last.from_km - feats[0].properties.from_km) / (last.arrival_h - feats[0].properties.arrival_h) : 3;
+      arrKm.push(last.to_km);
+      arrH.push(last.arrival_h + (last.to_km - last.from_km) / Math.max(speed, 0.01));
+    }
+    var pieces = [];
+    feats.forEach(function (f) {
+      var p = f.properties, coords = f.geometry ? f.geometry.coordinates : [];
+      if (f.geometry && f.geometry.type === "MultiLineString") coords = [].concat.apply([], coords);
+      if (coords.length < 2) return;
+      var lens = [0], total = 0, i;
+      for (i = 1; i < coords.length; i++) {
+        total += L.latLng(coords[i - 1][1], coords[i - 1][0]).distanceTo(L.latLng(coords[i][1], coords[i][0]));
+        lens.push(total);
+      }
+      var scale = total > 0 ? (p.to_km - p.from_km) / (total / 1000) : 0;
+      var cur = [[coords[0][1], coords[0][0]]], startKm = p.from_km;
+      for (i = 1; i < coords.length; i++) {
+        cur.push([coords[i][1], coords[i][0]]);
+        var km = p.from_km + lens[i] / 1000 * scale;
+        if (km - startKm >= 1.0 || i === coords.length - 1) {
+          pieces.push({ latlngs: cur, km0: startKm, km1: km, km: (startKm + km) / 2, reach: p.reach_id,
+            river: p.river_name, reservoir: p.is_reservoir });
+          cur = [[coords[i][1], coords[i][0]]]; startKm = km;
+        }
+      }
+    });
+    var anchors = (res.receptors || []).filter(function (r) {
+      return r.curve && r.curve.length > 1 && r.peak_conc_mgl > 0 && isFinite(r.peak_h);
+    }).map(function (r) {
+      return { km: r.river_km, tp: r.peak_h, peak: r.peak_conc_mgl, curve: r.curve };
+    }).sort(function (a, b) { return a.km - b.km; });
+    var prof = res.profile || [];
+    return {
+      arrKm: arrKm, arrH: arrH, pieces: pieces, anchors: anchors,
+      profKm: prof.map(function (p) { return p[0]; }), profC: prof.map(function (p) { return p[1]; }),
+      arrival: function (km) { return interp(arrKm, arrH, km); },
+    };
+  }
+
+  /** Concentration at `km` and hour `h`: the profile's peak there, shaped and timed like the
+   *  neighbouring receptors' own curves (shifted to this point's peak time). */
+  function concAt(M, km, h) {
+    var P = interp(M.profKm, M.profC, km);
+    if (!(P > 0)) return 0;
+    var A = M.anchors;
+    if (!A.length) {
+      var tp = M.arrival(km) + 0.5, sg = 0.3 + 0.15 * tp;
+      return P * Math.exp(-0.5 * Math.pow((h - tp) / sg, 2));
+    }
+    var tps = A.map(function (a) { return a.tp; }), kms = A.map(function (a) { return a.km; });
+    var tpHere;
+    if (km < kms[0]) {
+      var a0 = M.arrival(km), aA = M.arrival(kms[0]);
+      tpHere = tps[0] - (aA - a0);
+    } else if (km > kms[kms.length - 1]) {
+      tpHere = tps[tps.length - 1] + (M.arrival(km) - M.arrival(kms[kms.length - 1]));
+    } else {
+      tpHere = interp(kms, tps, km);
+    }
+    function shape(a) { return curveAt(a.curve, h - (tpHere - a.tp)) / a.peak; }
+    var i = 0;
+    while (i < A.length && A[i].km < km) i++;
+    var s;
+    if (i === 0) s = shape(A[0]);
+    else if (i >= A.length) s = shape(A[A.length - 1]);
+    else {
+      var w = (km - A[i - 1].km) / ((A[i].km - A[i - 1].km) || 1);
+      s = (1 - w) * shape(A[i - 1]) + w * shape(A[i]);
+    }
+    return P * Math.max(0, Math.min(1, s));
+  }
+
+  // ---- rendering the result ---------------------------------------------------------
+  function startDate() {
+    var s = (S.request && S.request.started_at) || (S.result.request && S.result.request.started_at);
+    var d = s ? new Date(s) : null;
+    return d && !isNaN(d) ? d : null;
+  }
+  function atClock(h) {
+    var d = startDate();
+    return d && isFinite(h) ? F.clock(new Date(d.getTime() + h * 3600e3)) : "";
+  }
+  function recName(r) {
+    if (cfg.lang === "en" && r.name_en) return r.name_en;
+    return r.name || r.code;
+  }
+  function limitOf(res) {
+    var rs = (res.receptors || []).filter(function (r) { return r.limit_mgl; });
+    var sec = rs.filter(function (r) { return r.kind !== "water_source"; });
+    return (sec[0] || rs[0] || {}).limit_mgl || null;
+  }
+
+  function showResult(req, res) {
+    S.request = req || res.request;
+    S.result = res;
+    S.model = buildModel(res);
+    S.limit = limitOf(res);
+    ensureOverlays();
+    drawPath(res);
+    drawReceptors(res);
+    drawResources(res);
+    renderPanel(res);
+    setupPlayback(res);
+    L_PATH.addTo(map); L_REC.addTo(map); L_RES.addTo(map);
+    L_SPILL.clearLayers();
+    if (res.snap) {
+      L.marker([res.snap.lat, res.snap.lon], { icon: spillIcon, zIndexOffset: 1000 })
+        .bindTooltip(esc(t("Spill point")) + " · " + esc(cfg.lang === "en" ? res.snap.river_name_en || res.snap.river_name : res.snap.river_name))
+        .addTo(L_SPILL);
+    }
+    var b = L_PATH.getBounds();
+    if (b.isValid()) map.fitBounds(b.pad(0.15), { maxZoom: 11 });
+    showTab("results");
+    document.body.dataset.analysis = "done";
+    document.dispatchEvent(new CustomEvent("wg:result"));
+  }
+  WG.showResult = showResult;
+
+  function drawPath(res) {
+    L_PATH.clearLayers();
+    var M = S.model;
+    S.pieceLayers = M.pieces.map(function (pc) {
+      var h = M.arrival(pc.km);
+      var line = L.polyline(pc.latlngs, {
+        color: arrivalColour(h), weight: 7, opacity: 0.9, pane: "resultPane", lineCap: "round",
+      });
+      line._wgBase = arrivalColour(h);
+      line.bindTooltip(function () {
+        var c = S.play.active ? concAt(M, pc.km, S.play.t) : null;
+        return esc(pc.river || "") + " · " + F.num(pc.km, 1) + " km<br>" + esc(t("Arrival")) + " " +
+          F.hours(h) + (atClock(h) ? " (" + atClock(h) + ")" : "") + "<br>" + esc(t("Peak")) + " " +
+          F.num(interp(M.profKm, M.profC, pc.km)) + " mg/L" +
+          (c !== null ? "<br>" + esc(t("Now")) + " " + F.num(c) + " mg/L" : "");
+      }, { sticky: true });
+      L_PATH.addLayer(line);
+      return line;
+    });
+    // Casing underneath for contrast.
+    M.pieces.forEach(function (pc) {
+      L.polyline(pc.latlngs, { color: "#fff", weight: 11, opacity: 0.8, pane: "riverPane", interactive: false })
+        .addTo(L_PATH);
+    });
+    S.front = L.circleMarker([0, 0], { radius: 9, color: "#000", weight: 2, fillColor: "#ffeb3b",
+      fillOpacity: 0.9, pane: "resultPane", interactive: false });
+    renderLegend();
+  }
+
+  function drawReceptors(res) {
+    L_REC.clearLayers();
+    S.recMarkers = (res.receptors || []).map(function (r, i) {
+      var mk = L.circleMarker([r.lat, r.lon], {
+        radius: r.kind === "water_source" ? 8 : 6.5, color: r.exceeds ? "#d50000" : "#fff",
+        weight: r.exceeds ? 3 : 2, fillColor: KIND_COLOURS[r.kind] || "#555", fillOpacity: 1,
+        pane: "resultPane",
+      });
+      mk.bindTooltip("<b>" + esc(recName(r)) + "</b><br>" + esc(t("Arrival")) + " " + F.hours(r.arrival_h) +
+        " · " + esc(t("Peak")) + " " + F.num(r.peak_conc_mgl) + " mg/L" +
+        (r.limit_mgl ? " (" + esc(t("limit")) + " " + r.limit_mgl + ")" : ""));
+      mk.bindPopup(function () { return receptorPopup(r, i); }, { maxWidth: 340 });
+      if (r.kind === "water_source" || r.kind === "boundary") {
+        L.tooltip({ permanent: true, direction: "right", offset: [8, 0], className: "wg-label rec-label" +
+          (r.exceeds ? " exceed" : ""), pane: "labelPane" })
+          .setLatLng([r.lat, r.lon]).setContent(esc(recName(r)) + " · " + F.hours(r.arrival_h))
+          .addTo(L_REC);
+      }
+      L_REC.addLayer(mk);
+      return mk;
+    });
+  }
+
+  function receptorPopup(r, i) {
+    return "<h4>" + esc(recName(r)) + '</h4><table class="kv">' +
+      "<tr><th>" + esc(t("Kind")) + "</th><td>" + esc(t("rk_" + r.kind)) + "</td></tr>" +
+      "<tr><th>" + esc(t("Distance downstream")) + "</th><td>" + F.num(r.river_km, 1) + " km</td></tr>" +
+      "<tr><th>" + esc(t("Arrival")) + "</th><td>" + F.hours(r.arrival_h) + " " + esc(atClock(r.arrival_h)) +
+      (r.worst ? ' <span class="muted">(' + esc(t("earliest")) + " " + F.hours(r.worst.arrival_h) + ")</span>" : "") +
+      "</td></tr><tr><th>" + esc(t("Peak")) + "</th><td>" + F.num(r.peak_conc_mgl) + " mg/L · " +
+      F.hours(r.peak_h) + (r.worst ? ' <span class="muted">(' + esc(t("worst")) + " " +
+        F.num(r.worst.peak_conc_mgl) + ")</span>" : "") + "</td></tr>" +
+      "<tr><th>" + esc(t("Limit")) + "</th><td>" + (r.limit_mgl !== null && r.limit_mgl !== undefined ? r.limit_mgl + " mg/L" : "–") + "</td></tr>" +
+      "<tr><th>" + esc(t("Hours above limit")) + "</th><td>" + (r.exceeds ? F.hours(r.exceed_hours) : esc(t("none"))) + "</td></tr>" +
+      '</table><button type="button" class="btn" data-act="curve" data-i="' + i + '">' +
+      esc(t("Concentration curve")) + "</button>";
+  }
+
+  function originLatLng(layer, code) {
+    var f = WG.byCode[layer] && WG.byCode[layer][code];
+    return f && f.geometry ? [f.geometry.coordinates[1], f.geometry.coordinates[0]] : null;
+  }
+  function targetLatLng(res, x) {
+    if (x.target_lat !== undefined && x.target_lat !== null) return [x.target_lat, x.target_lon];
+    var r = (res.receptors || []).filter(function (q) { return q.code === x.target_code; })[0];
+    if (r) return [r.lat, r.lon];
+    return originLatLng("interception_points", x.target_code);
+  }
+
+  function drawResources(res) {
+    L_RES.clearLayers();
+    S.resLines = {};
+    [["depots", res.depots || [], 6], ["teams", res.teams || [], 4]].forEach(function (spec) {
+      spec[1].slice(0, spec[2]).forEach(function (x, i) {
+        var from = originLatLng(spec[0], x.code), to = x.target_code ? targetLatLng(res, x) : null;
+        if (!from) return;
+        var ok = x.arrives_before_plume;
+        if (to) {
+          var line = L.polyline([from, to], {
+            color: ok ? "#2e7d32" : "#c62828", weight: 3, opacity: 0.85,
+            dashArray: spec[0] === "teams" ? "2 6" : "8 6", pane: "resultPane",
+          }).bindTooltip(esc(nm(x)) + " → " + esc(x.target_name || x.target_code) + "<br>" +
+            F.num(x.distance_km, 0) + " km · " + F.hours(x.travel_h) + " · " +
+            esc(ok ? t("arrives before the plume") : t("arrives after the plume")), { sticky: true });
+          L_RES.addLayer(line);
+          S.resLines[spec[0] + ":" + x.code] = line;
+        }
+        L.marker(from, {
+          icon: L.divIcon({ className: "rank-badge " + spec[0] + (ok ? " ok" : " late"),
+            html: String(i + 1), iconSize: [20, 20], iconAnchor: [-6, 22] }),
+          interactive: false, pane: "resultPane",
+        }).addTo(L_RES);
+      });
+    });
+  }
+
+  function renderLegend() {
+    var stops = [0, 3, 6, 12, 24, 48, 72];
+    $("legend").innerHTML = "<b>" + esc(t("Arrival time")) + "</b><div class=ramp>" +
+      stops.map(function (h) {
+        return '<span style="background:' + arrivalColour(h) + '"></span>';
+      }).join("") + "</div><div class=ticks>" + stops.map(function (h) {
+        return "<span>" + h + "</span>";
+      }).join("") + '</div><div class="muted">' + esc(t("hours after the spill")) + "</div>" +
+      '<div class="lg-play" hidden><b>' + esc(t("Concentration / limit")) + "</b><div>" +
+      [["#26a69a", "< 0.5"], ["#fbc02d", "0.5–1"], ["#f4511e", "1–10"], ["#b71c1c", "10–100"], ["#4a0072", "≥ 100"]]
+        .map(function (c) { return '<span class="sw" style="background:' + c[0] + '"></span>' + c[1]; }).join(" ") +
+      "</div></div>";
+    $("legend").hidden = false;
+  }
+
+  // ---- panel ------------------------------------------------------------------------
+  function section(title, body, open, id) {
+    return '<details class="card"' + (open ? " open" : "") + (id ? ' id="' + id + '"' : "") +
+      "><summary>" + esc(title) + "</summary>" + body + "</details>";
+  }
+
+  function renderPanel(res) {
+    var req = S.request || {}, pol = res.pollutant || {}, snap = res.snap || {}, lv = res.level || {};
+    var polF = WG.byCode.pollutants && WG.byCode.pollutants[pol.code || req.pollutant];
+    var polName = polF ? nm(polF.properties) : pol.name || req.pollutant;
+    var river = cfg.lang === "en" ? snap.river_name_en || snap.river_name : snap.river_name;
+    var rel = req.release || {};
+    var head = '<div class="summary"><div><b>' + esc(polName) + "</b> · " + F.num(rel.mass_kg) + " kg · " +
+      esc(rel.duration_h ? t("continuous over {h} h", { h: rel.duration_h }) : t("instantaneous")) +
+      "</div><div>" + esc(river || "") + " · " + esc(snap.reach_id || "") + " · " +
+      esc(t("{m} m from the point", { m: F.num(snap.offset_m, 0) })) + "</div><div class=muted>" +
+      esc(t("season_" + (req.season || "normal"))) + " · " + esc(t("started")) + " " +
+      esc(startDate() ? F.clock(startDate()) : "–") + " · " + esc(t("path")) + " " +
+      F.num(res.length_km, 0) + " km" + (S.analysisMs ? " · " + esc(t("computed in {ms} ms", { ms: Math.round(S.analysisMs) })) : "") +
+      "</div></div>";
+
+    var levelCard = '<div class="level-card level-' + esc(lv.suggested) + '"><div class="level-badge">' +
+      esc(t(LEVEL_NAMES[lv.suggested] || "level_unknown")) + '</div><div class="deadline" id="countdown"></div></div>' +
+      '<ul class="reasons">' + (lv.reasons || []).map(function (r) {
+        return "<li>" + esc(typeof r === "string" ? r : (cfg.lang === "en" ? r.text_en : r.text_zh) || r.text) +
+          (r.source ? ' <span class="muted">— ' + esc(r.source) + "</span>" : "") + "</li>";
+      }).join("") + "</ul>" +
+      (lv.report_reasons && lv.report_reasons.length ? '<p class="muted">' + esc(t("Report as {lv}:", { lv: lv.report_as || "" })) + " " +
+        lv.report_reasons.map(function (r) { return esc(cfg.lang === "en" ? r.text_en : r.text_zh); }).join("；") + "</p>" : "") +
+      (lv.province_to_mee_min ? '<p class="muted">' + esc(t("The province reports to the Ministry within {m} min.", { m: lv.province_to_mee_min })) + "</p>" : "");
+
+    var actions = '<div class="actions">' +
+      (cfg.user.can_save ? '<button type="button" class="btn btn-primary" id="btn-save">' + esc(t("Save incident")) + "</button>" :
+        '<span class="muted">' + esc(t("Sign in as a duty officer to save")) + "</span>") +
+      '<button type="button" class="btn" id="btn-share">' + esc(t("Copy link")) + "</button>" +
+      '<a class="btn" id="btn-sheet" hidden target="_blank" rel="noopener">' + esc(t("Response sheet (PDF)")) + "</a>" +
+      '<span id="saved-info" class="muted"></span></div>';
+
+    var recRows = (res.receptors || []).map(function (r, i) {
+      return '<tr class="' + (r.exceeds ? "exceed" : (r.worst && r.worst.exceeds ? "exceed-worst" : "")) +
+        '" data-code="' + esc(r.code) + '" data-i="' + i + '"><td><span class="dot" style="background:' +
+        (KIND_COLOURS[r.kind] || "#555") + '"></span>' + esc(t("rk_" + r.kind)) + "</td><td>" + esc(recName(r)) +
+        '</td><td class="num">' + F.num(r.river_km, 1) + '</td><td class="num">' + F.hours(r.arrival_h) +
+        '<div class="muted">' + esc(atClock(r.arrival_h)) + '</div></td><td class="num">' + F.num(r.peak_conc_mgl) +
+        '</td><td class="num">' + (r.limit_mgl !== null && r.limit_mgl !== undefined ? r.limit_mgl : "–") +
+        '</td><td class="num">' + (r.exceeds ? F.hours(r.exceed_hours) : (r.worst && r.worst.exceeds ? "(" + F.hours(r.worst.exceed_hours) + ")" : "–")) +
+        '</td><td><button type="button" class="icon-btn" data-act="curve" data-i="' + i + '" title="' +
+        esc(t("Concentration curve")) + '">📈</button></td></tr>';
+    }).join("");
+    var recTable = '<div class="table-wrap"><table class="grid receptors" id="receptor-table"><thead><tr><th>' +
+      esc(t("Kind")) + "</th><th>" + esc(t("Name")) + "</th><th>" + esc(t("km")) + "</th><th>" +
+      esc(t("Arrival")) + "</th><th>" + esc(t("Peak mg/L")) + "</th><th>" + esc(t("Limit mg/L")) + "</th><th>" +
+      esc(t("Hours above")) + "</th><th></th></tr></thead><tbody>" + recRows + "</tbody></table></div>" +
+      '<p class="muted">' + esc(t("Red rows exceed the limit; pale rows exceed only in the worst case (in brackets).")) + "</p>";
+
+    var chartBox = '<div id="chart-box"><div class="chart-tools"><select id="chart-select"><option value="profile">' +
+      esc(t("Longitudinal peak profile")) + "</option>" + (res.receptors || []).map(function (r, i) {
+        return '<option value="' + i + '">' + esc(recName(r)) + "</option>";
+      }).join("") + '</select></div><div class="chart-holder"><canvas id="chart"></canvas></div></div>';
+
+    var notify = (res.notify || []).map(function (n) {
+      return "<li><b>" + esc(n.admin_name) + "</b> · " + F.hours(n.arrival_h) + " " + esc(atClock(n.arrival_h)) +
+        '<div class="muted">' + esc(cfg.lang === "en" ? n.reason_en || n.reason : n.reason_zh || n.reason) + "</div></li>";
+    }).join("");
+
+    function resTable(kind, items) {
+      return '<div class="table-wrap"><table class="grid resources" id="' + kind + '-table"><thead><tr><th>#</th><th>' +
+        esc(t(kind === "depots" ? "Depot" : "Team")) + "</th><th>" + esc(t("Target")) + "</th><th>" + esc(t("km")) +
+        "</th><th>" + esc(t("Travel")) + "</th><th>" + esc(t("In time")) + "</th></tr></thead><tbody>" +
+        items.map(function (x, i) {
+          var mats = (x.materials || []).slice(0, 4).map(function (m) {
+            return esc(m.name) + " " + F.num(m.quantity) + esc(m.unit ? " " + t(m.unit) : "");
+          }).join("、") + ((x.materials || []).length > 4 ? " …" : "");
+          var extra = kind === "teams" ? [x.headcount ? t("{n} people", { n: x.headcount }) : "",
+            (x.specialities || []).slice(0, 3).join("、")].filter(Boolean).join(" · ") : mats;
+          return '<tr data-key="' + kind + ":" + esc(x.code) + '" class="' + (x.arrives_before_plume ? "ok" : "late") +
+            '"><td>' + (i + 1) + "</td><td>" + esc(nm(x)) + (extra ? '<div class="muted">' + extra + "</div>" : "") +
+            "</td><td>" + esc(x.target_name || x.target_code || "–") + '</td><td class="num">' + F.num(x.distance_km, 0) +
+            '</td><td class="num">' + F.hours(x.travel_h) + '</td><td class="num">' +
+            (x.arrives_before_plume ? "✔ " + (x.slack_h !== null && x.slack_h !== undefined ? "+" + F.hours(x.slack_h) : "") : "✘") +
+            "</td></tr>";
+        }).join("") + "</tbody></table></div>";
+    }
+
+    var plan = res.plan || {};
+    var steps = (plan.steps || []).slice().sort(function (a, b) { return a.order - b.order; });
+    var checklist = '<ol class="checklist">' + steps.map(function (s, i) {
+      var text = cfg.lang === "en" ? s.text_en || s.text : s.text || s.text_zh;
+      return '<li><label><input type="checkbox" data-step="' + i + '"> <span class="phase phase-' + esc(s.phase) +
+        '">' + esc(t("phase_" + s.phase)) + "</span> " + esc(text) + "</label>" +
+        '<div class="muted">' + esc(s.responsible || "") + (s.due_min ? " · " + esc(t("within {m} min", { m: s.due_min })) : "") +
+        "</div></li>";
+    }).join("") + "</ol>";
+    var planTitle = cfg.lang === "en" ? plan.title_en || plan.title : plan.title;
+    var contacts = (plan.contacts || []).map(function (c) {
+      return "<li>" + esc(c.role_zh || "") + " · " + esc(c.unit_zh || "") + " · " + esc(c.name || "") + " " +
+        esc(c.phone || "") + "</li>";
+    }).join("");
+
+    var model = res.model || {};
+    var modelBox = "<p>" + esc(model.method || "") + "</p><ul>" + (model.assumptions || []).map(function (a) {
+      return "<li>" + esc(a) + "</li>";
+    }).join("") + "</ul>";
+
+    $("results").innerHTML = head + levelCard + actions +
+      section(t("Receptors downstream") + " (" + (res.receptors || []).length + ")", recTable, true, "sec-receptors") +
+      section(t("Concentration charts"), chartBox, true, "sec-chart") +
+      section(t("Depots ranked") + " (" + (res.depots || []).length + ")", resTable("depots", res.depots || []), true, "sec-depots") +
+      section(t("Rescue teams") + " (" + (res.teams || []).length + ")", resTable("teams", res.teams || []), false, "sec-teams") +
+      section(t("Who to notify") + " (" + (res.notify || []).length + ")", notify ? "<ul class=notify>" + notify + "</ul>" :
+        '<p class="muted">' + esc(t("No administrative boundary on the path.")) + "</p>", true, "sec-notify") +
+      section(t("Plan steps") + " (" + steps.length + ")", (planTitle ? "<p><b>" + esc(planTitle) + "</b></p>" : "") +
+        checklist + (contacts ? "<h5>" + esc(t("Contacts")) + "</h5><ul>" + contacts + "</ul>" : ""), false, "sec-plan") +
+      section(t("Model and assumptions"), modelBox, false, "sec-model");
+
+    wirePanel(res);
+    showCurve("profile");
+    startCountdown(res);
+    updateSaved();
+  }
+
+  function wirePanel(res) {
+    var save = $("btn-save");
+    if (save) save.addEventListener("click", saveIncident);
+    $("btn-share").addEventListener("click", function () {
+      var url = window.location.href;
+      (navigator.clipboard ? navigator.clipboard.writeText(url) : Promise.reject())
+        .then(function () { WG.toast(t("Link copied")); })
+        .catch(function () { window.prompt(t("Copy this link"), url); });
+    });
+    $("chart-select").addEventListener("change", function (e) { showCurve(e.target.value); });
+    document.querySelectorAll("#receptor-table tbody tr").forEach(function (tr) {
+      tr.addEventListener("click", function (e) {
+        if (e.target.closest("[data-act]")) return;
+        var i = +tr.dataset.i, r = res.receptors[i];
+        map.setView([r.lat, r.lon], Math.max(map.getZoom(), 10));
+        S.recMarkers[i].openPopup();
+        showCurve(i);
+      });
+    });
+    document.querySelectorAll("table.resources tbody tr").forEach(function (tr) {
+      var line = S.resLines[tr.dataset.key];
+      if (!line) return;
+      tr.addEventListener("mouseenter", function () { line.setStyle({ weight: 6 }); line.bringToFront(); });
+      tr.addEventListener("mouseleave", function () { line.setStyle({ weight: 3 }); });
+      tr.addEventListener("click", function () { map.fitBounds(line.getBounds().pad(0.3)); line.openTooltip(); });
+    });
+    var key = "wg-checklist:" + JSON.stringify(S.request);
+    var done = {};
+    try { done = JSON.parse(localStorage.getItem(key) || "{}"); } catch (e) { done = {}; }
+    document.querySelectorAll(".checklist input[type=checkbox]").forEach(function (cb) {
+      cb.checked = !!done[cb.dataset.step];
+      cb.closest("li").classList.toggle("done", cb.checked);
+      cb.addEventListener("change", function () {
+        done[cb.dataset.step] = cb.checked;
+        cb.closest("li").classList.toggle("done", cb.checked);
+        try { localStorage.setItem(key, JSON.stringify(done)); } catch (e) { /* private mode */ }
+      });
+    });
+  }
+
+  // ---- charts -------------------------------------------------------------------------
+  function showCurve(which) {
+    var res = S.result;
+    if (!res || !window.Chart) return;
+    var sel = $("chart-select");
+    if (sel) sel.value = String(which);
+    S.chartMode = which;
+    var canvas = $("chart");
+    if (!canvas) return;
+    if (S.chart) { S.chart.destroy(); S.chart = null; }
+    var datasets, xTitle, yType = "linear", limit;
+    if (which === "profile") {
+      limit = S.limit;
+      xTitle = t("km downstream of the spill");
+      yType = "logarithmic";
+      datasets = [{
+        label: t("Peak concentration (expected)"), data: (res.profile || []).map(function (p) { return { x: p[0], y: Math.max(p[1], 1e-6) }; }),
+        borderColor: "#c62828", backgroundColor: "#c62828", pointRadius: 0, borderWidth: 2,
+      }];
+      if (res.worst_profile && res.worst_profile.length) {
+        datasets.push({ label: t("Worst case"), data: res.worst_profile.map(function (p) { return { x: p[0], y: Math.max(p[1], 1e-6) }; }),
+          borderColor: "#ff8a65", borderDash: [5, 4], pointRadius: 0, borderWidth: 1.5 });
+      }
+      datasets.push({ label: t("Receptors"), type: "scatter", data: (res.receptors || []).map(function (r) {
+        return { x: r.river_km, y: Math.max(r.peak_conc_mgl, 1e-6), name: recName(r) };
+      }), backgroundColor: (res.receptors || []).map(function (r) { return KIND_COLOURS[r.kind] || "#555"; }), pointRadius: 4 });
+    } else {
+      var r = res.receptors[+which];
+      if (!r) return;
+      limit = r.limit_mgl;
+      xTitle = t("hours after the spill");
+      datasets = [{ label: recName(r), data: (r.curve || []).map(function (p) { return { x: p[0], y: p[1] }; }),
+        borderColor: "#1565c0", backgroundColor: "rgba(21,101,192,.15)", fill: true, pointRadius: 0, borderWidth: 2 }];
+    }
+    var xs = [];
+    datasets.forEach(function (d) { d.data.forEach(function (p) { xs.push(p.x); }); });
+    var xmin = Math.min.apply(null, xs.concat([0])), xmax = Math.max.apply(null, xs.concat([1]));
+    if (limit) {
+      datasets.push({ label: t("Limit") + " " + limit + " mg/L", data: [{ x: xmin, y: limit }, { x: xmax, y: limit }],
+        borderColor: "#d50000", borderDash: [6, 4], pointRadius: 0, borderWidth: 1.5 });
+    }
+    datasets.push({ label: t("Playback time"), data: [], borderColor: "#333", pointRadius: 0, borderWidth: 1, hidden: !S.play.active });
+    S.chart = new window.Chart(canvas, {
+      type: "line",
+      data: { datasets: datasets },
+      options: {
+        animation: false, responsive: true, maintainAspectRatio: false, parsing: true,
+        interaction: { mode: "nearest", intersect: false },
+        scales: {
+          x: { type: "linear", title: { display: true, text: xTitle } },
+          y: { type: yType, title: { display: true, text: "mg/L" } },
+        },
+        plugins: {
+          legend: { labels: { boxWidth: 12, font: { size: 11 } } },
+          tooltip: { callbacks: { label: function (ctx) {
+            var p = ctx.raw || {};
+            return (p.name || ctx.dataset.label) + ": " + F.num(ctx.parsed.y) + " mg/L @ " + F.num(ctx.parsed.x, 1);
+          } } },
+        },
+      },
+    });
+    updateChartTime();
+  }
+  WG.showCurve = showCurve;
+
+  function updateChartTime() {
+    if (!S.chart || S.chartMode === "profile" || S.chartMode === null) return;
+    var ds = S.chart.data.datasets[S.chart.data.datasets.length - 1];
+    var ymax = S.chart.scales && S.chart.scales.y ? S.chart.scales.y.max : 1;
+    ds.hidden = !S.play.active;
+    ds.data = S.play.active ? [{ x: S.play.t, y: 0 }, { x: S.play.t, y: ymax }] : [];
+    S.chart.update("none");
+  }
+
+  // ---- countdown ----------------------------------------------------------------------
+  var countdownTimer = null;
+  function startCountdown(res) {
+    if (countdownTimer) clearInterval(countdownTimer);
+    var lv = res.level || {};
+    var due = lv.report_due_at ? new Date(lv.report_due_at) : null;
+    var start = startDate();
+    if ((!due || isNaN(due)) && start && lv.report_due_min) due = new Date(start.getTime() + lv.report_due_min * 60e3);
+    var el = $("countdown");
+    if (!due || isNaN(due) || !el) { if (el) el.textContent = ""; return; }
+    function tick() {
+      var left = due - new Date();
+      el.classList.toggle("overdue", left < 0);
+      el.classList.toggle("soon", left >= 0 && left < 30 * 60e3);
+      el.innerHTML = esc(t("Report due {time} ({min} min)", { time: F.clock(due), min: lv.report_due_min || "" })) +
+        "<br><b>" + (left >= 0 ? esc(t("{d} left", { d: F.duration(left) })) : esc(t("overdue by {d}", { d: F.duration(left) }))) + "</b>";
+    }
+    tick();
+    countdownTimer = setInterval(tick, 1000);
+  }
+
+  // ---- playback -----------------------------------------------------------------------
+  var pb = { bar: $("playback"), play: $("pb-play"), slider: $("pb-slider"), label: $("pb-label"),
+             speed: $("pb-speed"), close: $("pb-close") };
+  function setupPlayback(res) {
+    stopPlay();
+    var horizon = (res.model && res.model.horizon_h) || (S.request && S.request.horizon_h) || 72;
+    var lastPeak = Math.max.apply(null, [0].concat((res.receptors || []).map(function (r) {
+      return isFinite(r.peak_h) ? r.peak_h : 0;
+    })));
+    var tmax = Math.max(1, Math.min(horizon, Math.ceil(lastPeak * 1.3 + 2)));
+    pb.slider.max = String(tmax);
+    pb.slider.step = tmax > 48 ? "0.5" : "0.25";
+    pb.slider.value = "0";
+    pb.bar.hidden = false;
+    S.play.active = false;
+    S.play.t = 0;
+    updatePlayLabel();
+  }
+  function updatePlayLabel() {
+    var h = S.play.t;
+    pb.label.innerHTML = "T+" + F.num(h, 1) + " h" + (atClock(h) ? " · " + esc(atClock(h)) : "") +
+      (S.play.active && S.play.max !== undefined ? " · " + esc(t("max")) + " " + F.num(S.play.max) + " mg/L" : "");
+  }
+  function applyTime(h) {
+    var M = S.model;
+    if (!M) return;
+    S.play.t = h;
+    S.play.active = true;
+    document.querySelector("#legend .lg-play").hidden = false;
+    var limit = S.limit || 0, peakMax = Math.max.apply(null, M.profC.concat([0])), maxNow = 0;
+    M.pieces.forEach(function (pc, i) {
+      var c = concAt(M, pc.km, h);
+      maxNow = Math.max(maxNow, c);
+      var line = S.pieceLayers[i];
+      if (c < peakMax * 1e-3 || c <= 0) {
+        line.setStyle({ color: "#b0bec5", opacity: 0.45, weight: 5 });
+      } else {
+        line.setStyle({ color: limit ? ratioColour(c / limit) : ratioColour(c / peakMax * 2),
+          opacity: 0.95, weight: 9 });
+      }
+    });
+    S.play.max = maxNow;
+    // Leading edge position: where the arrival time equals h.
+    var front = null;
+    if (h >= M.arrH[0] && h <= M.arrH[M.arrH.length - 1]) {
+      var km = interp(M.arrH, M.arrKm, h);
+      var best = null;
+      M.pieces.forEach(function (pc) { if (best === null || Math.abs(pc.km - km) < Math.abs(best.km - km)) best = pc; });
+      if (best) front = best.latlngs[best.latlngs.length - 1];
+    }
+    if (front) { S.front.setLatLng(front); if (!L_PATH.hasLayer(S.front)) L_PATH.addLayer(S.front); }
+    else if (L_PATH.hasLayer(S.front)) L_PATH.removeLayer(S.front);
+    (S.result.receptors || []).forEach(function (r, i) {
+      var c = curveAt(r.curve, h), el = S.recMarkers[i];
+      var over = r.limit_mgl ? c > r.limit_mgl : false;
+      el.setStyle({ radius: (r.kind === "water_source" ? 8 : 6.5) + (over ? 4 : c > 0 ? 2 : 0),
+        color: over ? "#d50000" : c > 0 ? "#ff9800" : (r.exceeds ? "#d50000" : "#fff") });
+    });
+    updatePlayLabel();
+    updateChartTime();
+  }
+  function resetPlayback() {
+    stopPlay();
+    S.play.active = false;
+    if (!S.model) return;
+    S.pieceLayers.forEach(function (l) { l.setStyle({ color: l._wgBase, opacity: 0.9, weight: 7 }); });
+    if (L_PATH.hasLayer(S.front)) L_PATH.removeLayer(S.front);
+    drawReceptors(S.result);
+    var lg = document.querySelector("#legend .lg-play");
+    if (lg) lg.hidden = true;
+    updatePlayLabel();
+    updateChartTime();
+  }
+  function stopPlay() {
+    if (S.play.timer) clearInterval(S.play.timer);
+    S.play.timer = null;
+    pb.play.textContent = "▶";
+    pb.play.title = t("Play");
+  }
+  pb.play.addEventListener("click", function () {
+    if (S.play.timer) { stopPlay(); return; }
+    var max = +pb.slider.max;
+    if (+pb.slider.value >= max) pb.slider.value = "0";
+    pb.play.textContent = "⏸";
+    pb.play.title = t("Pause");
+    S.play.timer = setInterval(function () {
+      var step = (+pb.speed.value) * (+pb.slider.step);
+      var v = Math.min(max, +pb.slider.value + step);
+      pb.slider.value = String(v);
+      applyTime(v);
+      if (v >= max) stopPlay();
+    }, 120);
+  });
+  pb.slider.addEventListener("input", function () { applyTime(+pb.slider.value); });
+  pb.close.addEventListener("click", resetPlayback);
+  WG.playAt = function (h) { pb.slider.value = String(h); applyTime(h); };
+
+  // ---- saving, listing, reopening ----------------------------------------------------------
+  function updateSaved() {
+    var info = $("saved-info"), sheet = $("btn-sheet"), save = $("btn-save");
+    if (!info) return;
+    if (S.saved) {
+      info.textContent = t("Saved as incident #{id}", { id: S.saved.id });
+      sheet.href = "/incidents/" + S.saved.id + "/sheet.pdf";
+      sheet.hidden = false;
+      if (save) save.hidden = true;
+    } else {
+      info.textContent = "";
+      sheet.hidden = true;
+      if (save) save.hidden = false;
+    }
+  }
+
+  function defaultTitle() {
+    var res = S.result || {}, snap = res.snap || {}, pol = res.pollutant || {};
+    var polF = WG.byCode.pollutants && WG.byCode.pollutants[pol.code];
+    var river = cfg.lang === "en" ? snap.river_name_en || snap.river_name : snap.river_name;
+    return t("{pollutant} spill in the {river}", { pollutant: polF ? nm(polF.properties) : pol.name || "",
+      river: river || "" }) + " " + (startDate() ? F.clock(startDate()) : "");
+  }
+
+  function saveIncident() {
+    var title = window.prompt(t("Title of the incident"), defaultTitle());
+    if (title === null) return;
+    var btn = $("btn-save");
+    btn.disabled = true;
+    fetch(cfg.api + "/incidents", {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": cfg.csrf },
+      body: JSON.stringify({ title: title || defaultTitle(), kind: $("f-drill") && $("f-drill").checked ? "drill" : "incident",
+        request: S.request }),
+    }).then(function (r) {
+      return r.json().catch(function () { return null; }).then(function (body) {
+        if (!r.ok) throw new Error(apiError(body, r.status).join("; "));
+        return body;
+      });
+    }).then(function (body) {
+      S.saved = { id: body.id };
+      if (body.result) { S.result = body.result; }
+      window.history.replaceState(null, "", "/incidents/" + body.id);
+      updateSaved();
+      WG.toast(t("Saved as incident #{id}", { id: body.id }));
+    }).catch(function (err) {
+      WG.toast(t("Could not save") + ": " + err.message, "error");
+    }).then(function () { btn.disabled = false; });
+  }
+
+  function loadIncidentList() {
+    var box = $("incident-list");
+    box.innerHTML = '<li class="muted">' + esc(t("Loading…")) + "</li>";
+    fetch(cfg.api + "/incidents?limit=30", { credentials: "same-origin" })
+      .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.json(); })
+      .then(function (body) {
+        var items = body.incidents || [];
+        box.innerHTML = items.length ? items.map(function (x) {
+          return '<li><button type="button" class="linklike" data-act="open-incident" data-id="' + x.id + '">#' +
+            x.id + " " + esc(x.title) + '</button><div class="muted">' + esc(F.clock(new Date(x.created_at))) +
+            " · " + esc(t(x.kind === "drill" ? "drill" : "incident")) + (x.level ? " · " + esc(t(LEVEL_NAMES[x.level] || x.level)) : "") +
+            (x.created_by ? " · " + esc(x.created_by) : "") + "</div></li>";
+        }).join("") : '<li class="muted">' + esc(t("No incidents saved yet.")) + "</li>";
+      })
+      .catch(function (err) { box.innerHTML = '<li class="error">' + esc(String(err)) + "</li>"; });
+  }
+
+  function openIncident(id) {
+    return fetch(cfg.api + "/incidents/" + id, { credentials: "same-origin" })
+      .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.json(); })
+      .then(function (body) {
+        S.analysisMs = null;
+        fillForm(body.request);
+        S.saved = { id: body.id };
+        showResult(body.request, body.result);
+        window.history.replaceState(null, "", "/incidents/" + body.id);
+      })
+      .catch(function (err) { WG.toast(t("Could not open the incident") + ": " + err.message, "error"); });
+  }
+  WG.openIncident = openIncident;
+
+  // ---- start: a saved incident, a shared scenario, or an empty form ---------------------------
+  function start() {
+    if (cfg.incident_id) { openIncident(cfg.incident_id); return; }
+    var raw = new URLSearchParams(window.location.search).get("scenario");
+    if (raw) {
+      var req = null;
+      try { req = JSON.parse(raw); } catch (e) { WG.toast(t("The scenario in the link is not valid JSON"), "error"); }
+      if (req) { fillForm(req); analyse(req); }
+    }
+  }
+  if (WG.ready) start(); else document.addEventListener("wg:ready", start);
+})();

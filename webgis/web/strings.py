@@ -1,0 +1,123 @@
+"""Every string the map's scripts show, translated on the server (Flask-Babel).
+
+The scripts call `t("English text")` or `t("code_value")`; the page embeds this
+dictionary in its language. Plain sentences are their own key; coded values (risk levels,
+pollutant classes, plan phases...) map a `prefix_value` key to an English label.
+`tests/unit/test_web_strings.py` checks that every `t("...")` in `static/app/` is here and
+that every label has a Chinese translation.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+# Plain strings: the English text is the key.
+PLAIN = [
+    _l("Access"), _l("Address"), _l("Analyse a spill here"), _l("Arrival time"), _l("Arrival"),
+    _l("Base"), _l("Basin"), _l("Capacity"), _l("Choose a pollutant from the list"),
+    _l("Class III"), _l("Class"), _l("Concentration / limit"), _l("Concentration charts"),
+    _l("Concentration curve"), _l("Contact"), _l("Contacts"), _l("Coordinates"), _l("Copy link"),
+    _l("Copy this link"), _l("Could not load the map layers"), _l("Could not locate the outfall"),
+    _l("Could not open the incident"), _l("Could not save"), _l("Depots and teams to targets"),
+    _l("Depots ranked"), _l("Distance downstream"), _l("Distance from road"),
+    _l("Drinking-water source"), _l("Equipment"), _l("Flows into"),
+    _l("Give the spill location: pick it on the map or type coordinates"),
+    _l("Hazardous substances"), _l("Headcount"), _l("Holding time"), _l("Hours above limit"),
+    _l("Hours above"), _l("Illustrative (fictitious) enterprise"), _l("In time"), _l("Industry"),
+    _l("Inventory"), _l("Key river"), _l("Kind"), _l("Length"), _l("Level"), _l("Limit mg/L"),
+    _l("Limit"), _l("Link copied"), _l("Loading…"), _l("Longitudinal peak profile"),
+    _l("Material"), _l("Max. stored (t)"), _l("Model and assumptions"), _l("Name"),
+    _l("No administrative boundary on the path."), _l("No incidents saved yet."),
+    _l("No stock recorded"), _l("Nothing found"), _l("Now"), _l("Operator"),
+    _l("Outfall of {name} on reach {reach}"), _l("Outfall"), _l("Pause"),
+    _l("Peak concentration (expected)"), _l("Peak mg/L"), _l("Peak"), _l("Plan filed"),
+    _l("Plan steps"), _l("Play"), _l("Playback time"), _l("Plume path"), _l("Population served"),
+    _l("Provincial exit"), _l("Quantity"), _l("Reach"), _l("Receptors downstream"),
+    _l("Receptors on the path"), _l("Receptors"),
+    _l("Red rows exceed the limit; pale rows exceed only in the worst case (in brackets)."),
+    _l("Report as {lv}:"), _l("Report due {time} ({min} min)"), _l("Rescue teams"),
+    _l("Response sheet (PDF)"), _l("Risk level"), _l("River"), _l("Save incident"),
+    _l("Saved as incident #{id}"), _l("Sign in as a duty officer to save"), _l("Specialities"),
+    _l("Spill from this enterprise"), _l("Spill point"), _l("Status"), _l("Substance"),
+    _l("Supplies"), _l("Target class"), _l("Target"), _l("Techniques"),
+    _l("The duration must be 0 (instantaneous) or more hours"),
+    _l("The mass must be a positive number of kg"),
+    _l("The province reports to the Ministry within {m} min."),
+    _l("The scenario in the link is not valid JSON"), _l("Title of the incident"), _l("Travel"),
+    _l("Unit"), _l("Who to notify"), _l("Worst case"), _l("arrives after the plume"),
+    _l("arrives before the plume"), _l("computed in {ms} ms"), _l("continuous over {h} h"),
+    _l("earliest"), _l("fictitious"), _l("hours after the spill"), _l("instantaneous"),
+    _l("km downstream of the spill"), _l("km"), _l("limit"), _l("max"), _l("no"), _l("none"),
+    _l("overdue by {d}"), _l("path"), _l("started"), _l("within {m} min"), _l("worst"),
+    _l("yes"), _l("{d} left"), _l("{m} m from the point"), _l("{n} people"),
+    _l("{pollutant} spill in the {river}"),
+    # search result kinds, resource tables, incident list
+    _l("Town"), _l("Enterprise"), _l("Intake"), _l("Section"), _l("Interception point"),
+    _l("Depot"), _l("Team"), _l("drill"), _l("incident"),
+]
+
+# Coded values: key -> English label.
+CODED = {
+    "depot_provincial": _l("provincial depot"), "depot_basin": _l("basin depot"),
+    "status_operational": _l("operational"), "status_planned": _l("planned"),
+    "status_under_construction": _l("under construction"),
+    "risk_major": _l("major risk"), "risk_larger": _l("larger risk"),
+    "risk_general": _l("general risk"),
+    "serves_city": _l("city"), "serves_county": _l("county"), "serves_township": _l("township"),
+    "section_state": _l("state-controlled section"),
+    "section_province": _l("province-controlled section"),
+    "place_capital": _l("provincial capital"), "place_prefecture_seat": _l("prefecture seat"),
+    "place_county_seat": _l("county seat"), "place_town": _l("town"),
+    "basin_yellow": _l("Yellow River basin"), "basin_yangtze": _l("Yangtze basin"),
+    "basin_inland": _l("inland basin"),
+    "ip_bridge": _l("bridge"), "ip_cofferdam_site": _l("cofferdam site"), "ip_dam": _l("dam"),
+    "ip_hydropower": _l("hydropower station"), "ip_pond": _l("pond"),
+    "ip_reservoir": _l("reservoir"), "ip_shoal": _l("shoal"), "ip_sluice": _l("sluice"),
+    "ip_weir": _l("weir"),
+    "tech_absorb": _l("absorb"), "tech_boom": _l("boom"), "tech_cofferdam": _l("cofferdam"),
+    "tech_dilute": _l("dilute"), "tech_divert": _l("divert"), "tech_dose": _l("dose reagents"),
+    "tech_intercept": _l("intercept"), "tech_store": _l("store"),
+    "class_acid_alkali": _l("acid or alkali"), "class_cyanide": _l("cyanide"),
+    "class_heavy_metal": _l("heavy metal"), "class_metalloid": _l("metalloid"),
+    "class_nutrient": _l("nutrient"), "class_oil": _l("oil"), "class_organic": _l("organic"),
+    "class_other": _l("other"), "class_oxygen_demand": _l("oxygen demand"),
+    "class_volatile_organic": _l("volatile organic"),
+    "behaviour_dissolves": _l("dissolves"), "behaviour_floats": _l("floats"),
+    "behaviour_sinks": _l("sinks"),
+    "season_dry": _l("dry season"), "season_normal": _l("normal season"),
+    "season_flood": _l("flood season"),
+    "rk_water_source": _l("intake"), "rk_section": _l("section"),
+    "rk_interception": _l("interception"), "rk_confluence": _l("confluence"),
+    "rk_boundary": _l("boundary"),
+    "phase_report": _l("report"), "phase_assess": _l("assess"), "phase_contain": _l("contain"),
+    "phase_treat": _l("treat"), "phase_monitor": _l("monitor"), "phase_recover": _l("recover"),
+    "level_I": _l("Level I (especially major)"), "level_II": _l("Level II (major)"),
+    "level_III": _l("Level III (larger)"), "level_IV": _l("Level IV (general)"),
+    "level_unknown": _l("Level not assessed"),
+    # units of the material catalogue
+    "t": _l("t"), "m": _l("m"), "m2": _l("m²"), "piece": _l("pieces"), "set": _l("sets"),
+    "kit": _l("kits"),
+    # industries of the risk enterprises
+    "industry_aluminium": _l("aluminium"), "industry_brewing": _l("brewing"),
+    "industry_building_materials": _l("building materials"), "industry_chemical": _l("chemicals"),
+    "industry_coal_chemical": _l("coal chemicals"), "industry_coal_mining": _l("coal mining"),
+    "industry_coking": _l("coking"), "industry_electronics": _l("electronics"),
+    "industry_electroplating": _l("electroplating"), "industry_ferroalloy": _l("ferroalloys"),
+    "industry_fertilizer": _l("fertiliser"), "industry_food": _l("food processing"),
+    "industry_gold_mining": _l("gold mining"), "industry_hazardous_waste": _l("hazardous waste"),
+    "industry_landfill": _l("landfill"), "industry_metal_mining": _l("metal mining"),
+    "industry_nonferrous_smelting": _l("non-ferrous smelting"),
+    "industry_oil_depot": _l("oil depot"),
+    "industry_oil_extraction": _l("oil extraction"), "industry_petrochemical": _l("petrochemicals"),
+    "industry_pharmaceutical": _l("pharmaceuticals"), "industry_power": _l("power generation"),
+    "industry_refinery": _l("oil refining"), "industry_steel": _l("steel"),
+    "industry_tailings": _l("tailings pond"), "industry_tannery": _l("tannery"),
+    "industry_wastewater": _l("wastewater treatment"),
+}
+
+
+def js_strings() -> dict[str, str]:
+    """The dictionary for the scripts, in the current request's language."""
+    out = {str(s._args[0]): str(s) for s in PLAIN}
+    out.update({key: str(label) for key, label in CODED.items()})
+    return out

@@ -267,3 +267,6 @@ def register(app) -> None:
     app.cli.add_command(load_data)
     app.cli.add_command(users_group)
     app.cli.add_command(analyze_command)
+    from webgis.cli_sheet import sheet_command
+
+    app.cli.add_command(sheet_command)

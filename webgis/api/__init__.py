@@ -5,3 +5,4 @@ from flask import Blueprint
 bp = Blueprint("api", __name__)
 
 from webgis.api import health, incidents, layers  # noqa: E402,F401  (routes register on import)
+from webgis.api import sheets  # noqa: E402,F401  (response sheets)

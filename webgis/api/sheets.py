@@ -1,0 +1,86 @@
+"""Field response sheets: the printable PDF, the GPS/data files and the ZIP of them all.
+
+Saved incident: ``GET /api/v1/incidents/<id>/sheet.pdf``, ``.../sheet.zip`` and
+``.../export.<geojson|kml|gpx|xlsx>``. Scenario (not stored): ``POST /api/v1/sheets``
+(``?format=pdf|zip|geojson|kml|gpx|xlsx``, default pdf) or ``POST /api/v1/sheets.<format>``
+with an analysis request body. ``?lang=en`` for English (default Chinese).
+"""
+
+from __future__ import annotations
+
+from flask import Response, current_app, request
+
+from webgis.api import bp
+from webgis.auth import read_access
+from webgis.errors import BadRequest, NotFound
+from webgis.extensions import db
+from webgis.services import sheet
+
+DATA_FORMATS = ("geojson", "kml", "gpx", "xlsx")
+
+
+def _base_url() -> str:
+    return current_app.config.get("PUBLIC_URL") or request.url_root
+
+
+def _send(rendered: sheet.Rendered) -> Response:
+    inline = rendered.mimetype == "application/pdf" and request.args.get("download") is None
+    resp = Response(rendered.data, mimetype=rendered.mimetype)
+    disposition = "inline" if inline else "attachment"
+    resp.headers["Content-Disposition"] = f'{disposition}; filename="{rendered.filename}"'
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+def _incident_export(incident_id: int, fmt: str) -> Response:
+    lang = sheet.check_lang(request.args.get("lang"))
+    ctx = sheet.context_for_incident(db.session, incident_id, lang=lang, base_url=_base_url())
+    return _send(sheet.build(ctx, fmt))
+
+
+@bp.get("/api/v1/incidents/<int:incident_id>/sheet.pdf")
+@read_access
+def incident_sheet_pdf(incident_id: int):
+    """The printable A4 sheet of a saved incident."""
+    return _incident_export(incident_id, "pdf")
+
+
+@bp.get("/api/v1/incidents/<int:incident_id>/sheet.zip")
+@read_access
+def incident_sheet_zip(incident_id: int):
+    """The PDF and every GPS/data file of a saved incident in one ZIP."""
+    return _incident_export(incident_id, "zip")
+
+
+@bp.get("/api/v1/incidents/<int:incident_id>/export.<fmt>")
+@read_access
+def incident_export(incident_id: int, fmt: str):
+    """One data file of a saved incident: geojson, kml, gpx or xlsx."""
+    if fmt not in DATA_FORMATS:
+        raise NotFound(f"no export .{fmt}; one of {', '.join(DATA_FORMATS)}",
+                       fields={"format": fmt})
+    return _incident_export(incident_id, fmt)
+
+
+def _scenario(fmt: str) -> Response:
+    body = request.get_json(silent=True)
+    if body is None:
+        raise BadRequest("the body must be a JSON object", fields={"body": "malformed JSON"})
+    fmt = sheet.check_format(fmt)
+    lang = sheet.check_lang(request.args.get("lang"))
+    ctx = sheet.context_for_request(db.session, body, lang=lang, base_url=_base_url())
+    return _send(sheet.build(ctx, fmt))
+
+
+@bp.post("/api/v1/sheets")
+@read_access
+def scenario_sheet():
+    """The sheet of an analysis request (run now, stored nowhere); ``?format=`` (pdf)."""
+    return _scenario(request.args.get("format", "pdf"))
+
+
+@bp.post("/api/v1/sheets.<fmt>")
+@read_access
+def scenario_sheet_format(fmt: str):
+    """The same, the format in the path: ``/api/v1/sheets.zip``."""
+    return _scenario(fmt)

@@ -214,7 +214,8 @@ def fmt_num(value: Any, digits: int = 3) -> str:
         return f"{x:,.0f}"
     if mag >= 1e-4:
         decimals = max(digits - 1 - math.floor(math.log10(mag)), 0)
-        return f"{x:.{decimals}f}"
+        text = f"{x:.{decimals}f}"
+        return text.rstrip("0").rstrip(".") if "." in text else text
     return f"{x:.{digits - 1}e}"
 
 

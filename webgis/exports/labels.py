@@ -19,10 +19,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "page": ("第 {n} 页 / 共 {total} 页", "page {n} of {total}"),
     "generated": ("生成于 {at}", "generated {at}"),
     "model_note": (
-        "到达时间与浓度为一维模型估算（期望情况；括号内为最不利情况），道路用时为估算，"
-        "以现场监测为准。",
-        "Arrival times and concentrations are 1D model estimates (expected case; worst case "
-        "in brackets); road times are estimates. Field monitoring prevails.",
+        "到达时间与浓度为一维模型估算：“预计”为期望情况，“最早”为最不利情况（流速上包络）；"
+        "道路用时为估算；以现场监测为准。",
+        "Arrival times and concentrations are 1D model estimates: 'expected' is the expected "
+        "case, 'earliest' the worst case (upper-envelope velocity); road times are estimates. "
+        "Field monitoring prevails.",
     ),
     "live_link": ("在线查看事件：", "Live incident: "),
     "scan": ("扫码查看在线事件", "scan for the live incident"),
@@ -78,6 +79,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "col_name": ("名称", "Name"),
     "col_km": ("里程 km", "km"),
     "col_arrival": ("到达（最早）", "Arrival (earliest)"),
+    "col_arrival_clock": ("预计到达", "Expected arrival"),
+    "col_earliest": ("最早到达", "Earliest arrival"),
     "col_peak_time": ("峰值时间", "Peak at"),
     "col_peak": ("峰值 mg/L", "Peak mg/L"),
     "col_limit": ("标准 mg/L", "Limit mg/L"),
@@ -96,6 +99,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "col_access": ("通行条件", "Access"),
     "col_plume": ("污染团最早到达", "Plume earliest"),
     "col_assigned": ("调派", "Assigned"),
+    "holding": ("蓄滞 {h} 小时", "holds {h} h"),
     "access_road": ("距公路 {km} km", "{km} km from road"),
     "type_dam": ("拦河坝", "dam"),
     "type_hydropower": ("水电站", "hydropower"),

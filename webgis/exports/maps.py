@@ -259,21 +259,54 @@ def _place_labels(ax, items: list[tuple[float, float, str, dict]], ext, width_mm
                       "edgecolor": "none"})
 
 
+def _edge_point(inside: tuple[float, float], outside: tuple[float, float],
+                ext: tuple[float, float, float, float], inset: float = 0.03):
+    """Where the segment from ``inside`` to ``outside`` leaves the (inset) extent."""
+    lon0, lon1, lat0, lat1 = ext
+    dx, dy = (lon1 - lon0) * inset, (lat1 - lat0) * inset
+    box = (lon0 + dx, lon1 - dx, lat0 + dy, lat1 - dy)
+    (x0, y0), (x1, y1) = inside, outside
+    t = 1.0
+    for p, q, lo, hi in ((x0, x1, box[0], box[1]), (y0, y1, box[2], box[3])):
+        d = q - p
+        if d > 0 and q > hi:
+            t = min(t, (hi - p) / d)
+        elif d < 0 and q < lo:
+            t = min(t, (lo - p) / d)
+    t = max(t, 0.0)
+    return x0 + (x1 - x0) * t, y0 + (y1 - y0) * t
+
+
+def _inside(pt: tuple[float, float], ext: tuple[float, float, float, float]) -> bool:
+    return ext[0] < pt[0] < ext[1] and ext[2] < pt[1] < ext[3]
+
+
 def situation_map(ctx: SheetContext, width_mm: float = 180, height_mm: float = 120,
                   dpi: int = 200, raw: bool = False):
-    """The situation map as PNG bytes (or a PIL image with ``raw``)."""
+    """The situation map as PNG bytes (or a PIL image with ``raw``).
+
+    The map frames the path and its receptors; depots and teams close to it are framed
+    too, farther ones are named at the map edge where their dispatch line leaves it.
+    A strip under the map holds the legend and the arrival-time colour scale.
+    """
     fp = fonts.matplotlib_font(_all_text(ctx))
     fig = _fig(width_mm, height_mm, dpi)
-    ax = fig.add_axes((0, 0, 1, 1))
+    strip_mm = 15.0
+    strip = strip_mm / height_mm
+    ax = fig.add_axes((0, strip, 1, 1 - strip))
+    aspect = width_mm / (height_mm - strip_mm)
     depots = [d for d in ctx.depots[:MAX_MAP_DEPOTS] if ctx.site(d)]
     teams = [t for t in ctx.teams[:MAX_MAP_TEAMS] if ctx.site(t, team=True)]
-    shown = [ctx.site(d) for d in depots] + [ctx.site(t, team=True) for t in teams]
-    ext = _extent(ctx, width_mm / height_mm, shown)
+    sites = [ctx.site(d) for d in depots] + [ctx.site(t, team=True) for t in teams]
+    core = _extent(ctx, aspect, [])
+    w, h = core[1] - core[0], core[3] - core[2]
+    near_box = (core[0] - w * 0.35, core[1] + w * 0.35, core[2] - h * 0.35, core[3] + h * 0.35)
+    ext = _extent(ctx, aspect, [s for s in sites if _inside(s, near_box)])
     lon0, lon1, lat0, lat1 = ext
     k = math.cos(math.radians((lat0 + lat1) / 2))
     ax.set_xlim(lon0, lon1)
     ax.set_ylim(lat0, lat1)
-    ax.set_aspect(1 / k)
+    ax.set_aspect(1 / k, adjustable="datalim")
     ax.set_facecolor("#fbfaf6")
     ax.set_xticks([])
     ax.set_yticks([])
@@ -295,7 +328,7 @@ def situation_map(ctx: SheetContext, width_mm: float = 180, height_mm: float = 1
     ax.add_collection(LineCollection(river_lines, colors="#8cc4ec", linewidths=river_widths,
                                      zorder=4))
     for p in ctx.layers.places:
-        if not (lon0 < p["lon"] < lon1 and lat0 < p["lat"] < lat1):
+        if not _inside((p["lon"], p["lat"]), ext):
             continue
         big = p.get("kind") in ("capital", "prefecture_seat")
         ax.scatter([p["lon"]], [p["lat"]], s=18 if big else 8, c="#333333", marker="o",
@@ -306,8 +339,8 @@ def situation_map(ctx: SheetContext, width_mm: float = 180, height_mm: float = 1
 
     # the path, coloured by arrival time
     segs, vals = _path_segments(ctx)
-    horizon = float(ctx.req.get("horizon_h") or (vals.max() if vals.size else 72) or 72)
-    norm = Normalize(0, max(float(vals.max()) if vals.size else horizon, 1.0))
+    norm = Normalize(0, max(float(vals.max()) if vals.size else 1.0, 1.0))
+    lc = None
     if len(segs):
         ax.add_collection(LineCollection(segs, colors="#222222", linewidths=6.2, zorder=9,
                                          capstyle="round"))
@@ -315,15 +348,8 @@ def situation_map(ctx: SheetContext, width_mm: float = 180, height_mm: float = 1
                             capstyle="round")
         lc.set_array(vals)
         ax.add_collection(lc)
-        cax = fig.add_axes((0.30, 0.035, 0.38, 0.022))
-        cb = fig.colorbar(lc, cax=cax, orientation="horizontal")
-        cb.ax.tick_params(labelsize=7, length=2, pad=1)
-        cb.outline.set_linewidth(0.5)
-        cax.set_title(ctx.t("map_legend_path"), fontsize=7.5, fontproperties=fp, pad=2)
-        for lbl in cb.ax.get_xticklabels():
-            lbl.set_fontsize(7)
 
-    # dispatch lines and sites
+    # dispatch lines and sites (far ones named at the edge)
     labels: list[tuple[float, float, str, dict]] = []
     for rows, style, team in ((depots, DEPOT_STYLE, False), (teams, TEAM_STYLE, True)):
         for row in rows:
@@ -332,9 +358,17 @@ def situation_map(ctx: SheetContext, width_mm: float = 180, height_mm: float = 1
             if tgt is not None:
                 ax.plot([x, tgt["lon"]], [y, tgt["lat"]], color=style["color"], lw=1.0,
                         ls=(0, (4, 2)), zorder=7, alpha=0.8)
-            ax.scatter([x], [y], marker=style["marker"], s=style["size"], c=style["color"],
-                       edgecolors="white", linewidths=0.8, zorder=15)
-            labels.append((x, y, ctx.name(row), {"fontsize": 7, "color": style["color"]}))
+            if _inside((x, y), ext):
+                ax.scatter([x], [y], marker=style["marker"], s=style["size"], c=style["color"],
+                           edgecolors="white", linewidths=0.8, zorder=15)
+                labels.append((x, y, ctx.name(row), {"fontsize": 7, "color": style["color"]}))
+            elif tgt is not None:
+                ex, ey = _edge_point((tgt["lon"], tgt["lat"]), (x, y), ext)
+                ax.scatter([ex], [ey], marker=style["marker"], s=style["size"] * 0.7,
+                           c=style["color"], edgecolors="white", linewidths=0.8, zorder=15)
+                dist = fmt_num(row.get("distance_km"), 3)
+                labels.append((ex, ey, f"{ctx.name(row)} ({dist} km)",
+                               {"fontsize": 6.5, "color": style["color"]}))
 
     # receptors, numbered as in the table
     for i, r in enumerate(ctx.receptors(), start=1):
@@ -361,6 +395,10 @@ def situation_map(ctx: SheetContext, width_mm: float = 180, height_mm: float = 1
 
     _scale_bar(ax, ext, fp, ctx.t("km"))
     _north_arrow(ax, ext, fp, ctx.t("north"))
+    for spine in ax.spines.values():
+        spine.set_linewidth(0.8)
+
+    # the strip: legend, then the arrival colour scale
     handles = [
         Line2D([], [], ls="", marker=INCIDENT_STYLE["marker"], ms=11, mfc="#d00000",
                mec="black", label=ctx.t("map_legend_incident")),
@@ -379,13 +417,19 @@ def situation_map(ctx: SheetContext, width_mm: float = 180, height_mm: float = 1
         Line2D([], [], color="#444444", lw=1, ls=(0, (4, 2)),
                label=ctx.t("map_legend_dispatch")),
     ]
-    leg = ax.legend(handles=handles, loc="upper left", fontsize=7, prop=fp, framealpha=0.9,
-                    borderpad=0.5, handlelength=1.6, labelspacing=0.35)
-    for txt in leg.get_texts():
+    fig.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.0, 0.0), ncol=4,
+               prop=fp.copy() if fp else None, fontsize=7, frameon=False, borderpad=0.3,
+               handlelength=1.4, columnspacing=1.0, labelspacing=0.3)
+    for txt in fig.legends[-1].get_texts():
         txt.set_fontsize(7)
-    leg.set_zorder(40)
-    for spine in ax.spines.values():
-        spine.set_linewidth(0.8)
+    if lc is not None:
+        cax = fig.add_axes((0.66, strip * 0.22, 0.32, strip * 0.22))
+        cb = fig.colorbar(lc, cax=cax, orientation="horizontal")
+        cb.ax.tick_params(labelsize=6.5, length=2, pad=1)
+        cb.outline.set_linewidth(0.5)
+        cax.set_title(ctx.t("map_legend_path"), fontsize=7, fontproperties=fp, pad=2)
+        for lbl in cb.ax.get_xticklabels():
+            lbl.set_fontsize(6.5)
     return _png(fig, dpi, raw)
 
 

@@ -109,6 +109,24 @@ class PilImage(Flowable):
         self.canv.drawImage(ImageReader(self.img), 0, 0, self.width, self.height)
 
 
+class MapFlowable(Flowable):
+    """A map that takes the height left on the page (between ``min_h`` and ``max_h``);
+    rendered once, at its final size, when drawn."""
+
+    def __init__(self, render: Any, width: float, min_h: float, max_h: float):
+        super().__init__()
+        self.render, self.width, self.min_h, self.max_h = render, width, min_h, max_h
+        self.height = max_h
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        self.height = max(min(avail_height - 1, self.max_h), self.min_h)
+        return self.width, self.height
+
+    def draw(self) -> None:
+        img = self.render(self.width / mm, self.height / mm)
+        self.canv.drawImage(ImageReader(img), 0, 0, self.width, self.height)
+
+
 class _NumberedCanvas(rl_canvas.Canvas):
     """Draws 'page n of N' once the page count is known."""
 
@@ -252,27 +270,30 @@ def _exceed_text(r: dict[str, Any]) -> str:
 
 def _receptor_table(ctx: SheetContext, st) -> list[Any]:
     t = ctx.t
-    head = [t("col_no"), t("col_kind"), t("col_name"), t("col_km"), t("col_arrival"),
-            t("col_peak_time"), t("col_peak"), t("col_limit"), t("col_exceed")]
+    head = [t("col_no"), t("col_kind"), t("col_name"), t("col_km"), t("col_arrival_clock"),
+            t("col_earliest"), t("col_peak_time"), t("col_peak"), t("col_limit"),
+            t("col_exceed")]
     data = [[_p(h, st["head"]) for h in head]]
     extra = []
     for i, r in enumerate(ctx.receptors(), start=1):
         worst = r.get("worst") or {}
-        arrival = (f"{ctx.clock(r.get('arrival_h'))} ({ctx.clock(worst.get('arrival_h'))})\n"
-                   f"{fmt_hours(r.get('arrival_h'))} h")
         data.append([
             _p(i, st["cell"]), _p(t("kind_" + str(r.get("kind"))), st["cell"]),
             _p(ctx.name(r), st["cellb"]), _p(fmt_num(r.get("river_km")), st["cell"]),
-            _p(arrival, st["cell"]), _p(ctx.clock(r.get("peak_h")), st["cell"]),
+            _p(f"{ctx.clock(r.get('arrival_h'))}\n{fmt_hours(r.get('arrival_h'))} h",
+               st["cellb"]),
+            _p(f"{ctx.clock(worst.get('arrival_h'))}\n{fmt_hours(worst.get('arrival_h'))} h",
+               st["cell"]),
+            _p(ctx.clock(r.get("peak_h")), st["cell"]),
             _p(fmt_num(r.get("peak_conc_mgl")), st["cell"]),
             _p(fmt_num(r.get("limit_mgl")), st["cell"]), _p(_exceed_text(r), st["cell"]),
         ])
         if r.get("exceeds"):
-            extra.append(("BACKGROUND", (6, i), (8, i), PINK))
+            extra.append(("BACKGROUND", (7, i), (9, i), PINK))
         if r.get("kind") == "water_source":
             extra.append(("LINEBEFORE", (0, i), (0, i), 3, maps.KIND_STYLE["water_source"]
                           ["color"]))
-    w = [8, 14, 52, 14, 30, 18, 18, 15, 17]
+    w = [7, 13, 47, 12, 19, 19, 19, 17, 14, 19]
     tbl = _table(data, [x * mm for x in w], extra=extra)
     return [Paragraph(escape(t("receptors")), st["h2"]), tbl,
             Spacer(1, 1 * mm), _p(t("model_note"), st["tiny"])]
@@ -320,7 +341,7 @@ def _interception_table(ctx: SheetContext, st) -> list[Any]:
         if d.get("capacity_m3"):
             cap.append(f"{fmt_num(d['capacity_m3'], 3)} m³")
         if d.get("holding_h"):
-            cap.append(f"{fmt_num(d['holding_h'], 3)} h")
+            cap.append(t("holding", h=fmt_num(d["holding_h"], 3)))
         access = d.get("access") or ""
         if d.get("access_road_km") is not None:
             access += ("\n" if access else "") + t("access_road", km=fmt_num(d["access_road_km"]))
@@ -493,10 +514,9 @@ def build_pdf(ctx: SheetContext, *, dpi: int = 200) -> bytes:
 
     story: list[Any] = []
     story += _header(ctx, st)
-    map_h = 118 * mm
     story += [Paragraph(escape(t("map")), st["h2"]),
-              PilImage(maps.situation_map(ctx, BODY_W / mm, map_h / mm, dpi, True),
-                       BODY_W, map_h)]
+              MapFlowable(lambda w, h: maps.situation_map(ctx, w, h, dpi, True), BODY_W,
+                          110 * mm, 175 * mm)]
     story.append(PageBreak())
     story += _receptor_table(ctx, st)
     story += _notify_table(ctx, st)

@@ -33,6 +33,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -116,28 +117,6 @@ def channel_cdf(t: np.ndarray, tau: np.ndarray, var: np.ndarray, k: float = 0.0)
     return np.where(t > 0, np.clip(g, 0.0, None), 0.0)
 
 
-def _erlang_cdf(j: int, x: np.ndarray) -> np.ndarray:
-    """Regularised lower incomplete gamma P(j, x) for integer j ≥ 1 (Erlang CDF)."""
-    x = np.maximum(np.asarray(x, dtype=np.float64), 0.0)
-    i = np.arange(j, dtype=np.float64)[:, None]
-    lgam = np.array([math.lgamma(v + 1.0) for v in range(j)])[:, None]
-    with np.errstate(divide="ignore", under="ignore"):
-        logx = np.log(np.where(x > 0, x, 1.0))
-        terms = np.exp(i * logx[None, :] - x[None, :] - lgam)
-    q = np.where(x > 0, terms.sum(axis=0), 1.0)
-    return np.clip(1.0 - q, 0.0, 1.0)
-
-
-def _convolve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Full linear convolution, direct for small inputs, FFT otherwise."""
-    if a.size * b.size <= 250_000:
-        return np.convolve(a, b)
-    n = a.size + b.size - 1
-    nfft = 1 << (n - 1).bit_length()
-    out = np.fft.irfft(np.fft.rfft(a, nfft) * np.fft.rfft(b, nfft), nfft)[:n]
-    return np.maximum(out, 0.0)
-
-
 @dataclass(frozen=True, slots=True)
 class Curve:
     """Concentration–time curve at one position (hours since release, mg/L)."""
@@ -175,45 +154,20 @@ class Curve:
         return np.column_stack((np.round(t, 4), c)).tolist()
 
 
-def _curve_stats(t: np.ndarray, c: np.ndarray) -> tuple[float, float, float]:
-    """(arrival, peak time, peak conc) with parabolic refinement of the peak."""
-    i = int(np.argmax(c))
-    cmax = float(c[i])
-    if cmax <= 0:
-        return math.nan, math.nan, 0.0
-    tp, cp = float(t[i]), cmax
-    if 0 < i < c.size - 1 and c[i - 1] > 0 and c[i + 1] > 0:
-        # parabola through the log-concentrations (exact for a Gaussian peak)
-        y0, y1, y2 = math.log(c[i - 1]), math.log(c[i]), math.log(c[i + 1])
-        h0, h1 = t[i] - t[i - 1], t[i + 1] - t[i]
-        if abs(h0 - h1) <= 1e-9 * max(h0, h1):
-            den = y0 - 2 * y1 + y2
-            if den < 0:
-                off = 0.5 * (y0 - y2) / den
-                refined = math.exp(y1 - 0.25 * (y0 - y2) * off)
-                # a smooth peak gains < 0.5 % at our sampling; more means a kink (the end
-                # of a plateau), where the parabola does not apply
-                if abs(off) <= 1 and refined <= 1.005 * cmax:
-                    tp = float(t[i] + off * h0)
-                    cp = float(refined)
-    thr = LEADING_EDGE_FRACTION * cp
-    above = np.flatnonzero(c >= thr)
-    k = int(above[0]) if above.size else i
-    if k == 0:
-        arr = float(t[0])
-    else:
-        c0, c1 = c[k - 1], c[k]
-        arr = float(t[k - 1] + (thr - c0) / (c1 - c0) * (t[k] - t[k - 1]))
-    return arr, tp, cp
+def _curve_stats_rows(
+    t0: np.ndarray, dt: np.ndarray, c: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(arrival, peak time, peak conc) of curves sampled every ``dt`` from ``t0`` (rows).
 
-
-def _curve_stats_rows(t: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, ...]:
-    """:func:`_curve_stats` for many uniformly sampled curves (rows) at once."""
+    The peak is refined by a parabola through the log-concentrations (exact for a
+    Gaussian peak); the leading edge is where the curve first reaches
+    ``LEADING_EDGE_FRACTION`` of that peak (linear between samples).
+    """
     m, n = c.shape
     rows = np.arange(m)
     i = np.argmax(c, axis=1)
     cmax = c[rows, i]
-    ti = t[rows, i]
+    ti = t0 + i * dt
     c0 = c[rows, np.maximum(i - 1, 0)]
     c2 = c[rows, np.minimum(i + 1, n - 1)]
     ok = (i > 0) & (i < n - 1) & (c0 > 0) & (c2 > 0) & (cmax > 0)
@@ -224,9 +178,10 @@ def _curve_stats_rows(t: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, ...]:
         den = y0 - 2.0 * y1 + y2
         off = np.where(den < 0, 0.5 * (y0 - y2) / np.where(den < 0, den, -1.0), 0.0)
         refined = np.exp(y1 - 0.25 * (y0 - y2) * off)
+    # a smooth peak gains < 0.5 % at our sampling; more means a kink (the end of a
+    # plateau), where the parabola does not apply
     good = ok & (den < 0) & (np.abs(off) <= 1.0) & (refined <= 1.005 * cmax)
-    step = t[:, 1] - t[:, 0]
-    tp = np.where(good, ti + off * step, ti)
+    tp = np.where(good, ti + off * dt, ti)
     cp = np.where(good, refined, cmax)
     thr = LEADING_EDGE_FRACTION * cp
     k = np.argmax(c >= thr[:, None], axis=1)
@@ -234,19 +189,139 @@ def _curve_stats_rows(t: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, ...]:
     ca, cb = c[rows, km], c[rows, k]
     with np.errstate(divide="ignore", invalid="ignore"):
         frac = np.where(cb > ca, (thr - ca) / (cb - ca), 0.0)
-    arr = np.where(k == 0, t[:, 0], t[rows, km] + frac * (t[rows, k] - t[rows, km]))
-    arr = np.where(cmax > 0, arr, np.nan)
-    return arr, tp, cp
+    arr = np.where(k == 0, t0, t0 + (km + frac * (k - km)) * dt)
+    ok_peak = cmax > 0
+    return np.where(ok_peak, arr, np.nan), np.where(ok_peak, tp, np.nan), cp
 
 
-def _trim(t: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Cut a sampled curve to where it exceeds a tiny fraction of its peak."""
-    cmax = c.max() if c.size else 0.0
-    if cmax <= 0:
-        return t[:1], c[:1]
-    idx = np.flatnonzero(c >= _TRIM_FRACTION * cmax)
-    a, b = max(int(idx[0]) - 1, 0), min(int(idx[-1]) + 2, c.size)
-    return t[a:b], c[a:b]
+def _erlang_tent(cells: Sequence[int], nodes: np.ndarray) -> dict[int, np.ndarray]:
+    """Erlang(j, 1) densities as weights on grid nodes, for each j in ``cells``.
+
+    ``nodes`` are equally spaced times (in units of θ) starting at 0. The weights are the
+    density integrated against the hat functions of linear interpolation — the second
+    differences of G(x) = ∫₀ˣ P(j, s) ds = x·P(j, x) − j·P(j+1, x) — so that mass and
+    mean are exact however narrow the density is next to the grid step.
+    P(j, x) = 1 − Σ_{i<j} xⁱe⁻ˣ/i! is built by recurrence for all j at once.
+    """
+    h = float(nodes[1] - nodes[0])
+    x = np.concatenate(([0.0], np.asarray(nodes, dtype=np.float64), [nodes[-1] + h]))
+    want = set(cells)
+    jmax = max(want)
+    term = np.exp(-x)
+    acc = term.copy()
+    p_prev = np.clip(1.0 - acc, 0.0, 1.0)  # P(1, x)
+    out: dict[int, np.ndarray] = {}
+    for i in range(1, jmax + 1):
+        term = term * x / i
+        acc += term
+        p_next = np.clip(1.0 - acc, 0.0, 1.0)  # P(i+1, x)
+        if i in want:
+            g = x * p_prev - i * p_next
+            g[0] = 0.0  # G at the node before 0
+            out[i] = (g[2:] - 2.0 * g[1:-1] + g[:-2]) / h
+        p_prev = p_next
+    return out
+
+
+def _tent_rows(cdf: np.ndarray, step: float, sub: int) -> np.ndarray:
+    """Hat-function weights on nodes from a CDF sampled ``sub`` times per step.
+
+    ``cdf`` rows start one node before the first weight and end one node after the last;
+    G = ∫F by the trapezoid rule, weights are its second differences over the nodes.
+    """
+    h = step / sub
+    g = np.concatenate(
+        (np.zeros((cdf.shape[0], 1)), np.cumsum(0.5 * h * (cdf[:, 1:] + cdf[:, :-1]), axis=1)),
+        axis=1,
+    )[:, ::sub]
+    return np.maximum((g[:, 2:] - 2.0 * g[:, 1:-1] + g[:, :-2]) / step, 0.0)
+
+
+@lru_cache(maxsize=256)
+def _fast_len(n: int) -> int:
+    """Smallest 2ᵃ·3ᵇ·5ᶜ ≥ n (the sizes FFTs are fastest on)."""
+    best = 1 << max(n - 1, 0).bit_length()
+    p5 = 1
+    while p5 < best:
+        p35 = p5
+        while p35 < best:
+            m = p35
+            while m < n:
+                m *= 2
+            best = min(best, m)
+            p35 *= 3
+        p5 *= 5
+    return best
+
+
+def _convolve_rows(x: np.ndarray, kern: np.ndarray) -> np.ndarray:
+    """Full linear convolution of ``x`` with every row of ``kern`` (one batched FFT)."""
+    m, nk = kern.shape
+    n = x.size + nk - 1
+    if x.size * nk <= 4_096:
+        out = np.empty((m, n))
+        for r in range(m):
+            out[r] = np.convolve(x, kern[r])
+        return out
+    nfft = _fast_len(n)
+    spec = np.fft.rfft(kern, nfft, axis=1)
+    spec *= np.fft.rfft(x, nfft)[None, :]
+    out = np.fft.irfft(spec, nfft, axis=1)[:, :n]
+    return np.maximum(out, 0.0, out=out)
+
+
+def _gridded_curves(
+    groups: Sequence[tuple[np.ndarray, float, np.ndarray, np.ndarray]],
+) -> list[Curve]:
+    """Curves from gridded fluxes, trimmed to 10⁻⁴ of their peak, one per row.
+
+    ``groups``: (start time of each row, step, fluxes in kg/s (rows), Q_mix of each row).
+    The trimmed rows of all groups are stacked so that their statistics take one pass.
+    """
+    t0s: list[float] = []
+    dts: list[float] = []
+    pieces: list[np.ndarray] = []
+    for starts, dt, rows, q in groups:
+        c = rows * (_MG_PER_KG_OVER_L_PER_M3 / q[:, None])
+        n = c.shape[1]
+        cmax = c.max(axis=1)
+        ok = c >= _TRIM_FRACTION * cmax[:, None]
+        first = np.maximum(np.argmax(ok, axis=1) - 1, 0)
+        last = np.minimum(n + 1 - np.argmax(ok[:, ::-1], axis=1), n)
+        empty = cmax <= 0
+        first[empty], last[empty] = 0, 1
+        t0s.extend((starts + first * dt).tolist())
+        dts.extend([dt] * c.shape[0])
+        bounds = zip(first.tolist(), last.tolist(), strict=True)
+        pieces.extend(c[r, a:b] for r, (a, b) in enumerate(bounds))
+    if not pieces:
+        return []
+    width = max(p.size for p in pieces)
+    mat = np.zeros((len(pieces), width))
+    for r, p in enumerate(pieces):
+        mat[r, : p.size] = p
+    t0 = np.array(t0s)
+    step = np.array(dts)
+    arr, tp, cp = _curve_stats_rows(t0, step, mat)
+    arr_h, tp_h, cps = (arr / 3600.0).tolist(), (tp / 3600.0).tolist(), cp.tolist()
+    out = []
+    for r, p in enumerate(pieces):
+        th = (t0s[r] + dts[r] * np.arange(p.size)) / 3600.0
+        out.append(Curve(th, p, arr_h[r], tp_h[r], cps[r]))
+    return out
+
+
+def _sharpness(t: np.ndarray, flux: np.ndarray) -> float:
+    """A time scale of a sampled curve: the smaller of its standard deviation and
+    mass/(peak·√2π) (both σ for a Gaussian; the second sees fronts and jumps)."""
+    mass = float(flux.sum())
+    peak = float(flux.max()) if flux.size else 0.0
+    if mass <= 0 or peak <= 0:
+        return 0.0
+    mean = float((flux * t).sum()) / mass
+    sd = math.sqrt(max(float((flux * (t - mean) ** 2).sum()) / mass, 0.0))
+    step = float(t[1] - t[0]) if t.size > 1 else 1.0
+    return min(sd, mass * step / (peak * math.sqrt(2.0 * math.pi)))
 
 
 @dataclass(slots=True)
@@ -280,6 +355,8 @@ class PlumeModel:
     _state_of: np.ndarray = field(init=False, repr=False)
     _states: list[_GridState | None] = field(init=False, repr=False)
     _inflows: dict[int, _GridState] = field(init=False, repr=False)
+    _cells: dict[int, dict[int, _GridState]] = field(init=False, repr=False)
+    _direct: set[int] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         if not (self.mass_kg > 0 and math.isfinite(self.mass_kg)):
@@ -294,13 +371,14 @@ class PlumeModel:
         self._state_of = np.zeros(n, dtype=np.int64)
         self._states = [None]  # state 0: the analytic release at the spill point
         self._inflows = {}
+        self._cells = {}
+        self._direct = set()
         tau, var, state = 0.0, 0.0, 0
         for i in range(n):
             self._tau0[i], self._var0[i], self._state_of[i] = tau, var, state
             if h.is_reservoir[i]:
-                inflow = self._grid_at(state, tau, var, i)
-                self._inflows[i] = inflow
-                self._states.append(self._reservoir(inflow, i, int(h.n_cells[i])))
+                self._inflows[i] = self._grid_at(state, tau, var, i)
+                self._states.append(self._reservoir(i, max(int(h.n_cells[i]), 1)))
                 state += 1
                 tau, var = 0.0, 0.0
             else:
@@ -352,34 +430,18 @@ class PlumeModel:
         return t2, _MG_PER_KG_OVER_L_PER_M3 * c2 / q[:, None]
 
     # -------------------------------------------------------------- gridded states
-    def _channel_kernel(self, tau: float, var: float, dt: float) -> tuple[int, np.ndarray]:
-        """Bin-integrated channel response on a grid: (first bin, weights)."""
-        k = self.decay_per_s
-        if tau <= 0 or var <= 0:
-            return 0, np.array([1.0])
-        sigma = math.sqrt(var)
-        lo = max(tau - 8.0 * sigma, 0.0)
-        hi = tau + 8.0 * sigma + 40.0 * var / tau
-        j0 = int(lo // dt)
-        j1 = int(math.ceil(hi / dt)) + 1
-        edges = (np.arange(j0, j1 + 1) - 0.5) * dt
-        cdf = channel_cdf(np.maximum(edges, 0.0), np.array(tau), np.array(var), k)
-        return j0, np.diff(cdf)
-
-    def _route(self, state: _GridState, tau: float, var: float) -> _GridState:
-        """A gridded flux routed through a channel of moments (tau, var)."""
-        j0, w = self._channel_kernel(tau, var, state.dt_s)
-        if tau > 0 and var <= 0:
-            w = w * math.exp(-self.decay_per_s * tau)
-            j0 = int(round(tau / state.dt_s))
-        out = _convolve(state.flux, w)
-        return _GridState(state.t0_s + j0 * state.dt_s, state.dt_s, out)
-
-    def _route_many(
+    def _route_rows(
         self, state: _GridState, taus: np.ndarray, varis: np.ndarray
-    ) -> list[_GridState]:
-        """:meth:`_route` for many positions at once (one batched kernel evaluation)."""
-        dt = state.dt_s
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """A gridded flux routed through channels of moments (tau, var), one row each.
+
+        Returns (start time of each row, fluxes): every row is the state's flux convolved
+        with the channel response put on the grid's nodes (hat weights: mass and mean
+        exact), shifted so that it starts where that response does (one batched FFT).
+        """
+        dt, k = state.dt_s, self.decay_per_s
+        taus = np.asarray(taus, dtype=np.float64)
+        varis = np.asarray(varis, dtype=np.float64)
         live = (taus > 0) & (varis > 0)
         safe_tau = np.where(live, taus, 1.0)
         safe_var = np.where(live, varis, 1.0)
@@ -387,77 +449,166 @@ class PlumeModel:
         lo = np.maximum(safe_tau - 8.0 * sigma, 0.0)
         hi = safe_tau + 8.0 * sigma + 40.0 * safe_var / safe_tau
         j0 = np.floor(lo / dt).astype(np.int64)
-        nk = (np.ceil(hi / dt).astype(np.int64) + 2 - j0).max()
-        edges = (j0[:, None] + np.arange(nk + 1)[None, :] - 0.5) * dt
-        cdf = channel_cdf(
-            np.maximum(edges, 0.0), safe_tau[:, None], safe_var[:, None], self.decay_per_s
-        )
-        kern = np.diff(cdf, axis=1)
-        out = []
-        for r in range(taus.size):
-            if live[r]:
-                w = kern[r]
-                nz = np.flatnonzero(w > 0)
-                w = w[: int(nz[-1]) + 1] if nz.size else w[:1]
-                out.append(_GridState(state.t0_s + int(j0[r]) * dt, dt, _convolve(state.flux, w)))
-            else:
-                out.append(_GridState(state.t0_s, dt, state.flux))
-        return out
+        span = np.ceil(hi / dt).astype(np.int64) + 2 - j0
+        nk = int(span[live].max()) if live.any() else 1
+        kern = np.zeros((taus.size, nk))
+        # responses narrow next to the step get a finer CDF (hat weights keep the mean)
+        narrow = live & (sigma < 4.0 * dt)
+        for rows, sub in ((np.flatnonzero(live & ~narrow), 1), (np.flatnonzero(narrow), 4)):
+            if rows.size == 0:
+                continue
+            width = int(span[rows].max())
+            t = (j0[rows, None] - 1 + np.arange(sub * (width + 1) + 1)[None, :] / sub) * dt
+            cdf = channel_cdf(
+                np.maximum(t, 0.0), safe_tau[rows, None], safe_var[rows, None], k
+            )
+            kern[rows, : min(width, nk)] = _tent_rows(cdf, dt, sub)[:, :nk]
+        if not live.all():
+            # at the state's own position (identity) or without dispersion (a pure shift)
+            dead = np.flatnonzero(~live)
+            at = np.maximum(taus[dead], 0.0) / dt
+            j0[dead] = np.floor(at).astype(np.int64)
+            frac = at - np.floor(at)
+            decay = np.exp(-k * np.maximum(taus[dead], 0.0))
+            kern[dead] = 0.0
+            kern[dead, 0] = (1.0 - frac) * decay
+            if nk > 1:
+                kern[dead, 1] = frac * decay
+        return state.t0_s + j0 * dt, _convolve_rows(state.flux, kern)
 
     def _grid_at(self, state: int, tau: float, var: float, seg: int) -> _GridState:
-        """Flux at the inlet of reservoir segment ``seg`` on a grid fit for its chain."""
+        """Flux at the inlet of reservoir segment ``seg`` on a grid fit for its chain.
+
+        The step is 1/32 of the inflow's time scale (standard deviation, or less for a
+        front) and at least as fine as 1/96 of a cell's residence time when the inflow
+        is sharper than a cell (the first cell's outflow then jumps up); the grid holds at
+        most ``_MAX_GRID`` steps over the inflow and the chain's response. A gridded
+        inflow whose step already fits is kept as it is (re-binning smooths a little).
+        A spill at the inlet itself is not gridded: its cells are evaluated in closed
+        form (``_direct``), on nodes that hit the end (and the start) of the release.
+        """
         h = self.hydraulics
         theta = float(h.theta_s[seg])
         ncell = max(int(h.n_cells[seg]), 1)
+        theta_c = theta / ncell
         chain_span = theta * (1.0 + 10.0 / math.sqrt(ncell) + 10.0 / ncell)
         src = self._states[state]
+        if src is None and tau <= 0:
+            dur = self.duration_s
+            dt = max((dur + chain_span) / _MAX_GRID, math.hypot(dur / 110.0, theta_c / 64.0))
+            self._direct.add(seg)
+            if dur < dt:  # a short release: the first node at its end (the first cell's peak)
+                return _GridState(dur, dt, np.zeros(0))
+            # nodes at the start and at the end of the release
+            return _GridState(0.0, dur / math.ceil(dur / dt), np.zeros(0))
         if src is None:
             # fine analytic curve at the inlet, then re-binned mass-conservatively
-            if tau <= 0:
-                # the spill is at the inlet: its own release curve (a pulse or a box)
-                cum_t = np.array([0.0, max(self.duration_s, 1e-6)])
-                cum_m = np.array([0.0, self.mass_kg])
-                width = max(self.duration_s, 1.0)
-            else:
-                t2, c2 = self._analytic_curves(
-                    np.array([tau]), np.array([var]), np.array([1.0]), 400
-                )
-                tt, fl = t2[0], c2[0] / _MG_PER_KG_OVER_L_PER_M3
-                cum_t = tt
-                cum_m = np.concatenate(([0.0], np.cumsum(0.5 * (fl[1:] + fl[:-1]) * np.diff(tt))))
-                width = max(math.sqrt(var), self.duration_s, 1.0)
+            t2, c2 = self._analytic_curves(np.array([tau]), np.array([var]), np.array([1.0]), 400)
+            tt, fl = t2[0], c2[0] / _MG_PER_KG_OVER_L_PER_M3
+            cum_t = tt
+            cum_m = np.concatenate(([0.0], np.cumsum(0.5 * (fl[1:] + fl[:-1]) * np.diff(tt))))
+            scale = _sharpness(tt, fl)
         else:
-            routed = self._route(src, tau, var)
-            tt = routed.times
-            cum_t = np.concatenate(([tt[0] - 0.5 * routed.dt_s], tt + 0.5 * routed.dt_s))
-            cum_m = np.concatenate(([0.0], np.cumsum(routed.flux * routed.dt_s)))
-            width = max(routed.flux.size * routed.dt_s / 8.0, routed.dt_s)
+            if tau > 0 or var > 0:
+                t0s, rows = self._route_rows(src, np.array([tau]), np.array([var]))
+                t0, fl = float(t0s[0]), rows[0]
+            else:
+                t0, fl = src.t0_s, src.flux
+            nz = np.flatnonzero(fl > 1e-12 * fl.max()) if fl.max() > 0 else np.array([0])
+            a, b = int(nz[0]), int(nz[-1]) + 1
+            tt = t0 + src.dt_s * np.arange(a, b)
+            fl = fl[a:b]
+            scale = _sharpness(tt, fl)
+            dt = max(
+                (tt[-1] - tt[0] + chain_span) / _MAX_GRID,
+                math.hypot(scale / 32.0, theta_c / 96.0),
+            )
+            if 0.5 * dt <= src.dt_s <= 1.25 * dt and (b - a) + chain_span / src.dt_s < _MAX_GRID:
+                return _GridState(float(tt[0]), src.dt_s, fl.copy())
+            cum_t = np.concatenate(([tt[0] - 0.5 * src.dt_s], tt + 0.5 * src.dt_s))
+            cum_m = np.concatenate(([0.0], np.cumsum(fl * src.dt_s)))
         start, end = float(cum_t[0]), float(cum_t[-1])
         span = (end - start) + chain_span
-        dt = max(span / _MAX_GRID, min(width / 8.0, theta / ncell / 8.0), 1e-3)
+        dt = max(span / _MAX_GRID, math.hypot(scale / 32.0, theta_c / 96.0), 1e-3)
         nb = int(math.ceil((end - start) / dt)) + 1
         edges = start + dt * (np.arange(nb + 1) - 0.5)
         mass = np.diff(np.interp(edges, cum_t, cum_m, left=0.0, right=float(cum_m[-1])))
         return _GridState(start, dt, np.maximum(mass, 0.0) / dt)
 
-    def _cells_out(self, inflow: _GridState, seg: int, cell: int) -> _GridState:
-        """Outflow of mixing cell ``cell`` (1-based) of reservoir segment ``seg``."""
+    def _direct_cells(self, seg: int, need: list[int]) -> dict[int, np.ndarray]:
+        """Cell outflows (kg/s on the inlet grid's nodes) of a release at the inlet itself.
+
+        Pulse: M·(θ'/θ_c)ʲ·Erlang pdf(j, θ') ; box of duration T:
+        (M/T)·(θ'/θ_c)ʲ·[P(j, t/θ') − P(j, (t−T)/θ')], 1/θ' = 1/θ_c + k.
+        """
+        h = self.hydraulics
+        grid = self._inflows[seg]
+        theta_c = float(h.theta_s[seg]) / max(int(h.n_cells[seg]), 1)
+        theta_k = 1.0 / (1.0 / theta_c + self.decay_per_s)
+        jmax = need[-1]
+        dur = self.duration_s
+        end = dur + theta_c * (jmax + 10.0 * math.sqrt(jmax) + 10.0)
+        t = grid.t0_s + grid.dt_s * np.arange(int(math.ceil((end - grid.t0_s) / grid.dt_s)) + 1)
+        pulse = dur < 1e-3 * theta_c
+        x = t / theta_k
+        xs = np.maximum(t - dur, 0.0) / theta_k
+        term, term_s = np.exp(-x), np.exp(-xs)
+        acc, acc_s = term.copy(), term_s.copy()
+        out = {}
+        want = set(need)
+        for j in range(1, jmax + 1):
+            factor = (theta_k / theta_c) ** j
+            if j in want:
+                if pulse:
+                    out[j] = self.mass_kg * factor * term / theta_k
+                else:
+                    # P(j, x) - P(j, xs) = Q(j, xs) - Q(j, x), Q = Σ_{i<j} terms
+                    out[j] = self.mass_kg / dur * factor * np.maximum(acc_s - acc, 0.0)
+            term = term * x / j
+            term_s = term_s * xs / j
+            acc += term
+            acc_s += term_s
+        return out
+
+    def _cells_out(self, seg: int, cells: Sequence[int]) -> dict[int, _GridState]:
+        """Outflows of mixing cells ``cells`` (1-based) of reservoir segment ``seg``.
+
+        Cell j's response is Erlang(j, θ_c) with decay, put on the grid's nodes with
+        mass and mean kept exact (cells far shorter than a grid step are common);
+        all requested cells are convolved with the inflow in one batched FFT and kept
+        for later calls.
+        """
+        cache = self._cells.setdefault(seg, {})
+        need = sorted({int(c) for c in cells} - cache.keys())
+        if not need:
+            return cache
+        inflow = self._inflows[seg]
+        if seg in self._direct:
+            for c, row in self._direct_cells(seg, need).items():
+                cache[c] = _GridState(inflow.t0_s, inflow.dt_s, row)
+            return cache
         h = self.hydraulics
         ncell = max(int(h.n_cells[seg]), 1)
         theta_c = float(h.theta_s[seg]) / ncell
         if theta_c <= 0:
-            return inflow
-        k = self.decay_per_s
-        theta_k = 1.0 / (1.0 / theta_c + k)
+            for c in need:
+                cache[c] = inflow
+            return cache
+        theta_k = 1.0 / (1.0 / theta_c + self.decay_per_s)
         dt = inflow.dt_s
-        hi = theta_c * (cell + 10.0 * math.sqrt(cell) + 10.0)
+        jmax = need[-1]
+        hi = theta_c * (jmax + 10.0 * math.sqrt(jmax) + 10.0)
         nb = int(math.ceil(hi / dt)) + 1
-        edges = np.maximum((np.arange(nb + 1) - 0.5) * dt, 0.0)
-        w = np.diff(_erlang_cdf(cell, edges / theta_k)) * (theta_k / theta_c) ** cell
-        return _GridState(inflow.t0_s, dt, _convolve(inflow.flux, w))
+        weights = _erlang_tent(need, np.arange(nb) * (dt / theta_k))
+        kern = np.stack([weights[c] * (theta_k / theta_c) ** c for c in need])
+        rows = _convolve_rows(inflow.flux, kern)
+        for c, row in zip(need, rows, strict=True):
+            cache[c] = _GridState(inflow.t0_s, dt, row)
+        return cache
 
-    def _reservoir(self, inflow: _GridState, seg: int, ncell: int) -> _GridState:
-        out = self._cells_out(inflow, seg, ncell)
+    def _reservoir(self, seg: int, ncell: int) -> _GridState:
+        # every cell at once when there are few (intakes and profile stations ask later)
+        out = self._cells_out(seg, range(1, ncell + 1) if ncell <= 16 else [ncell])[ncell]
         # drop the negligible tail to keep later convolutions small
         f = out.flux
         keep = np.flatnonzero(f >= 1e-9 * f.max()) if f.size and f.max() > 0 else np.array([0])
@@ -499,15 +650,17 @@ class PlumeModel:
         return tau, var
 
     def curves(self, positions_m: Sequence[float] | np.ndarray, npts: int = 160) -> list[Curve]:
-        """Concentration–time curves at positions (m from the spill) along the path."""
+        """Concentration–time curves at positions (m from the spill) along the path.
+
+        Positions are grouped by what feeds them: the analytic release (closed form,
+        vectorised), a reservoir's outflow (all positions routed in one batched FFT) or a
+        mixing cell (one batched FFT per reservoir for all the cells asked for).
+        """
         h = self.hydraulics
         pos = np.asarray(positions_m, dtype=np.float64)
         out: list[Curve | None] = [None] * pos.size
-        analytic: list[int] = []
-        a_tau: list[float] = []
-        a_var: list[float] = []
-        a_q: list[float] = []
-        routed: dict[int, list[tuple[int, float, float, float]]] = {}
+        if pos.size == 0:
+            return []
         # locate every position and its channel moments at once
         nseg = h.length_m.size
         seg = np.clip(np.searchsorted(h.start_m, pos, side="right") - 1, 0, nseg - 1)
@@ -520,45 +673,53 @@ class PlumeModel:
         taus = self._tau0[seg] + np.where(chan, part / u_s, 0.0)
         varis = self._var0[seg] + np.where(chan, 2.0 * h.dispersion_m2s[seg] * part / u_s**3, 0.0)
         qs = self._q_mix[seg]
-        cells = np.where(chan, 0, np.ceil(fr * np.maximum(h.n_cells[seg], 1) - 1e-9)).astype(int)
-        for p_i, i, q, st, cell, tau, var in zip(
-            range(pos.size),
-            seg.tolist(),
-            qs.tolist(),
-            self._state_of[seg].tolist(),
-            cells.tolist(),
-            taus.tolist(),
-            varis.tolist(),
-            strict=True,
-        ):
-            if cell >= 1:  # inside a reservoir: the output of the cell the point sits in
-                nc = max(int(h.n_cells[i]), 1)
-                g = self._cells_out(self._inflows[i], i, min(cell, nc))
-                out[p_i] = self._grid_curve(g, q, npts)
-                continue
-            src = self._states[st]
-            if src is None:
-                if tau <= 0:
-                    tau, var = self._tiny_moments(i)
-                analytic.append(p_i)
-                a_tau.append(tau)
-                a_var.append(var)
-                a_q.append(q)
-            else:
-                routed.setdefault(st, []).append((p_i, tau, var, q))
-        for st, rows in routed.items():
+        ncs = np.maximum(h.n_cells[seg], 1)
+        cells = np.where(chan, 0, np.minimum(np.ceil(fr * ncs - 1e-9), ncs)).astype(np.int64)
+        st_of = self._state_of[seg]
+
+        groups: list[tuple[np.ndarray, float, np.ndarray, np.ndarray]] = []
+        order: list[np.ndarray] = []
+        # inside a reservoir: the output of the cell the point sits in
+        in_cell = np.flatnonzero(cells >= 1)
+        for s in np.unique(seg[in_cell]).tolist():
+            idx = in_cell[seg[in_cell] == s]
+            want = cells[idx].tolist()
+            states = self._cells_out(s, want)
+            g = [states[c] for c in want]
+            rows = np.zeros((idx.size, max(x.flux.size for x in g)))
+            for r, x in enumerate(g):
+                rows[r, : x.flux.size] = x.flux
+            groups.append((np.array([x.t0_s for x in g]), g[0].dt_s, rows, qs[idx]))
+            order.append(idx)
+
+        # downstream of a reservoir: its outflow routed through the channel in between
+        rest = np.flatnonzero(cells < 1)
+        routed = rest[st_of[rest] > 0]
+        for st in np.unique(st_of[routed]).tolist():
+            idx = routed[st_of[routed] == st]
             src = self._states[st]
             assert src is not None
-            taus = np.array([r[1] for r in rows])
-            varis = np.array([r[2] for r in rows])
-            for (p_i, _, _, q), g in zip(rows, self._route_many(src, taus, varis), strict=True):
-                out[p_i] = self._grid_curve(g, q, npts)
-        if analytic:
-            t2, c2 = self._analytic_curves(np.array(a_tau), np.array(a_var), np.array(a_q), npts)
-            arr, tp, cp = _curve_stats_rows(t2, c2)
+            t0s, rows = self._route_rows(src, taus[idx], varis[idx])
+            groups.append((t0s, src.dt_s, rows, qs[idx]))
+            order.append(idx)
+        if groups:
+            got = _gridded_curves(groups)
+            for p_i, c in zip(np.concatenate(order).tolist(), got, strict=True):
+                out[p_i] = c
+
+        # from the spill itself: closed form
+        analytic = rest[st_of[rest] == 0]
+        if analytic.size:
+            a_tau, a_var = taus[analytic].copy(), varis[analytic].copy()
+            at_spill = np.flatnonzero(a_tau <= 0)
+            for r in at_spill.tolist():
+                a_tau[r], a_var[r] = self._tiny_moments(int(seg[analytic[r]]))
+            t2, c2 = self._analytic_curves(a_tau, a_var, qs[analytic], npts)
+            arr, tp, cp = _curve_stats_rows(t2[:, 0], t2[:, 1] - t2[:, 0], c2)
             th = t2 / 3600.0
-            for r, p_i in enumerate(analytic):
-                out[p_i] = Curve(th[r], c2[r], arr[r] / 3600.0, tp[r] / 3600.0, float(cp[r]))
+            arr_h, tp_h = (arr / 3600.0).tolist(), (tp / 3600.0).tolist()
+            for r, p_i in enumerate(analytic.tolist()):
+                out[p_i] = Curve(th[r], c2[r], arr_h[r], tp_h[r], float(cp[r]))
         return out  # type: ignore[return-value]
 
     def _tiny_moments(self, seg: int) -> tuple[float, float]:
@@ -566,11 +727,3 @@ class PlumeModel:
         h = self.hydraulics
         u, d = float(h.velocity_mps[seg]), float(h.dispersion_m2s[seg])
         return 1.0 / u, 2.0 * d / u**3
-
-    @staticmethod
-    def _grid_curve(g: _GridState, q: float, npts: int) -> Curve:
-        t = g.times
-        c = _MG_PER_KG_OVER_L_PER_M3 * g.flux / q
-        t, c = _trim(t, c)
-        arr, tp, cp = _curve_stats(t, c)
-        return Curve(t / 3600.0, c, arr / 3600.0, tp / 3600.0, cp)

@@ -25,6 +25,7 @@ import threading
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +66,11 @@ def _base_charset() -> set[str]:
 
 def source_font() -> tuple[Path, int] | None:
     """The system's Noto Sans CJK (or another CJK OpenType font) and its SC face index."""
-    env = os.environ.get("WEBGIS_CJK_FONT")
+    return _source_font(os.environ.get("WEBGIS_CJK_FONT", ""))
+
+
+@cache
+def _source_font(env: str) -> tuple[Path, int] | None:
     paths = [Path(env)] if env else []
     paths += [Path(p) for p in _CANDIDATES]
     try:
@@ -88,11 +93,11 @@ def _sc_index(path: Path) -> int:
 
     if path.suffix.lower() not in (".ttc", ".otc"):
         return 0
-    coll = TTCollection(str(path), lazy=True)
-    for i, font in enumerate(coll.fonts):
-        name = font["name"].getDebugName(1) or ""
-        if name.endswith(" SC") or "SC" in name.split():
-            return i
+    with TTCollection(str(path), lazy=True) as coll:
+        for i, font in enumerate(coll.fonts):
+            name = font["name"].getDebugName(1) or ""
+            if name.endswith(" SC") or "SC" in name.split():
+                return i
     return 0
 
 
@@ -115,12 +120,18 @@ def cache_dir() -> Path:
 
 def convert(src: Path, index: int, chars: set[str]) -> bytes:
     """Subset ``src`` to ``chars`` and convert its CFF outlines to TrueType; TTF bytes."""
+    from fontTools.ttLib import TTFont
+
+    with TTFont(str(src), fontNumber=index) as font:
+        return _convert(font, chars)
+
+
+def _convert(font: Any, chars: set[str]) -> bytes:
     from fontTools import subset
     from fontTools.pens.cu2quPen import Cu2QuPen
     from fontTools.pens.ttGlyphPen import TTGlyphPen
-    from fontTools.ttLib import TTFont, newTable
+    from fontTools.ttLib import newTable
 
-    font = TTFont(str(src), fontNumber=index)
     opts = subset.Options()
     opts.desubroutinize = True
     opts.layout_features = []
@@ -222,8 +233,8 @@ def ttf_font(extra: str = "") -> CjkFont | None:
 def _source_cmap(path: Path, index: int) -> frozenset[str]:
     from fontTools.ttLib import TTFont
 
-    font = TTFont(str(path), fontNumber=index, lazy=True)
-    return frozenset(chr(c) for c in font.getBestCmap())
+    with TTFont(str(path), fontNumber=index, lazy=True) as font:
+        return frozenset(chr(c) for c in font.getBestCmap())
 
 
 @cache

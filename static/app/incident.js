@@ -57,19 +57,31 @@
     L_SPILL.clearLayers();
     L.marker([lat, lon], { icon: spillIcon, zIndexOffset: 1000 }).addTo(L_SPILL);
   }
+  // Picking: a transparent layer over the map takes the click, so markers and popups
+  // under the cursor cannot swallow it.
+  var pickLayer = $("pick-layer");
   function setPicking(on) {
     S.picking = on;
-    map.getContainer().classList.toggle("picking", on);
+    map.closePopup();
+    pickLayer.hidden = !on;
     $("f-pick").classList.toggle("active", on);
     $("pick-hint").hidden = !on;
   }
   $("f-pick").addEventListener("click", function () { setPicking(!S.picking); });
-  map.on("click", function (e) {
-    if (!S.picking) return;
+  pickLayer.addEventListener("click", function (e) {
+    var r = map.getContainer().getBoundingClientRect();
+    var ll = map.containerPointToLatLng([e.clientX - r.left, e.clientY - r.top]);
     setPicking(false);
-    setLocation(e.latlng.lng, e.latlng.lat, null);
+    setLocation(ll.lng, ll.lat, null);
     showTab("form");
     $("f-pollutant").focus({ preventScroll: true });
+  });
+  pickLayer.addEventListener("wheel", function (e) {
+    e.preventDefault();
+    map.setZoom(map.getZoom() + (e.deltaY < 0 ? 1 : -1));
+  }, { passive: false });
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "Escape" && S.picking) setPicking(false);
   });
   $("new-incident").addEventListener("click", function () {
     showTab("form");
@@ -497,7 +509,11 @@
         .addTo(L_SPILL);
     }
     var b = L_PATH.getBounds();
-    if (b.isValid()) map.fitBounds(b.pad(0.15), { maxZoom: 11 });
+    if (L_REC.getLayers().length) b.extend(L_REC.getBounds());
+    if (b.isValid()) {
+      map.fitBounds(b, { maxZoom: 11, paddingTopLeft: [50, 30],
+        paddingBottomRight: [window.innerWidth > 980 ? 230 : 40, 90] });
+    }
     showTab("results");
     document.body.dataset.analysis = "done";
     document.dispatchEvent(new CustomEvent("wg:result"));
@@ -592,7 +608,7 @@
         var ok = x.arrives_before_plume;
         if (to) {
           var line = L.polyline([from, to], {
-            color: ok ? "#2e7d32" : "#c62828", weight: 3, opacity: 0.85,
+            color: ok ? "#2e7d32" : "#c62828", weight: 2.5, opacity: 0.7,
             dashArray: spec[0] === "teams" ? "2 6" : "8 6", pane: "resultPane",
           }).bindTooltip(esc(nm(x)) + " → " + esc(x.target_name || x.target_code) + "<br>" +
             F.num(x.distance_km, 0) + " km · " + F.hours(x.travel_h) + " · " +
@@ -664,9 +680,9 @@
 
     var recRows = (res.receptors || []).map(function (r, i) {
       return '<tr class="' + (r.exceeds ? "exceed" : (r.worst && r.worst.exceeds ? "exceed-worst" : "")) +
-        '" data-code="' + esc(r.code) + '" data-i="' + i + '"><td><span class="dot" style="background:' +
-        (KIND_COLOURS[r.kind] || "#555") + '"></span>' + esc(t("rk_" + r.kind)) + "</td><td>" + esc(recName(r)) +
-        '</td><td class="num">' + F.num(r.river_km, 1) + '</td><td class="num">' + F.hours(r.arrival_h) +
+        '" data-code="' + esc(r.code) + '" data-i="' + i + '"><td class="name"><span class="dot" style="background:' +
+        (KIND_COLOURS[r.kind] || "#555") + '"></span>' + esc(recName(r)) + '<div class="muted">' +
+        esc(t("rk_" + r.kind)) + '</div></td><td class="num">' + F.num(r.river_km, 1) + '</td><td class="num">' + F.hours(r.arrival_h) +
         '<div class="muted">' + esc(atClock(r.arrival_h)) + '</div></td><td class="num">' + F.num(r.peak_conc_mgl) +
         '</td><td class="num">' + (r.limit_mgl !== null && r.limit_mgl !== undefined ? r.limit_mgl : "–") +
         '</td><td class="num">' + (r.exceeds ? F.hours(r.exceed_hours) : (r.worst && r.worst.exceeds ? "(" + F.hours(r.worst.exceed_hours) + ")" : "–")) +
@@ -674,7 +690,7 @@
         esc(t("Concentration curve")) + '">📈</button></td></tr>';
     }).join("");
     var recTable = '<div class="table-wrap"><table class="grid receptors" id="receptor-table"><thead><tr><th>' +
-      esc(t("Kind")) + "</th><th>" + esc(t("Name")) + "</th><th>" + esc(t("km")) + "</th><th>" +
+      esc(t("Name")) + "</th><th>" + esc(t("km")) + "</th><th>" +
       esc(t("Arrival")) + "</th><th>" + esc(t("Peak mg/L")) + "</th><th>" + esc(t("Limit mg/L")) + "</th><th>" +
       esc(t("Hours above")) + "</th><th></th></tr></thead><tbody>" + recRows + "</tbody></table></div>" +
       '<p class="muted">' + esc(t("Red rows exceed the limit; pale rows exceed only in the worst case (in brackets).")) + "</p>";
@@ -768,7 +784,7 @@
       var line = S.resLines[tr.dataset.key];
       if (!line) return;
       tr.addEventListener("mouseenter", function () { line.setStyle({ weight: 6 }); line.bringToFront(); });
-      tr.addEventListener("mouseleave", function () { line.setStyle({ weight: 3 }); });
+      tr.addEventListener("mouseleave", function () { line.setStyle({ weight: 2.5 }); });
       tr.addEventListener("click", function () { map.fitBounds(line.getBounds().pad(0.3)); line.openTooltip(); });
     });
     var key = "wg-checklist:" + JSON.stringify(S.request);
@@ -838,7 +854,9 @@
           y: { type: yType, title: { display: true, text: "mg/L" } },
         },
         plugins: {
-          legend: { labels: { boxWidth: 12, font: { size: 11 } } },
+          legend: { labels: { boxWidth: 12, font: { size: 11 }, filter: function (item) {
+            return item.text !== t("Playback time");
+          } } },
           tooltip: { callbacks: { label: function (ctx) {
             var p = ctx.raw || {};
             return (p.name || ctx.dataset.label) + ": " + F.num(ctx.parsed.y) + " mg/L @ " + F.num(ctx.parsed.x, 1);

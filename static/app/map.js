@@ -41,6 +41,14 @@
     map.createPane(p[0]).style.zIndex = p[1];
   });
   map.getPane("labelPane").style.pointerEvents = "none";
+  // Canvas for the many vector features: much faster to draw than SVG, and a click
+  // tolerance makes thin rivers easy to hit on a tablet.
+  var canvas = {
+    base: L.canvas({ pane: "basePane" }),
+    admin: L.canvas({ pane: "adminPane" }),
+    river: L.canvas({ pane: "riverPane", tolerance: 6 }),
+  };
+  WG.canvas = canvas;
 
   L.control.scale({ imperial: false, position: "bottomleft" }).addTo(map);
 
@@ -185,7 +193,7 @@
   }
 
   function addPoints(key, fc, makeIcon) {
-    var g = WG.groups[key];
+    var g = WG.groups[key], batch = [];
     WG.markers[key] = {};
     fc.features.forEach(function (f) {
       if (!f.geometry) return;
@@ -195,9 +203,11 @@
       mk.bindPopup(function () { return POPUPS[key](p, ll); }, { maxWidth: 360, minWidth: 240 });
       mk.bindTooltip(esc(nm(p)), { direction: "top", offset: [0, -8] });
       mk.feature = f;
-      g.addLayer(mk);
+      batch.push(mk);
       WG.markers[key][p.code] = mk;
     });
+    if (g.addLayers) g.addLayers(batch);  // marker cluster: one bulk insert
+    else batch.forEach(function (mk) { g.addLayer(mk); });
   }
 
   var RENDER = {
@@ -206,18 +216,18 @@
       var provinces = fc.features.filter(function (f) { return f.properties.level === "province"; });
       var others = fc.features.filter(function (f) { return f.properties.level !== "province"; });
       L.geoJSON({ type: "FeatureCollection", features: provinces }, {
-        pane: "basePane", interactive: false,
+        pane: "basePane", interactive: false, renderer: canvas.base,
         style: function (f) {
           var gansu = f.properties.code === "620000";
           return { stroke: false, fillColor: gansu ? "#f7f3e8" : "#e4e4df", fillOpacity: 1 };
         },
       }).addTo(base);
       L.geoJSON({ type: "FeatureCollection", features: others }, {
-        pane: "adminPane", interactive: false,
+        pane: "adminPane", interactive: false, renderer: canvas.admin,
         style: { color: "#8d7b68", weight: 1, dashArray: "4 3", fill: false },
       }).addTo(g);
       L.geoJSON({ type: "FeatureCollection", features: provinces }, {
-        pane: "adminPane", interactive: false,
+        pane: "adminPane", interactive: false, renderer: canvas.admin,
         style: function (f) {
           return f.properties.code === "620000" ?
             { color: "#7b4f2a", weight: 2.4, fill: false } :
@@ -236,7 +246,7 @@
       var g = WG.groups.rivers;
       WG.riverLayers = {};
       L.geoJSON(fc, {
-        pane: "riverPane",
+        pane: "riverPane", renderer: canvas.river,
         style: function (f) {
           var p = f.properties;
           return { color: BASIN_COLOURS[p.basin] || "#1f6fb2", weight: riverWeight(p), opacity: 0.9,
@@ -266,6 +276,7 @@
         var mk = L.circleMarker([c[1], c[0]], {
           radius: p.kind === "capital" ? 5.5 : major ? 4.5 : 2.8, color: "#333", weight: 1.2,
           fillColor: p.kind === "capital" ? "#d32f2f" : "#fff", fillOpacity: 1, pane: "riverPane",
+          renderer: canvas.river,
         });
         mk.bindTooltip(esc(nm(p)), {
           permanent: true, direction: "right", offset: [5, 0], pane: "labelPane",
@@ -302,24 +313,27 @@
   map.on("zoomend", zoomClasses);
   zoomClasses();
 
-  // ---- loading ------------------------------------------------------------------
+  // ---- loading: one compact response with every layer (/map/layers.json) ---------------
   var LAYERS = ["admin_areas", "rivers", "places", "water_sources", "sections",
                 "interception_points", "depots", "teams", "enterprises", "pollutants"];
-  var SIMPLIFIED = { admin_areas: cfg.layer_zoom, rivers: cfg.layer_zoom };
   var t0 = performance.now();
-  WG.loaded = Promise.all(LAYERS.map(function (name) {
-    var url = cfg.api + "/" + name + (SIMPLIFIED[name] ? "?zoom=" + SIMPLIFIED[name] : "");
-    return fetch(url, { credentials: "same-origin" }).then(function (r) {
-      if (!r.ok) throw new Error(name + ": HTTP " + r.status);
-      return r.json();
-    }).then(function (fc) {
+  WG.loaded = fetch(cfg.layers_url, { credentials: "same-origin" }).then(function (r) {
+    if (!r.ok) throw new Error("HTTP " + r.status);
+    return r.json();
+  }).then(function (body) {
+    LAYERS.forEach(function (name) {
+      var fc = body.layers[name];
       WG.data[name] = fc;
       WG.byCode[name] = {};
-      fc.features.forEach(function (f) { WG.byCode[name][f.properties.code || f.id] = f; });
-      return name;
+      fc.features.forEach(function (f) { WG.byCode[name][f.properties.code] = f; });
     });
-  })).then(function () {
-    LAYERS.forEach(function (name) { RENDER[name](WG.data[name]); });
+    WG.fetchMs = performance.now() - t0;
+    WG.renderMs = {};
+    LAYERS.forEach(function (name) {
+      var t1 = performance.now();
+      RENDER[name](WG.data[name]);
+      WG.renderMs[name] = Math.round(performance.now() - t1);
+    });
     WG.counts = {};
     LAYERS.forEach(function (name) { WG.counts[name] = WG.data[name].features.length; });
     WG.ready = true;

@@ -6,12 +6,15 @@ scripts show come from `strings.js_strings()` in the page's language.
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
+from webgis.auth import read_access
+from webgis.errors import BadRequest
+from webgis.extensions import db
 from webgis.i18n import select_locale
-from webgis.web import mapview, strings
+from webgis.web import mapdata, mapview, strings
 
 bp = Blueprint("web", __name__)
 
@@ -33,6 +36,9 @@ def _user() -> dict:
 
 
 def _render_map(incident_id: int | None = None):
+    if not current_app.config["PUBLIC_READ"] and not current_user.is_authenticated:
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    mapdata.warm(current_app._get_current_object(), LAYER_ZOOM)
     lang = select_locale()
     parts = mapview.compose(
         lang, current_app.config.get("TILE_URL", ""), current_app.config.get("TILE_ATTRIBUTION", "")
@@ -46,7 +52,7 @@ def _render_map(incident_id: int | None = None):
         "csrf": generate_csrf(),
         "incident_id": incident_id,
         "gansu_bounds": GANSU_BOUNDS,
-        "layer_zoom": LAYER_ZOOM,
+        "layers_url": url_for("web.map_layers", zoom=LAYER_ZOOM),
     }
     return render_template("map.html", map=parts, config=config)
 
@@ -61,3 +67,21 @@ def index():
 def incident_page(incident_id: int):
     """The map with a saved incident reopened (the script loads it from the API)."""
     return _render_map(incident_id)
+
+
+@bp.get("/map/layers.json")
+@read_access
+def map_layers():
+    """Every map layer in one gzip-compressed response (see `mapdata`); `?zoom=` 4..14."""
+    raw_zoom = request.args.get("zoom", str(LAYER_ZOOM))
+    if not raw_zoom.isdigit() or int(raw_zoom) not in mapdata.ZOOMS:
+        raise BadRequest("zoom must be an integer from 4 to 14", fields={"zoom": raw_zoom})
+    version, raw, packed = mapdata.payload(db.session, int(raw_zoom))
+    etag = f'"{version}"'
+    headers = {"ETag": etag, "Cache-Control": "no-cache", "Vary": "Accept-Encoding"}
+    if request.headers.get("If-None-Match") == etag:
+        return Response(status=304, headers=headers)
+    if "gzip" in request.headers.get("Accept-Encoding", ""):
+        headers["Content-Encoding"] = "gzip"
+        return Response(packed, mimetype="application/json", headers=headers)
+    return Response(raw, mimetype="application/json", headers=headers)

@@ -61,7 +61,9 @@ def bundle(ctx: SheetContext) -> bytes:
             data = write(ctx, fmt)
             info = zipfile.ZipInfo(f"{ctx.file_stem}{FORMATS[fmt][1]}",
                                    date_time=ctx.generated_at.timetuple()[:6])
-            info.compress_type = zipfile.ZIP_DEFLATED
+            # PDF and XLSX are compressed already: store them, deflate the text files
+            info.compress_type = (zipfile.ZIP_STORED if fmt in ("pdf", "xlsx")
+                                  else zipfile.ZIP_DEFLATED)
             info.external_attr = 0o644 << 16
             zf.writestr(info, data)
     return buf.getvalue()

@@ -478,7 +478,7 @@ def _contacts_table(ctx: SheetContext, st) -> list[Any]:
             _table(data, [40 * mm, 70 * mm, 36 * mm, 40 * mm])]
 
 
-def build_pdf(ctx: SheetContext, *, dpi: int = 200) -> bytes:
+def build_pdf(ctx: SheetContext, *, dpi: int = 180) -> bytes:
     """The sheet as PDF bytes."""
     font = fonts.reportlab_font(_all_text(ctx))
     st = _styles(font)
@@ -536,7 +536,7 @@ def build_pdf(ctx: SheetContext, *, dpi: int = 200) -> bytes:
     sketch_h = min(max(40.0, 16.0 + 11.0 * n_sketch), 235.0)
     story += [Paragraph(escape(t("sketch")), st["h2"]), _p(t("sketch_note"), st["small"]),
               Spacer(1, 2 * mm),
-              PilImage(maps.sketch_map(ctx, BODY_W / mm, sketch_h, dpi, True),
+              PilImage(maps.sketch_map(ctx, BODY_W / mm, sketch_h, min(dpi, 160), True),
                        BODY_W, sketch_h * mm)]
     doc.build(story, canvasmaker=lambda *a, **kw: _NumberedCanvas(*a, footer=footer, **kw))
     return buf.getvalue()

@@ -169,6 +169,8 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "sketch_axis": ("距事发点河道里程（km）", "river km from the incident"),
     "sketch_start": ("事发点", "incident"),
+    "sketch_peak": ("峰值 {peak} mg/L", "peak {peak} mg/L"),
+    "sketch_limit": ("（标准 {limit}）", " (limit {limit})"),
     "exceed_mark": ("超标", "above limit"),
     # data files
     "sheet_receptors": ("敏感点", "Receptors"),

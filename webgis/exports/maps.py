@@ -476,11 +476,19 @@ def sketch_map(ctx: SheetContext, width_mm: float = 180, height_mm: float = 150,
     river = ctx.river_name
     ax.text(x_river + 2.5, top - 6.5, river, fontsize=8, color="#0b4f8a", va="center",
             fontproperties=fp, fontweight="bold")
+    gaps: dict[int, int] = {}
     for c in conf:
-        y = y_at(c["river_km"])
-        ax.plot([x_river - 9, x_river], [y - 3, y], color="#5aa0dc", lw=1.6, zorder=1)
-        ax.text(x_river - 10, y - 3.5, ctx.name(c), ha="right", va="center", fontsize=6.5,
-                color="#0b4f8a", fontproperties=fp)
+        # in the gap between the two rows around it, never over a row's text
+        k = sum(1 for km in kms if km <= c["river_km"])
+        prev_y = ys[k - 1] if k > 0 else top - 4
+        next_y = ys[k] if k < len(ys) else prev_y + step
+        n = gaps.get(k, 0)
+        gaps[k] = n + 1
+        y = (prev_y + next_y) / 2 + (n - 0.5) * 2.4 * (1 if gaps[k] > 1 else 0)
+        side = -1 if n % 2 == 0 else 1
+        ax.plot([x_river + side * 7, x_river], [y - 1.2, y], color="#5aa0dc", lw=1.4, zorder=1)
+        ax.text(x_river + side * 8, y - 1.2, ctx.name(c), ha="right" if side < 0 else "left",
+                va="center", fontsize=6.5, color="#0b4f8a", fontproperties=fp)
 
     # the incident
     ax.scatter([x_river], [top - 4], marker="*", s=260, c="#d00000", edgecolors="black",
@@ -505,9 +513,9 @@ def sketch_map(ctx: SheetContext, width_mm: float = 180, height_mm: float = 150,
                 fontsize=8, fontproperties=fp,
                 fontweight="bold" if r["kind"] == "water_source" else "normal")
         note = ctx.sensitive_notes.get(r.get("code", ""), "")
-        peak = f"{ctx.t('col_peak')} {fmt_num(r.get('peak_conc_mgl'))}"
+        peak = ctx.t("sketch_peak", peak=fmt_num(r.get("peak_conc_mgl")))
         if r.get("limit_mgl"):
-            peak += f" / {fmt_num(r.get('limit_mgl'))}"
+            peak += ctx.t("sketch_limit", limit=fmt_num(r.get("limit_mgl")))
         exceed = r.get("exceeds")
         ax.text(x_river + 4, y + 2.2, peak + (f"  {note}" if note else ""), ha="left",
                 va="center", fontsize=6.5, color="#c00000" if exceed else "#444444",
@@ -518,6 +526,7 @@ def sketch_map(ctx: SheetContext, width_mm: float = 180, height_mm: float = 150,
                     bbox={"boxstyle": "round,pad=0.2", "facecolor": "#c00000",
                           "edgecolor": "none"})
         if r["kind"] == "boundary":
-            ax.plot([6, width_mm - 22], [y, y], color="#6a1b9a", lw=0.8, ls=(0, (5, 3)),
+            yb = y - step / 2 + 0.6
+            ax.plot([6, width_mm - 6], [yb, yb], color="#6a1b9a", lw=0.8, ls=(0, (5, 3)),
                     zorder=0)
     return _png(fig, dpi, raw)

@@ -4,5 +4,5 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__)
 
-from webgis.api import health, incidents, layers  # noqa: E402,F401  (routes register on import)
-from webgis.api import sheets  # noqa: E402,F401  (response sheets)
+# Routes register on import.
+from webgis.api import health, incidents, incidents_store, layers, sheets  # noqa: E402,F401

@@ -86,13 +86,15 @@ def build(session: Session, zoom: int) -> dict[str, Any]:
 
 def warm(app: Flask, zoom: int) -> None:
     """Build the payload in the background (the page asks for it a moment later)."""
-    if any(k[1] == zoom for k in _cache):
+    if app.testing or any(k[1] == zoom for k in _cache):
         return
 
     def run() -> None:
         with app.app_context():
             try:
                 payload(db.session, zoom)
+            except Exception:  # best effort: the request itself builds it again
+                app.logger.exception("warming the map layer bundle failed")
             finally:
                 db.session.remove()
 

@@ -53,8 +53,10 @@ if [ -z "${DATABASE_URL:-}" ]; then
   fi
 fi
 
+# CJK font for the PDF response sheets (embedded into each PDF).
+apt_install fonts-noto-cjk
 if [ $WITH_TEST -eq 1 ]; then
-  apt_install chromium chromium-driver poppler-utils fonts-noto-cjk
+  apt_install chromium chromium-driver poppler-utils
 fi
 
 # --- virtual environment -----------------------------------------------------------------------

@@ -508,17 +508,23 @@
         .bindTooltip(esc(t("Spill point")) + " · " + esc(cfg.lang === "en" ? res.snap.river_name_en || res.snap.river_name : res.snap.river_name))
         .addTo(L_SPILL);
     }
+    fitResult();
+    showTab("results");
+    document.body.dataset.analysis = "done";
+    document.dispatchEvent(new CustomEvent("wg:result"));
+  }
+  WG.showResult = showResult;
+
+  /** Frame the path and its receptors, clear of the layer control and the player. */
+  function fitResult() {
     var b = L_PATH.getBounds();
     if (L_REC.getLayers().length) b.extend(L_REC.getBounds());
     if (b.isValid()) {
       map.fitBounds(b, { maxZoom: 11, paddingTopLeft: [50, 30],
         paddingBottomRight: [window.innerWidth > 980 ? 230 : 40, 90] });
     }
-    showTab("results");
-    document.body.dataset.analysis = "done";
-    document.dispatchEvent(new CustomEvent("wg:result"));
   }
-  WG.showResult = showResult;
+  WG.fitResult = fitResult;
 
   function drawPath(res) {
     L_PATH.clearLayers();
@@ -686,13 +692,12 @@
         '<div class="muted">' + esc(atClock(r.arrival_h)) + '</div></td><td class="num">' + F.num(r.peak_conc_mgl) +
         '</td><td class="num">' + (r.limit_mgl !== null && r.limit_mgl !== undefined ? r.limit_mgl : "–") +
         '</td><td class="num">' + (r.exceeds ? F.hours(r.exceed_hours) : (r.worst && r.worst.exceeds ? "(" + F.hours(r.worst.exceed_hours) + ")" : "–")) +
-        '</td><td><button type="button" class="icon-btn" data-act="curve" data-i="' + i + '" title="' +
-        esc(t("Concentration curve")) + '">📈</button></td></tr>';
+        "</td></tr>";
     }).join("");
     var recTable = '<div class="table-wrap"><table class="grid receptors" id="receptor-table"><thead><tr><th>' +
       esc(t("Name")) + "</th><th>" + esc(t("km")) + "</th><th>" +
       esc(t("Arrival")) + "</th><th>" + esc(t("Peak mg/L")) + "</th><th>" + esc(t("Limit mg/L")) + "</th><th>" +
-      esc(t("Hours above")) + "</th><th></th></tr></thead><tbody>" + recRows + "</tbody></table></div>" +
+      esc(t("Hours above")) + "</th></tr></thead><tbody>" + recRows + "</tbody></table></div>" +
       '<p class="muted">' + esc(t("Red rows exceed the limit; pale rows exceed only in the worst case (in brackets).")) + "</p>";
 
     var chartBox = '<div id="chart-box"><div class="chart-tools"><select id="chart-select"><option value="profile">' +

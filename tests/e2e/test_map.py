@@ -1,0 +1,181 @@
+"""The duty officer's map in a real headless Chromium, on the bundled Gansu dataset, with
+every non-localhost request blocked."""
+
+from __future__ import annotations
+
+import json
+import re
+from urllib.parse import quote
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+# In the Liujiaxia reservoir on the Yellow River, above the Lanzhou intake.
+YELLOW_RIVER_ABOVE_LANZHOU = (103.10, 35.815)
+LANZHOU_INTAKE = "WS-HH-LANZHOU-LJX"
+OVERLAYS_ZH = ["行政区界", "河流", "城镇", "饮用水取水口", "监测断面", "应急拦截点", "应急物资库",
+               "应急救援队伍", "环境风险企业"]
+OVERLAYS_EN = ["Administrative boundaries", "Rivers", "Cities and towns", "Drinking-water intakes",
+               "Monitoring sections", "Interception points", "Material depots", "Rescue teams",
+               "Risk enterprises"]
+REQUEST = {
+    "location": {"lon": YELLOW_RIVER_ABOVE_LANZHOU[0], "lat": YELLOW_RIVER_ABOVE_LANZHOU[1]},
+    "pollutant": "BENZENE", "release": {"mass_kg": 10000, "duration_h": 0},
+    "season": "normal", "horizon_h": 72, "started_at": "2026-05-01T08:00:00+08:00",
+}
+
+
+def _open(w, url):
+    w.page.goto(url)
+    w.page.wait_for_function("document.body.dataset.ready")
+    assert w.page.evaluate("document.body.dataset.ready") == "1", w.page.evaluate("WG.error")
+
+
+def _layer_labels(page) -> list[str]:
+    return [s.strip() for s in page.locator(".leaflet-control-layers label span").all_inner_texts()]
+
+
+def _wait_analysis(page):
+    page.wait_for_function("['done', 'error'].includes(document.body.dataset.analysis)")
+    assert page.evaluate("document.body.dataset.analysis") == "done", page.inner_text("#f-error")
+
+
+def _click_map(page, lon, lat):
+    x, y = page.evaluate(
+        """([lon, lat]) => {
+             const p = WG.map.latLngToContainerPoint([lat, lon]);
+             const r = WG.map.getContainer().getBoundingClientRect();
+             return [p.x + r.left, p.y + r.top];
+           }""", [lon, lat])
+    page.mouse.click(x, y)
+
+
+def test_map_loads_every_layer_offline(watched, live_server, artifacts):
+    page = watched.page
+    _open(watched, live_server + "/")
+    labels = _layer_labels(page)
+    assert "离线底图" in labels
+    for label in OVERLAYS_ZH:
+        assert label in labels
+    counts = page.evaluate("WG.counts")
+    for layer in ("admin_areas", "rivers", "places", "water_sources", "sections",
+                  "interception_points", "depots", "teams", "enterprises", "pollutants"):
+        assert counts[layer] > 0, layer
+    # Features are on the map: symbols in the DOM, vectors in the canvas layers.
+    assert page.locator(".wg-water_sources").count() > 10
+    assert page.locator(".wg-depots").count() > 5
+    assert page.locator(".ent-cluster").count() > 0
+    drawn = page.evaluate("WG.groups.rivers.getLayers()[0].getLayers().length")
+    assert drawn == counts["rivers"]
+    assert page.locator(".river-label").count() == counts["rivers"]
+    # Controls: scale bar, cursor coordinates, full screen, measure.
+    for sel in (".leaflet-control-scale", ".leaflet-control-mouseposition",
+                ".leaflet-control-zoom-fullscreen", ".leaflet-control-measure"):
+        assert page.locator(sel).count() == 1, sel
+    page.mouse.move(500, 400)
+    assert "°" in page.inner_text(".leaflet-control-mouseposition")
+    # Search: a town by name and a point in degrees-minutes-seconds.
+    page.fill("#search", "兰州")
+    assert page.locator("#search-results li").count() > 0
+    page.fill("#search", "103°48′18″E 36°03′44″N")
+    first = page.locator("#search-results li").first.inner_text()
+    assert "103.80500" in first and "36.06222" in first
+    page.keyboard.press("Enter")
+    assert page.locator(".leaflet-popup-content [data-act=spill]").count() == 1
+    page.screenshot(path=str(artifacts / "map-overview.png"))
+    assert watched.errors == []
+    assert watched.blocked == []
+
+
+def test_click_yellow_river_benzene_gives_path_receptors_and_depots(watched, live_server,
+                                                                     artifacts):
+    page = watched.page
+    _open(watched, live_server + "/")
+    page.click("#f-pick")
+    page.locator("#pick-layer").wait_for()
+    _click_map(page, *YELLOW_RIVER_ABOVE_LANZHOU)
+    assert re.match(r"103\.\d+, 35\.\d+", page.input_value("#f-coords"))
+    page.fill("#f-pollutant", "苯")
+    page.locator("#f-pollutant-list li", has_text="BENZENE").first.click()
+    assert page.input_value("#f-pollutant-code") == "BENZENE"
+    page.fill("#f-mass", "10000")
+    page.click("#f-run")
+    _wait_analysis(page)
+    result = page.evaluate("WG.incident.result")
+    assert result["snap"]["river_code"] == "HUANGHE"
+    # The path is drawn, coloured by arrival time.
+    assert page.evaluate("WG.incident.pieceLayers.length") > 10
+    # The receptor table lists the Lanzhou intake.
+    row = page.locator(f"#receptor-table tr[data-code='{LANZHOU_INTAKE}']")
+    assert row.count() == 1
+    assert "兰州" in row.inner_text()
+    # Depots ranked, with lines to their interception targets.
+    depots = page.locator("#depots-table tbody tr")
+    assert depots.count() >= 3
+    assert page.evaluate("Object.keys(WG.incident.resLines).length") > 0
+    assert page.locator(".level-badge").inner_text().strip()
+    assert "剩余" in page.inner_text("#countdown") or "超时" in page.inner_text("#countdown")
+    assert page.locator(".checklist li").count() > 0
+    # A receptor's concentration curve, then the plume 20 hours in.
+    row.click()
+    assert page.evaluate("WG.incident.chartMode") != "profile"
+    page.evaluate("WG.playAt(20)")
+    assert "T+20" in page.inner_text("#pb-label")
+    page.evaluate("WG.map.closePopup(); WG.fitResult(); "
+                  "document.getElementById('tab-results').scrollTop = 0")
+    page.screenshot(path=str(artifacts / "map-benzene-yellow-river.png"))
+    # The URL now re-opens this scenario.
+    assert "scenario=" in page.url
+    assert watched.errors == []
+    assert watched.blocked == []
+
+
+def test_language_switch_keeps_the_scenario(watched, live_server):
+    page = watched.page
+    _open(watched, live_server + "/?scenario=" + quote(json.dumps(REQUEST)))
+    _wait_analysis(page)
+    assert "污染团路径" in _layer_labels(page)
+    page.click("a[data-lang=en]")
+    page.wait_for_url(re.compile(r"lang=en"))
+    page.wait_for_function("document.body.dataset.ready")
+    _wait_analysis(page)
+    labels = _layer_labels(page)
+    for label in OVERLAYS_EN:
+        assert label in labels
+    assert "Plume path" in labels
+    heads = page.locator("#receptor-table thead th").all_inner_texts()
+    assert "Peak mg/L" in heads and "Arrival" in heads
+    assert page.locator(f"#receptor-table tr[data-code='{LANZHOU_INTAKE}']").count() == 1
+    assert page.inner_text("#new-incident") == "New incident"
+    assert watched.errors == []
+    assert watched.blocked == []
+
+
+def test_duty_officer_saves_lists_and_reopens(watched, live_server, officer):
+    page = watched.page
+    page.goto(live_server + "/login")
+    page.fill("input[name=username]", officer[0])
+    page.fill("input[name=password]", officer[1])
+    page.click("form.login button[type=submit]")
+    page.wait_for_url(re.compile(r"/$|/\?"))
+    _open(watched, live_server + "/?scenario=" + quote(json.dumps(REQUEST)))
+    _wait_analysis(page)
+    page.once("dialog", lambda d: d.accept("E2E 黄河苯泄漏"))
+    page.click("#btn-save")
+    page.wait_for_url(re.compile(r"/incidents/\d+$"))
+    incident_id = int(page.url.rsplit("/", 1)[1])
+    sheet = page.locator("#btn-sheet")
+    assert sheet.is_visible()
+    assert sheet.get_attribute("href") == f"/incidents/{incident_id}/sheet.pdf"
+    page.click("button[data-tab=list]")
+    entry = page.locator(f"#incident-list [data-id='{incident_id}']")
+    entry.wait_for()
+    assert "E2E 黄河苯泄漏" in entry.inner_text()
+    # A fresh page on the incident's URL shows the stored analysis.
+    _open(watched, live_server + f"/incidents/{incident_id}")
+    _wait_analysis(page)
+    assert page.locator(f"#receptor-table tr[data-code='{LANZHOU_INTAKE}']").count() == 1
+    assert "#" + str(incident_id) in page.inner_text("#saved-info")
+    assert watched.errors == []
+    assert watched.blocked == []

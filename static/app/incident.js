@@ -807,9 +807,24 @@
   }
 
   // ---- charts -------------------------------------------------------------------------
+  // Chart.js is loaded on first use: the map is ready sooner without it.
+  var chartLib = null;
+  function withChart(fn) {
+    if (window.Chart) { fn(); return; }
+    if (!chartLib) {
+      chartLib = new Promise(function (resolve, reject) {
+        var s = document.createElement("script");
+        s.src = cfg.chart_js; s.onload = resolve; s.onerror = reject;
+        document.head.appendChild(s);
+      });
+    }
+    chartLib.then(fn);
+  }
+
   function showCurve(which) {
+    if (!window.Chart) { withChart(function () { showCurve(which); }); return; }
     var res = S.result;
-    if (!res || !window.Chart) return;
+    if (!res) return;
     var sel = $("chart-select");
     if (sel) sel.value = String(which);
     S.chartMode = which;

@@ -53,6 +53,7 @@ def _render_map(incident_id: int | None = None):
         "incident_id": incident_id,
         "gansu_bounds": GANSU_BOUNDS,
         "layers_url": url_for("web.map_layers", zoom=LAYER_ZOOM),
+        "chart_js": url_for("static", filename="vendor/chartjs/chart.umd.js"),
     }
     return render_template("map.html", map=parts, config=config)
 

@@ -566,7 +566,7 @@
       mk.bindTooltip("<b>" + esc(recName(r)) + "</b><br>" + esc(t("Arrival")) + " " + F.hours(r.arrival_h) +
         " · " + esc(t("Peak")) + " " + F.num(r.peak_conc_mgl) + " mg/L" +
         (r.limit_mgl ? " (" + esc(t("limit")) + " " + r.limit_mgl + ")" : ""));
-      mk.bindPopup(function () { return receptorPopup(r, i); }, { maxWidth: 340 });
+      mk.bindPopup(function () { return receptorPopup(r, i); }, WG.POPUP_OPTIONS);
       if (r.kind === "water_source" || r.kind === "boundary") {
         L.tooltip({ permanent: true, direction: "right", offset: [8, 0], className: "wg-label rec-label" +
           (r.exceeds ? " exceed" : ""), pane: "labelPane" })
@@ -690,13 +690,14 @@
         (KIND_COLOURS[r.kind] || "#555") + '"></span>' + esc(recName(r)) + '<div class="muted">' +
         esc(t("rk_" + r.kind)) + '</div></td><td class="num">' + F.num(r.river_km, 1) + '</td><td class="num">' + F.hours(r.arrival_h) +
         '<div class="muted">' + esc(atClock(r.arrival_h)) + '</div></td><td class="num">' + F.num(r.peak_conc_mgl) +
-        '</td><td class="num">' + (r.limit_mgl !== null && r.limit_mgl !== undefined ? r.limit_mgl : "–") +
+        (r.limit_mgl !== null && r.limit_mgl !== undefined ? '<div class="muted">' + esc(t("limit")) + " " +
+          r.limit_mgl + "</div>" : "") +
         '</td><td class="num">' + (r.exceeds ? F.hours(r.exceed_hours) : (r.worst && r.worst.exceeds ? "(" + F.hours(r.worst.exceed_hours) + ")" : "–")) +
         "</td></tr>";
     }).join("");
     var recTable = '<div class="table-wrap"><table class="grid receptors" id="receptor-table"><thead><tr><th>' +
       esc(t("Name")) + "</th><th>" + esc(t("km")) + "</th><th>" +
-      esc(t("Arrival")) + "</th><th>" + esc(t("Peak mg/L")) + "</th><th>" + esc(t("Limit mg/L")) + "</th><th>" +
+      esc(t("Arrival")) + "</th><th>" + esc(t("Peak mg/L")) + "</th><th>" +
       esc(t("Hours above")) + "</th></tr></thead><tbody>" + recRows + "</tbody></table></div>" +
       '<p class="muted">' + esc(t("Red rows exceed the limit; pale rows exceed only in the worst case (in brackets).")) + "</p>";
 

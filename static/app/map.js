@@ -136,9 +136,10 @@
         row(t("Industry"), esc(t("industry_" + p.industry))) +
         row(t("Plan filed"), esc(p.plan_filed ? t("yes") : t("no"))) +
         row(t("Outfall"), esc(p.outfall_reach)) +
-        "</table><h5>" + esc(t("Hazardous substances")) + '</h5><table class="grid"><tr><th>' +
+        "</table><h5>" + esc(t("Hazardous substances")) +
+        '</h5><div class="scroll"><table class="grid"><tr><th>' +
         esc(t("Substance")) + "</th><th>" + esc(t("Class")) + "</th><th>" + esc(t("Max. stored (t)")) +
-        "</th></tr>" + subs + "</table>" +
+        "</th></tr>" + subs + "</table></div>" +
         (p.fictitious ? '<p class="muted">' + esc(t("Illustrative (fictitious) enterprise")) + "</p>" : "") +
         '<button type="button" class="btn btn-danger" data-act="spill-enterprise" data-code="' +
         esc(p.code) + '">' + esc(t("Spill from this enterprise")) + "</button>";
@@ -183,6 +184,10 @@
     },
   };
   WG.popups = POPUPS;
+  // Keep popups clear of the layer control (top right) and the playback bar (bottom).
+  var POPUP_OPTIONS = { maxWidth: 360, minWidth: 240, autoPanPaddingTopLeft: [50, 20],
+                        autoPanPaddingBottomRight: [240, 70] };
+  WG.POPUP_OPTIONS = POPUP_OPTIONS;
 
   // ---- layer rendering ------------------------------------------------------
   var BASIN_COLOURS = { yellow: "#b8860b", yangtze: "#1f6fb2", inland: "#0f8b8d" };
@@ -200,7 +205,7 @@
       var c = f.geometry.coordinates, ll = L.latLng(c[1], c[0]);
       var p = f.properties;
       var mk = L.marker(ll, { icon: makeIcon(p), risk: p.risk_level, title: nm(p), keyboard: false });
-      mk.bindPopup(function () { return POPUPS[key](p, ll); }, { maxWidth: 360, minWidth: 240 });
+      mk.bindPopup(function () { return POPUPS[key](p, ll); }, POPUP_OPTIONS);
       mk.bindTooltip(esc(nm(p)), { direction: "top", offset: [0, -8] });
       mk.feature = f;
       batch.push(mk);
@@ -454,6 +459,18 @@
     if (li) { e.preventDefault(); goTo(searchHits[+li.dataset.i]); }
   });
   searchInput.addEventListener("blur", function () { setTimeout(function () { searchList.hidden = true; }, 150); });
+
+  // ---- on tablets the layer control opens on demand --------------------------------
+  if (window.innerWidth < 1200) {
+    var ctl = WG.control, box = ctl.getContainer();
+    ctl.options.collapsed = true;  // adding the result overlays must not expand it again
+    ctl.collapse();
+    L.DomEvent.on(box.querySelector(".leaflet-control-layers-toggle"), "click", function (e) {
+      L.DomEvent.preventDefault(e);
+      if (box.classList.contains("leaflet-control-layers-expanded")) ctl.collapse(); else ctl.expand();
+    });
+    map.on("click", function () { ctl.collapse(); });
+  }
 
   // ---- language links keep the current scenario ---------------------------------
   document.querySelectorAll("a[data-lang]").forEach(function (a) {

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, and_, func, literal_column, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session, aliased
 
 from webgis import models as m
@@ -55,74 +56,42 @@ def _river_geojson(tolerance: float | None) -> Any:
     )
 
 
+def _json_rows(fields: dict[str, Any], stmt: Select, parent: type, *order: Any) -> Any:
+    """A correlated subquery: the child rows of `parent` as a JSON list (`[]` when none)."""
+    pairs = [x for name, col in fields.items() for x in (name, col)]
+    obj = func.jsonb_build_object(*pairs)
+    rows = func.jsonb_agg(aggregate_order_by(obj, *order)) if order else func.jsonb_agg(obj)
+    agg = func.coalesce(rows, EMPTY_JSON)
+    return stmt.with_only_columns(agg).correlate(parent).scalar_subquery()
+
+
 def _inventory():
-    return (
-        select(
-            func.coalesce(
-                func.jsonb_agg(
-                    func.jsonb_build_object(
-                        "material", m.Material.code,
-                        "name_zh", m.Material.name_zh,
-                        "name_en", m.Material.name_en,
-                        "quantity", m.Inventory.quantity,
-                        "unit", m.Material.unit,
-                        "serves", m.Material.serves,
-                    )
-                ).filter(m.Inventory.id.isnot(None)),
-                EMPTY_JSON,
-            )
-        )
-        .select_from(m.Inventory)
-        .join(m.Material, m.Material.id == m.Inventory.material_id)
-        .where(m.Inventory.depot_id == m.Depot.id)
-        .correlate(m.Depot)
-        .scalar_subquery()
-    )
+    inv, mat = m.Inventory, m.Material
+    fields = {"material": mat.code, "name_zh": mat.name_zh, "name_en": mat.name_en,
+              "quantity": inv.quantity, "unit": mat.unit, "serves": mat.serves}
+    stmt = (select(inv.id).join(mat, mat.id == inv.material_id)
+            .where(inv.depot_id == m.Depot.id))
+    return _json_rows(fields, stmt, m.Depot)
 
 
 def _substances():
-    return (
-        select(
-            func.coalesce(
-                func.jsonb_agg(
-                    func.jsonb_build_object(
-                        "pollutant", m.Pollutant.code,
-                        "name_zh", m.Pollutant.name_zh,
-                        "name_en", m.Pollutant.name_en,
-                        "pclass", m.Pollutant.pclass,
-                        "max_t", m.EnterpriseSubstance.max_t,
-                    )
-                ),
-                EMPTY_JSON,
-            )
-        )
-        .select_from(m.EnterpriseSubstance)
-        .join(m.Pollutant, m.Pollutant.id == m.EnterpriseSubstance.pollutant_id)
-        .where(m.EnterpriseSubstance.enterprise_id == m.Enterprise.id)
-        .correlate(m.Enterprise)
-        .scalar_subquery()
-    )
+    sub, pol = m.EnterpriseSubstance, m.Pollutant
+    fields = {"pollutant": pol.code, "name_zh": pol.name_zh, "name_en": pol.name_en,
+              "pclass": pol.pclass, "max_t": sub.max_t}
+    stmt = (select(sub.id).join(pol, pol.id == sub.pollutant_id)
+            .where(sub.enterprise_id == m.Enterprise.id))
+    return _json_rows(fields, stmt, m.Enterprise)
 
 
 def _plan_steps():
     s = m.PlanStep
-    return (
-        select(
-            func.coalesce(
-                func.jsonb_agg(
-                    func.jsonb_build_object(
-                        "phase", s.phase, "order", s.order, "text_zh", s.text_zh,
-                        "text_en", s.text_en, "responsible", s.responsible,
-                        "due_min", s.due_min, "classes", s.classes, "min_level", s.min_level,
-                    )
-                ),
-                EMPTY_JSON,
-            )
-        )
-        .where(s.plan_id == m.RiverPlan.id)
-        .correlate(m.RiverPlan)
-        .scalar_subquery()
-    )
+    fields = {name: getattr(s, name) for name in (
+        "phase", "order", "text_zh", "text_en", "responsible", "due_min", "classes",
+        "min_level")}
+    phase_rank = func.array_position(literal_column(
+        "ARRAY['report','assess','contain','treat','monitor','recover']::varchar[]"), s.phase)
+    return _json_rows(fields, select(s.id).where(s.plan_id == m.RiverPlan.id), m.RiverPlan,
+                      phase_rank, s.order)
 
 
 def _on_reach(model) -> Callable[[], dict[str, Any]]:

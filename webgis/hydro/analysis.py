@@ -341,9 +341,8 @@ def _generated_stations(
     return out
 
 
-def _arrival_profile(curves: Sequence[Curve], km: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    arr = np.array([c.arrival_h for c in curves])
-    return np.concatenate(([0.0], km)), np.concatenate(([0.0], np.maximum.accumulate(arr)))
+def _arrival_profile(arrival_h: np.ndarray, km: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return np.concatenate(([0.0], km)), np.concatenate(([0.0], np.maximum.accumulate(arrival_h)))
 
 
 ASSUMPTIONS = [
@@ -417,10 +416,38 @@ def run_incident(
     if total_km > 0.5:
         prof_km = np.concatenate(([min(0.1, total_km / n_prof / 2)], prof_km))
     prof_km = np.unique(prof_km)
-    prof = {case: models[case].curves(prof_km * 1000.0, npts=40) for case in models}
+
+    def stations_on(path: Sequence[PathSegment], total_km: float) -> list[_Station]:
+        found = _locate_receptors(network, path, receptors, pollutant)
+        found += _generated_stations(
+            network,
+            path,
+            pollutant,
+            season,
+            river_names,
+            province_names,
+            province_boundaries,
+        )
+        found = [s for s in found if s.km <= total_km + 1e-9]
+        found.sort(key=lambda s: s.km)
+        return found
+
+    # the profile stations and the receptors on the path before the exact cut, evaluated
+    # together (the cut only drops receptors; a position's curve does not depend on it)
+    stations = stations_on(path, total_km)
+    rec_km = np.unique(np.array([s.km for s in stations], dtype=np.float64))
+    n_prof = prof_km.size
+    pos_m = np.concatenate((prof_km, rec_km)) * 1000.0
+    want_curve = np.arange(pos_m.size) >= n_prof
+    evaluated = {
+        case: models[case].evaluate(pos_m, want_curve, npts=curve_points, stats_npts=40)
+        for case in models
+    }
+    # (arrival h, peak time h, peak mg/L) per profile station
+    prof = {case: tuple(a[:n_prof] for a in ev[0]) for case, ev in evaluated.items()}
 
     # exact horizon cut on the computed leading edges
-    km_b, arr_b = _arrival_profile(prof[basis_case], prof_km)
+    km_b, arr_b = _arrival_profile(prof[basis_case][0], prof_km)
     truncated = False
     if arr_b[-1] > horizon_h:
         k = int(np.argmax(arr_b > horizon_h))
@@ -429,21 +456,23 @@ def run_incident(
         path = _cut_path(path, network, cut_km)
         truncated = True
         total_km = path[-1].to_km
+        stations = stations_on(path, total_km)
 
-    stations = _locate_receptors(network, path, receptors, pollutant)
-    stations += _generated_stations(
-        network,
-        path,
-        pollutant,
-        season,
-        river_names,
-        province_names,
-        province_boundaries,
-    )
-    stations = [s for s in stations if s.km <= total_km + 1e-9]
-    stations.sort(key=lambda s: s.km)
-    pos_m = np.array([s.km * 1000.0 for s in stations])
-    curves = {case: models[case].curves(pos_m, npts=curve_points) for case in models}
+    row_of = {km: n_prof + i for i, km in enumerate(rec_km.tolist())}
+    missing = sorted({s.km for s in stations} - row_of.keys())
+    extra: dict[str, list] = {case: [] for case in models}
+    if missing:  # not expected: the cut path's stations are among those before the cut
+        for case in models:
+            extra[case] = models[case].curves(np.array(missing) * 1000.0, npts=curve_points)
+        row_of.update({km: -1 - i for i, km in enumerate(missing)})
+
+    def curve_at(case: str, km: float) -> Curve:
+        r = row_of[km]
+        got = evaluated[case][1][r] if r >= 0 else extra[case][-1 - r]
+        assert got is not None
+        return got
+
+    curves = {case: [curve_at(case, s.km) for s in stations] for case in models}
 
     results = []
     for i, s in enumerate(stations):
@@ -481,13 +510,15 @@ def run_incident(
     keep = prof_km <= total_km + 1e-9
     profile = {
         case: [
-            [float(k), float(c.peak_conc_mgl)]
-            for k, c, ok in zip(prof_km, prof[case], keep, strict=True)
+            [k, c]
+            for k, c, ok in zip(
+                prof_km.tolist(), prof[case][2].tolist(), keep.tolist(), strict=True
+            )
             if ok
         ]
         for case in prof
     }
-    arrivals = {case: _arrival_profile(prof[case], prof_km) for case in prof}
+    arrivals = {case: _arrival_profile(prof[case][0], prof_km) for case in prof}
     steps = [
         PathStep(
             reach_idx=s.reach_idx,

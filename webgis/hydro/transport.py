@@ -48,6 +48,9 @@ _LE_Z = math.sqrt(-2.0 * math.log(LEADING_EDGE_FRACTION))
 # curves are cut where they fall below this fraction of their peak
 _TRIM_FRACTION = 1e-4
 _MAX_GRID = 4096
+# a curve routed below a reservoir is sampled at least this many times per standard
+# deviation of the channel response it went through
+_ROUTE_STEPS = 16
 _MG_PER_KG_OVER_L_PER_M3 = 1_000.0  # kg/m³ -> mg/L
 
 
@@ -270,44 +273,35 @@ def _convolve_rows(x: np.ndarray, kern: np.ndarray) -> np.ndarray:
     return np.maximum(out, 0.0, out=out)
 
 
-def _gridded_curves(
-    groups: Sequence[tuple[np.ndarray, float, np.ndarray, np.ndarray]],
+def _trimmed_curves(
+    starts: np.ndarray,
+    dt: float,
+    c: np.ndarray,
+    rows: Sequence[int],
+    stats: tuple[np.ndarray, np.ndarray, np.ndarray],
 ) -> list[Curve]:
-    """Curves from gridded fluxes, trimmed to 10⁻⁴ of their peak, one per row.
+    """Curves of rows ``rows`` of gridded concentrations ``c`` (mg/L, one row per
+    position, sampled every ``dt`` from ``starts``), trimmed to 10⁻⁴ of their peak.
 
-    ``groups``: (start time of each row, step, fluxes in kg/s (rows), Q_mix of each row).
-    The trimmed rows of all groups are stacked so that their statistics take one pass.
+    ``stats`` are the rows' (arrival, peak time, peak) from :func:`_curve_stats_rows`:
+    trimming keeps one sample on each side of the part above 10⁻⁴ of the peak, so the
+    statistics of the trimmed curve are those of the row.
     """
-    t0s: list[float] = []
-    dts: list[float] = []
-    pieces: list[np.ndarray] = []
-    for starts, dt, rows, q in groups:
-        c = rows * (_MG_PER_KG_OVER_L_PER_M3 / q[:, None])
-        n = c.shape[1]
-        cmax = c.max(axis=1)
-        ok = c >= _TRIM_FRACTION * cmax[:, None]
-        first = np.maximum(np.argmax(ok, axis=1) - 1, 0)
-        last = np.minimum(n + 1 - np.argmax(ok[:, ::-1], axis=1), n)
-        empty = cmax <= 0
-        first[empty], last[empty] = 0, 1
-        t0s.extend((starts + first * dt).tolist())
-        dts.extend([dt] * c.shape[0])
-        bounds = zip(first.tolist(), last.tolist(), strict=True)
-        pieces.extend(c[r, a:b] for r, (a, b) in enumerate(bounds))
-    if not pieces:
-        return []
-    width = max(p.size for p in pieces)
-    mat = np.zeros((len(pieces), width))
-    for r, p in enumerate(pieces):
-        mat[r, : p.size] = p
-    t0 = np.array(t0s)
-    step = np.array(dts)
-    arr, tp, cp = _curve_stats_rows(t0, step, mat)
-    arr_h, tp_h, cps = (arr / 3600.0).tolist(), (tp / 3600.0).tolist(), cp.tolist()
+    arr, tp, cp = stats
     out = []
-    for r, p in enumerate(pieces):
-        th = (t0s[r] + dts[r] * np.arange(p.size)) / 3600.0
-        out.append(Curve(th, p, arr_h[r], tp_h[r], cps[r]))
+    for r in rows:
+        row = c[r]
+        cmax = float(row.max()) if row.size else 0.0
+        if cmax > 0:
+            ok = np.flatnonzero(row >= _TRIM_FRACTION * cmax)
+            a, b = max(int(ok[0]) - 1, 0), min(int(ok[-1]) + 2, row.size)
+        else:
+            a, b = 0, 1
+        t0 = float(starts[r]) + a * dt
+        th = (t0 + dt * np.arange(b - a)) / 3600.0
+        out.append(
+            Curve(th, row[a:b], float(arr[r]) / 3600.0, float(tp[r]) / 3600.0, float(cp[r]))
+        )
     return out
 
 
@@ -331,10 +325,43 @@ class _GridState:
     t0_s: float
     dt_s: float
     flux: np.ndarray
+    _scale: float | None = None
+    _coarse: dict[int, _GridState] = field(default_factory=dict)
 
     @property
     def times(self) -> np.ndarray:
         return self.t0_s + self.dt_s * np.arange(self.flux.size)
+
+    @property
+    def scale(self) -> float:
+        """The curve's time scale (:func:`_sharpness`), computed once."""
+        if self._scale is None:
+            self._scale = _sharpness(self.times, self.flux) if self.flux.size else 0.0
+        return self._scale
+
+    def coarse(self, m: int) -> _GridState:
+        """The same flux on nodes ``m`` times further apart (kept for later calls).
+
+        Every sample is split between the two coarse nodes around it by linear
+        interpolation weights, so mass and mean are exact; the spread grows by at most
+        (m·dt)²/4, far below the routed curves' variance where this is used.
+        """
+        if m <= 1:
+            return self
+        got = self._coarse.get(m)
+        if got is None:
+            f = self.flux
+            nb = -(-f.size // m)
+            blocks = np.zeros(nb * m)
+            blocks[: f.size] = f
+            blocks = blocks.reshape(nb, m)
+            w = np.arange(m) / m
+            out = np.zeros(nb + 1)
+            out[:nb] = blocks @ (1.0 - w)
+            out[1:] += blocks @ w
+            got = _GridState(self.t0_s, self.dt_s * m, out / m)
+            self._coarse[m] = got
+        return got
 
 
 @dataclass
@@ -430,6 +457,33 @@ class PlumeModel:
         return t2, _MG_PER_KG_OVER_L_PER_M3 * c2 / q[:, None]
 
     # -------------------------------------------------------------- gridded states
+    def _route(
+        self, state: _GridState, taus: np.ndarray, varis: np.ndarray
+    ) -> list[tuple[np.ndarray, np.ndarray, float, np.ndarray]]:
+        """A gridded flux routed through channels of moments (tau, var), each on its grid.
+
+        Returns groups (row indices, start time of each row, step, fluxes). A routed curve
+        is at least as wide as its channel response, so it needs no step finer than
+        1/``_ROUTE_STEPS`` of the response's spread (nor than 1/32 of the source's own
+        time scale, the rule the source was gridded with): far positions take the source
+        re-binned onto a grid 2ᵏ times coarser (mass and mean kept) instead of responses
+        thousands of fine steps wide.
+        """
+        taus = np.asarray(taus, dtype=np.float64)
+        varis = np.asarray(varis, dtype=np.float64)
+        live = (taus > 0) & (varis > 0)
+        want = np.sqrt(np.where(live, varis, 0.0)) / _ROUTE_STEPS
+        with np.errstate(divide="ignore"):
+            level = np.floor(np.log2(np.maximum(want / state.dt_s, 1.0))).astype(np.int64)
+        level = np.where(live, np.minimum(level, 30), 0)
+        out = []
+        for lv in np.unique(level).tolist():
+            idx = np.flatnonzero(level == lv)
+            src = state.coarse(1 << lv)
+            t0s, rows = self._route_rows(src, taus[idx], varis[idx])
+            out.append((idx, t0s, src.dt_s, rows))
+        return out
+
     def _route_rows(
         self, state: _GridState, taus: np.ndarray, varis: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
@@ -452,9 +506,22 @@ class PlumeModel:
         span = np.ceil(hi / dt).astype(np.int64) + 2 - j0
         nk = int(span[live].max()) if live.any() else 1
         kern = np.zeros((taus.size, nk))
-        # responses narrow next to the step get a finer CDF (hat weights keep the mean)
+        # responses narrow next to the step get a finer CDF (hat weights keep the mean);
+        # smooth ones many steps wide take the density at the nodes with the hat
+        # correction dt·(f + dt²f''/12) (the same weights to O(dt⁴), one exp per node)
         narrow = live & (sigma < 4.0 * dt)
-        for rows, sub in ((np.flatnonzero(live & ~narrow), 1), (np.flatnonzero(narrow), 4)):
+        smooth = live & (sigma >= 8.0 * dt) & (safe_tau >= 4.0 * sigma)
+        rows = np.flatnonzero(smooth)
+        if rows.size:
+            width = int(span[rows].max())
+            t = (j0[rows, None] - 1 + np.arange(width + 2)[None, :]) * dt
+            f = channel_pdf(t, safe_tau[rows, None], safe_var[rows, None], k)
+            w = f[:, 1:-1] * (10.0 / 12.0 * dt) + (f[:, :-2] + f[:, 2:]) * (dt / 12.0)
+            kern[rows, : min(width, nk)] = np.maximum(w, 0.0)[:, :nk]
+        for rows, sub in (
+            (np.flatnonzero(live & ~narrow & ~smooth), 1),
+            (np.flatnonzero(narrow), 4),
+        ):
             if rows.size == 0:
                 continue
             width = int(span[rows].max())
@@ -510,23 +577,23 @@ class PlumeModel:
             scale = _sharpness(tt, fl)
         else:
             if tau > 0 or var > 0:
-                t0s, rows = self._route_rows(src, np.array([tau]), np.array([var]))
+                ((_, t0s, src_dt, rows),) = self._route(src, np.array([tau]), np.array([var]))
                 t0, fl = float(t0s[0]), rows[0]
             else:
-                t0, fl = src.t0_s, src.flux
+                t0, fl, src_dt = src.t0_s, src.flux, src.dt_s
             nz = np.flatnonzero(fl > 1e-12 * fl.max()) if fl.max() > 0 else np.array([0])
             a, b = int(nz[0]), int(nz[-1]) + 1
-            tt = t0 + src.dt_s * np.arange(a, b)
+            tt = t0 + src_dt * np.arange(a, b)
             fl = fl[a:b]
             scale = _sharpness(tt, fl)
             dt = max(
                 (tt[-1] - tt[0] + chain_span) / _MAX_GRID,
                 math.hypot(scale / 32.0, theta_c / 96.0),
             )
-            if 0.5 * dt <= src.dt_s <= 1.25 * dt and (b - a) + chain_span / src.dt_s < _MAX_GRID:
-                return _GridState(float(tt[0]), src.dt_s, fl.copy())
-            cum_t = np.concatenate(([tt[0] - 0.5 * src.dt_s], tt + 0.5 * src.dt_s))
-            cum_m = np.concatenate(([0.0], np.cumsum(fl * src.dt_s)))
+            if 0.5 * dt <= src_dt <= 1.25 * dt and (b - a) + chain_span / src_dt < _MAX_GRID:
+                return _GridState(float(tt[0]), src_dt, fl.copy())
+            cum_t = np.concatenate(([tt[0] - 0.5 * src_dt], tt + 0.5 * src_dt))
+            cum_m = np.concatenate(([0.0], np.cumsum(fl * src_dt)))
         start, end = float(cum_t[0]), float(cum_t[-1])
         span = (end - start) + chain_span
         dt = max(span / _MAX_GRID, math.hypot(scale / 32.0, theta_c / 96.0), 1e-3)
@@ -653,14 +720,43 @@ class PlumeModel:
         """Concentration–time curves at positions (m from the spill) along the path.
 
         Positions are grouped by what feeds them: the analytic release (closed form,
-        vectorised), a reservoir's outflow (all positions routed in one batched FFT) or a
+        vectorised), a reservoir's outflow (all positions routed in batched FFTs) or a
         mixing cell (one batched FFT per reservoir for all the cells asked for).
+        """
+        pos = np.asarray(positions_m, dtype=np.float64)
+        _, got = self.evaluate(pos, np.ones(pos.size, dtype=bool), npts)
+        return got  # type: ignore[return-value]
+
+    def peaks(
+        self, positions_m: Sequence[float] | np.ndarray, npts: int = 40
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(arrival h, peak time h, peak mg/L) at positions — what :meth:`curves` gives for
+        them, without building the curves (the longitudinal profile needs no more)."""
+        pos = np.asarray(positions_m, dtype=np.float64)
+        stats, _ = self.evaluate(pos, np.zeros(pos.size, dtype=bool), stats_npts=npts)
+        return stats
+
+    def evaluate(
+        self,
+        positions_m: Sequence[float] | np.ndarray,
+        want_curve: np.ndarray,
+        npts: int = 160,
+        stats_npts: int = 40,
+    ) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], list[Curve | None]]:
+        """Statistics at every position and the curve where ``want_curve`` is set.
+
+        Returns ((arrival h, peak time h, peak mg/L) arrays, curves): one pass for a
+        profile and the receptors together, so that each reservoir outflow is routed and
+        each cell convolved once. Positions fed by the release itself are sampled with
+        ``npts`` points where a curve is wanted and ``stats_npts`` elsewhere.
         """
         h = self.hydraulics
         pos = np.asarray(positions_m, dtype=np.float64)
-        out: list[Curve | None] = [None] * pos.size
+        want_curve = np.asarray(want_curve, dtype=bool)
+        stats = np.full((3, pos.size), np.nan)
+        curves: list[Curve | None] = [None] * pos.size
         if pos.size == 0:
-            return []
+            return (stats[0], stats[1], stats[2]), curves
         # locate every position and its channel moments at once
         nseg = h.length_m.size
         seg = np.clip(np.searchsorted(h.start_m, pos, side="right") - 1, 0, nseg - 1)
@@ -677,8 +773,8 @@ class PlumeModel:
         cells = np.where(chan, 0, np.minimum(np.ceil(fr * ncs - 1e-9), ncs)).astype(np.int64)
         st_of = self._state_of[seg]
 
-        groups: list[tuple[np.ndarray, float, np.ndarray, np.ndarray]] = []
-        order: list[np.ndarray] = []
+        # (position indices, start time of each row, step, fluxes kg/s)
+        groups: list[tuple[np.ndarray, np.ndarray, float, np.ndarray]] = []
         # inside a reservoir: the output of the cell the point sits in
         in_cell = np.flatnonzero(cells >= 1)
         for s in np.unique(seg[in_cell]).tolist():
@@ -689,8 +785,7 @@ class PlumeModel:
             rows = np.zeros((idx.size, max(x.flux.size for x in g)))
             for r, x in enumerate(g):
                 rows[r, : x.flux.size] = x.flux
-            groups.append((np.array([x.t0_s for x in g]), g[0].dt_s, rows, qs[idx]))
-            order.append(idx)
+            groups.append((idx, np.array([x.t0_s for x in g]), g[0].dt_s, rows))
 
         # downstream of a reservoir: its outflow routed through the channel in between
         rest = np.flatnonzero(cells < 1)
@@ -699,28 +794,36 @@ class PlumeModel:
             idx = routed[st_of[routed] == st]
             src = self._states[st]
             assert src is not None
-            t0s, rows = self._route_rows(src, taus[idx], varis[idx])
-            groups.append((t0s, src.dt_s, rows, qs[idx]))
-            order.append(idx)
-        if groups:
-            got = _gridded_curves(groups)
-            for p_i, c in zip(np.concatenate(order).tolist(), got, strict=True):
-                out[p_i] = c
+            for sel, t0s, dt, rows in self._route(src, taus[idx], varis[idx]):
+                groups.append((idx[sel], t0s, dt, rows))
+        for idx, t0s, dt, rows in groups:
+            c = rows * (_MG_PER_KG_OVER_L_PER_M3 / qs[idx][:, None])
+            got = _curve_stats_rows(t0s, dt, c)
+            for k in range(3):
+                stats[k, idx] = got[k]
+            sel = np.flatnonzero(want_curve[idx]).tolist()
+            for r, curve in zip(sel, _trimmed_curves(t0s, dt, c, sel, got), strict=True):
+                curves[int(idx[r])] = curve
 
         # from the spill itself: closed form
         analytic = rest[st_of[rest] == 0]
-        if analytic.size:
-            a_tau, a_var = taus[analytic].copy(), varis[analytic].copy()
-            at_spill = np.flatnonzero(a_tau <= 0)
-            for r in at_spill.tolist():
-                a_tau[r], a_var[r] = self._tiny_moments(int(seg[analytic[r]]))
-            t2, c2 = self._analytic_curves(a_tau, a_var, qs[analytic], npts)
+        for flag, n in ((True, npts), (False, stats_npts)):
+            idx = analytic[want_curve[analytic] == flag]
+            if idx.size == 0:
+                continue
+            a_tau, a_var = taus[idx].copy(), varis[idx].copy()
+            for r in np.flatnonzero(a_tau <= 0).tolist():
+                a_tau[r], a_var[r] = self._tiny_moments(int(seg[idx[r]]))
+            t2, c2 = self._analytic_curves(a_tau, a_var, qs[idx], n)
             arr, tp, cp = _curve_stats_rows(t2[:, 0], t2[:, 1] - t2[:, 0], c2)
-            th = t2 / 3600.0
-            arr_h, tp_h = (arr / 3600.0).tolist(), (tp / 3600.0).tolist()
-            for r, p_i in enumerate(analytic.tolist()):
-                out[p_i] = Curve(th[r], c2[r], arr_h[r], tp_h[r], float(cp[r]))
-        return out  # type: ignore[return-value]
+            stats[0, idx], stats[1, idx], stats[2, idx] = arr, tp, cp
+            if flag:
+                th = t2 / 3600.0
+                arr_h, tp_h = (arr / 3600.0).tolist(), (tp / 3600.0).tolist()
+                for r, p_i in enumerate(idx.tolist()):
+                    curves[p_i] = Curve(th[r], c2[r], arr_h[r], tp_h[r], float(cp[r]))
+        stats[:2] /= 3600.0
+        return (stats[0], stats[1], stats[2]), curves
 
     def _tiny_moments(self, seg: int) -> tuple[float, float]:
         """Moments 1 m below the spill (the release point itself is singular)."""

@@ -8,8 +8,9 @@ Nothing is stored.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import UTC, datetime, timedelta
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -118,13 +119,72 @@ def parse_request(body: Any, pollutant_codes: list[str]) -> IncidentRequest:
     )
 
 
+class _FloatTable:
+    """Rows of Python floats made by the core (curves, profiles, path coordinates).
+
+    :func:`_clean` turns it into the list of lists that the numeric-table rule would give
+    (the same rows when every number is finite, checked by one sum) without converting it
+    through numpy.
+    """
+
+    __slots__ = ("rows",)
+
+    def __init__(self, rows: list[list[float]]) -> None:
+        self.rows = rows
+
+
+# leaves that _clean returns as they are (exact types; subclasses take the general rules)
+_PLAIN = frozenset((str, int, bool, type(None)))
+
+
 def _clean(value: Any) -> Any:
-    """JSON-safe: NaN/inf → None, tuples → lists; numeric tables via numpy (curves)."""
-    if (isinstance(value, list) and value and isinstance(value[0], list | tuple) and value[0]
+    """JSON-safe: NaN/inf → None, tuples → lists; numeric tables via numpy (curves).
+
+    Exact dicts, lists, tuples and floats take a fast path (leaves inline, ``x - x == 0``
+    is ``isfinite`` for a float); anything else follows :func:`_clean_any`, the rules
+    themselves.
+    """
+    t = type(value)
+    if t is dict:
+        return {
+            k: v if (tv := type(v)) in _PLAIN or (tv is float and v - v == 0.0) else _clean(v)
+            for k, v in value.items()
+        }
+    if t is _FloatTable:
+        rows = value.rows
+        if rows and math.isfinite(sum(chain.from_iterable(rows))):
+            return rows
+        return _clean(rows)
+    if t is float:
+        return value if value - value == 0.0 else None
+    if t is list or t is tuple:
+        if t is list:
+            table = _clean_table(value)
+            if table is not None:
+                return table
+        return [
+            v if (tv := type(v)) in _PLAIN or (tv is float and v - v == 0.0) else _clean(v)
+            for v in value
+        ]
+    return _clean_any(value)
+
+
+def _clean_table(value: Any) -> list | None:
+    """A list of rows starting with a float as a 2-D float table, if it is a finite one."""
+    if (value and isinstance(value[0], list | tuple) and value[0]
             and isinstance(value[0][0], float)):
         arr = np.asarray(value, dtype=float)
         if arr.ndim == 2 and np.isfinite(arr).all():
             return arr.tolist()
+    return None
+
+
+def _clean_any(value: Any) -> Any:
+    """The rules of :func:`_clean` for any type (subclasses of float, dict, list, ...)."""
+    if isinstance(value, list):
+        table = _clean_table(value)
+        if table is not None:
+            return table
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, dict):
@@ -132,6 +192,31 @@ def _clean(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_clean(v) for v in value]
     return value
+
+
+_LEAF = _PLAIN | {float}
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _as_dict(obj: Any) -> dict[str, Any]:
+    """``dataclasses.asdict`` for a dataclass of plain values (and flat dicts and lists of
+    them), without its recursive deep copy; anything deeper goes through ``asdict``."""
+    names = _FIELD_NAMES.get(type(obj))
+    if names is None:
+        names = _FIELD_NAMES[type(obj)] = tuple(f.name for f in fields(obj))
+    out = {n: getattr(obj, n) for n in names}
+    for k, v in out.items():
+        tv = type(v)
+        if tv in _LEAF:
+            continue
+        if tv is dict and all(type(x) in _LEAF for x in v.values()) and all(
+                type(x) in _LEAF for x in v):
+            out[k] = dict(v)
+        elif tv is list and all(type(x) in _LEAF for x in v):
+            out[k] = list(v)
+        else:
+            return asdict(obj)
+    return out
 
 
 def _prefecture_receptors(ref: Reference, codes: set[str]) -> list[ReceptorInput]:
@@ -188,8 +273,8 @@ def _receptor_row(r) -> dict[str, Any]:
         "river_code": r.river_code, "reach_id": r.reach_code, "river_km": r.river_km,
         "arrival_h": r.arrival_h, "peak_h": r.peak_h, "peak_conc_mgl": r.peak_conc_mgl,
         "limit_mgl": r.limit_mgl, "exceeds": r.exceeds, "exceed_hours": r.exceed_hours,
-        "lon": r.lon, "lat": r.lat, "worst": asdict(r.worst), "details": extra,
-        "curve": r.curve,
+        "lon": r.lon, "lat": r.lat, "worst": _as_dict(r.worst), "details": extra,
+        "curve": _FloatTable(r.curve),
     }
 
 
@@ -270,8 +355,8 @@ def _result(ref: Reference, req: IncidentRequest, plume: PlumeResult, config) ->
         "features": [
             {
                 "type": "Feature",
-                "geometry": {"type": "LineString", "coordinates": [
-                    list(c) for c in net.segment_geometry(s)]},
+                "geometry": {"type": "LineString", "coordinates": _FloatTable([
+                    list(c) for c in net.segment_geometry(s)])},
                 "properties": {
                     "reach_id": s.reach_code, "river_code": s.river_code,
                     "river_name": ref.river_names.get(s.river_code),
@@ -283,7 +368,7 @@ def _result(ref: Reference, req: IncidentRequest, plume: PlumeResult, config) ->
         ],
     }
     snap = plume.snap
-    model = asdict(plume.model)
+    model = _as_dict(plume.model)
     model["coefficients"]["road_circuity"] = circuity
     model["coefficients"]["road_speed_kmh"] = speed
     model["coefficients"]["snap_max_m"] = config["SNAP_MAX_M"]
@@ -311,23 +396,23 @@ def _result(ref: Reference, req: IncidentRequest, plume: PlumeResult, config) ->
         "path": path,
         "length_km": plume.length_km,
         "receptors": [_receptor_row(r) for r in plume.receptors],
-        "profile": plume.profile,
-        "worst_profile": plume.worst_profile,
+        "profile": _FloatTable(plume.profile),
+        "worst_profile": _FloatTable(plume.worst_profile),
         "depots": [_resource_row(r, targets) for r in depots],
         "teams": [_resource_row(r, targets) for r in teams],
         "plan": _plan(ref, plume, pclass, level.suggested),
         "level": {
             "suggested": level.suggested,
-            "reasons": [asdict(r) for r in level.reasons],
+            "reasons": [_as_dict(r) for r in level.reasons],
             "report_due_min": level.report_due_min,
             "report_due_at": (started + timedelta(minutes=level.report_due_min)).isoformat(),
             "report_as": level.report_as,
-            "report_reasons": [asdict(r) for r in level.report_reasons],
+            "report_reasons": [_as_dict(r) for r in level.report_reasons],
             "province_to_mee_min": level.province_to_mee_min,
             "lead": level.lead,
         },
         "notify": [
-            {**asdict(n), "reason": n.reason_zh} for n in downstream_notifications(
+            {**_as_dict(n), "reason": n.reason_zh} for n in downstream_notifications(
                 plume.receptors)
         ],
         "model": model,

@@ -113,3 +113,56 @@ def test_a_pulse_at_a_reservoir_inlet_gives_the_exact_first_cell():
     c = PlumeModel(h, 10_000.0).curves([100.0])[0]
     assert c.peak_conc_mgl == pytest.approx(1e3 * 10_000.0 / (700 * theta_c), rel=1e-6)
     assert c.peak_h == pytest.approx(0.0, abs=1e-9)
+
+
+# Paths mirroring the slowest spills of benchmarks/bench_analysis.py before the routed
+# curves got their own (coarser) grids: a fine reservoir outflow routed hundreds of km.
+# Spill mid-reservoir in a short run-of-river dam (Daxia-like: 3 cells, 0.6 h), then
+# 160 km of river to a long reservoir (Liujiaxia-like).
+DAXIA = [
+    ("r", 3_000, 0.62 * HOUR, 3, 900),
+    ("c", 60_000, 1.1, 400.0, 950),
+    ("c", 100_000, 1.0, 600.0, 1_000),
+    ("r", 14_000, 16.8 * HOUR, 7, 1_000),
+    ("c", 40_000, 1.2, 500.0, 1_050),
+]
+# A continuous release through a chain of seven reservoirs (a long single cell, four
+# short-cell dams, a channel and two more dams), as on the Guangtong and Tao rivers.
+CHAIN7 = [
+    ("c", 90_000, 0.8, 60.0, 40),
+    ("r", 9_000, 6.6 * HOUR, 1, 60),
+    ("c", 6_000, 1.0, 120.0, 600),
+    ("r", 12_000, 3.6 * HOUR, 6, 700),
+    ("r", 12_000, 3.6 * HOUR, 6, 700),
+    ("r", 8_000, 0.7 * HOUR, 4, 720),
+    ("r", 10_000, 0.77 * HOUR, 5, 720),
+    ("c", 75_000, 1.1, 300.0, 750),
+    ("r", 12_000, 1.25 * HOUR, 6, 760),
+    ("r", 12_000, 1.25 * HOUR, 6, 760),
+    ("c", 90_000, 1.2, 350.0, 800),
+]
+
+
+@pytest.mark.parametrize(
+    ("segments", "duration_h", "decay_per_day"),
+    [(DAXIA, 0.0, 0.0), (DAXIA, 2.0, 0.1), (CHAIN7, 2.0, 0.0), (CHAIN7, 0.0, 0.3)],
+    ids=["daxia-pulse", "daxia-2h-decay", "chain7-2h", "chain7-pulse-decay"],
+)
+def test_slow_cases_match_the_reference(segments, duration_h, decay_per_day):
+    compare(path(segments), 5_000.0, duration_h * HOUR, decay_per_day / 86_400.0)
+
+
+def test_far_positions_below_a_short_reservoir_get_coarse_grids():
+    """A plume from a 0.6 h dam routed 150 km spreads over hours: its curve is sampled
+    on a grid fit for that spread, not on the dam's step of seconds."""
+    h = path(DAXIA)
+    model = PlumeModel(h, 5_000.0)
+    far = model.curves([150_000.0])[0]
+    near = model.curves([5_000.0])[0]
+    step = lambda c: (c.times_h[1] - c.times_h[0]) * HOUR  # noqa: E731
+    assert step(far) >= 8 * step(near)
+    assert far.times_h.size < 2_000
+    # the statistics-only path gives the same figures as the curves
+    arr, tp, cp = model.peaks([5_000.0, 150_000.0])
+    assert arr.tolist() == pytest.approx([near.arrival_h, far.arrival_h], rel=1e-12)
+    assert cp.tolist() == pytest.approx([near.peak_conc_mgl, far.peak_conc_mgl], rel=1e-12)

@@ -137,3 +137,16 @@ def bundled_app(database_url):
 @pytest.fixture(scope="session")
 def bundled_client(bundled_app):
     return bundled_app.test_client()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Close every pooled connection of every app the tests made, before the interpreter
+    collects them (an unclosed psycopg connection is a ResourceWarning, hence an error)."""
+    import gc
+
+    from webgis.extensions import db
+
+    for engines in list(db._app_engines.values()):
+        for engine in engines.values():
+            engine.dispose()
+    gc.collect()

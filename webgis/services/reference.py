@@ -8,15 +8,15 @@ hashes of the loaded layers (`dataset_layer`), one tiny query per request.
 from __future__ import annotations
 
 import gc
-import hashlib
 import threading
+import time
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
 import shapely
 from geoalchemy2.shape import to_shape
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from webgis import models as m
@@ -71,11 +71,25 @@ class Reference:
     reach_province: dict[str, str | None] = field(default_factory=dict)
 
 
+KEY_SQL = text(
+    "SELECT md5(coalesce(string_agg(layer || ':' || sha256, ',' ORDER BY layer), '')) "
+    "FROM dataset_layer"
+)
+KEY_TTL_S = 1.0  # a load becomes visible to analyses at most this long after its commit
+_key_seen: dict[str, tuple[float, str]] = {}  # database URL -> (checked at, key)
+
+
 def dataset_key(session: Session) -> str:
-    """A key that changes whenever any loaded layer changes."""
-    rows = session.execute(select(m.DatasetLayer.layer, m.DatasetLayer.sha256).order_by(
-        m.DatasetLayer.layer)).all()
-    return hashlib.sha256(repr(rows).encode()).hexdigest()
+    """A key that changes whenever any loaded layer changes (re-read at most once a second)."""
+    bind = session.get_bind()
+    url = str(getattr(bind, "engine", bind).url)
+    now = time.monotonic()
+    seen = _key_seen.get(url)
+    if seen is not None and now - seen[0] < KEY_TTL_S:
+        return seen[1]
+    key = session.execute(KEY_SQL).scalar_one()
+    _key_seen[url] = (now, key)
+    return key
 
 
 def get_reference(session: Session) -> Reference:

@@ -58,7 +58,7 @@ def test_incident_pdf(client, incident, result, tmp_path):
     assert "支流苯泄漏演练" in text and "演练" in text
     assert "支流" in text                        # the river
     assert "甲水源地" in text                     # the intake of the mini fixture
-    assert f"?incident={incident.id}" in text    # link back to the live incident
+    assert f"/incidents/{incident.id}" in text    # link back to the live incident
     for r in result["receptors"]:
         if r["kind"] == "water_source":
             assert r["name"] in text
@@ -132,3 +132,10 @@ def test_cli_incident_and_scenario(runner, incident, tmp_path):
     assert res.exit_code != 0 and "format" in res.output
     res = runner.invoke(args=["sheet", "--out", str(out)])
     assert res.exit_code != 0 and "--incident" in res.output
+
+
+def test_map_link_to_the_sheet_works(client, incident):
+    """The map's button and the QR code use /incidents/<id>/... outside the API prefix."""
+    resp = client.get(f"/incidents/{incident.id}/sheet.pdf")
+    assert resp.status_code == 200 and resp.mimetype == "application/pdf"
+    assert client.get(f"/incidents/{incident.id}").status_code == 200

@@ -1,6 +1,7 @@
 """Field response sheets: the printable PDF, the GPS/data files and the ZIP of them all.
 
-Saved incident: ``GET /api/v1/incidents/<id>/sheet.pdf``, ``.../sheet.zip`` and
+Saved incident: ``GET /api/v1/incidents/<id>/sheet.pdf`` (also ``/incidents/<id>/sheet.pdf``,
+the link the map and the QR code use), ``.../sheet.zip`` and
 ``.../export.<geojson|kml|gpx|xlsx>``. Scenario (not stored): ``POST /api/v1/sheets``
 (``?format=pdf|zip|geojson|kml|gpx|xlsx``, default pdf) or ``POST /api/v1/sheets.<format>``
 with an analysis request body. ``?lang=en`` for English (default Chinese).
@@ -39,6 +40,7 @@ def _incident_export(incident_id: int, fmt: str) -> Response:
 
 
 @bp.get("/api/v1/incidents/<int:incident_id>/sheet.pdf")
+@bp.get("/incidents/<int:incident_id>/sheet.pdf")
 @read_access
 def incident_sheet_pdf(incident_id: int):
     """The printable A4 sheet of a saved incident."""
@@ -46,6 +48,7 @@ def incident_sheet_pdf(incident_id: int):
 
 
 @bp.get("/api/v1/incidents/<int:incident_id>/sheet.zip")
+@bp.get("/incidents/<int:incident_id>/sheet.zip")
 @read_access
 def incident_sheet_zip(incident_id: int):
     """The PDF and every GPS/data file of a saved incident in one ZIP."""

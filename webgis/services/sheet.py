@@ -55,7 +55,7 @@ def incident_link(base_url: str, incident_id: int | None) -> str:
     base = (base_url or "").rstrip("/")
     if incident_id is None:
         return f"{base}/" if base else ""
-    return f"{base}/?incident={incident_id}"
+    return f"{base}/incidents/{incident_id}"
 
 
 def context_for_incident(session: Session, incident_id: int, *, lang: str = "zh",

@@ -76,7 +76,7 @@ def interception_details() -> dict:
 def make_ctx(sample, layers, details, lang="zh", **kw) -> SheetContext:
     return SheetContext(
         result=sample, request=sample["request"], incident_id=kw.pop("incident_id", 42),
-        officer=kw.pop("officer", "王值班"), link="http://127.0.0.1:5000/?incident=42",
+        officer=kw.pop("officer", "王值班"), link="http://127.0.0.1:5000/incidents/42",
         lang=lang, generated_at=datetime(2026, 3, 14, 2, 0, tzinfo=UTC), layers=layers,
         depot_sites=_sites("depots/depots.geojson"), team_sites=_sites("teams/teams.geojson"),
         interception_details=details, contacts=sample["plan"].get("contacts", []),

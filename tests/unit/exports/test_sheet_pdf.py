@@ -23,7 +23,7 @@ def test_pdf_is_a4_and_has_the_sections(pdf_zh, tmp_path):
         "王值班",                      # issuing officer
         "处置步骤核对表", "联系方式", "0939-8151000",
         "可能受影响的敏感点示意图",
-        "http://127.0.0.1:5000/?incident=42",
+        "http://127.0.0.1:5000/incidents/42",
     ):
         assert expected in text, expected
     info = subprocess.run(["pdfinfo", "-"], input=pdf_zh, capture_output=True,

@@ -50,6 +50,9 @@ def from_environment() -> dict:
         "TILE_URL": os.environ.get("WEBGIS_TILE_URL", ""),
         "TILE_ATTRIBUTION": os.environ.get("WEBGIS_TILE_ATTRIBUTION", ""),
         "DATA_DIR": os.environ.get("WEBGIS_DATA_DIR", str(PROJECT_ROOT / "data")),
+        # Public address of the app, for links and QR codes on response sheets
+        # (default: the address the request came to).
+        "PUBLIC_URL": os.environ.get("WEBGIS_PUBLIC_URL", ""),
         "SNAP_MAX_M": _float("WEBGIS_SNAP_MAX_M", 5000.0),
         "ROAD_CIRCUITY": _float("WEBGIS_ROAD_CIRCUITY", 1.4),
         "ROAD_SPEED_KMH": _float("WEBGIS_ROAD_SPEED_KMH", 50.0),

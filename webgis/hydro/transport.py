@@ -48,6 +48,11 @@ _LE_Z = math.sqrt(-2.0 * math.log(LEADING_EDGE_FRACTION))
 # curves are cut where they fall below this fraction of their peak
 _TRIM_FRACTION = 1e-4
 _MAX_GRID = 4096
+# the fine "head" grid that resolves a reservoir's leading edge when the chain's grid
+# is coarse next to its inflow: at most this many steps, spanning the inflow and this
+# many coarse steps after it
+_MAX_HEAD = 4096
+_HEAD_SPAN_STEPS = 16
 # a curve routed below a reservoir is sampled at least this many times per standard
 # deviation of the channel response it went through
 _ROUTE_STEPS = 16
@@ -186,15 +191,49 @@ def _curve_stats_rows(
     good = ok & (den < 0) & (np.abs(off) <= 1.0) & (refined <= 1.005 * cmax)
     tp = np.where(good, ti + off * dt, ti)
     cp = np.where(good, refined, cmax)
-    thr = LEADING_EDGE_FRACTION * cp
-    k = np.argmax(c >= thr[:, None], axis=1)
+    arr = _first_crossing(t0, dt, c, LEADING_EDGE_FRACTION * cp)
+    ok_peak = cmax > 0
+    return np.where(ok_peak, arr, np.nan), np.where(ok_peak, tp, np.nan), cp
+
+
+def _first_crossing(t0: np.ndarray, dt: np.ndarray, c: np.ndarray, thr: np.ndarray) -> np.ndarray:
+    """First time each row of ``c`` (sampled every ``dt`` from ``t0``) reaches ``thr``
+    (linear between samples); NaN where it never does."""
+    rows = np.arange(c.shape[0])
+    above = c >= thr[:, None]
+    k = np.argmax(above, axis=1)
     km = np.maximum(k - 1, 0)
     ca, cb = c[rows, km], c[rows, k]
     with np.errstate(divide="ignore", invalid="ignore"):
         frac = np.where(cb > ca, (thr - ca) / (cb - ca), 0.0)
     arr = np.where(k == 0, t0, t0 + (km + frac * (k - km)) * dt)
-    ok_peak = cmax > 0
-    return np.where(ok_peak, arr, np.nan), np.where(ok_peak, tp, np.nan), cp
+    return np.where(above[rows, k], arr, np.nan)
+
+
+def _head_stats(
+    stats: tuple[np.ndarray, np.ndarray, np.ndarray],
+    dt: float,
+    head: tuple[np.ndarray, float, np.ndarray],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Statistics of coarse rows (step ``dt``) corrected by their fine heads.
+
+    ``head`` = (start of each row, step, values): the same curves on a fine grid, exact
+    up to their last sample. The peak is the head's when the head holds it (it is higher
+    than the coarse one and not at the head's end), else the coarse one; the leading edge
+    is where the head reaches 1 % of that peak, or — when it does not within its span —
+    the coarse one but never before the head's end (the curve is known to be below it).
+    """
+    arr, tp, cp = stats
+    t0h, dth, ch = head
+    end = t0h + (ch.shape[1] - 1) * dth
+    arr_h, tp_h, cp_h = _curve_stats_rows(t0h, dth, ch)
+    use = (cp_h >= cp) & (tp_h <= end - 2.0 * dt) & np.isfinite(tp_h)
+    cp = np.where(use, cp_h, cp)
+    tp = np.where(use, tp_h, tp)
+    got = _first_crossing(t0h, dth, ch, LEADING_EDGE_FRACTION * cp)
+    arr = np.where(np.isnan(got), np.maximum(arr, end), got)
+    ok = cp > 0
+    return np.where(ok, arr, np.nan), np.where(ok, tp, np.nan), cp
 
 
 def _erlang_tent(cells: Sequence[int], nodes: np.ndarray) -> dict[int, np.ndarray]:
@@ -279,28 +318,41 @@ def _trimmed_curves(
     c: np.ndarray,
     rows: Sequence[int],
     stats: tuple[np.ndarray, np.ndarray, np.ndarray],
+    head: tuple[np.ndarray, float, np.ndarray] | None = None,
 ) -> list[Curve]:
     """Curves of rows ``rows`` of gridded concentrations ``c`` (mg/L, one row per
     position, sampled every ``dt`` from ``starts``), trimmed to 10⁻⁴ of their peak.
 
-    ``stats`` are the rows' (arrival, peak time, peak) from :func:`_curve_stats_rows`:
-    trimming keeps one sample on each side of the part above 10⁻⁴ of the peak, so the
-    statistics of the trimmed curve are those of the row.
+    ``stats`` are the rows' (arrival, peak time, peak) from :func:`_curve_stats_rows`
+    (or :func:`_head_stats`): trimming keeps one sample on each side of the part above
+    10⁻⁴ of the peak. With ``head`` (fine rows, see :func:`_head_stats`) a curve takes
+    the head's samples up to its end and the coarse ones after it.
     """
     arr, tp, cp = stats
     out = []
     for r in rows:
         row = c[r]
+        th = None
+        if head is not None:
+            t0h, dth, ch = head
+            te = float(t0h[r]) + dth * (ch.shape[1] - 1)
+            tc = float(starts[r]) + dt * np.arange(row.size)
+            after = tc > te
+            th = np.concatenate((float(t0h[r]) + dth * np.arange(ch.shape[1]), tc[after]))
+            row = np.concatenate((ch[r], row[after]))
         cmax = float(row.max()) if row.size else 0.0
         if cmax > 0:
             ok = np.flatnonzero(row >= _TRIM_FRACTION * cmax)
             a, b = max(int(ok[0]) - 1, 0), min(int(ok[-1]) + 2, row.size)
         else:
             a, b = 0, 1
-        t0 = float(starts[r]) + a * dt
-        th = (t0 + dt * np.arange(b - a)) / 3600.0
+        if th is None:
+            t0 = float(starts[r]) + a * dt
+            times_h = (t0 + dt * np.arange(b - a)) / 3600.0
+        else:
+            times_h = th[a:b] / 3600.0
         out.append(
-            Curve(th, row[a:b], float(arr[r]) / 3600.0, float(tp[r]) / 3600.0, float(cp[r]))
+            Curve(times_h, row[a:b], float(arr[r]) / 3600.0, float(tp[r]) / 3600.0, float(cp[r]))
         )
     return out
 
@@ -325,6 +377,8 @@ class _GridState:
     t0_s: float
     dt_s: float
     flux: np.ndarray
+    # the same flux on a fine grid over its start, exact up to its last sample (or None)
+    head: _GridState | None = None
     _scale: float | None = None
     _coarse: dict[int, _GridState] = field(default_factory=dict)
 
@@ -484,8 +538,32 @@ class PlumeModel:
             out.append((idx, t0s, src.dt_s, rows))
         return out
 
-    def _route_rows(
+    def _route_head(
         self, state: _GridState, taus: np.ndarray, varis: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, float, np.ndarray]] | None:
+        """The fine head of a gridded flux routed to positions where it matters.
+
+        Returns (rows that have a head, their start times, (starts, step, fluxes)) or
+        None. A channel response ≥ 8 coarse steps wide smooths the coarse front enough;
+        narrower ones get the head routed, on its grid and only over its span (the rows
+        are exact up to their last sample since the responses are causal).
+        """
+        hd = state.head
+        if hd is None:
+            return None
+        sel = np.flatnonzero(np.sqrt(np.maximum(varis, 0.0)) < 8.0 * state.dt_s)
+        if sel.size == 0:
+            return None
+        n = hd.flux.size
+        t0s, rows = self._route_rows(hd, taus[sel], varis[sel], max_width=n)
+        return sel, t0s, (t0s, hd.dt_s, rows[:, :n])
+
+    def _route_rows(
+        self,
+        state: _GridState,
+        taus: np.ndarray,
+        varis: np.ndarray,
+        max_width: int | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """A gridded flux routed through channels of moments (tau, var), one row each.
 
@@ -504,12 +582,18 @@ class PlumeModel:
         hi = safe_tau + 8.0 * sigma + 40.0 * safe_var / safe_tau
         j0 = np.floor(lo / dt).astype(np.int64)
         span = np.ceil(hi / dt).astype(np.int64) + 2 - j0
+        if max_width is not None:  # only the first rows' samples are wanted
+            span = np.minimum(span, max_width)
         nk = int(span[live].max()) if live.any() else 1
         kern = np.zeros((taus.size, nk))
         # responses narrow next to the step get a finer CDF (hat weights keep the mean);
         # smooth ones many steps wide take the density at the nodes with the hat
         # correction dt·(f + dt²f''/12) (the same weights to O(dt⁴), one exp per node)
-        narrow = live & (sigma < 4.0 * dt)
+        # far narrower than a step (just below a reservoir on its coarse grid): a shift
+        # by the mean travel time, split between two nodes (the spread, < (dt/16)², is
+        # lost; a 4× sub-sampled CDF would move the mean by up to dt/8)
+        shift = live & (16.0 * sigma < dt)
+        narrow = live & (sigma < 4.0 * dt) & ~shift
         smooth = live & (sigma >= 8.0 * dt) & (safe_tau >= 4.0 * sigma)
         rows = np.flatnonzero(smooth)
         if rows.size:
@@ -519,20 +603,19 @@ class PlumeModel:
             w = f[:, 1:-1] * (10.0 / 12.0 * dt) + (f[:, :-2] + f[:, 2:]) * (dt / 12.0)
             kern[rows, : min(width, nk)] = np.maximum(w, 0.0)[:, :nk]
         for rows, sub in (
-            (np.flatnonzero(live & ~narrow & ~smooth), 1),
+            (np.flatnonzero(live & ~narrow & ~smooth & ~shift), 1),
             (np.flatnonzero(narrow), 4),
         ):
             if rows.size == 0:
                 continue
             width = int(span[rows].max())
             t = (j0[rows, None] - 1 + np.arange(sub * (width + 1) + 1)[None, :] / sub) * dt
-            cdf = channel_cdf(
-                np.maximum(t, 0.0), safe_tau[rows, None], safe_var[rows, None], k
-            )
+            cdf = channel_cdf(np.maximum(t, 0.0), safe_tau[rows, None], safe_var[rows, None], k)
             kern[rows, : min(width, nk)] = _tent_rows(cdf, dt, sub)[:, :nk]
-        if not live.all():
-            # at the state's own position (identity) or without dispersion (a pure shift)
-            dead = np.flatnonzero(~live)
+        if not live.all() or shift.any():
+            # at the state's own position (identity), without dispersion or with next to
+            # none (a pure shift)
+            dead = np.flatnonzero(~live | shift)
             at = np.maximum(taus[dead], 0.0) / dt
             j0[dead] = np.floor(at).astype(np.int64)
             frac = at - np.floor(at)
@@ -575,6 +658,7 @@ class PlumeModel:
             cum_t = tt
             cum_m = np.concatenate(([0.0], np.cumsum(0.5 * (fl[1:] + fl[:-1]) * np.diff(tt))))
             scale = _sharpness(tt, fl)
+            src_dt = 0.0
         else:
             if tau > 0 or var > 0:
                 ((_, t0s, src_dt, rows),) = self._route(src, np.array([tau]), np.array([var]))
@@ -600,7 +684,19 @@ class PlumeModel:
         nb = int(math.ceil((end - start) / dt)) + 1
         edges = start + dt * (np.arange(nb + 1) - 0.5)
         mass = np.diff(np.interp(edges, cum_t, cum_m, left=0.0, right=float(cum_m[-1])))
-        return _GridState(start, dt, np.maximum(mass, 0.0) / dt)
+        grid = _GridState(start, dt, np.maximum(mass, 0.0) / dt)
+        # a grid coarse next to the inflow (a slow cell's θc/96, or the step cap) blurs
+        # the first cells' rise by a step of hours: a fine head over the inflow and the
+        # next steps resolves the leading edge (the convolutions are causal, so the
+        # head is exact up to its end)
+        span_h = (end - start) + _HEAD_SPAN_STEPS * dt
+        dt_h = max(scale / 32.0, src_dt, span_h / (_MAX_HEAD - 1), 1e-3)
+        if dt > 2.0 * dt_h:
+            nh = int(math.ceil(span_h / dt_h)) + 1
+            edges = start + dt_h * (np.arange(nh + 1) - 0.5)
+            mass = np.diff(np.interp(edges, cum_t, cum_m, left=0.0, right=float(cum_m[-1])))
+            grid.head = _GridState(start, dt_h, np.maximum(mass, 0.0) / dt_h)
+        return grid
 
     def _direct_cells(self, seg: int, need: list[int]) -> dict[int, np.ndarray]:
         """Cell outflows (kg/s on the inlet grid's nodes) of a release at the inlet itself.
@@ -669,8 +765,16 @@ class PlumeModel:
         weights = _erlang_tent(need, np.arange(nb) * (dt / theta_k))
         kern = np.stack([weights[c] * (theta_k / theta_c) ** c for c in need])
         rows = _convolve_rows(inflow.flux, kern)
-        for c, row in zip(need, rows, strict=True):
-            cache[c] = _GridState(inflow.t0_s, dt, row)
+        heads: list[_GridState | None] = [None] * len(need)
+        if inflow.head is not None:
+            hd = inflow.head
+            nh = hd.flux.size
+            weights = _erlang_tent(need, np.arange(nh) * (hd.dt_s / theta_k))
+            kern = np.stack([weights[c] * (theta_k / theta_c) ** c for c in need])
+            rows_h = _convolve_rows(hd.flux, kern)[:, :nh]
+            heads = [_GridState(hd.t0_s, hd.dt_s, r) for r in rows_h]
+        for c, row, hd_c in zip(need, rows, heads, strict=True):
+            cache[c] = _GridState(inflow.t0_s, dt, row, hd_c)
         return cache
 
     def _reservoir(self, seg: int, ncell: int) -> _GridState:
@@ -679,8 +783,8 @@ class PlumeModel:
         # drop the negligible tail to keep later convolutions small
         f = out.flux
         keep = np.flatnonzero(f >= 1e-9 * f.max()) if f.size and f.max() > 0 else np.array([0])
-        a, b = int(keep[0]), int(keep[-1]) + 1
-        return _GridState(out.t0_s + a * out.dt_s, out.dt_s, f[a:b].copy())
+        a, b = max(int(keep[0]) - 1, 0), int(keep[-1]) + 1
+        return _GridState(out.t0_s + a * out.dt_s, out.dt_s, f[a:b].copy(), out.head)
 
     # -------------------------------------------------------------- public
     def locate(self, position_m: float) -> tuple[int, float]:
@@ -773,8 +877,10 @@ class PlumeModel:
         cells = np.where(chan, 0, np.minimum(np.ceil(fr * ncs - 1e-9), ncs)).astype(np.int64)
         st_of = self._state_of[seg]
 
-        # (position indices, start time of each row, step, fluxes kg/s)
-        groups: list[tuple[np.ndarray, np.ndarray, float, np.ndarray]] = []
+        # (position indices, start time of each row, step, fluxes kg/s, fine heads: the
+        # rows that have one and their (starts, step, fluxes))
+        Head = tuple[np.ndarray, tuple[np.ndarray, float, np.ndarray]] | None
+        groups: list[tuple[np.ndarray, np.ndarray, float, np.ndarray, Head]] = []
         # inside a reservoir: the output of the cell the point sits in
         in_cell = np.flatnonzero(cells >= 1)
         for s in np.unique(seg[in_cell]).tolist():
@@ -785,7 +891,14 @@ class PlumeModel:
             rows = np.zeros((idx.size, max(x.flux.size for x in g)))
             for r, x in enumerate(g):
                 rows[r, : x.flux.size] = x.flux
-            groups.append((idx, np.array([x.t0_s for x in g]), g[0].dt_s, rows))
+            head: Head = None
+            if all(x.head is not None for x in g):
+                hs = [x.head for x in g]
+                head = (
+                    np.arange(idx.size),
+                    (np.array([x.t0_s for x in hs]), hs[0].dt_s, np.stack([x.flux for x in hs])),
+                )
+            groups.append((idx, np.array([x.t0_s for x in g]), g[0].dt_s, rows, head))
 
         # downstream of a reservoir: its outflow routed through the channel in between
         rest = np.flatnonzero(cells < 1)
@@ -794,16 +907,40 @@ class PlumeModel:
             idx = routed[st_of[routed] == st]
             src = self._states[st]
             assert src is not None
+            routed_head = self._route_head(src, taus[idx], varis[idx])
+            hmap = np.full(idx.size, -1)
+            if routed_head is not None:
+                hmap[routed_head[0]] = np.arange(routed_head[0].size)
             for sel, t0s, dt, rows in self._route(src, taus[idx], varis[idx]):
-                groups.append((idx[sel], t0s, dt, rows))
-        for idx, t0s, dt, rows in groups:
+                head = None
+                if routed_head is not None:
+                    which = np.flatnonzero(hmap[sel] >= 0)
+                    hr = hmap[sel][which]
+                    t0h, dth, ch = routed_head[2]
+                    if which.size:
+                        head = (which, (t0h[hr], dth, ch[hr]))
+                groups.append((idx[sel], t0s, dt, rows, head))
+        for idx, t0s, dt, rows, head in groups:
             c = rows * (_MG_PER_KG_OVER_L_PER_M3 / qs[idx][:, None])
             got = _curve_stats_rows(t0s, dt, c)
+            fine: dict[int, tuple[np.ndarray, float, np.ndarray]] = {}
+            if head is not None:
+                which, (t0h, dth, ch) = head
+                ch = ch * (_MG_PER_KG_OVER_L_PER_M3 / qs[idx[which]][:, None])
+                sub = _head_stats(tuple(x[which] for x in got), dt, (t0h, dth, ch))
+                for k in range(3):
+                    got[k][which] = sub[k]
+                fine = {int(r): (t0h[[j]], dth, ch[[j]]) for j, r in enumerate(which.tolist())}
             for k in range(3):
                 stats[k, idx] = got[k]
-            sel = np.flatnonzero(want_curve[idx]).tolist()
+            sel = [r for r in np.flatnonzero(want_curve[idx]).tolist() if r not in fine]
             for r, curve in zip(sel, _trimmed_curves(t0s, dt, c, sel, got), strict=True):
                 curves[int(idx[r])] = curve
+            for r in np.flatnonzero(want_curve[idx]).tolist():
+                if r in fine:
+                    one = tuple(x[[r]] for x in got)
+                    (curve,) = _trimmed_curves(t0s[[r]], dt, c[[r]], [0], one, fine[r])
+                    curves[int(idx[r])] = curve
 
         # from the spill itself: closed form
         analytic = rest[st_of[rest] == 0]

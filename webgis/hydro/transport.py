@@ -589,11 +589,7 @@ class PlumeModel:
         # responses narrow next to the step get a finer CDF (hat weights keep the mean);
         # smooth ones many steps wide take the density at the nodes with the hat
         # correction dt·(f + dt²f''/12) (the same weights to O(dt⁴), one exp per node)
-        # far narrower than a step (just below a reservoir on its coarse grid): a shift
-        # by the mean travel time, split between two nodes (the spread, < (dt/16)², is
-        # lost; a 4× sub-sampled CDF would move the mean by up to dt/8)
-        shift = live & (16.0 * sigma < dt)
-        narrow = live & (sigma < 4.0 * dt) & ~shift
+        narrow = live & (sigma < 4.0 * dt)
         smooth = live & (sigma >= 8.0 * dt) & (safe_tau >= 4.0 * sigma)
         rows = np.flatnonzero(smooth)
         if rows.size:
@@ -603,7 +599,7 @@ class PlumeModel:
             w = f[:, 1:-1] * (10.0 / 12.0 * dt) + (f[:, :-2] + f[:, 2:]) * (dt / 12.0)
             kern[rows, : min(width, nk)] = np.maximum(w, 0.0)[:, :nk]
         for rows, sub in (
-            (np.flatnonzero(live & ~narrow & ~smooth & ~shift), 1),
+            (np.flatnonzero(live & ~narrow & ~smooth), 1),
             (np.flatnonzero(narrow), 4),
         ):
             if rows.size == 0:
@@ -612,10 +608,9 @@ class PlumeModel:
             t = (j0[rows, None] - 1 + np.arange(sub * (width + 1) + 1)[None, :] / sub) * dt
             cdf = channel_cdf(np.maximum(t, 0.0), safe_tau[rows, None], safe_var[rows, None], k)
             kern[rows, : min(width, nk)] = _tent_rows(cdf, dt, sub)[:, :nk]
-        if not live.all() or shift.any():
-            # at the state's own position (identity), without dispersion or with next to
-            # none (a pure shift)
-            dead = np.flatnonzero(~live | shift)
+        if not live.all():
+            # at the state's own position (identity) or without dispersion (a pure shift)
+            dead = np.flatnonzero(~live)
             at = np.maximum(taus[dead], 0.0) / dt
             j0[dead] = np.floor(at).astype(np.int64)
             frac = at - np.floor(at)

@@ -15,7 +15,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from webgis.extensions import babel, csrf, db, login_manager, migrate
 
     load_dotenv(config.PROJECT_ROOT / ".env", override=False)
-    app = Flask(
+    from webgis.jsonprovider import WebgisFlask
+
+    app = WebgisFlask(
         __name__,
         static_folder=str(config.PROJECT_ROOT / "static"),
         static_url_path="/static",
@@ -25,8 +27,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.update(test_config)
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY must be set in production (see .env.example)")
-    app.json.sort_keys = False
-    app.json.ensure_ascii = False
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(config.PROJECT_ROOT / "migrations"))

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from webgis.dataset.read import GEOD, RECEPTOR_LAYERS, Dataset, position_on_reach
+from webgis.dataset.read import GEOD, RECEPTOR_LAYERS, Dataset
+from webgis.hydro.network import ReachInput, RiverNetwork
 
 JOIN_TOLERANCE_M = 50.0
 LINEAR_REF_TOLERANCE_M = 500.0
@@ -59,16 +60,23 @@ def check_network(reaches: list[dict[str, Any]]) -> list[str]:
 def check_linear_refs(ds: Dataset) -> list[str]:
     """Every point on a reach lies within 500 m of its referenced position."""
     problems = []
-    reaches = {r["code"]: r for r in ds.layers.get("reaches", [])}
+    reaches = ds.layers.get("reaches", [])
     if not reaches:
         return problems
+    # The same network the analysis uses, so a position means the same thing in both.
+    net = RiverNetwork.build(
+        ReachInput(code=r["code"], river_code=r["river_code"], downstream_code=None,
+                   coords=list(r["geom"].coords), discharge_m3s=r["discharge_m3s"])
+        for r in reaches
+    )
     for layer in RECEPTOR_LAYERS:
         for rec in ds.layers.get(layer, []):
-            reach = reaches.get(rec["reach"])
-            if reach is None:
+            try:
+                idx = net.index_of(rec["reach"])
+            except KeyError:
                 continue
-            at = position_on_reach(reach["geom"], rec["measure"])
-            gap = _distance_m((at.x, at.y), (rec["geom"].x, rec["geom"].y))
+            at = net.point_at(idx, rec["measure"])
+            gap = _distance_m(at, (rec["geom"].x, rec["geom"].y))
             if gap > LINEAR_REF_TOLERANCE_M:
                 problems.append(f"{layer} {rec['code']}: point is {gap:.0f} m from its position "
                                 f"on {rec['reach']} at measure {rec['measure']:.3f} (max 500 m)")

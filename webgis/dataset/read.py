@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 from pyproj import Geod
-from shapely.geometry import MultiPolygon, Point, shape
+from shapely.geometry import MultiPolygon, shape
 from shapely.geometry.base import BaseGeometry
 
 from webgis.dataset import fields as f
@@ -453,21 +453,3 @@ def read_dataset(root: Path | str, known: dict[str, set[str]] | None = None) -> 
     if errors.errors:
         raise DatasetInvalid(errors.errors)
     return ds
-
-
-def position_on_reach(geom: BaseGeometry, measure: float) -> Point:
-    """The point at `measure` (0..1, by geodesic length) along a reach line."""
-    coords = list(geom.coords)
-    lons = [c[0] for c in coords]
-    lats = [c[1] for c in coords]
-    seg = [GEOD.inv(lons[i], lats[i], lons[i + 1], lats[i + 1])[2] for i in range(len(coords) - 1)]
-    target = measure * sum(seg)
-    run = 0.0
-    for i, length in enumerate(seg):
-        if run + length >= target and length > 0:
-            t = (target - run) / length
-            return Point(
-                lons[i] + t * (lons[i + 1] - lons[i]), lats[i] + t * (lats[i + 1] - lats[i])
-            )
-        run += length
-    return Point(coords[-1][0], coords[-1][1])

@@ -141,12 +141,15 @@ class Curve:
             return 0.0
         t, d = self.times_h, self.conc_mgl - limit_mgl
         pos = d > 0
-        total = float(np.diff(t)[pos[:-1] & pos[1:]].sum())
-        for k in np.flatnonzero(pos[:-1] != pos[1:]).tolist():
+        dt = t[1:] - t[:-1]
+        total = float(dt[pos[:-1] & pos[1:]].sum())
+        k = np.flatnonzero(pos[:-1] != pos[1:])
+        if k.size:
             # the part of [t_k, t_k+1] above the limit, by linear interpolation
-            d0, d1 = float(d[k]), float(d[k + 1])
-            frac = d0 / (d0 - d1) if d0 > 0 else d1 / (d1 - d0)
-            total += frac * float(t[k + 1] - t[k])
+            d0, d1 = d[k], d[k + 1]
+            frac = np.where(d0 > 0, d0, d1) / np.abs(d0 - d1)
+            for part in (frac * dt[k]).tolist():  # a few crossings, summed in order
+                total += part
         return total
 
     def points(self, max_points: int = 160) -> list[list[float]]:
@@ -154,10 +157,12 @@ class Curve:
         t, c = self.times_h, self.conc_mgl
         if t.size > max_points:
             tn = np.linspace(t[0], t[-1], max_points)
-            # keep the exact peak in the series
-            tn = np.union1d(tn, [self.peak_h])
+            # keep the exact peak in the series (sorted, not duplicated)
+            at = int(np.searchsorted(tn, self.peak_h))
+            if at == tn.size or tn[at] != self.peak_h:
+                tn = np.insert(tn, at, self.peak_h)
             c = np.interp(tn, t, c)
-            c[np.searchsorted(tn, self.peak_h)] = self.peak_conc_mgl
+            c[at] = self.peak_conc_mgl
             t = tn
         return np.column_stack((np.round(t, 4), c)).tolist()
 

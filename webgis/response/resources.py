@@ -13,6 +13,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 from pyproj import Geod
 
 _GEOD = Geod(ellps="WGS84")
@@ -83,8 +84,11 @@ def serving_materials(
     """Materials in stock (quantity > 0) that serve ``pclass`` or are general purpose."""
     out = []
     for m in materials:
-        m = m if isinstance(m, MaterialStock) else MaterialStock(*m)
-        classes = tuple(m.serves_classes or ())
+        if type(m) is not MaterialStock:
+            m = m if isinstance(m, MaterialStock) else MaterialStock(*m)
+        classes = m.serves_classes
+        if type(classes) is not tuple:
+            classes = tuple(classes or ())
         if m.quantity > 0 and (not classes or pclass in classes):
             out.append(m)
     return out
@@ -114,30 +118,15 @@ def rank_resources(
             math.inf if t.plume_arrival_h is None else t.plume_arrival_h,
         ),
     )
-    out: list[RankedResource] = []
+    kept: list[tuple[ResourceOrigin, list[MaterialStock]]] = []
     for o in origins:
         mats = serving_materials(o.materials, pollutant_class)
         if require_materials and not mats:
             continue
-        best: tuple | None = None
-        late_best: tuple | None = None
-        if order:
-            _, _, dist = _GEOD.inv(
-                [o.lon] * len(order),
-                [o.lat] * len(order),
-                [t.lon for t in order],
-                [t.lat for t in order],
-            )
-            for t, d in zip(order, dist, strict=True):
-                straight = float(d) / 1000.0
-                travel = straight * circuity / speed_kmh
-                arrival = math.inf if t.plume_arrival_h is None else t.plume_arrival_h
-                slack = arrival - travel
-                if slack > 0:
-                    best = (t, straight, travel, slack)
-                    break
-                if late_best is None or slack > late_best[3]:
-                    late_best = (t, straight, travel, slack)
+        kept.append((o, mats))
+    picks = _picks([o for o, _ in kept], order, circuity, speed_kmh)
+    out: list[RankedResource] = []
+    for (o, mats), (best, late_best) in zip(kept, picks, strict=True):
         pick = best or late_best
         if pick is None:
             out.append(
@@ -180,4 +169,44 @@ def rank_resources(
             r.travel_h if not math.isnan(r.travel_h) else math.inf,
         )
     )
+    return out
+
+
+def _picks(
+    origins: Sequence[ResourceOrigin], order: Sequence[Target], circuity: float, speed_kmh: float
+) -> list[tuple[tuple | None, tuple | None]]:
+    """Per origin (first target reached before the plume, least-late target), each as
+    (target, straight km, travel h, slack h) or None; ``order`` upstream first.
+
+    All origin–target geodesics in one vectorised ``Geod.inv``; the per-pair arithmetic is
+    the same as a scalar loop's (identical floats).
+    """
+    if not order or not origins:
+        return [(None, None)] * len(origins)
+    n_o, n_t = len(origins), len(order)
+    o_lon = np.repeat(np.array([o.lon for o in origins], dtype=np.float64), n_t)
+    o_lat = np.repeat(np.array([o.lat for o in origins], dtype=np.float64), n_t)
+    t_lon = np.tile(np.array([t.lon for t in order], dtype=np.float64), n_o)
+    t_lat = np.tile(np.array([t.lat for t in order], dtype=np.float64), n_o)
+    _, _, dist = _GEOD.inv(o_lon, o_lat, t_lon, t_lat)
+    straight = dist.reshape(n_o, n_t) / 1000.0
+    travel = straight * circuity / speed_kmh
+    arrival = np.array(
+        [math.inf if t.plume_arrival_h is None else t.plume_arrival_h for t in order],
+        dtype=np.float64,
+    )
+    slack = arrival[None, :] - travel
+    feasible = slack > 0
+    first = np.argmax(feasible, axis=1).tolist()
+    has = feasible.any(axis=1).tolist()
+    # the least late, as a scalar loop keeping the first strictly larger slack finds it:
+    # the first maximum, where NaN slacks (no arrival time) never win nor get replaced
+    nan = np.isnan(slack)
+    late = np.where(nan[:, 0], 0, np.argmax(np.where(nan, -math.inf, slack), axis=1)).tolist()
+    s_l, tr_l, sl_l = straight.tolist(), travel.tolist(), slack.tolist()
+    out: list[tuple[tuple | None, tuple | None]] = []
+    for i in range(n_o):
+        j = first[i] if has[i] else late[i]
+        pick = (order[j], s_l[i][j], tr_l[i][j], sl_l[i][j])
+        out.append((pick, None) if has[i] else (None, pick))
     return out

@@ -23,7 +23,13 @@ from webgis.hydro.hydraulics import (
     path_hydraulics,
 )
 from webgis.hydro.network import PathSegment, RiverNetwork, Snap
-from webgis.hydro.transport import _LE_Z, LEADING_EDGE_FRACTION, Curve, PlumeModel
+from webgis.hydro.transport import (
+    _LE_Z,
+    LEADING_EDGE_FRACTION,
+    Curve,
+    PlumeModel,
+    exceed_hours_many,
+)
 
 MAX_MASS_KG = 1e9
 # Upper bound of any river velocity, used only to bound the length of the trace that is
@@ -474,6 +480,8 @@ def run_incident(
 
     curves = {case: [curve_at(case, s.km) for s in stations] for case in models}
 
+    limits = [s.limit for s in stations]
+    exceed = {case: exceed_hours_many(curves[case], limits) for case in models}
     results = []
     for i, s in enumerate(stations):
         c, w = curves["expected"][i], curves["worst"][i]
@@ -494,14 +502,14 @@ def run_incident(
                 peak_conc_mgl=c.peak_conc_mgl,
                 limit_mgl=s.limit,
                 exceeds=exceeds,
-                exceed_hours=c.exceed_hours(s.limit),
+                exceed_hours=exceed["expected"][i],
                 curve=c.points(curve_points),
                 worst=WorstCase(
                     arrival_h=w.arrival_h,
                     peak_h=w.peak_h,
                     peak_conc_mgl=w.peak_conc_mgl,
                     exceeds=w_exceeds,
-                    exceed_hours=w.exceed_hours(s.limit),
+                    exceed_hours=exceed["worst"][i],
                 ),
                 extra=s.extra,
             )

@@ -8,7 +8,13 @@ import numpy as np
 import pytest
 
 from webgis.hydro.hydraulics import PathHydraulics
-from webgis.hydro.transport import PlumeModel, channel_cdf, channel_pdf
+from webgis.hydro.transport import (
+    Curve,
+    PlumeModel,
+    channel_cdf,
+    channel_pdf,
+    exceed_hours_many,
+)
 
 U, D, Q, M = 0.8, 60.0, 120.0, 1_000.0  # m/s, m²/s, m³/s, kg
 K = 0.3 / 86_400.0  # 1/s
@@ -126,6 +132,35 @@ def test_exceed_hours_matches_analytic_duration():
     ref = (textbook_instant(x, t) > limit).sum() * (t[1] - t[0]) / 3600
     assert curve.exceed_hours(limit) == pytest.approx(ref, rel=1e-2)
     assert curve.exceed_hours(2 * curve.peak_conc_mgl) == 0.0
+
+
+def test_exceed_hours_many_equals_one_by_one():
+    rng = np.random.default_rng(5)
+    curves, limits = [], []
+    for n in (0, 1, 2, 3, 7, 160, 161, 480, 2, 50):
+        t = np.cumsum(rng.uniform(0.01, 0.5, n))
+        c = np.abs(rng.normal(1.0, 1.0, n)) * (rng.random(n) > 0.2)
+        peak = float(c.max()) if n else 0.0
+        curve = Curve(t, c, 0.0, float(t[np.argmax(c)]) if n else 0.0, peak)
+        for lim in (None, 0.0, 0.5, 1.2, peak, 2 * peak + 1):
+            curves.append(curve)
+            limits.append(lim)
+    got = exceed_hours_many(curves, limits)
+    want = [c.exceed_hours(lim) for c, lim in zip(curves, limits, strict=True)]
+    assert got == pytest.approx(want, rel=1e-12, abs=1e-12)
+    assert exceed_hours_many([], []) == []
+
+
+def test_points_keep_the_exact_peak_sorted_once():
+    t = np.linspace(0.0, 10.0, 1001)
+    c = np.exp(-((t - 4.0) ** 2))
+    for peak_h in (4.0, 4.00123, 0.0, 10.0):
+        pts = np.array(Curve(t, c, 1.0, peak_h, 1.0).points(160))
+        assert np.all(np.diff(pts[:, 0]) > 0)
+        at = np.flatnonzero(np.isclose(pts[:, 0], round(peak_h, 4)))
+        assert at.size == 1 and pts[at[0], 1] == 1.0
+        assert 160 <= len(pts) <= 161
+        assert pts[0, 0] == 0.0 and pts[-1, 0] == 10.0
 
 
 def test_cdf_is_the_integral_of_the_pdf():

@@ -65,6 +65,8 @@ def test_depot_has_inventory_and_enterprise_substances(client):
         ("/api/v1/reaches/NOPE-999", 404, "code"),
         ("/api/v1/nolayer", 404, "layer"),
         ("/api/v1/nolayer/X", 404, "layer"),
+        ("/api/v1/reaches/%00", 404, "code"),
+        ("/api/v1/reaches/" + "A" * 5000, 404, "code"),
     ],
 )
 def test_errors_are_json_naming_the_parameter(client, url, status, field):

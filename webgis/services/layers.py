@@ -17,6 +17,7 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session, aliased
 
 from webgis import models as m
+from webgis.dataset.fields import CODE_RE
 from webgis.errors import BadRequest, NotFound
 
 Bbox = tuple[float, float, float, float]
@@ -251,6 +252,8 @@ def feature_collection(
 def one_feature(session: Session, name: str, code: str) -> dict[str, Any]:
     """One feature by code, or a 404 naming the code."""
     layer = get_layer(name)
+    if not CODE_RE.match(code):  # never send a NUL byte or a 5 kB string to the database
+        raise NotFound(f"no {name} feature with code {code[:60]!r}", fields={"code": code[:60]})
     stmt, has_geom = _select(layer, None)
     row = session.execute(stmt.where(layer.model.code == code)).first()
     if row is None:

@@ -18,7 +18,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError, validate_csrf
 from sqlalchemy import select
 from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, Regexp
 
 from webgis.errors import Forbidden, Unauthorized
 from webgis.extensions import csrf, db, login_manager
@@ -30,7 +30,8 @@ bp = Blueprint("auth", __name__)
 class LoginForm(FlaskForm):
     """Username and password, CSRF-protected."""
 
-    username = StringField("username", validators=[DataRequired(), Length(max=80)])
+    username = StringField("username", validators=[
+        DataRequired(), Length(max=80), Regexp(r"^[^\x00-\x1f]*$", message="control characters")])
     password = PasswordField("password", validators=[DataRequired(), Length(max=200)])
 
 

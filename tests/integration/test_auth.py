@@ -143,3 +143,10 @@ def test_production_needs_secret_key(monkeypatch):
     monkeypatch.delenv("SECRET_KEY", raising=False)
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app()
+
+
+def test_control_characters_in_username_are_refused_not_a_500(client, officer):
+    token = _csrf(client)
+    resp = client.post("/login", data={"username": "duty1\x00", "password": PASSWORD,
+                                       "csrf_token": token})
+    assert resp.status_code < 500 and resp.status_code != 302

@@ -149,3 +149,10 @@ def test_save_rejects_a_bad_analysis_request_and_writes_nothing(client, officer)
 def test_unknown_incident_is_404(client):
     assert client.get("/api/v1/incidents/999999").status_code == 404
     assert client.get("/api/v1/incidents?limit=0").status_code == 400
+
+
+def test_title_with_control_characters_is_400(client, officer):
+    cfg = _login(client, "duty_map")
+    resp = client.post("/api/v1/incidents", json={"title": "a\x00b", "request": BODY},
+                       headers={"X-CSRFToken": cfg["csrf"]})
+    assert resp.status_code == 400 and "title" in resp.get_json()["fields"]

@@ -28,8 +28,10 @@ def _parse(body: Any) -> tuple[str | None, str, dict[str, Any]]:
     if not isinstance(body, dict):
         raise BadRequest("the body must be a JSON object", fields={"body": "malformed JSON"})
     title = body.get("title")
-    if title is not None and (not isinstance(title, str) or len(title) > MAX_TITLE):
-        raise BadRequest(f"title must be text of at most {MAX_TITLE} characters",
+    if title is not None and (not isinstance(title, str) or len(title) > MAX_TITLE
+                              or any(ord(ch) < 32 for ch in title)):
+        raise BadRequest(f"title must be text of at most {MAX_TITLE} characters, without "
+                         "control characters",
                          fields={"title": title if isinstance(title, str) else repr(title)})
     kind = body.get("kind", "incident")
     if kind not in INCIDENT_KINDS:

@@ -67,6 +67,8 @@ def _print_invalid(exc) -> None:
 @with_appcontext
 def load_data(directory: Path | None) -> None:
     """Validate DIRECTORY (default data/) and load it in one transaction."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from webgis.dataset.read import DatasetInvalid
     from webgis.errors import DataError
     from webgis.extensions import db
@@ -80,9 +82,11 @@ def load_data(directory: Path | None) -> None:
         db.session.rollback()
         _print_invalid(exc)
         sys.exit(1)
-    except Exception:
+    except SQLAlchemyError as exc:
         db.session.rollback()
-        raise
+        reason = getattr(exc, "orig", None) or exc
+        click.echo(f"The database refused the data; nothing was written: {reason}", err=True)
+        sys.exit(1)
     click.echo(f"Loaded {root}:")
     for line in report.lines():
         click.echo(f"  {line}")

@@ -33,16 +33,19 @@ def code(value: Any) -> str:
     return value
 
 
-def text(value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"must be non-empty text, got {value!r}")
-    return value.strip()
-
-
 def any_text(value: Any) -> str:
     if not isinstance(value, str):
         raise ValueError(f"must be text, got {value!r}")
+    if "\x00" in value:  # PostgreSQL text cannot hold NUL
+        raise ValueError("must not contain a NUL character")
     return value.strip()
+
+
+def text(value: Any) -> str:
+    value = any_text(value)
+    if not value:
+        raise ValueError("must be non-empty text")
+    return value
 
 
 def boolean(value: Any) -> bool:

@@ -129,3 +129,8 @@ def test_check_linear_reference_tolerance(mini):
     _edit_geojson(mini / "receptors/water_sources.geojson", 0, measure=0.1)
     problems, _ = check(read_dataset(mini))
     assert any("WS_A" in p and "max 500 m" in p for p in problems), problems
+
+
+def test_nul_character_in_text_is_refused(mini):
+    _edit_geojson(mini / "teams/teams.geojson", 0, name_en="Team\x00A")
+    assert any("'name_en'" in e and "NUL" in e for e in _errors(mini))

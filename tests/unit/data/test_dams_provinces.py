@@ -28,18 +28,6 @@ def _fc(rel):
 
 
 @pytest.fixture(scope="module")
-def reaches():
-    out = {}
-    for f in _fc("rivers/reaches.geojson"):
-        p = dict(f["properties"])
-        p["coords"] = f["geometry"]["coordinates"]
-        p["length_m"] = sum(_dist(a, b) for a, b in zip(p["coords"][:-1], p["coords"][1:],
-                                                          strict=True))
-        out[p["code"]] = p
-    return out
-
-
-@pytest.fixture(scope="module")
 def ips():
     return {f["properties"]["code"]: f for f in _fc("receptors/interception_points.geojson")}
 

@@ -11,7 +11,6 @@ import re
 from pathlib import Path
 
 import pytest
-import yaml
 from pyproj import Geod
 from shapely.geometry import shape
 
@@ -22,27 +21,6 @@ CODE_RE = re.compile(r"^[A-Z0-9_-]{1,40}$")
 
 def _dist(a, b) -> float:
     return GEOD.inv(a[0], a[1], b[0], b[1])[2]
-
-
-@pytest.fixture(scope="module")
-def rivers():
-    with open(DATA / "rivers" / "rivers.yaml", encoding="utf-8") as fh:
-        return {r["code"]: r for r in yaml.safe_load(fh)}
-
-
-@pytest.fixture(scope="module")
-def reaches():
-    with open(DATA / "rivers" / "reaches.geojson", encoding="utf-8") as fh:
-        fc = json.load(fh)
-    out = {}
-    for f in fc["features"]:
-        p = dict(f["properties"])
-        p["coords"] = f["geometry"]["coordinates"]
-        assert f["geometry"]["type"] == "LineString"
-        assert p["code"] not in out, p["code"]
-        p["length_m"] = GEOD.line_length([c[0] for c in p["coords"]], [c[1] for c in p["coords"]])
-        out[p["code"]] = p
-    return out
 
 
 def _walk(reaches, start):

@@ -36,27 +36,6 @@ def _dist(a, b) -> float:
     return GEOD.inv(a[0], a[1], b[0], b[1])[2]
 
 
-@pytest.fixture(scope="module")
-def rivers():
-    with open(DATA / "rivers" / "rivers.yaml", encoding="utf-8") as fh:
-        return {r["code"]: r for r in yaml.safe_load(fh)}
-
-
-@pytest.fixture(scope="module")
-def reaches():
-    fc = json.loads((DATA / "rivers" / "reaches.geojson").read_text(encoding="utf-8"))
-    out = {}
-    for f in fc["features"]:
-        p = dict(f["properties"])
-        xy = f["geometry"]["coordinates"]
-        cum = [0.0]
-        for a, b in zip(xy[:-1], xy[1:], strict=True):
-            cum.append(cum[-1] + _dist(a, b))
-        p["coords"], p["cum"], p["length_m"] = xy, cum, cum[-1]
-        out[p["code"]] = p
-    return out
-
-
 def _point_at(reach: dict, measure: float):
     xy, cum = reach["coords"], reach["cum"]
     target = measure * cum[-1]

@@ -68,12 +68,6 @@ def enterprises() -> list[dict]:
     return _features("enterprises/enterprises.geojson")
 
 
-@pytest.fixture(scope="module")
-def reaches() -> dict[str, dict]:
-    return {f["properties"]["code"]: f["properties"]
-            for f in _features("rivers/reaches.geojson")}
-
-
 def _unique_codes(rows: list[dict]) -> None:
     codes = [r["code"] for r in rows]
     assert len(codes) == len(set(codes)), "duplicate codes"

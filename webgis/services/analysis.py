@@ -21,7 +21,6 @@ from webgis.errors import Unprocessable
 from webgis.hydro.analysis import (
     MAX_MASS_KG,
     PlumeResult,
-    ReceptorInput,
     ReleaseInput,
     run_incident,
 )
@@ -219,24 +218,6 @@ def _as_dict(obj: Any) -> dict[str, Any]:
     return out
 
 
-def _prefecture_receptors(ref: Reference, codes: set[str]) -> list[ReceptorInput]:
-    """Prefecture crossings on the traced reaches, as boundary receptors."""
-    out = []
-    for reach_code in codes:
-        for c in ref.crossings.get(reach_code, ()):
-            if c.from_code is None or c.to_code is None:
-                continue  # leaving or entering Gansu: the province crossing reports it
-            idx = ref.network.index_of(reach_code)
-            lon, lat = ref.network.point_at(idx, c.measure)
-            out.append(ReceptorInput(
-                "boundary", f"BND-{c.from_code}-{c.to_code}-{reach_code}",
-                f"{c.from_name} → {c.to_name}", reach_code, c.measure, lon, lat,
-                extra={"level": "prefecture", "from_adcode": c.from_code,
-                       "to_adcode": c.to_code, "from_name": c.from_name,
-                       "to_name": c.to_name}))
-    return out
-
-
 BOUNDARY_JITTER_KM = 3.0
 
 
@@ -322,7 +303,7 @@ def analyze(session: Session, body: Any) -> dict[str, Any]:
         plume = run_incident(
             ref.network, snap, pollutant, ReleaseInput(req.mass_kg, req.duration_h),
             req.season, req.horizon_h,
-            ref.receptors + _prefecture_receptors(ref, _reach_codes_downstream(ref, snap)),
+            ref.receptors,
             river_names=ref.river_names, province_names=ref.province_names,
         )
     except HydroError as exc:
@@ -330,10 +311,6 @@ def analyze(session: Session, body: Any) -> dict[str, Any]:
         raise Unprocessable(body_.pop("error"), fields=body_.pop("fields"), **body_) from None
     plume = replace(plume, receptors=_without_jitter(list(plume.receptors)))
     return _result(ref, req, plume, config)
-
-
-def _reach_codes_downstream(ref: Reference, snap) -> set[str]:
-    return {s.reach_code for s in ref.network.trace_downstream(snap.reach_idx, snap.measure)}
 
 
 def _result(ref: Reference, req: IncidentRequest, plume: PlumeResult, config) -> dict[str, Any]:

@@ -1,8 +1,8 @@
 """The reference data an analysis needs, read from PostGIS once and cached per process.
 
-The in-memory bundle (river network, receptors, depots, teams, pollutants, plans,
-prefecture crossings) is rebuilt only when the dataset changes: its key is the content
-hashes of the loaded layers (`dataset_layer`), one tiny query per request.
+The in-memory bundle (river network, receptors with the prefecture crossings among them,
+depots, teams, pollutants, plans) is rebuilt only when the dataset changes: its key is the
+content hashes of the loaded layers (`dataset_layer`), re-read at most once a second.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import gc
 import threading
 import time
 from collections import OrderedDict, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import shapely
@@ -67,8 +67,6 @@ class Reference:
     depots: list[ResourceOrigin]
     teams: list[ResourceOrigin]
     plans: dict[str, Plan]
-    crossings: dict[str, list[Crossing]] = field(default_factory=dict)
-    reach_province: dict[str, str | None] = field(default_factory=dict)
 
 
 KEY_SQL = text(
@@ -112,18 +110,17 @@ def _point(geom) -> tuple[float, float]:
     return p.x, p.y
 
 
-def _network(session: Session) -> tuple[RiverNetwork, dict[str, list], dict[str, str | None]]:
+def _network(session: Session) -> tuple[RiverNetwork, dict[str, list]]:
     rows = session.execute(
         select(m.Reach, m.River.code.label("river_code")).join(m.River,
                                                                 m.River.id == m.Reach.river_id)
     ).all()
     code_of = {r.Reach.id: r.Reach.code for r in rows}
-    inputs, lines, provinces = [], {}, {}
+    inputs, lines = [], {}
     for row in rows:
         r = row.Reach
         coords = list(to_shape(r.geom).coords)
         lines[r.code] = coords
-        provinces[r.code] = r.province
         inputs.append(ReachInput(
             code=r.code, river_code=row.river_code,
             downstream_code=code_of.get(r.downstream_id), coords=coords,
@@ -133,7 +130,7 @@ def _network(session: Session) -> tuple[RiverNetwork, dict[str, list], dict[str,
             width_m=r.width_m, depth_m=r.depth_m, slope=r.slope, end_kind=r.end_kind,
             province=r.province,
         ))
-    return RiverNetwork.build(inputs), lines, provinces
+    return RiverNetwork.build(inputs), lines
 
 
 def _crossings(session: Session, lines: dict[str, list]) -> dict[str, list[Crossing]]:
@@ -196,6 +193,25 @@ def _crossings(session: Session, lines: dict[str, list]) -> dict[str, list[Cross
             ))
         if events:
             out[code] = events
+    return out
+
+
+def _prefecture_boundaries(network: RiverNetwork,
+                           crossings: dict[str, list[Crossing]]) -> list[ReceptorInput]:
+    """Prefecture crossings as boundary receptors (the analysis keeps those on its path)."""
+    out = []
+    for reach_code, events in crossings.items():
+        idx = network.index_of(reach_code)
+        for c in events:
+            if c.from_code is None or c.to_code is None:
+                continue  # leaving or entering Gansu: the province crossing reports it
+            lon, lat = network.point_at(idx, c.measure)
+            out.append(ReceptorInput(
+                "boundary", f"BND-{c.from_code}-{c.to_code}-{reach_code}",
+                f"{c.from_name} → {c.to_name}", reach_code, c.measure, lon, lat,
+                extra={"level": "prefecture", "from_adcode": c.from_code,
+                       "to_adcode": c.to_code, "from_name": c.from_name,
+                       "to_name": c.to_name}))
     return out
 
 
@@ -264,7 +280,7 @@ def _plans(session: Session) -> dict[str, Plan]:
 
 def build_reference(session: Session, key: str) -> Reference:
     """Read every layer the analysis needs and build the in-memory network."""
-    network, lines, provinces = _network(session)
+    network, lines = _network(session)
     rivers = session.execute(select(m.River.code, m.River.name_zh, m.River.name_en)).all()
     provinces_names = {a.code: a.name_zh for a in session.execute(
         select(m.AdminArea.code, m.AdminArea.name_zh).where(m.AdminArea.level == "province"))}
@@ -280,10 +296,9 @@ def build_reference(session: Session, key: str) -> Reference:
         river_names_en={r.code: r.name_en for r in rivers},
         province_names=provinces_names,
         pollutants=pollutants,
-        receptors=_receptors(session),
+        receptors=_receptors(session)
+        + _prefecture_boundaries(network, _crossings(session, lines)),
         depots=_depots(session),
         teams=_teams(session),
         plans=_plans(session),
-        crossings=_crossings(session, lines),
-        reach_province=provinces,
     )

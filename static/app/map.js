@@ -24,12 +24,15 @@
     return p.name_zh || p.name || p.name_en || p.code || "";
   }
 
-  var map = window[cfg.names.map] || eval(cfg.names.map); // eslint-disable-line no-eval
-  function group(key) { return eval(cfg.names[key]); } // eslint-disable-line no-eval
+  // folium's script (webgis/web/mapview.py), wrapped in a function by the page: it builds the
+  // map, the empty layer groups and the controls, and returns them by their names.
+  var made = window.WG_FOLIUM();
+  var map = made[cfg.names.map];
+  function group(key) { return made[cfg.names[key]]; }
   var WG = window.WG = {
     cfg: cfg, t: t, esc: esc, nm: nm, map: map, F: F,
     groups: {}, data: {}, byCode: {}, markers: {}, ready: false,
-    control: eval(cfg.names.control), // eslint-disable-line no-eval
+    control: made[cfg.names.control],
   };
   Object.keys(cfg.names).forEach(function (k) {
     if (k !== "map" && k !== "control") WG.groups[k] = group(k);
@@ -53,7 +56,29 @@
   L.control.scale({ imperial: false, position: "bottomleft" }).addTo(map);
 
   var GANSU = cfg.gansu_bounds; // [[lat, lon], [lat, lon]]
-  map.fitBounds(GANSU, { padding: [10, 10] });
+  // At once: an animated pan would redraw every layer again when it ends.
+  map.fitBounds(GANSU, { padding: [10, 10], animate: false });
+
+  // ---- labels ---------------------------------------------------------------
+  // Permanent names (rivers, provinces, towns). Leaflet's tooltip measures itself
+  // (offsetWidth/offsetHeight) to centre on its point: one forced layout per label, ~180
+  // of them on load (~100 ms) and again on every zoom. A label is placed at its point and
+  // the CSS `translate` of .wg-lbl (map.css) does the centring instead.
+  var Label = L.Tooltip.extend({
+    options: { permanent: true, pane: "labelPane", interactive: false },
+    _setPosition: function (pos) {
+      var c = this._container;
+      L.DomUtil.addClass(c, "leaflet-tooltip-" + this.options.direction);
+      L.DomUtil.setPosition(c, pos.add(L.point(this.options.offset)).add(this._getAnchor()));
+    },
+  });
+  /** A permanent label; `direction` "center" or "right" (CSS anchors those two). */
+  function label(source, html, options) {
+    options = L.extend({}, options);
+    options.className = "wg-lbl " + (options.className || "");
+    return new Label(options, source).setContent(html);
+  }
+  WG.label = label;
 
   // ---- symbols --------------------------------------------------------------
   var SYMBOLS = {
@@ -65,20 +90,38 @@
   };
   var SIZES = { water_sources: 18, sections: 16, interception_points: 16, depots: 22, teams: 22 };
   var RISK_COLOURS = { major: "#c62828", larger: "#ef6c00", general: "#f9a825" };
+  // One icon per symbol, shared by its markers; each marker gets a clone of the parsed SVG
+  // instead of parsing the same markup again (innerHTML) for every one of ~600 markers.
+  var SymbolIcon = L.DivIcon.extend({
+    createIcon: function (old) {
+      var div = old && old.tagName === "DIV" ? old : document.createElement("div");
+      if (!this._svg) {
+        var tpl = document.createElement("div");
+        tpl.innerHTML = this.options.html;
+        this._svg = tpl.firstChild;
+      }
+      div.textContent = "";
+      div.appendChild(this._svg.cloneNode(true));
+      this._setIconStyles(div, "icon");
+      return div;
+    },
+  });
+  var icons = {};
   function icon(key, extra) {
-    var s = SIZES[key];
-    return L.divIcon({
-      className: "wg-sym wg-" + key + (extra ? " " + extra : ""), html: SYMBOLS[key],
+    var id = key + (extra ? " " + extra : ""), s = SIZES[key];
+    return icons[id] || (icons[id] = new SymbolIcon({
+      className: "wg-sym wg-" + id, html: SYMBOLS[key],
       iconSize: [s, s], iconAnchor: [s / 2, s / 2], popupAnchor: [0, -s / 2],
-    });
+    }));
   }
   function enterpriseIcon(risk) {
-    return L.divIcon({
+    var id = "ent " + risk;
+    return icons[id] || (icons[id] = new SymbolIcon({
       className: "wg-sym wg-ent",
       html: '<svg viewBox="0 0 16 16"><circle cx="8" cy="8" r="6" fill="' +
         (RISK_COLOURS[risk] || "#999") + '" stroke="#fff" stroke-width="2"/></svg>',
       iconSize: [16, 16], iconAnchor: [8, 8], popupAnchor: [0, -8],
-    });
+    }));
   }
   WG.icon = icon;
 
@@ -240,9 +283,9 @@
         },
         onEachFeature: function (f, layer) {
           if (f.properties.code !== "620000") {
-            layer.bindTooltip(esc(nm(f.properties)), {
-              permanent: true, direction: "center", className: "wg-label prov-label", pane: "labelPane",
-            });
+            layer.bindTooltip(label(layer, esc(nm(f.properties)), {
+              direction: "center", className: "wg-label prov-label",
+            }));
           }
         },
       }).addTo(g);
@@ -262,10 +305,10 @@
           layer.bindPopup(function (l) { return POPUPS.rivers(p, l._wgClick || l.getCenter()); });
           layer.on("click", function (e) { layer._wgClick = e.latlng; });
           var major = (p.length_km || 0) >= 250 || p.code === "HUANGHE";
-          layer.bindTooltip(esc(nm(p)), {
-            permanent: true, direction: "center", pane: "labelPane",
+          layer.bindTooltip(label(layer, esc(nm(p)), {
+            direction: "center",
             className: "wg-label river-label " + (major ? "major" : "minor") + " basin-" + p.basin,
-          });
+          }));
           layer.on("mouseover", function () { layer.setStyle({ weight: riverWeight(p) + 2 }); });
           layer.on("mouseout", function () { layer.setStyle({ weight: riverWeight(p) }); });
           WG.riverLayers[p.code] = layer;
@@ -284,10 +327,10 @@
           renderer: canvas.river,
         });
         // Towns get a label on hover only: 46 fewer permanent labels to place on every zoom.
-        mk.bindTooltip(esc(nm(p)), {
-          permanent: p.kind !== "town", direction: "right", offset: [5, 0], pane: "labelPane",
-          className: "wg-label place-label place-" + p.kind,
-        });
+        var opts = { direction: "right", offset: [5, 0], pane: "labelPane",
+                     className: "wg-label place-label place-" + p.kind };
+        mk.bindTooltip(p.kind === "town" ? esc(nm(p)) : label(mk, esc(nm(p)), opts),
+                       p.kind === "town" ? opts : undefined);
         mk.bindPopup(function () { return POPUPS.places(p); });
         mk.feature = f;
         g.addLayer(mk);
@@ -322,7 +365,8 @@
   // ---- loading: one compact response with every layer (/map/layers.json) ---------------
   var LAYERS = ["admin_areas", "rivers", "places", "water_sources", "sections",
                 "interception_points", "depots", "teams", "enterprises", "pollutants"];
-  var t0 = performance.now();
+  // Timings for benchmarks/bench_map.py (ms since navigation start; *Ms since t0).
+  var t0 = WG.t0 = performance.now();
   var request = window.WG_LAYERS || fetch(cfg.layers_url, { credentials: "same-origin" });
   WG.loaded = request.then(function (r) {
     if (!r.ok) throw new Error("HTTP " + r.status);
@@ -334,7 +378,8 @@
       WG.byCode[name] = {};
       fc.features.forEach(function (f) { WG.byCode[name][f.properties.code] = f; });
     });
-    WG.fetchMs = performance.now() - t0;
+    WG.dataAt = performance.now();
+    WG.fetchMs = WG.dataAt - t0;
     WG.renderMs = {};
     LAYERS.forEach(function (name) {
       var t1 = performance.now();
@@ -344,7 +389,8 @@
     WG.counts = {};
     LAYERS.forEach(function (name) { WG.counts[name] = WG.data[name].features.length; });
     WG.ready = true;
-    WG.readyMs = performance.now() - t0;
+    WG.readyAt = performance.now();
+    WG.readyMs = WG.readyAt - t0;
     document.body.dataset.ready = "1";
     document.dispatchEvent(new CustomEvent("wg:ready"));
   }).catch(function (err) {

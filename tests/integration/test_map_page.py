@@ -28,14 +28,78 @@ def _config(html: str) -> dict:
     return json.loads(raw)
 
 
+def _bundles(html: str) -> tuple[str, str]:
+    """The page's one stylesheet and one (deferred) script."""
+    css = re.findall(r'<link rel="stylesheet" href="([^"]+)">', html)
+    js = re.findall(r"<script ([^>]*)src=\"([^\"]+)\"></script>", html)
+    assert len(css) == 1 and len(js) == 1, (css, js)
+    assert js[0][0].strip() == "defer"
+    return css[0], js[0][1]
+
+
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_page_names_no_remote_url(client, lang):
     html = client.get(f"/?lang={lang}").get_data(as_text=True)
     assert not URL.search(html), URL.search(html)
-    assert "/static/vendor/leaflet/leaflet.js" in html
-    assert "/static/vendor/markercluster/leaflet.markercluster.js" in html
     for lib in ("jquery", "bootstrap", "font-awesome", "fontawesome", "awesome-markers"):
         assert lib not in html.lower()
+    css, js = _bundles(html)
+    assert js.startswith(f"/map/assets/map-{lang}.js?v=")
+    assert css.startswith("/map/assets/map.css?v=")
+    script = client.get(js).get_data(as_text=True)
+    # Leaflet first, then the plugins folium asks for, then ours; all from static/vendor.
+    order = ["vendor/leaflet/leaflet.js", "vendor/markercluster/leaflet.markercluster.js",
+             "vendor/fullscreen/Control.FullScreen.js",
+             f"vendor/measure/leaflet-measure.{'cn' if lang == 'zh' else 'en'}.js",
+             "vendor/mouseposition/L.Control.MousePosition.js",
+             "app/fmt.js", "app/map.js", "app/incident.js"]
+    at = [script.find(f"/* {name} */") for name in order]
+    assert -1 not in at and at == sorted(at), dict(zip(order, at, strict=True))
+    assert "Leaflet 1.9.4" in script and "sourceMappingURL" not in script
+    # folium's script only defines the function map.js calls once Leaflet is loaded.
+    assert "window.WG_FOLIUM = function () {" in html
+
+
+def test_bundles_are_compressed_cached_and_rebuilt(client):
+    css, js = _bundles(client.get("/").get_data(as_text=True))
+    resp = client.get(js, headers={"Accept-Encoding": "gzip"})
+    assert resp.status_code == 200 and resp.headers["Content-Encoding"] == "gzip"
+    assert resp.mimetype == "text/javascript"
+    assert "immutable" in resp.headers["Cache-Control"]
+    raw = gzip.decompress(resp.data)
+    assert len(resp.data) < len(raw) / 2
+    assert client.get(js).data == raw  # no gzip asked: the plain bytes
+    again = client.get(js, headers={"If-None-Match": resp.headers["ETag"]})
+    assert again.status_code == 304
+    # A stale hash still gets the current file, but not for keeps.
+    stale = client.get(js.split("?")[0] + "?v=0123456789abcdef")
+    assert stale.status_code == 200 and stale.headers["Cache-Control"] == "no-cache"
+    assert client.get("/map/assets/map-fr.js").status_code == 404
+    assert client.get("/map/assets/leaflet.js").status_code == 404
+    # The stylesheet's images resolve from its new place.
+    sheet = client.get(css).get_data(as_text=True)
+    images = set(re.findall(r'url\("(/static/[^"]+)"\)', sheet))
+    assert "/static/vendor/leaflet/images/layers.png" in images
+    for image in images:
+        found = client.get(image)
+        found.close()  # a static file is streamed from an open file
+        assert found.status_code == 200, image
+
+
+def test_bundle_follows_its_files(tmp_path):
+    from webgis.web import assets
+
+    (tmp_path / "a.js").write_text("var a = 1;\n//# sourceMappingURL=a.js.map\n")
+    (tmp_path / "b.css").write_text(".x { background: url(img/x.png) } "
+                                    ".y { background: url('data:,') }")
+    first = assets.get(tmp_path, "js", ("a.js",))
+    assert assets.get(tmp_path, "js", ("a.js",)) is first
+    assert b"sourceMappingURL" not in first.raw and b"var a = 1;" in first.raw
+    (tmp_path / "a.js").write_text("var a = 22;\n")
+    second = assets.get(tmp_path, "js", ("a.js",))
+    assert second.digest != first.digest and b"var a = 22;" in second.raw
+    css = assets.get(tmp_path, "css", ("b.css",)).raw
+    assert b'url("/static/img/x.png")' in css and b"url('data:,')" in css
 
 
 def test_page_is_chinese_by_default_with_english_switch(client):

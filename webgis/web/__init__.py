@@ -1,20 +1,23 @@
 """Pages: the duty officer's map (`/`) and a saved incident reopened on it (`/incidents/<id>`).
 
 folium composes the map (`mapview`), `static/app/*.js` fills and drives it; the strings the
-scripts show come from `strings.js_strings()` in the page's language.
+scripts show come from `strings.js_strings()` in the page's language. The scripts and
+stylesheets are served as one bundle each (`assets`, `/map/assets/...`).
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from webgis.auth import read_access
-from webgis.errors import BadRequest
+from webgis.errors import BadRequest, NotFound
 from webgis.extensions import db
-from webgis.i18n import select_locale
-from webgis.web import mapdata, mapview, strings
+from webgis.i18n import LANGUAGES, select_locale
+from webgis.web import assets, mapdata, mapview, strings
 
 bp = Blueprint("web", __name__)
 
@@ -55,7 +58,50 @@ def _render_map(incident_id: int | None = None):
         "layers_url": url_for("web.map_layers", zoom=LAYER_ZOOM),
         "chart_js": url_for("static", filename="vendor/chartjs/chart.umd.js"),
     }
-    return render_template("map.html", map=parts, config=config)
+    js, css = _bundles(parts)
+    bundles = {
+        "js": url_for("web.map_asset", name=f"map-{lang}.js", v=js.digest),
+        "css": url_for("web.map_asset", name="map.css", v=css.digest),
+    }
+    return render_template("map.html", map=parts, config=config, bundles=bundles)
+
+
+def _bundles(parts: mapview.MapParts) -> tuple[assets.Bundle, assets.Bundle]:
+    """The page's one script (vendored scripts, then ours) and one stylesheet."""
+    root = Path(current_app.static_folder)
+    js = assets.get(root, "js", assets.static_files(parts.js) + assets.APP_JS)
+    css = assets.get(root, "css", assets.static_files(parts.css) + assets.APP_CSS)
+    return js, css
+
+
+@bp.get("/map/assets/<name>")
+def map_asset(name: str):
+    """`map-<lang>.js` or `map.css`; immutable for a year when `?v=` is its current hash."""
+    lang = LANGUAGES[0]  # the stylesheet is the same in every language
+    if name == "map.css":
+        kind = "css"
+    elif name.startswith("map-") and name.endswith(".js") and name[4:-3] in LANGUAGES:
+        kind, lang = "js", name[4:-3]
+    else:
+        raise NotFound(f"no map asset {name!r}")
+    parts = mapview.compose(
+        lang, current_app.config.get("TILE_URL", ""), current_app.config.get("TILE_ATTRIBUTION", "")
+    )
+    bundle = _bundles(parts)[0 if kind == "js" else 1]
+    etag = f'"{bundle.digest}"'
+    current = request.args.get("v") == bundle.digest
+    headers = {
+        "ETag": etag,
+        "Vary": "Accept-Encoding",
+        # An old ?v= gets today's file, but must not be kept under that name.
+        "Cache-Control": f"public, max-age={assets.MAX_AGE}, immutable" if current else "no-cache",
+    }
+    if request.headers.get("If-None-Match") == etag:
+        return Response(status=304, headers=headers)
+    if "gzip" in request.headers.get("Accept-Encoding", ""):
+        headers["Content-Encoding"] = "gzip"
+        return Response(bundle.packed, mimetype=bundle.mimetype, headers=headers)
+    return Response(bundle.raw, mimetype=bundle.mimetype, headers=headers)
 
 
 @bp.get("/")

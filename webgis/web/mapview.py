@@ -5,10 +5,16 @@ layer control, scale, fullscreen, measure, cursor coordinates); `static/app/map.
 the groups from the layer API and drives the incident workflow. Every asset is served
 from `static/vendor/` (see its README): folium's CDN defaults are replaced here, and the
 jQuery/Bootstrap/Font Awesome it would add are dropped because nothing uses them.
+
+The page does not load folium's `<script>`/`<link>` tags one by one: they are taken out of
+the header (`MapParts.js`/`.css`) and served in one deferred bundle (`assets`). folium's
+own script becomes a function, `window.WG_FOLIUM()`, that map.js calls once Leaflet is
+there; it returns the objects named in `MapParts.names`.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -81,6 +87,10 @@ function (cluster) {
 # folium's templates carry a few `// https://...` comments; the page must name no remote URL.
 _URL_COMMENT = re.compile(r"^\s*//.*https?://.*$", re.MULTILINE)
 
+# The vendored files folium's header names, in order (the bundle replaces these tags).
+_SCRIPT_TAG = re.compile(r'^\s*<script src="([^"]+)"></script>\s*$', re.MULTILINE)
+_CSS_TAG = re.compile(r'^\s*<link rel="stylesheet" href="([^"]+)"/>\s*$', re.MULTILINE)
+
 _COORD_FORMAT = "function (v) { return window.webgisFmt ? webgisFmt.%s(v) : v.toFixed(5); }"
 
 
@@ -88,10 +98,12 @@ _COORD_FORMAT = "function (v) { return window.webgisFmt ? webgisFmt.%s(v) : v.to
 class MapParts:
     """Rendered pieces of the folium page and the JS names of its objects."""
 
-    header: str
+    header: str  # folium's styles and inline settings, without the asset tags
     html: str
-    script: str
+    script: str  # defines window.WG_FOLIUM(); runs nothing itself
     names: dict[str, str]
+    js: tuple[str, ...]  # URLs of the vendored scripts, in order
+    css: tuple[str, ...]  # URLs of the vendored stylesheets, in order
 
 
 def _compose(lang: str, tile_url: str, tile_attribution: str) -> MapParts:
@@ -156,12 +168,20 @@ def _compose(lang: str, tile_url: str, tile_attribution: str) -> MapParts:
 
     root = fmap.get_root()
     root.render()
-    return MapParts(
-        header=root.header.render(),
-        html=root.html.render(),
-        script=_URL_COMMENT.sub("", root.script.render()),
-        names=names,
+    header = root.header.render()
+    js = tuple(_SCRIPT_TAG.findall(header))
+    css = tuple(_CSS_TAG.findall(header))
+    header = _CSS_TAG.sub("", _SCRIPT_TAG.sub("", header))
+    # Top-level `var`/`let` of folium's script become locals of the function; it returns
+    # them by name (a `let` would not even be a property of window).
+    exports = ", ".join(f"{json.dumps(name)}: {name}" for name in names.values())
+    script = (
+        "window.WG_FOLIUM = function () {\n"
+        + _URL_COMMENT.sub("", root.script.render())
+        + f"\nreturn {{{exports}}};\n}};"
     )
+    return MapParts(header=header, html=root.html.render(), script=script, names=names,
+                    js=js, css=css)
 
 
 @lru_cache(maxsize=8)

@@ -23,6 +23,7 @@ from webgis.hydro.hydraulics import (
     path_hydraulics,
 )
 from webgis.hydro.network import PathSegment, RiverNetwork, Snap
+from webgis.hydro.transfer import Transfer, TransferCache, cache_for
 from webgis.hydro.transport import (
     _LE_Z,
     LEADING_EDGE_FRACTION,
@@ -347,6 +348,68 @@ def _generated_stations(
     return out
 
 
+# spacings (km) of the profile stations fixed on each reach below a cached transfer
+_STATION_SPACINGS_KM = (0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0)
+
+
+def _profile_km(
+    network: RiverNetwork,
+    path: Sequence[PathSegment],
+    total_km: float,
+    points: int,
+    fixed_from_km: float,
+) -> np.ndarray:
+    """Profile stations (km from the spill): ``points`` evenly spaced ones, and beyond
+    ``fixed_from_km`` stations fixed on each reach instead (every reach split into equal
+    parts no longer than a spacing picked for the path length), so that spills upstream
+    ask a cached transfer for the same positions."""
+    n = max(int(points), 2)
+    km = np.linspace(0.0, total_km, n + 1)[1:]
+    if total_km > 0.5:
+        km = np.concatenate(([min(0.1, total_km / n / 2)], km))
+    if fixed_from_km >= total_km:
+        return np.unique(km)
+    # about half as dense as the even ones (each reach keeps at least its end): every
+    # station there is a convolution per case, where the even ones cost next to nothing
+    spacing = next((s for s in _STATION_SPACINGS_KM if s * n >= 2.0 * total_km), 1e9)
+    fixed = []
+    for s in path:
+        if s.from_km < fixed_from_km - 1e-9:
+            continue
+        reach_km = float(network.length_m[s.reach_idx]) / 1000.0
+        parts = max(math.ceil(reach_km / spacing - 1e-9), 1)
+        at = s.from_km + reach_km * np.arange(1, parts + 1) / parts
+        fixed.append(at[at <= s.to_km + 1e-9])
+    km = np.concatenate([km[km < fixed_from_km - 1e-9], *fixed])
+    return np.unique(km)
+
+
+def _transfer_source(
+    network: RiverNetwork,
+    path: Sequence[PathSegment],
+    season: str,
+    case: str,
+    params: HydraulicParams,
+    cache: TransferCache,
+):
+    """Segment index -> the cached transfer below that reservoir reach's inlet (whole
+    reaches only; built on first use, to the end of the network)."""
+
+    def at(i: int) -> Transfer | None:
+        seg = path[i]
+        if seg.from_measure > 0.0 or seg.to_measure < 1.0:
+            return None
+        reach = seg.reach_idx
+
+        def build() -> Transfer:
+            below = network.trace_downstream(reach, 0.0)
+            return Transfer(path_hydraulics(network, below, season, case, params))
+
+        return cache.get((reach, season, case, params), build)
+
+    return at
+
+
 def _arrival_profile(arrival_h: np.ndarray, km: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(([0.0], km)), np.concatenate(([0.0], np.maximum.accumulate(arrival_h)))
 
@@ -388,6 +451,7 @@ def run_incident(
     horizon_basis: Literal["expected", "worst"] = "expected",
     profile_points: int = 100,
     curve_points: int = 160,
+    transfers: bool | TransferCache = True,
 ) -> PlumeResult:
     """Trace, transport and report a spill at ``snap`` up to ``horizon_h`` hours.
 
@@ -397,6 +461,9 @@ def run_incident(
     caller passes its own ``boundary`` receptors); prefecture crossings come from the
     caller as ``boundary`` receptors. The path stops where the expected (or, with
     ``horizon_basis="worst"``, the worst-case) leading edge passes the horizon.
+    Below the first reservoir whose inlet flux is smooth enough the plume comes from
+    cached pulse responses (:mod:`webgis.hydro.transfer`; ``transfers=False`` computes
+    everything for this spill alone, a ``TransferCache`` uses that cache).
     """
     _validate(release, season, horizon_h)
     river_names = river_names or {}
@@ -415,13 +482,29 @@ def run_incident(
     hyd = {
         case: path_hydraulics(network, path, season, case, params) for case in ("expected", "worst")
     }
-    models = {case: PlumeModel(hyd[case], release.mass_kg, duration_s, decay_per_s) for case in hyd}
+    cache: TransferCache | None = None
+    if transfers is True:
+        cache = cache_for(network)
+    elif isinstance(transfers, TransferCache):
+        cache = transfers
+    models = {
+        case: PlumeModel(
+            hyd[case],
+            release.mass_kg,
+            duration_s,
+            decay_per_s,
+            transfer_at=(
+                None if cache is None
+                else _transfer_source(network, path, season, case, params, cache)
+            ),
+        )
+        for case in hyd
+    }
     total_km = path[-1].to_km
-    n_prof = max(int(profile_points), 2)
-    prof_km = np.linspace(0.0, total_km, n_prof + 1)[1:]
-    if total_km > 0.5:
-        prof_km = np.concatenate(([min(0.1, total_km / n_prof / 2)], prof_km))
-    prof_km = np.unique(prof_km)
+    prof_km = {
+        case: _profile_km(network, path, total_km, profile_points, models[case].anchor_m / 1000.0)
+        for case in models
+    }
 
     def stations_on(path: Sequence[PathSegment], total_km: float) -> list[_Station]:
         found = _locate_receptors(network, path, receptors, pollutant)
@@ -442,18 +525,17 @@ def run_incident(
     # together (the cut only drops receptors; a position's curve does not depend on it)
     stations = stations_on(path, total_km)
     rec_km = np.unique(np.array([s.km for s in stations], dtype=np.float64))
-    n_prof = prof_km.size
-    pos_m = np.concatenate((prof_km, rec_km)) * 1000.0
-    want_curve = np.arange(pos_m.size) >= n_prof
-    evaluated = {
-        case: models[case].evaluate(pos_m, want_curve, npts=curve_points, stats_npts=40)
-        for case in models
-    }
+    n_prof = {case: km.size for case, km in prof_km.items()}
+    evaluated = {}
+    for case, model in models.items():
+        pos_m = np.concatenate((prof_km[case], rec_km)) * 1000.0
+        want_curve = np.arange(pos_m.size) >= n_prof[case]
+        evaluated[case] = model.evaluate(pos_m, want_curve, npts=curve_points, stats_npts=40)
     # (arrival h, peak time h, peak mg/L) per profile station
-    prof = {case: tuple(a[:n_prof] for a in ev[0]) for case, ev in evaluated.items()}
+    prof = {case: tuple(a[: n_prof[case]] for a in ev[0]) for case, ev in evaluated.items()}
 
     # exact horizon cut on the computed leading edges
-    km_b, arr_b = _arrival_profile(prof[basis_case][0], prof_km)
+    km_b, arr_b = _arrival_profile(prof[basis_case][0], prof_km[basis_case])
     truncated = False
     if arr_b[-1] > horizon_h:
         k = int(np.argmax(arr_b > horizon_h))
@@ -464,7 +546,7 @@ def run_incident(
         total_km = path[-1].to_km
         stations = stations_on(path, total_km)
 
-    row_of = {km: n_prof + i for i, km in enumerate(rec_km.tolist())}
+    row_of = {km: i for i, km in enumerate(rec_km.tolist())}
     missing = sorted({s.km for s in stations} - row_of.keys())
     extra: dict[str, list] = {case: [] for case in models}
     if missing:  # not expected: the cut path's stations are among those before the cut
@@ -474,7 +556,7 @@ def run_incident(
 
     def curve_at(case: str, km: float) -> Curve:
         r = row_of[km]
-        got = evaluated[case][1][r] if r >= 0 else extra[case][-1 - r]
+        got = evaluated[case][1][n_prof[case] + r] if r >= 0 else extra[case][-1 - r]
         assert got is not None
         return got
 
@@ -515,18 +597,15 @@ def run_incident(
             )
         )
 
-    keep = prof_km <= total_km + 1e-9
     profile = {
         case: [
             [k, c]
-            for k, c, ok in zip(
-                prof_km.tolist(), prof[case][2].tolist(), keep.tolist(), strict=True
-            )
-            if ok
+            for k, c in zip(prof_km[case].tolist(), prof[case][2].tolist(), strict=True)
+            if k <= total_km + 1e-9
         ]
         for case in prof
     }
-    arrivals = {case: _arrival_profile(prof[case][0], prof_km) for case in prof}
+    arrivals = {case: _arrival_profile(prof[case][0], prof_km[case]) for case in prof}
     steps = [
         PathStep(
             reach_idx=s.reach_idx,

@@ -31,13 +31,17 @@ kernel f(t; tau_rel, S_rel) measured from the reservoir outlet.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from webgis.hydro.hydraulics import PathHydraulics
+
+if TYPE_CHECKING:
+    from webgis.hydro.transfer import Transfer
 
 # Leading edge = first time the concentration reaches this fraction of the local peak.
 # Jobson (1996) reports the leading edge at ~0.89 of the peak travel time for observed
@@ -47,6 +51,9 @@ LEADING_EDGE_FRACTION = 0.01
 _LE_Z = math.sqrt(-2.0 * math.log(LEADING_EDGE_FRACTION))
 # curves are cut where they fall below this fraction of their peak
 _TRIM_FRACTION = 1e-4
+# gridded responses kept for later convolutions are cut where they fall below this
+# fraction of their peak
+_ROW_TRIM = 1e-7
 _MAX_GRID = 4096
 # the fine "head" grid that resolves a reservoir's leading edge when the chain's grid
 # is coarse next to its inflow: at most this many steps, spanning the inflow and this
@@ -57,6 +64,9 @@ _HEAD_SPAN_STEPS = 16
 # deviation of the channel response it went through
 _ROUTE_STEPS = 16
 _MG_PER_KG_OVER_L_PER_M3 = 1_000.0  # kg/m³ -> mg/L
+# a cached transfer takes over at a reservoir when the flux reaching its inlet spans at
+# least this many steps of the transfer's grid there (its front is then resolved)
+TRANSFER_RESOLVE_STEPS = 16.0
 
 
 _ERFC_COEFS = (
@@ -172,7 +182,7 @@ class Curve:
             c = np.interp(tn, t, c)
             c[at] = self.peak_conc_mgl
             t = tn
-        return list(map(list, zip(np.round(t, 4).tolist(), c.tolist(), strict=True)))
+        return np.column_stack((np.round(t, 4), c)).tolist()
 
 
 def exceed_hours_many(curves: Sequence[Curve], limits: Sequence[float | None]) -> list[float]:
@@ -464,6 +474,66 @@ class _GridState:
         return got
 
 
+# fine heads of a group: (rows that have one, (their starts, step, fluxes))
+_Head = tuple[np.ndarray, tuple[np.ndarray, float, np.ndarray]]
+# gridded fluxes at positions: (position indices, row starts, step, fluxes kg/s, heads)
+_Group = tuple[np.ndarray, np.ndarray, float, np.ndarray, _Head | None]
+
+
+# the pulse that starts a transfer at a channel's inlet is this short (s); routed rows
+# coarsen their grids to their own spread, so a short pulse costs little
+_CHANNEL_PULSE_S = 1.0
+
+
+# a reservoir's pulse carries a head this much finer over its first steps (see
+# webgis.hydro.transfer): the first cells jump at once, and an inflow far sharper than
+# the cells' grid still finds its front there
+PULSE_HEAD_REFINE = 64
+PULSE_HEAD_STEPS = 16
+
+
+def pulse_resolve_s(h: PathHydraulics, seg: int) -> float:
+    """The finest step of a transfer starting at segment ``seg`` (its head's, if any)."""
+    dt = pulse_grid_s(h, seg)
+    return dt / PULSE_HEAD_REFINE if h.is_reservoir[seg] else dt
+
+
+def pulse_grid_s(h: PathHydraulics, seg: int) -> float:
+    """The step of a pulse entering segment ``seg`` (a transfer's first grid): for a
+    reservoir 1/96 of a cell's residence time with the cells' whole response in < 4,096
+    steps; for a channel a short fixed pulse."""
+    if not h.is_reservoir[seg]:
+        return _CHANNEL_PULSE_S
+    theta_s, ncell = float(h.theta_s[seg]), max(int(h.n_cells[seg]), 1)
+    chain_span = theta_s * (1.0 + 10.0 / math.sqrt(ncell) + 10.0 / ncell)
+    return max(chain_span / (_MAX_GRID - 2), theta_s / ncell / 96.0, 1e-3)
+
+
+@dataclass(frozen=True, slots=True)
+class Inflow:
+    """A mass flux (kg/s) reaching a point, as its cumulative mass (piecewise linear)."""
+
+    cum_t_s: np.ndarray
+    cum_kg: np.ndarray
+    # the time scale of its front (s): what a grid must resolve
+    scale_s: float
+    # the first node of any grid it is put on (a gridded flux's own first node, so that
+    # on its own step it is reproduced exactly)
+    origin_s: float
+
+    def on_grid(self, dt_s: float, max_steps: int | None = None) -> tuple[float, np.ndarray]:
+        """(first node time, flux at nodes every ``dt_s``): each node takes the mass of
+        the step around it (mass exact, mean within rounding)."""
+        start, end = self.origin_s, float(self.cum_t_s[-1])
+        nb = int(math.ceil((end - start) / dt_s)) + 1
+        if max_steps is not None:
+            nb = min(nb, max_steps)
+        edges = start + dt_s * (np.arange(nb + 1) - 0.5)
+        total = float(self.cum_kg[-1])
+        mass = np.diff(np.interp(edges, self.cum_t_s, self.cum_kg, left=0.0, right=total))
+        return start, np.maximum(mass, 0.0) / dt_s
+
+
 @dataclass
 class PlumeModel:
     """Transport of one release along one path with one set of hydraulics.
@@ -476,6 +546,13 @@ class PlumeModel:
     mass_kg: float
     duration_s: float = 0.0
     decay_per_s: float = 0.0
+    # a gridded flux entering at the path start instead of the release (transfer builds)
+    inflow: _GridState | None = None
+    # segment index -> the cached response below that reservoir's inlet (or None)
+    transfer_at: Callable[[int], Transfer | None] | None = field(default=None, repr=False)
+    _anchor: int = field(init=False, default=-1, repr=False)
+    _anchor_transfer: Transfer | None = field(init=False, default=None, repr=False)
+    _anchor_inflow: Inflow | None = field(init=False, default=None, repr=False)
     _q_mix: np.ndarray = field(init=False, repr=False)
     _tau0: np.ndarray = field(init=False, repr=False)
     _var0: np.ndarray = field(init=False, repr=False)
@@ -496,13 +573,21 @@ class PlumeModel:
         self._tau0 = np.zeros(n)
         self._var0 = np.zeros(n)
         self._state_of = np.zeros(n, dtype=np.int64)
-        self._states = [None]  # state 0: the analytic release at the spill point
+        # state 0: the analytic release at the spill point (or the given gridded inflow)
+        self._states = [self.inflow]
         self._inflows = {}
         self._cells = {}
         self._direct = set()
         tau, var, state = 0.0, 0.0, 0
         for i in range(n):
             self._tau0[i], self._var0[i], self._state_of[i] = tau, var, state
+            if (
+                self.transfer_at is not None
+                and i >= 1
+                and (h.is_reservoir[i] or h.is_reservoir[i - 1])
+                and self._anchor_at(i, state, tau, var)
+            ):
+                break  # everything from here on comes from a cached response
             if h.is_reservoir[i]:
                 self._inflows[i] = self._grid_at(state, tau, var, i)
                 self._states.append(self._reservoir(i, max(int(h.n_cells[i]), 1)))
@@ -512,6 +597,58 @@ class PlumeModel:
                 u, d, length = h.velocity_mps[i], h.dispersion_m2s[i], h.length_m[i]
                 tau += length / u
                 var += 2.0 * d * length / u**3
+
+    def _anchor_at(self, seg: int, state: int, tau: float, var: float) -> bool:
+        """Hand segment ``seg`` (a reservoir, or the channel below one) and everything
+        below it to its cached transfer when the flux reaching its inlet is resolved on
+        the transfer's grid; else keep computing.
+
+        The inlet flux is the release routed through (tau, var) from the spill, or the
+        gridded state ``state`` routed likewise; its front must span
+        ``TRANSFER_RESOLVE_STEPS`` steps of the transfer's first grid, or the pulse
+        response's jump (a one-cell reservoir's outflow) would blur it.
+        """
+        h = self.hydraulics
+        floor = TRANSFER_RESOLVE_STEPS * pulse_resolve_s(h, seg)
+        src = self._states[state]
+        if src is None:
+            # the channel response's spread (a box release keeps fronts this sharp)
+            if tau <= 0 or math.sqrt(var) < floor:
+                return False
+            inflow = self._analytic_inflow(tau, var)
+        else:
+            inflow = self._gridded_inflow(src, tau, var)
+            if inflow.scale_s < floor:
+                return False
+        assert self.transfer_at is not None
+        transfer = self.transfer_at(seg)
+        if transfer is None or inflow.scale_s < TRANSFER_RESOLVE_STEPS * transfer.resolve_dt_s:
+            return False
+        self._anchor, self._anchor_transfer, self._anchor_inflow = seg, transfer, inflow
+        return True
+
+    def _analytic_inflow(self, tau: float, var: float) -> Inflow:
+        """The release's flux at channel moments (tau, var), fine and in closed form."""
+        t2, c2 = self._analytic_curves(np.array([tau]), np.array([var]), np.array([1.0]), 400)
+        tt, fl = t2[0], c2[0] / _MG_PER_KG_OVER_L_PER_M3
+        cum = np.concatenate(([0.0], np.cumsum(0.5 * (fl[1:] + fl[:-1]) * np.diff(tt))))
+        return Inflow(tt, cum, math.sqrt(var), float(tt[0]))
+
+    def _gridded_inflow(self, src: _GridState, tau: float, var: float) -> Inflow:
+        """A gridded state's flux routed through channel moments (tau, var)."""
+        if tau > 0 or var > 0:
+            ((_, t0s, dt, rows),) = self._route(src, np.array([tau]), np.array([var]))
+            t0, fl = float(t0s[0]), rows[0]
+        else:
+            t0, fl, dt = src.t0_s, src.flux, src.dt_s
+        big = float(fl.max()) if fl.size else 0.0
+        nz = np.flatnonzero(fl > _ROW_TRIM * big) if big > 0 else np.array([0])
+        a, b = int(nz[0]), int(nz[-1]) + 1
+        tt = t0 + dt * np.arange(a, b)
+        fl = fl[a:b]
+        cum_t = np.concatenate(([tt[0] - 0.5 * dt], tt + 0.5 * dt))
+        cum = np.concatenate(([0.0], np.cumsum(fl * dt)))
+        return Inflow(cum_t, cum, _sharpness(tt, fl), float(tt[0]))
 
     # -------------------------------------------------------------- analytic release
     def _release_flux(self, t: np.ndarray, tau: np.ndarray, var: np.ndarray) -> np.ndarray:
@@ -716,7 +853,9 @@ class PlumeModel:
                 math.hypot(scale / 32.0, theta_c / 96.0),
             )
             if 0.5 * dt <= src_dt <= 1.25 * dt and (b - a) + chain_span / src_dt < _MAX_GRID:
-                return _GridState(float(tt[0]), src_dt, fl.copy())
+                # a transfer's pulse keeps its fine head (see webgis.hydro.transfer)
+                keep = src is self.inflow and tau <= 0 and var <= 0 and a == 0
+                return _GridState(float(tt[0]), src_dt, fl.copy(), src.head if keep else None)
             cum_t = np.concatenate(([tt[0] - 0.5 * src_dt], tt + 0.5 * src_dt))
             cum_m = np.concatenate(([0.0], np.cumsum(fl * src_dt)))
         start, end = float(cum_t[0]), float(cum_t[-1])
@@ -828,6 +967,11 @@ class PlumeModel:
         return _GridState(out.t0_s + a * out.dt_s, out.dt_s, f[a:b].copy(), out.head)
 
     # -------------------------------------------------------------- public
+    @property
+    def anchor_m(self) -> float:
+        """Where a cached transfer takes over (m from the spill), or inf."""
+        return float(self.hydraulics.start_m[self._anchor]) if self._anchor >= 0 else math.inf
+
     def locate(self, position_m: float) -> tuple[int, float]:
         """(segment index, fraction along it) of a position on the path."""
         h = self.hydraulics
@@ -895,72 +1039,33 @@ class PlumeModel:
         each cell convolved once. Positions fed by the release itself are sampled with
         ``npts`` points where a curve is wanted and ``stats_npts`` elsewhere.
         """
-        h = self.hydraulics
         pos = np.asarray(positions_m, dtype=np.float64)
         want_curve = np.asarray(want_curve, dtype=bool)
         stats = np.full((3, pos.size), np.nan)
         curves: list[Curve | None] = [None] * pos.size
         if pos.size == 0:
             return (stats[0], stats[1], stats[2]), curves
-        # locate every position and its channel moments at once
-        nseg = h.length_m.size
-        seg = np.clip(np.searchsorted(h.start_m, pos, side="right") - 1, 0, nseg - 1)
-        seg_len = h.length_m[seg]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            fr = np.clip(np.where(seg_len > 0, (pos - h.start_m[seg]) / seg_len, 0.0), 0.0, 1.0)
-        chan = ~h.is_reservoir[seg]
-        part = np.where(chan, seg_len * fr, 0.0)
-        u_s = h.velocity_mps[seg]
-        taus = self._tau0[seg] + np.where(chan, part / u_s, 0.0)
-        varis = self._var0[seg] + np.where(chan, 2.0 * h.dispersion_m2s[seg] * part / u_s**3, 0.0)
+        seg, cells, taus, varis = self._locate(pos)
         qs = self._q_mix[seg]
-        ncs = np.maximum(h.n_cells[seg], 1)
-        cells = np.where(chan, 0, np.minimum(np.ceil(fr * ncs - 1e-9), ncs)).astype(np.int64)
-        st_of = self._state_of[seg]
-
-        # (position indices, start time of each row, step, fluxes kg/s, fine heads: the
-        # rows that have one and their (starts, step, fluxes))
-        Head = tuple[np.ndarray, tuple[np.ndarray, float, np.ndarray]] | None
-        groups: list[tuple[np.ndarray, np.ndarray, float, np.ndarray, Head]] = []
-        # inside a reservoir: the output of the cell the point sits in
-        in_cell = np.flatnonzero(cells >= 1)
-        for s in np.unique(seg[in_cell]).tolist():
-            idx = in_cell[seg[in_cell] == s]
-            want = cells[idx].tolist()
-            states = self._cells_out(s, want)
-            g = [states[c] for c in want]
-            rows = np.zeros((idx.size, max(x.flux.size for x in g)))
-            for r, x in enumerate(g):
-                rows[r, : x.flux.size] = x.flux
-            head: Head = None
-            if all(x.head is not None for x in g):
-                hs = [x.head for x in g]
-                head = (
-                    np.arange(idx.size),
-                    (np.array([x.t0_s for x in hs]), hs[0].dt_s, np.stack([x.flux for x in hs])),
-                )
-            groups.append((idx, np.array([x.t0_s for x in g]), g[0].dt_s, rows, head))
-
-        # downstream of a reservoir: its outflow routed through the channel in between
-        rest = np.flatnonzero(cells < 1)
-        routed = rest[st_of[rest] > 0]
-        for st in np.unique(st_of[routed]).tolist():
-            idx = routed[st_of[routed] == st]
-            src = self._states[st]
-            assert src is not None
-            routed_head = self._route_head(src, taus[idx], varis[idx])
-            hmap = np.full(idx.size, -1)
-            if routed_head is not None:
-                hmap[routed_head[0]] = np.arange(routed_head[0].size)
-            for sel, t0s, dt, rows in self._route(src, taus[idx], varis[idx]):
-                head = None
-                if routed_head is not None:
-                    which = np.flatnonzero(hmap[sel] >= 0)
-                    hr = hmap[sel][which]
-                    t0h, dth, ch = routed_head[2]
-                    if which.size:
-                        head = (which, (t0h[hr], dth, ch[hr]))
-                groups.append((idx[sel], t0s, dt, rows, head))
+        near = np.ones(pos.size, dtype=bool)
+        groups: list[_Group] = []
+        if self._anchor >= 0:
+            a = self._anchor
+            # the inlet itself is this model's (a reservoir's first cell starts below it)
+            near = pos <= float(self.hydraulics.start_m[a]) + 1e-6
+            far = np.flatnonzero(~near)
+            if far.size:
+                assert self._anchor_transfer is not None and self._anchor_inflow is not None
+                # segment and offset in the transfer's frame, cells decided in this one
+                at = seg[far]
+                offset = pos[far] - self.hydraulics.start_m[at]
+                for sel, t0s, dt, rows, head in self._anchor_transfer.compose(
+                    at - a, offset, cells[far], self._anchor_inflow, self.decay_per_s
+                ):
+                    groups.append((far[sel], t0s, dt, rows, head))
+        gridded = np.array([s is not None for s in self._states])[self._state_of[seg]]
+        groups += self._grid_groups(np.flatnonzero(near & (gridded | (cells >= 1))),
+                                    seg, cells, taus, varis)
         for idx, t0s, dt, rows, head in groups:
             c = rows * (_MG_PER_KG_OVER_L_PER_M3 / qs[idx][:, None])
             got = _curve_stats_rows(t0s, dt, c)
@@ -984,7 +1089,7 @@ class PlumeModel:
                     curves[int(idx[r])] = curve
 
         # from the spill itself: closed form
-        analytic = rest[st_of[rest] == 0]
+        analytic = np.flatnonzero(near & ~gridded & (cells < 1))
         for flag, n in ((True, npts), (False, stats_npts)):
             idx = analytic[want_curve[analytic] == flag]
             if idx.size == 0:
@@ -1002,6 +1107,114 @@ class PlumeModel:
                     curves[p_i] = Curve(th[r], c2[r], arr_h[r], tp_h[r], float(cp[r]))
         stats[:2] /= 3600.0
         return (stats[0], stats[1], stats[2]), curves
+
+    def gridded(self, seg: np.ndarray, offset_m: np.ndarray) -> list[_GridState]:
+        """The mass flux at points ``offset_m`` into segments ``seg`` as gridded curves
+        (with their fine heads), for a model fed by a gridded ``inflow`` (a transfer);
+        the ends below ``_ROW_TRIM`` of the peak are dropped (a mass share of that
+        order: a long exponential tail below a slow reservoir would otherwise be most of
+        every later convolution)."""
+        if self.inflow is None:
+            raise ValueError("gridded() needs a model fed by a gridded inflow")
+        seg = np.asarray(seg, dtype=np.int64)
+        cells, taus, varis = self._within(seg, np.asarray(offset_m, dtype=np.float64))
+        out: list[_GridState | None] = [None] * seg.size
+        for idx, t0s, dt, rows, head in self._grid_groups(
+            np.arange(seg.size), seg, cells, taus, varis
+        ):
+            heads: dict[int, _GridState] = {}
+            if head is not None:
+                which, (t0h, dth, ch) = head
+                heads = {
+                    int(r): _GridState(float(t0h[j]), dth, ch[j].copy())
+                    for j, r in enumerate(which.tolist())
+                }
+            for r, p in enumerate(idx.tolist()):
+                row = rows[r]
+                big = float(row.max()) if row.size else 0.0
+                nz = np.flatnonzero(row > _ROW_TRIM * big) if big > 0 else np.array([0])
+                a, b = int(nz[0]), int(nz[-1]) + 1
+                out[p] = _GridState(float(t0s[r]) + a * dt, dt, row[a:b].copy(), heads.get(r))
+        return out  # type: ignore[return-value]
+
+    def _locate(self, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(segment, reservoir cell or 0, channel moments from the state feeding it) of
+        every position."""
+        h = self.hydraulics
+        nseg = h.length_m.size
+        seg = np.clip(np.searchsorted(h.start_m, pos, side="right") - 1, 0, nseg - 1)
+        return (seg, *self._within(seg, pos - h.start_m[seg]))
+
+    def _within(
+        self, seg: np.ndarray, offset_m: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(reservoir cell or 0, channel moments) of points ``offset_m`` into segments
+        ``seg`` (a point on a cell boundary belongs to the upstream cell)."""
+        h = self.hydraulics
+        seg_len = h.length_m[seg]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            fr = np.clip(np.where(seg_len > 0, offset_m / seg_len, 0.0), 0.0, 1.0)
+        chan = ~h.is_reservoir[seg]
+        part = np.where(chan, seg_len * fr, 0.0)
+        u_s = h.velocity_mps[seg]
+        taus = self._tau0[seg] + np.where(chan, part / u_s, 0.0)
+        varis = self._var0[seg] + np.where(chan, 2.0 * h.dispersion_m2s[seg] * part / u_s**3, 0.0)
+        ncs = np.maximum(h.n_cells[seg], 1)
+        cells = np.where(chan, 0, np.minimum(np.ceil(fr * ncs - 1e-9), ncs)).astype(np.int64)
+        return cells, taus, varis
+
+    def _grid_groups(
+        self,
+        which: np.ndarray,
+        seg: np.ndarray,
+        cells: np.ndarray,
+        taus: np.ndarray,
+        varis: np.ndarray,
+    ) -> list[_Group]:
+        """Gridded fluxes at positions ``which`` (inside a reservoir cell, or fed by a
+        gridded state): groups of (position indices, row starts, step, fluxes kg/s, fine
+        heads as (rows that have one, (starts, step, fluxes)) or None)."""
+        groups: list[_Group] = []
+        # inside a reservoir: the output of the cell the point sits in
+        in_cell = which[cells[which] >= 1]
+        for s in np.unique(seg[in_cell]).tolist():
+            idx = in_cell[seg[in_cell] == s]
+            want = cells[idx].tolist()
+            states = self._cells_out(s, want)
+            g = [states[c] for c in want]
+            rows = np.zeros((idx.size, max(x.flux.size for x in g)))
+            for r, x in enumerate(g):
+                rows[r, : x.flux.size] = x.flux
+            head: _Head | None = None
+            if all(x.head is not None for x in g):
+                hs = [x.head for x in g]
+                head = (
+                    np.arange(idx.size),
+                    (np.array([x.t0_s for x in hs]), hs[0].dt_s, np.stack([x.flux for x in hs])),
+                )
+            groups.append((idx, np.array([x.t0_s for x in g]), g[0].dt_s, rows, head))
+
+        # downstream of a reservoir (or of a gridded inflow): routed through the channel
+        routed = which[cells[which] < 1]
+        st_of = self._state_of[seg]
+        for st in np.unique(st_of[routed]).tolist():
+            idx = routed[st_of[routed] == st]
+            src = self._states[st]
+            assert src is not None
+            routed_head = self._route_head(src, taus[idx], varis[idx])
+            hmap = np.full(idx.size, -1)
+            if routed_head is not None:
+                hmap[routed_head[0]] = np.arange(routed_head[0].size)
+            for sel, t0s, dt, rows in self._route(src, taus[idx], varis[idx]):
+                head = None
+                if routed_head is not None:
+                    got = np.flatnonzero(hmap[sel] >= 0)
+                    hr = hmap[sel][got]
+                    t0h, dth, ch = routed_head[2]
+                    if got.size:
+                        head = (got, (t0h[hr], dth, ch[hr]))
+                groups.append((idx[sel], t0s, dt, rows, head))
+        return groups
 
     def _tiny_moments(self, seg: int) -> tuple[float, float]:
         """Moments 1 m below the spill (the release point itself is singular)."""

@@ -1,0 +1,213 @@
+"""Cached responses below reservoir inlets: most of a spill's path, computed once.
+
+Transport is linear and time-invariant for a given season, case and set of
+coefficients, and first-order decay acts on every parcel alike, so the flux anywhere
+below a reservoir's inlet is the inlet flux convolved with the response to a unit pulse
+there, damped by exp(-k·t). That response (a *transfer*) does not depend on the spill:
+it is computed once per (reservoir reach, season, case, coefficients) over the whole
+network below, and each spill above it only convolves its own inlet flux with it — one
+batched FFT per grid instead of re-running every reservoir of a cascade (the Yellow
+River below Liujiaxia passes more than ten). Rows are made per position on demand
+(receptors and the fixed profile stations of each reach recur from spill to spill).
+
+:class:`PlumeModel` hands a reservoir over to its transfer only when the inlet flux is
+resolved on the transfer's grid (``TRANSFER_RESOLVE_STEPS``), so the result is the
+direct computation's to within the grids' resolution (tests compare the two).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+
+import numpy as np
+
+from webgis.hydro.hydraulics import PathHydraulics
+from webgis.hydro.transport import (
+    PULSE_HEAD_REFINE,
+    PULSE_HEAD_STEPS,
+    Inflow,
+    PlumeModel,
+    _convolve_rows,
+    _GridState,
+    _Group,
+    pulse_grid_s,
+    pulse_resolve_s,
+)
+
+# an inflow spanning more than this many steps of a row's grid (its front's time scale)
+# is composed on a grid up to 2ᵏ times coarser; one spanning fewer than _HEAD_STEPS is
+# composed on the row's fine head as well, where the row has one
+_COMPOSE_STEPS = 16.0
+_HEAD_STEPS = 8.0
+DEFAULT_CACHE_BYTES = 256 * 2**20
+
+
+class Transfer:
+    """The response below a reach's inlet to a unit pulse there, without decay."""
+
+    def __init__(self, hydraulics: PathHydraulics) -> None:
+        if hydraulics.length_m.size == 0:
+            raise ValueError("a transfer needs a path")
+        dt = pulse_grid_s(hydraulics, 0)
+        pulse = _GridState(0.0, dt, np.array([1.0 / dt]))
+        self.resolve_dt_s = pulse_resolve_s(hydraulics, 0)
+        if hydraulics.is_reservoir[0]:
+            head = np.zeros(PULSE_HEAD_STEPS * PULSE_HEAD_REFINE + 1)
+            head[0] = 1.0 / self.resolve_dt_s
+            pulse.head = _GridState(0.0, self.resolve_dt_s, head)
+        self.model = PlumeModel(hydraulics, 1.0, inflow=pulse)
+        self.length_m = float(hydraulics.start_m[-1] + hydraulics.length_m[-1])
+        self._rows: dict[int, _GridState] = {}
+        self._lock = threading.Lock()
+
+    def rows_at(self, seg: np.ndarray, offset_m: np.ndarray, cells: np.ndarray) -> list[_GridState]:
+        """The pulse response at points ``offset_m`` into segments ``seg`` of this path,
+        made once per point: a reservoir cell's outflow once per cell (``cells`` as the
+        caller located them, so a point on a cell boundary stays in its cell), a channel
+        point once per millimetre."""
+        rows = self._rows
+        keys = [
+            (s, -c) if c >= 1 else (s, round(x * 1000.0))
+            for s, x, c in zip(seg.tolist(), offset_m.tolist(), cells.tolist(), strict=True)
+        ]
+        todo = {k: i for i, k in enumerate(keys) if k not in rows}
+        if todo:
+            with self._lock:  # the model's own caches are not meant for two threads
+                todo = {k: i for k, i in todo.items() if k not in rows}
+                if todo:
+                    at = np.fromiter(todo.values(), dtype=np.int64, count=len(todo))
+                    off = offset_m[at]
+                    # a cell's outflow: any point inside the cell, taken at its middle
+                    is_cell = cells[at] >= 1
+                    if is_cell.any():
+                        h = self.model.hydraulics
+                        s_c = seg[at][is_cell]
+                        n_c = np.maximum(h.n_cells[s_c], 1)
+                        off[is_cell] = (cells[at][is_cell] - 0.5) / n_c * h.length_m[s_c]
+                    got = self.model.gridded(seg[at], off)
+                    rows.update(zip(todo, got, strict=True))
+        return [rows[k] for k in keys]
+
+    def compose(
+        self,
+        seg: np.ndarray,
+        offset_m: np.ndarray,
+        cells: np.ndarray,
+        inflow: Inflow,
+        decay_per_s: float,
+    ) -> list[_Group]:
+        """Flux groups (as :meth:`PlumeModel._grid_groups` gives them, indices into the
+        points, see :meth:`rows_at`) when ``inflow`` reaches the inlet and decays at
+        ``decay_per_s``.
+
+        Rows sharing a grid are convolved with the inflow in one batched FFT. A row whose
+        grid resolves the inflow ``_COMPOSE_STEPS`` times over is composed on a grid up
+        to 2ᵏ times coarser (mass and mean kept); a row with a fine head takes it when
+        its coarse grid resolves the inflow less than ``_HEAD_STEPS`` times (the head is
+        exact up to its end, the convolution being causal).
+        """
+        rows = self.rows_at(seg, offset_m, cells)
+        batches: dict[tuple, list[int]] = {}
+        for r, g in enumerate(rows):
+            m = 1
+            if g.dt_s > 0 and inflow.scale_s > _COMPOSE_STEPS * g.dt_s:
+                m = 1 << min(int(math.log2(inflow.scale_s / (_COMPOSE_STEPS * g.dt_s))), 20)
+            head = g.head if inflow.scale_s < _HEAD_STEPS * g.dt_s else None
+            key = (g.dt_s, m, None if head is None else (head.dt_s, head.flux.size))
+            batches.setdefault(key, []).append(r)
+        out: list[_Group] = []
+        for (dt0, m, head_key), members in batches.items():
+            gs = [rows[r].coarse(m) for r in members]
+            dt = dt0 * m
+            t0s = np.array([g.t0_s for g in gs])
+            kern = _stack([g.flux for g in gs])
+            _decay(kern, t0s, dt, decay_per_s)
+            t_in, f_in = inflow.on_grid(dt)
+            flux = _convolve_rows(f_in, kern) * dt
+            head = None
+            if head_key is not None:
+                hs = [rows[r].head for r in members]
+                dth, nh = head_key
+                t0h = np.array([h.t0_s for h in hs])  # type: ignore[union-attr]
+                kern_h = np.stack([h.flux for h in hs])  # type: ignore[union-attr]
+                _decay(kern_h, t0h, dth, decay_per_s)
+                th_in, fh_in = inflow.on_grid(dth, max_steps=nh)
+                fh = _convolve_rows(fh_in, kern_h)[:, :nh] * dth
+                head = (np.arange(len(members)), (t0h + th_in, dth, fh))
+            out.append((np.array(members), t0s + t_in, dt, flux, head))
+        return out
+
+    def nbytes(self) -> int:
+        """Memory held by the rows and the model's gridded states (approximate)."""
+        total = 0
+        for g in self._rows.values():
+            total += g.flux.nbytes + (g.head.flux.nbytes if g.head is not None else 0)
+        for st in self.model._states:
+            total += st.flux.nbytes if st is not None else 0
+        for cells in self.model._cells.values():
+            total += sum(c.flux.nbytes for c in cells.values())
+        return total
+
+
+def _stack(rows: list[np.ndarray]) -> np.ndarray:
+    out = np.zeros((len(rows), max(r.size for r in rows)))
+    for i, r in enumerate(rows):
+        out[i, : r.size] = r
+    return out
+
+
+def _decay(kern: np.ndarray, t0s: np.ndarray, dt: float, decay_per_s: float) -> None:
+    """Damp rows sampled every ``dt`` from ``t0s`` by exp(-k·t), in place."""
+    if decay_per_s > 0:
+        kern *= np.exp(-decay_per_s * t0s)[:, None]
+        kern *= np.exp(-decay_per_s * dt * np.arange(kern.shape[1]))[None, :]
+
+
+class TransferCache:
+    """Transfers by key, least recently used dropped beyond a memory budget."""
+
+    def __init__(self, max_bytes: int = DEFAULT_CACHE_BYTES) -> None:
+        self.max_bytes = int(max_bytes)
+        self._items: OrderedDict[Hashable, Transfer] = OrderedDict()
+        self._lock = threading.Lock()
+        self.builds = 0
+
+    def get(self, key: Hashable, build: Callable[[], Transfer]) -> Transfer:
+        with self._lock:
+            got = self._items.get(key)
+            if got is not None:
+                self._items.move_to_end(key)
+                return got
+        made = build()
+        with self._lock:
+            got = self._items.setdefault(key, made)
+            self._items.move_to_end(key)
+            self.builds += 1
+            self._trim()
+        return got
+
+    def _trim(self) -> None:
+        total = sum(t.nbytes() for t in self._items.values())
+        while total > self.max_bytes and len(self._items) > 1:
+            _, old = self._items.popitem(last=False)
+            total -= old.nbytes()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+_CACHES: weakref.WeakKeyDictionary[object, TransferCache] = weakref.WeakKeyDictionary()
+_CACHES_LOCK = threading.Lock()
+
+
+def cache_for(network: object) -> TransferCache:
+    """The transfer cache of a network (dropped with the network)."""
+    with _CACHES_LOCK:
+        got = _CACHES.get(network)
+        if got is None:
+            got = _CACHES[network] = TransferCache()
+        return got

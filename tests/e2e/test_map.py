@@ -88,6 +88,59 @@ def test_map_loads_every_layer_offline(watched, live_server, artifacts):
     assert watched.blocked == []
 
 
+def test_labels_popups_and_layer_toggles(watched, live_server):
+    """Labels sit where Leaflet would put them, popups and hover names are there on demand,
+    and a layer switched off takes its labels with it."""
+    page = watched.page
+    _open(watched, live_server + "/")
+    # Labels are anchored by CSS (map.js WG.label), not by measuring: a river's name is
+    # centred on its line, a city's starts just right of its dot, vertically centred.
+    offsets = page.evaluate("""() => {
+        const box = (layer) => {
+          const tip = layer.getTooltip(), r = tip.getElement().getBoundingClientRect();
+          const c = WG.map.getContainer().getBoundingClientRect();
+          const p = WG.map.latLngToContainerPoint(tip.getLatLng());
+          return {dx: r.left + r.width / 2 - c.left - p.x, dy: r.top + r.height / 2 - c.top - p.y,
+                  left: r.left - c.left - p.x, w: r.width};
+        };
+        const city = Object.values(WG.markers.places).find(
+          (m) => m.feature.properties.kind === 'capital');
+        return {river: box(WG.riverLayers.HUANGHE), city: box(city)};
+    }""")
+    river, city = offsets["river"], offsets["city"]
+    assert river["w"] > 10 and abs(river["dx"]) <= 1.5 and abs(river["dy"]) <= 1.5, river
+    assert city["w"] > 10 and 5 <= city["left"] <= 15 and abs(city["dy"]) <= 1.5, city
+    # A depot's popup (built on opening) lists its inventory; an intake shows its name on hover.
+    depot = page.evaluate("Object.keys(WG.markers.depots)[0]")
+    page.evaluate("""(code) => {
+        const mk = WG.markers.depots[code];
+        WG.map.setView(mk.getLatLng(), 11, {animate: false});
+        mk.getElement().dispatchEvent(new MouseEvent('click', {bubbles: true}));
+    }""", depot)
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    assert "物资" in popup.inner_text() or "库存" in popup.inner_text()
+    page.evaluate("() => { WG.map.closePopup(); }")
+    intake = page.evaluate("""() => {
+        const mk = Object.values(WG.markers.water_sources)[0];
+        WG.map.setView(mk.getLatLng(), 11, {animate: false});
+        mk.getElement().dispatchEvent(new MouseEvent('mouseover', {bubbles: true}));
+        return WG.nm(mk.feature.properties);
+    }""")
+    assert page.locator(".leaflet-tooltip:not(.wg-label)", has_text=intake).count() == 1
+    # Switching rivers off removes their names too; on again, every name is back.
+    rivers = page.evaluate("WG.counts.rivers")
+    overlays = page.locator(".leaflet-control-layers-overlays label")
+    toggle = overlays.filter(has_text="河流").locator("input")
+    toggle.uncheck()
+    # (Leaflet fades overlays out: the elements go 200 ms later.)
+    page.wait_for_function("document.querySelectorAll('.river-label').length === 0")
+    toggle.check()
+    page.wait_for_function(f"document.querySelectorAll('.river-label').length === {rivers}")
+    assert watched.errors == []
+    assert watched.blocked == []
+
+
 def test_click_yellow_river_benzene_gives_path_receptors_and_depots(watched, live_server,
                                                                      artifacts):
     page = watched.page

@@ -74,6 +74,13 @@ def test_bundles_are_compressed_cached_and_rebuilt(client):
     # A stale hash still gets the current file, but not for keeps.
     stale = client.get(js.split("?")[0] + "?v=0123456789abcdef")
     assert stale.status_code == 200 and stale.headers["Cache-Control"] == "no-cache"
+    # Chart.js (loaded on the first chart) is served the same way.
+    chart = _config(client.get("/").get_data(as_text=True))["chart_js"]
+    assert chart.startswith("/map/assets/chart.js?v=")
+    resp = client.get(chart, headers={"Accept-Encoding": "gzip"})
+    assert resp.headers["Content-Encoding"] == "gzip"
+    assert "immutable" in resp.headers["Cache-Control"]
+    assert b"Chart.js v4" in gzip.decompress(resp.data)
     assert client.get("/map/assets/map-fr.js").status_code == 404
     assert client.get("/map/assets/leaflet.js").status_code == 404
     # The stylesheet's images resolve from its new place.

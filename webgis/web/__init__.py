@@ -43,9 +43,8 @@ def _render_map(incident_id: int | None = None):
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     mapdata.warm(current_app._get_current_object(), LAYER_ZOOM)
     lang = select_locale()
-    parts = mapview.compose(
-        lang, current_app.config.get("TILE_URL", ""), current_app.config.get("TILE_ATTRIBUTION", "")
-    )
+    parts = _compose(lang)
+    js, css = _bundles(parts)
     config = {
         "lang": lang,
         "names": parts.names,
@@ -56,14 +55,18 @@ def _render_map(incident_id: int | None = None):
         "incident_id": incident_id,
         "gansu_bounds": GANSU_BOUNDS,
         "layers_url": url_for("web.map_layers", zoom=LAYER_ZOOM),
-        "chart_js": url_for("static", filename="vendor/chartjs/chart.umd.js"),
+        "chart_js": url_for("web.map_asset", name="chart.js", v=_chart().digest),
     }
-    js, css = _bundles(parts)
     bundles = {
         "js": url_for("web.map_asset", name=f"map-{lang}.js", v=js.digest),
         "css": url_for("web.map_asset", name="map.css", v=css.digest),
     }
     return render_template("map.html", map=parts, config=config, bundles=bundles)
+
+
+def _compose(lang: str) -> mapview.MapParts:
+    cfg = current_app.config
+    return mapview.compose(lang, cfg.get("TILE_URL", ""), cfg.get("TILE_ATTRIBUTION", ""))
 
 
 def _bundles(parts: mapview.MapParts) -> tuple[assets.Bundle, assets.Bundle]:
@@ -74,20 +77,24 @@ def _bundles(parts: mapview.MapParts) -> tuple[assets.Bundle, assets.Bundle]:
     return js, css
 
 
+def _chart() -> assets.Bundle:
+    """Chart.js, loaded by incident.js on the first chart (same caching as the bundles)."""
+    return assets.get(Path(current_app.static_folder), "js", assets.CHART_JS)
+
+
 @bp.get("/map/assets/<name>")
 def map_asset(name: str):
-    """`map-<lang>.js` or `map.css`; immutable for a year when `?v=` is its current hash."""
+    """`map-<lang>.js`, `map.css` or `chart.js`; immutable for a year when `?v=` is its
+    current hash."""
     lang = LANGUAGES[0]  # the stylesheet is the same in every language
-    if name == "map.css":
-        kind = "css"
-    elif name.startswith("map-") and name.endswith(".js") and name[4:-3] in LANGUAGES:
-        kind, lang = "js", name[4:-3]
+    if name == "chart.js":
+        bundle = _chart()
+    elif name == "map.css" or (name.startswith("map-") and name.endswith(".js")
+                               and name[4:-3] in LANGUAGES):
+        lang = name[4:-3] if name.endswith(".js") else lang
+        bundle = _bundles(_compose(lang))[0 if name.endswith(".js") else 1]
     else:
         raise NotFound(f"no map asset {name!r}")
-    parts = mapview.compose(
-        lang, current_app.config.get("TILE_URL", ""), current_app.config.get("TILE_ATTRIBUTION", "")
-    )
-    bundle = _bundles(parts)[0 if kind == "js" else 1]
     etag = f'"{bundle.digest}"'
     current = request.args.get("v") == bundle.digest
     headers = {

@@ -23,6 +23,8 @@ from pathlib import Path
 #: Our own files, after the vendored ones folium asks for (see `mapview`).
 APP_JS = ("app/fmt.js", "app/map.js", "app/incident.js")
 APP_CSS = ("app/map.css",)
+#: Loaded on first use only (incident.js), served the same way.
+CHART_JS = ("vendor/chartjs/chart.umd.js",)
 STATIC_PREFIX = "/static/"
 #: The bundles are immutable under their hash; a year is the customary maximum.
 MAX_AGE = 365 * 86400

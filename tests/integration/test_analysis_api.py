@@ -165,3 +165,34 @@ def test_reach_hydraulics(client):
     assert flood["velocity_mps"] > body["velocity_mps"]
     assert client.get("/api/v1/reaches/MAIN-001?season=wet").status_code == 400
     assert client.get("/api/v1/reaches/NOPE?season=dry").status_code == 404
+
+
+def _scribble(value):
+    """Empty every dict and list reachable from ``value`` (a careless caller)."""
+    if isinstance(value, dict):
+        for v in value.values():
+            _scribble(v)
+        value.clear()
+    elif isinstance(value, list):
+        for v in value:
+            _scribble(v)
+        value.clear()
+
+
+def test_answers_share_nothing_with_the_cached_reference(app, session):
+    """Rows kept per dataset (materials, team details, whole-reach lines, plan steps) are
+    copied into every answer: a fresh cache and a warm one give the same answer, and a
+    caller changing one answer does not change the next."""
+    from webgis.services.analysis import analyze
+    from webgis.services.reference import get_reference
+
+    with app.app_context():
+        ref = get_reference(session)
+        for cache in (ref.origin_rows, ref.reach_lines, ref.step_rows):
+            cache.clear()
+        first = analyze(session, BODY)
+        assert ref.origin_rows and ref.reach_lines and ref.step_rows
+        expected = json.loads(json.dumps(first))
+        assert first["depots"][0]["materials"] and first["plan"]["steps"]
+        _scribble(first)
+        assert analyze(session, BODY) == expected

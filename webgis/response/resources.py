@@ -10,7 +10,7 @@ Both are parameters; the output says ``estimate``.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -107,106 +107,139 @@ def rank_resources(
 
     If it reaches none in time, the target it reaches with the least lateness. Ranked
     feasible first, then by travel time. ``require_materials`` drops depots left with no
-    serving material (use it for depots, not for teams).
+    serving material (use it for depots, not for teams). To rank the same origins many
+    times, build a :class:`ResourcePool` once (same result).
     """
-    if circuity < 1 or speed_kmh <= 0:
-        raise ValueError("circuity must be ≥ 1 and speed_kmh > 0")
-    order = sorted(
-        targets,
-        key=lambda t: (
-            t.river_km if t.river_km is not None else math.inf,
-            math.inf if t.plume_arrival_h is None else t.plume_arrival_h,
-        ),
+    return ResourcePool(origins).rank(
+        targets, pollutant_class, circuity, speed_kmh, require_materials=require_materials
     )
-    kept: list[tuple[ResourceOrigin, list[MaterialStock]]] = []
-    for o in origins:
-        mats = serving_materials(o.materials, pollutant_class)
-        if require_materials and not mats:
-            continue
-        kept.append((o, mats))
-    picks = _picks([o for o, _ in kept], order, circuity, speed_kmh)
-    out: list[RankedResource] = []
-    for (o, mats), (best, late_best) in zip(kept, picks, strict=True):
-        pick = best or late_best
-        if pick is None:
+
+
+class ResourcePool:
+    """Origins prepared once for ranking many times (one per dataset in the analysis).
+
+    What does not change between analyses is computed once: the serving materials of each
+    origin per pollutant class (on first use of the class), and the geodesic distance from
+    every origin to every known point (the dataset's interception points), all in one
+    ``Geod.inv``. A target elsewhere is measured on the fly and not kept. The floats are
+    the same as measuring every pair per call: ``Geod.inv`` works pair by pair.
+    """
+
+    def __init__(
+        self, origins: Sequence[ResourceOrigin], points: Iterable[tuple[float, float]] = ()
+    ) -> None:
+        self.origins = list(origins)
+        self._serving: dict[str, list[list[MaterialStock]]] = {}
+        known = list(dict.fromkeys(points))
+        self._km: dict[tuple[float, float], list[float]] = dict(
+            zip(known, self._measure(known), strict=True)
+        )
+
+    def serving(self, pollutant_class: str) -> list[list[MaterialStock]]:
+        """Per origin, :func:`serving_materials` for the class (cached; do not mutate)."""
+        mats = self._serving.get(pollutant_class)
+        if mats is None:
+            mats = [serving_materials(o.materials, pollutant_class) for o in self.origins]
+            self._serving[pollutant_class] = mats
+        return mats
+
+    def straight_km(self, points: Sequence[tuple[float, float]]) -> list[list[float]]:
+        """Per point, the geodesic km from every origin (known points from the table)."""
+        cols = [self._km.get(p) for p in points]
+        missing = [p for p, c in zip(points, cols, strict=True) if c is None]
+        if missing:
+            measured = dict(zip(missing, self._measure(missing), strict=True))
+            cols = [measured[p] if c is None else c for p, c in zip(points, cols, strict=True)]
+        return cols
+
+    def _measure(self, points: Sequence[tuple[float, float]]) -> list[list[float]]:
+        """Geodesic km from every origin to each point, as one list per point."""
+        if not points or not self.origins:
+            return [[] for _ in points]
+        n_o, n_p = len(self.origins), len(points)
+        o_lon = np.tile(np.array([o.lon for o in self.origins], dtype=np.float64), n_p)
+        o_lat = np.tile(np.array([o.lat for o in self.origins], dtype=np.float64), n_p)
+        p_lon = np.repeat(np.array([p[0] for p in points], dtype=np.float64), n_o)
+        p_lat = np.repeat(np.array([p[1] for p in points], dtype=np.float64), n_o)
+        _, _, dist = _GEOD.inv(o_lon, o_lat, p_lon, p_lat)
+        return (dist.reshape(n_p, n_o) / 1000.0).tolist()
+
+    def rank(
+        self,
+        targets: Sequence[Target],
+        pollutant_class: str,
+        circuity: float = DEFAULT_CIRCUITY,
+        speed_kmh: float = DEFAULT_SPEED_KMH,
+        *,
+        require_materials: bool = False,
+    ) -> list[RankedResource]:
+        """:func:`rank_resources` for the pool's origins."""
+        if circuity < 1 or speed_kmh <= 0:
+            raise ValueError("circuity must be ≥ 1 and speed_kmh > 0")
+        order = sorted(
+            targets,
+            key=lambda t: (
+                t.river_km if t.river_km is not None else math.inf,
+                math.inf if t.plume_arrival_h is None else t.plume_arrival_h,
+            ),
+        )
+        arrival = [math.inf if t.plume_arrival_h is None else t.plume_arrival_h for t in order]
+        cols = self.straight_km([(t.lon, t.lat) for t in order])
+        rows = list(zip(*cols, strict=True)) if cols else [()] * len(self.origins)  # per origin
+        out: list[RankedResource] = []
+        for o, mats, km in zip(self.origins, self.serving(pollutant_class), rows, strict=True):
+            if require_materials and not mats:
+                continue
+            pick = _pick(km, arrival, circuity, speed_kmh)
+            if pick is None:
+                out.append(RankedResource(o.code, o.name, None, None, math.nan, math.nan,
+                                          math.nan, False, None, list(mats), True,
+                                          dict(o.extra)))
+                continue
+            j, in_time = pick
+            t, straight = order[j], km[j]
+            travel = straight * circuity / speed_kmh
+            slack = arrival[j] - travel
             out.append(
                 RankedResource(
-                    o.code,
-                    o.name,
-                    None,
-                    None,
-                    math.nan,
-                    math.nan,
-                    math.nan,
-                    False,
-                    None,
-                    mats,
-                    True,
-                    dict(o.extra),
+                    code=o.code,
+                    name=o.name,
+                    target_code=t.code,
+                    target_name=t.name,
+                    distance_km=straight * circuity,
+                    straight_km=straight,
+                    travel_h=travel,
+                    arrives_before_plume=in_time,
+                    slack_h=None if math.isinf(slack) else slack,
+                    materials=list(mats),
+                    extra=dict(o.extra),
                 )
             )
-            continue
-        t, straight, travel, slack = pick
-        out.append(
-            RankedResource(
-                code=o.code,
-                name=o.name,
-                target_code=t.code,
-                target_name=t.name,
-                distance_km=straight * circuity,
-                straight_km=straight,
-                travel_h=travel,
-                arrives_before_plume=best is not None,
-                slack_h=None if math.isinf(slack) else slack,
-                materials=mats,
-                extra=dict(o.extra),
+        out.sort(
+            key=lambda r: (
+                not r.arrives_before_plume,
+                r.target_code is None,
+                r.travel_h if not math.isnan(r.travel_h) else math.inf,
             )
         )
-    out.sort(
-        key=lambda r: (
-            not r.arrives_before_plume,
-            r.target_code is None,
-            r.travel_h if not math.isnan(r.travel_h) else math.inf,
-        )
-    )
-    return out
+        return out
 
 
-def _picks(
-    origins: Sequence[ResourceOrigin], order: Sequence[Target], circuity: float, speed_kmh: float
-) -> list[tuple[tuple | None, tuple | None]]:
-    """Per origin (first target reached before the plume, least-late target), each as
-    (target, straight km, travel h, slack h) or None; ``order`` upstream first.
+def _pick(
+    km: Sequence[float], arrival: Sequence[float], circuity: float, speed_kmh: float
+) -> tuple[int, bool] | None:
+    """(target index, in time) for one origin over targets ordered upstream first.
 
-    All origin–target geodesics in one vectorised ``Geod.inv``; the per-pair arithmetic is
-    the same as a scalar loop's (identical floats).
+    The first target with positive slack; else the least late one: the first strictly
+    larger slack wins, so a NaN slack (no comparable arrival) never wins nor gets
+    replaced. None when there are no targets. A few origins × a few targets: plain
+    floats beat numpy's per-call overhead here.
     """
-    if not order or not origins:
-        return [(None, None)] * len(origins)
-    n_o, n_t = len(origins), len(order)
-    o_lon = np.repeat(np.array([o.lon for o in origins], dtype=np.float64), n_t)
-    o_lat = np.repeat(np.array([o.lat for o in origins], dtype=np.float64), n_t)
-    t_lon = np.tile(np.array([t.lon for t in order], dtype=np.float64), n_o)
-    t_lat = np.tile(np.array([t.lat for t in order], dtype=np.float64), n_o)
-    _, _, dist = _GEOD.inv(o_lon, o_lat, t_lon, t_lat)
-    straight = dist.reshape(n_o, n_t) / 1000.0
-    travel = straight * circuity / speed_kmh
-    arrival = np.array(
-        [math.inf if t.plume_arrival_h is None else t.plume_arrival_h for t in order],
-        dtype=np.float64,
-    )
-    slack = arrival[None, :] - travel
-    feasible = slack > 0
-    first = np.argmax(feasible, axis=1).tolist()
-    has = feasible.any(axis=1).tolist()
-    # the least late, as a scalar loop keeping the first strictly larger slack finds it:
-    # the first maximum, where NaN slacks (no arrival time) never win nor get replaced
-    nan = np.isnan(slack)
-    late = np.where(nan[:, 0], 0, np.argmax(np.where(nan, -math.inf, slack), axis=1)).tolist()
-    s_l, tr_l, sl_l = straight.tolist(), travel.tolist(), slack.tolist()
-    out: list[tuple[tuple | None, tuple | None]] = []
-    for i in range(n_o):
-        j = first[i] if has[i] else late[i]
-        pick = (order[j], s_l[i][j], tr_l[i][j], sl_l[i][j])
-        out.append((pick, None) if has[i] else (None, pick))
-    return out
+    late, late_slack = -1, math.nan
+    for j, straight in enumerate(km):
+        slack = arrival[j] - straight * circuity / speed_kmh
+        if slack > 0:
+            return j, True
+        if late < 0 or slack > late_slack:
+            late, late_slack = j, slack
+    return None if late < 0 else (late, False)

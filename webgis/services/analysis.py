@@ -20,7 +20,9 @@ from sqlalchemy.orm import Session
 from webgis.errors import Unprocessable
 from webgis.hydro.analysis import (
     MAX_MASS_KG,
+    PathStep,
     PlumeResult,
+    ReceptorResult,
     ReleaseInput,
     run_incident,
 )
@@ -29,8 +31,8 @@ from webgis.hydro.hydraulics import SEASONS
 from webgis.response.level import assess_level
 from webgis.response.notify import downstream_notifications
 from webgis.response.plans import select_plan_steps
-from webgis.response.resources import RankedResource, Target, rank_resources
-from webgis.services.reference import Reference, get_reference
+from webgis.response.resources import MaterialStock, RankedResource, Target
+from webgis.services.reference import Plan, Reference, get_reference
 
 MAX_HORIZON_H = 1440.0
 
@@ -247,49 +249,160 @@ def _without_jitter(receptors: list) -> list:
     return [r for r in kept if r is not None]
 
 
-def _receptor_row(r) -> dict[str, Any]:
-    extra = dict(r.extra)
+def _safe(value: Any) -> Any:
+    """One value by the rules of :func:`_clean`, inline for plain leaves and finite floats.
+
+    The response rows are built with it (numbers from the core may be NaN or inf) so that
+    they need no second walk; fields that are never floats, lists or dicts (codes, names,
+    flags) go in as they are.
+    """
+    tv = type(value)
+    return value if tv in _PLAIN or (tv is float and value - value == 0.0) else _clean(value)
+
+
+def _receptor_row(r: ReceptorResult) -> dict[str, Any]:
+    """A receptor, JSON-safe."""
+    details = _clean(dict(r.extra))  # a fresh dict
+    name_en = details.pop("name_en", None)
     return {
-        "kind": r.kind, "code": r.code, "name": r.name, "name_en": extra.pop("name_en", None),
-        "river_code": r.river_code, "reach_id": r.reach_code, "river_km": r.river_km,
-        "arrival_h": r.arrival_h, "peak_h": r.peak_h, "peak_conc_mgl": r.peak_conc_mgl,
-        "limit_mgl": r.limit_mgl, "exceeds": r.exceeds, "exceed_hours": r.exceed_hours,
-        "lon": r.lon, "lat": r.lat, "worst": _as_dict(r.worst), "details": extra,
-        "curve": _FloatTable(r.curve),
+        "kind": r.kind, "code": r.code, "name": r.name, "name_en": name_en,
+        "river_code": r.river_code, "reach_id": r.reach_code, "river_km": _safe(r.river_km),
+        "arrival_h": _safe(r.arrival_h), "peak_h": _safe(r.peak_h),
+        "peak_conc_mgl": _safe(r.peak_conc_mgl), "limit_mgl": _safe(r.limit_mgl),
+        "exceeds": r.exceeds, "exceed_hours": _safe(r.exceed_hours),
+        "lon": _safe(r.lon), "lat": _safe(r.lat), "worst": _clean(_as_dict(r.worst)),
+        "details": details, "curve": _clean(_FloatTable(r.curve)),
     }
 
 
-def _resource_row(r: RankedResource, targets: dict[str, Target]) -> dict[str, Any]:
-    extra = dict(r.extra)
+@dataclass(frozen=True, slots=True)
+class _OriginRows:
+    """The static parts of a depot's or team's row, cleaned once per dataset.
+
+    ``tail`` (its details but ``name_en``) ends the row; ``fresh`` are the keys of ``tail``
+    holding lists or dicts, copied per row. ``materials`` are the rows of its serving
+    materials per pollutant class (about 500 dicts a response for the depots).
+    """
+
+    name_en: Any
+    tail: dict[str, Any]
+    fresh: tuple[str, ...]
+    materials: dict[str, list[dict[str, Any]]]
+
+
+def _origin_rows(ref: Reference, kind: str) -> dict[str, _OriginRows]:
+    """Code -> :class:`_OriginRows` of the depots or the teams (``kind``), built on first use."""
+    rows = ref.origin_rows.get(kind)
+    if rows is None:
+        pool = ref.depot_pool if kind == "depots" else ref.team_pool
+        classes = sorted({p.pclass for p in ref.pollutants.values()})
+        serving = {c: pool.serving(c) for c in classes}
+        rows = {}
+        for i, o in enumerate(pool.origins):
+            tail = _clean(dict(o.extra))  # a fresh dict
+            name_en = tail.pop("name_en", None)
+            rows[o.code] = _OriginRows(
+                name_en, tail, tuple(k for k, v in tail.items() if type(v) in (list, dict)),
+                {c: _clean([_material_row(m) for m in serving[c][i]]) for c in classes})
+        ref.origin_rows[kind] = rows
+    return rows
+
+
+def _material_row(m: MaterialStock) -> dict[str, Any]:
+    return {"code": m.code, "name": m.name, "quantity": m.quantity, "unit": m.unit}
+
+
+def _resource_row(r: RankedResource, targets: dict[str, Target], pclass: str,
+                  static: _OriginRows | None = None) -> dict[str, Any]:
+    """One depot or team, JSON-safe.
+
+    ``static`` is what its row always holds (else made from ``r``): copied into the row,
+    so that a response shares no list or dict with the cache.
+    """
+    materials = static.materials.get(pclass) if static is not None else None
+    if static is None or materials is None:
+        static, materials = _origin_row(r), None
     target = targets.get(r.target_code) if r.target_code else None
-    return {
-        "code": r.code, "name": r.name, "name_en": extra.pop("name_en", None),
+    row = {
+        "code": r.code, "name": r.name, "name_en": static.name_en,
         "target_code": r.target_code, "target_name": r.target_name,
-        "target_lon": target.lon if target else None,
-        "target_lat": target.lat if target else None,
-        "plume_arrival_h": target.plume_arrival_h if target else None,
-        "distance_km": r.distance_km, "straight_km": r.straight_km, "travel_h": r.travel_h,
-        "arrives_before_plume": r.arrives_before_plume, "slack_h": r.slack_h,
-        "estimate": r.estimate,
-        "materials": [{"code": m.code, "name": m.name, "quantity": m.quantity, "unit": m.unit}
-                      for m in r.materials],
-        **extra,
+        "target_lon": _safe(target.lon) if target else None,
+        "target_lat": _safe(target.lat) if target else None,
+        "plume_arrival_h": _safe(target.plume_arrival_h) if target else None,
+        "distance_km": _safe(r.distance_km), "straight_km": _safe(r.straight_km),
+        "travel_h": _safe(r.travel_h), "arrives_before_plume": r.arrives_before_plume,
+        "slack_h": _safe(r.slack_h), "estimate": r.estimate,
+        "materials": list(map(dict, materials)) if materials is not None else _clean([
+            _material_row(m) for m in r.materials]),
     }
+    row.update(static.tail)  # as ``{**row, **extra}``: a repeated key keeps its place
+    for k in static.fresh:
+        row[k] = _clean(static.tail[k])
+    return row
+
+
+def _origin_row(r: RankedResource) -> _OriginRows:
+    """The static parts of a row made from the ranked resource itself (not cached)."""
+    tail = _clean(dict(r.extra))  # a fresh dict
+    return _OriginRows(tail.pop("name_en", None), tail, (), {})
+
+
+def _path_feature(ref: Reference, step: PathStep) -> dict[str, Any]:
+    """A path step as a GeoJSON feature, JSON-safe."""
+    return {
+        "type": "Feature",
+        "geometry": {"type": "LineString",
+                     "coordinates": _clean(_FloatTable(_segment_coords(ref, step)))},
+        "properties": {
+            "reach_id": step.reach_code, "river_code": step.river_code,
+            "river_name": ref.river_names.get(step.river_code),
+            "from_km": _safe(step.from_km), "to_km": _safe(step.to_km),
+            "arrival_h": _safe(step.arrival_h), "worst_arrival_h": _safe(step.worst_arrival_h),
+            "is_reservoir": step.is_reservoir,
+        },
+    }
+
+
+def _segment_coords(ref: Reference, step: PathStep) -> list[list[float]]:
+    """Fresh [lon, lat] rows of a path step's line.
+
+    A step covering a whole reach (all but the first and last of a path) has the same
+    line in every analysis: it is cut from the network once per dataset and kept.
+    """
+    if step.from_measure == 0.0 and step.to_measure == 1.0:
+        line = ref.reach_lines.get(step.reach_idx)
+        if line is None:
+            line = ref.reach_lines[step.reach_idx] = ref.network.segment_geometry(step)
+    else:
+        line = ref.network.segment_geometry(step)
+    return list(map(list, line))
 
 
 def _plan(ref: Reference, plume: PlumeResult, pclass: str, level: str) -> dict[str, Any]:
-    """The spill river's plan, else the first planned river downstream."""
+    """The spill river's plan, else the first planned river downstream; JSON-safe."""
     rivers = [plume.snap.river_code] + [s.river_code for s in plume.path]
     plan = next((ref.plans[c] for c in rivers if c in ref.plans), None)
     if plan is None:
         return {"river_code": None, "title": None, "steps": [], "interception_points": []}
-    steps = select_plan_steps(plan.steps, pclass, level)
     return {
         "river_code": plan.river_code, "title": plan.title_zh, "title_en": plan.title_en,
-        "interception_points": plan.interception_codes, "contacts": plan.contacts,
-        "steps": [{"phase": s.phase, "order": s.order, "text": s.text_zh, "text_en": s.text_en,
-                   "responsible": s.responsible, "due_min": s.due_min} for s in steps],
+        "interception_points": _clean(plan.interception_codes),
+        "contacts": _clean(plan.contacts),
+        "steps": list(map(dict, _step_rows(ref, plan, pclass, level))),
     }
+
+
+def _step_rows(ref: Reference, plan: Plan, pclass: str, level: str) -> list[dict[str, Any]]:
+    """JSON rows of a plan's steps for a class and level: static, so built once per
+    dataset (the rows are the cache's: copy them)."""
+    key = (plan.river_code, pclass, level)
+    rows = ref.step_rows.get(key)
+    if rows is None:
+        rows = ref.step_rows[key] = _clean([
+            {"phase": s.phase, "order": s.order, "text": s.text_zh, "text_en": s.text_en,
+             "responsible": s.responsible, "due_min": s.due_min}
+            for s in select_plan_steps(plan.steps, pclass, level)])
+    return rows
 
 
 def analyze(session: Session, body: Any) -> dict[str, Any]:
@@ -314,7 +427,7 @@ def analyze(session: Session, body: Any) -> dict[str, Any]:
 
 
 def _result(ref: Reference, req: IncidentRequest, plume: PlumeResult, config) -> dict[str, Any]:
-    net = ref.network
+    """The response: rows are built JSON-safe; the small rest goes through :func:`_clean`."""
     pclass = ref.pollutants[req.pollutant].pclass
     started = req.started_at or datetime.now(UTC).replace(microsecond=0)
     targets = {
@@ -322,28 +435,12 @@ def _result(ref: Reference, req: IncidentRequest, plume: PlumeResult, config) ->
         for r in plume.receptors if r.kind == "interception"
     }
     circuity, speed = config["ROAD_CIRCUITY"], config["ROAD_SPEED_KMH"]
-    depots = rank_resources(ref.depots, list(targets.values()), pclass, circuity, speed,
-                            require_materials=True)
-    teams = rank_resources(ref.teams, list(targets.values()), pclass, circuity, speed)
+    depots = ref.depot_pool.rank(list(targets.values()), pclass, circuity, speed,
+                                 require_materials=True)
+    teams = ref.team_pool.rank(list(targets.values()), pclass, circuity, speed)
+    depot_rows, team_rows = _origin_rows(ref, "depots"), _origin_rows(ref, "teams")
     level = assess_level(pollutant_class=pclass, receptors=plume.receptors, deaths=req.deaths,
                          poisoned=req.poisoned, evacuated=req.evacuated, loss_cny=req.loss_cny)
-    path = {
-        "type": "FeatureCollection",
-        "features": [
-            {
-                "type": "Feature",
-                "geometry": {"type": "LineString", "coordinates": _FloatTable([
-                    list(c) for c in net.segment_geometry(s)])},
-                "properties": {
-                    "reach_id": s.reach_code, "river_code": s.river_code,
-                    "river_name": ref.river_names.get(s.river_code),
-                    "from_km": s.from_km, "to_km": s.to_km, "arrival_h": s.arrival_h,
-                    "worst_arrival_h": s.worst_arrival_h, "is_reservoir": s.is_reservoir,
-                },
-            }
-            for s in plume.path
-        ],
-    }
     snap = plume.snap
     model = _as_dict(plume.model)
     model["coefficients"]["road_circuity"] = circuity
@@ -355,30 +452,31 @@ def _result(ref: Reference, req: IncidentRequest, plume: PlumeResult, config) ->
         "A depot or team 'arrives before the plume' when it reaches the interception point "
         "before the worst-case (earliest) leading edge.",
     ]
-    return _clean({
-        "request": {
+    return {
+        "request": _clean({
             "location": {"lon": req.lon, "lat": req.lat}, "pollutant": req.pollutant,
             "release": {"mass_kg": req.mass_kg, "duration_h": req.duration_h},
             "season": req.season, "horizon_h": req.horizon_h,
             "started_at": started.isoformat(),
-        },
+        }),
         "pollutant": {"code": req.pollutant, "name": ref.pollutants[req.pollutant].name,
                       "class": pclass},
-        "snap": {
+        "snap": _clean({
             "river_code": snap.river_code, "river_name": ref.river_names.get(snap.river_code),
             "river_name_en": ref.river_names_en.get(snap.river_code),
             "reach_id": snap.reach_code, "measure": snap.measure, "offset_m": snap.offset_m,
             "lon": snap.lon, "lat": snap.lat,
-        },
-        "path": path,
-        "length_km": plume.length_km,
+        }),
+        "path": {"type": "FeatureCollection",
+                 "features": [_path_feature(ref, s) for s in plume.path]},
+        "length_km": _safe(plume.length_km),
         "receptors": [_receptor_row(r) for r in plume.receptors],
-        "profile": _FloatTable(plume.profile),
-        "worst_profile": _FloatTable(plume.worst_profile),
-        "depots": [_resource_row(r, targets) for r in depots],
-        "teams": [_resource_row(r, targets) for r in teams],
+        "profile": _clean(_FloatTable(plume.profile)),
+        "worst_profile": _clean(_FloatTable(plume.worst_profile)),
+        "depots": [_resource_row(r, targets, pclass, depot_rows.get(r.code)) for r in depots],
+        "teams": [_resource_row(r, targets, pclass, team_rows.get(r.code)) for r in teams],
         "plan": _plan(ref, plume, pclass, level.suggested),
-        "level": {
+        "level": _clean({
             "suggested": level.suggested,
             "reasons": [_as_dict(r) for r in level.reasons],
             "report_due_min": level.report_due_min,
@@ -387,10 +485,10 @@ def _result(ref: Reference, req: IncidentRequest, plume: PlumeResult, config) ->
             "report_reasons": [_as_dict(r) for r in level.report_reasons],
             "province_to_mee_min": level.province_to_mee_min,
             "lead": level.lead,
-        },
-        "notify": [
+        }),
+        "notify": _clean([
             {**_as_dict(n), "reason": n.reason_zh} for n in downstream_notifications(
                 plume.receptors)
-        ],
-        "model": model,
-    })
+        ]),
+        "model": _clean(model),
+    }

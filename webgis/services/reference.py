@@ -11,7 +11,7 @@ import gc
 import threading
 import time
 from collections import OrderedDict, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import shapely
@@ -23,7 +23,7 @@ from webgis import models as m
 from webgis.hydro.analysis import PollutantInput, ReceptorInput
 from webgis.hydro.network import ReachInput, RiverNetwork
 from webgis.response.plans import PlanStepInput
-from webgis.response.resources import MaterialStock, ResourceOrigin
+from webgis.response.resources import MaterialStock, ResourceOrigin, ResourcePool
 
 _lock = threading.Lock()
 _cache: OrderedDict[str, Reference] = OrderedDict()  # dataset key -> bundle, newest last
@@ -55,7 +55,13 @@ class Plan:
 
 @dataclass
 class Reference:
-    """Everything the analysis reads, in plain Python."""
+    """Everything the analysis reads, in plain Python.
+
+    The pools rank depots and teams with their distances to every interception point
+    measured once. ``origin_rows``, ``reach_lines`` and ``step_rows`` are filled by the
+    analysis on first use: static per dataset, so built once instead of per request (the
+    analysis copies what it hands out; never mutate them).
+    """
 
     key: str
     network: RiverNetwork
@@ -67,6 +73,14 @@ class Reference:
     depots: list[ResourceOrigin]
     teams: list[ResourceOrigin]
     plans: dict[str, Plan]
+    depot_pool: ResourcePool
+    team_pool: ResourcePool
+    # "depots" | "teams" -> code -> the static parts of its JSON row (services.analysis)
+    origin_rows: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # reach index -> lon/lat of the whole reach as a path segment
+    reach_lines: dict[int, list[tuple[float, float]]] = field(default_factory=dict)
+    # (plan river code, pollutant class, level) -> JSON rows of the plan steps that apply
+    step_rows: dict[tuple[str, str, str], list[dict[str, Any]]] = field(default_factory=dict)
 
 
 KEY_SQL = text(
@@ -282,6 +296,9 @@ def build_reference(session: Session, key: str) -> Reference:
     """Read every layer the analysis needs and build the in-memory network."""
     network, lines = _network(session)
     rivers = session.execute(select(m.River.code, m.River.name_zh, m.River.name_en)).all()
+    receptors = _receptors(session) + _prefecture_boundaries(network, _crossings(session, lines))
+    intercepts = [(r.lon, r.lat) for r in receptors if r.kind == "interception"]
+    depots, teams = _depots(session), _teams(session)
     provinces_names = {a.code: a.name_zh for a in session.execute(
         select(m.AdminArea.code, m.AdminArea.name_zh).where(m.AdminArea.level == "province"))}
     pollutants = {
@@ -296,9 +313,10 @@ def build_reference(session: Session, key: str) -> Reference:
         river_names_en={r.code: r.name_en for r in rivers},
         province_names=provinces_names,
         pollutants=pollutants,
-        receptors=_receptors(session)
-        + _prefecture_boundaries(network, _crossings(session, lines)),
-        depots=_depots(session),
-        teams=_teams(session),
+        receptors=receptors,
+        depots=depots,
+        teams=teams,
         plans=_plans(session),
+        depot_pool=ResourcePool(depots, intercepts),
+        team_pool=ResourcePool(teams, intercepts),
     )

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
-import pytest
+import math
+import random
 
-from webgis.response.resources import MaterialStock, ResourceOrigin, Target, rank_resources
+import pytest
+from pyproj import Geod
+
+from webgis.response.resources import (
+    MaterialStock,
+    ResourceOrigin,
+    ResourcePool,
+    Target,
+    rank_resources,
+    serving_materials,
+)
 
 LIME = MaterialStock("LIME", "Lime", 50, "t", ("heavy_metal", "metalloid"))
 CARBON = MaterialStock("PAC", "Activated carbon", 10, "t", ("volatile_organic",))
@@ -66,3 +77,94 @@ def test_speed_and_circuity_are_parameters():
     assert slow.travel_h > fast.travel_h
     with pytest.raises(ValueError):
         rank_resources([d], [IP1], "metalloid", circuity=0.5)
+
+
+# --- a pool prepared once per dataset ranks exactly as a direct computation ------------------
+
+_GEOD = Geod(ellps="WGS84")
+
+
+def _direct(origins, targets, pclass, circuity=1.4, speed_kmh=50.0, require_materials=False):
+    """The ranking spelled out pair by pair: a scalar geodesic per origin and target."""
+    order = sorted(targets, key=lambda t: (
+        t.river_km if t.river_km is not None else math.inf,
+        math.inf if t.plume_arrival_h is None else t.plume_arrival_h))
+    out = []
+    for o in origins:
+        mats = serving_materials(o.materials, pclass)
+        if require_materials and not mats:
+            continue
+        best = late = None
+        for t in order:
+            straight = _GEOD.inv(o.lon, o.lat, t.lon, t.lat)[2] / 1000.0
+            travel = straight * circuity / speed_kmh
+            slack = (math.inf if t.plume_arrival_h is None else t.plume_arrival_h) - travel
+            if slack > 0:
+                best = (t, straight, travel, slack)
+                break
+            if late is None or slack > late[3]:  # NaN never wins nor gets replaced
+                late = (t, straight, travel, slack)
+        pick = best or late
+        if pick is None:
+            out.append((o.code, None, None, None, False, None, [m.code for m in mats]))
+            continue
+        t, straight, travel, slack = pick
+        out.append((o.code, t.code, straight, travel, best is not None,
+                    None if math.isinf(slack) else slack, [m.code for m in mats]))
+    out.sort(key=lambda r: (not r[4], r[1] is None,
+                            math.inf if r[3] is None or math.isnan(r[3]) else r[3]))
+    return out
+
+
+def _flat(ranked):
+    return [(r.code, r.target_code, None if r.target_code is None else r.straight_km,
+             None if r.target_code is None else r.travel_h, r.arrives_before_plume, r.slack_h,
+             [m.code for m in r.materials]) for r in ranked]
+
+
+def _scene(seed):
+    rng = random.Random(seed)
+    mats = [LIME, CARBON, BAGS, EMPTY]
+    origins = [ResourceOrigin(f"O{i}", f"O{i}", rng.uniform(103, 107), rng.uniform(33, 37),
+                              rng.sample(mats, rng.randint(0, 3)), {"i": i}) for i in range(12)]
+    arrivals = [None, math.nan, 0.5, 2.0, 5.0, 9.0, 20.0, 40.0]
+    targets = [Target(f"T{j}", f"T{j}", rng.uniform(103, 107), rng.uniform(33, 37),
+                      rng.choice(arrivals), rng.choice([None, j * 10.0])) for j in range(6)]
+    return origins, targets
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_pool_and_rank_resources_equal_the_pair_by_pair_ranking(seed):
+    origins, targets = _scene(seed)
+    known = [(t.lon, t.lat) for t in targets[::2]]  # half known to the pool, half measured
+    pool = ResourcePool(origins, known)
+    for pclass, require in (("metalloid", True), ("volatile_organic", False)):
+        expected = _direct(origins, targets, pclass, require_materials=require)
+        assert _flat(pool.rank(targets, pclass, require_materials=require)) == expected
+        assert _flat(rank_resources(origins, targets, pclass,
+                                    require_materials=require)) == expected
+
+
+def test_pool_distances_are_the_scalar_geodesics():
+    origins, targets = _scene(1)
+    points = [(t.lon, t.lat) for t in targets]
+    pool = ResourcePool(origins, points[:3])
+    cols = pool.straight_km(points)  # three from the table, three measured now
+    assert cols == [[_GEOD.inv(o.lon, o.lat, lon, lat)[2] / 1000.0 for o in origins]
+                    for lon, lat in points]
+
+
+def test_pool_serving_materials_once_per_class_and_fresh_lists_per_ranking():
+    near = ResourceOrigin("D-NEAR", "Near depot", 105.05, 34.02, [LIME, CARBON, BAGS, EMPTY])
+    pool = ResourcePool([near])
+    assert pool.serving("metalloid") is pool.serving("metalloid")
+    assert [m.code for m in pool.serving("metalloid")[0]] == ["LIME", "BAGS"]
+    a, b = pool.rank([IP1], "metalloid"), pool.rank([IP1], "metalloid")
+    assert a == b and a[0].materials is not b[0].materials
+    assert a[0].materials is not pool.serving("metalloid")[0]
+
+
+def test_no_targets_gives_unassigned_rows():
+    d = ResourceOrigin("D", "D", 105.2, 34.2, [LIME])
+    (r,) = ResourcePool([d], [(IP1.lon, IP1.lat)]).rank([], "metalloid")
+    assert r.target_code is None and math.isnan(r.travel_h) and not r.arrives_before_plume

@@ -38,11 +38,13 @@ from webgis.hydro.transport import (
     pulse_resolve_s,
 )
 
-# an inflow spanning more than this many steps of a row's grid (its front's time scale)
-# is composed on a grid up to 2ᵏ times coarser; one spanning fewer than _HEAD_STEPS is
-# composed on the row's fine head as well, where the row has one
+# an inflow spanning more than _COMPOSE_STEPS steps of a row's grid is composed on a
+# grid up to 2ᵏ times coarser; where its front spans fewer than _HEAD_STEPS steps of
+# that grid, the start of the result again on a finer one (see Transfer.compose)
 _COMPOSE_STEPS = 16.0
 _HEAD_STEPS = 8.0
+_HEAD_SPAN = 16
+_MAX_HEAD_STEPS = 4096
 DEFAULT_CACHE_BYTES = 256 * 2**20
 
 
@@ -104,21 +106,45 @@ class Transfer:
         points, see :meth:`rows_at`) when ``inflow`` reaches the inlet and decays at
         ``decay_per_s``.
 
-        Rows sharing a grid are convolved with the inflow in one batched FFT. A row whose
-        grid resolves the inflow ``_COMPOSE_STEPS`` times over is composed on a grid up
-        to 2ᵏ times coarser (mass and mean kept); a row with a fine head takes it when
-        its coarse grid resolves the inflow less than ``_HEAD_STEPS`` times (the head is
-        exact up to its end, the convolution being causal).
+        Rows sharing grids are convolved with the inflow in one batched FFT. Each row is
+        composed on its grid made up to 2ᵏ times coarser while that still resolves the
+        inflow's overall time scale ``_COMPOSE_STEPS`` times (mass and mean kept), and,
+        where that grid is coarse next to the inflow's front, again over the start of
+        the result on a grid that resolves the front: the row's fine head if it holds
+        the row's peak (or the row's grid is not coarsened), else its own grid,
+        coarsened as far as the front allows. That
+        fine head of the result is exact up to its end (the convolution is causal; see
+        ``_head_stats``) and spans both curves' rise to their peaks and
+        ``_HEAD_SPAN`` coarse steps more, in at most ``_MAX_HEAD_STEPS`` steps.
         """
         rows = self.rows_at(seg, offset_m, cells)
+        rise_in = inflow.peak_s - inflow.origin_s
         batches: dict[tuple, list[int]] = {}
         for r, g in enumerate(rows):
-            m = 1
-            if g.dt_s > 0 and inflow.scale_s > _COMPOSE_STEPS * g.dt_s:
-                m = 1 << min(int(math.log2(inflow.scale_s / (_COMPOSE_STEPS * g.dt_s))), 20)
-            head = g.head if inflow.scale_s < _HEAD_STEPS * g.dt_s else None
-            key = (g.dt_s, m, None if head is None else (head.dt_s, head.flux.size))
-            batches.setdefault(key, []).append(r)
+            m = _coarsening(inflow.broad_s, g.dt_s)
+            dt = g.dt_s * m
+            head_key = None
+            if inflow.front_s < _HEAD_STEPS * dt:
+                h = g.head
+                # the row's head if it holds the row's peak, or if the row's grid is
+                # no finer than the composition's anyway (it still holds the front)
+                use_head = (
+                    h is not None
+                    and inflow.front_s < _HEAD_STEPS * g.dt_s
+                    and (m == 1 or h.t0_s + h.dt_s * (h.flux.size - 1) >= g.peak_s)
+                )
+                base = h if use_head else g
+                assert base is not None
+                mf = _coarsening(inflow.front_s, base.dt_s)
+                span = _HEAD_SPAN * dt + (g.peak_s - g.t0_s) + rise_in
+                while span / (base.dt_s * mf) > _MAX_HEAD_STEPS:
+                    mf *= 2
+                if base.dt_s * mf < dt:
+                    nh = int(span / (base.dt_s * mf)) + 1
+                    if use_head:  # a head is exact up to its own end only
+                        nh = min(nh, -(-base.flux.size // mf))
+                    head_key = (use_head, mf, nh)
+            batches.setdefault((g.dt_s, m, head_key), []).append(r)
         out: list[_Group] = []
         for (dt0, m, head_key), members in batches.items():
             gs = [rows[r].coarse(m) for r in members]
@@ -130,10 +156,12 @@ class Transfer:
             flux = _convolve_rows(f_in, kern) * dt
             head = None
             if head_key is not None:
-                hs = [rows[r].head for r in members]
-                dth, nh = head_key
-                t0h = np.array([h.t0_s for h in hs])  # type: ignore[union-attr]
-                kern_h = np.stack([h.flux for h in hs])  # type: ignore[union-attr]
+                use_head, mf, nh = head_key
+                hs = [(rows[r].head if use_head else rows[r]).coarse(mf)  # type: ignore[union-attr]
+                      for r in members]
+                dth = hs[0].dt_s
+                t0h = np.array([h.t0_s for h in hs])
+                kern_h = _stack([h.flux[:nh] for h in hs], width=nh)
                 _decay(kern_h, t0h, dth, decay_per_s)
                 th_in, fh_in = inflow.on_grid(dth, max_steps=nh)
                 fh = _convolve_rows(fh_in, kern_h)[:, :nh] * dth
@@ -153,8 +181,16 @@ class Transfer:
         return total
 
 
-def _stack(rows: list[np.ndarray]) -> np.ndarray:
-    out = np.zeros((len(rows), max(r.size for r in rows)))
+def _coarsening(scale_s: float, dt_s: float) -> int:
+    """The largest 2ᵏ by which a grid of step ``dt_s`` can be coarsened and still
+    resolve a curve of time scale ``scale_s`` ``_COMPOSE_STEPS`` times."""
+    if dt_s <= 0 or scale_s <= _COMPOSE_STEPS * dt_s:
+        return 1
+    return 1 << min(int(math.log2(scale_s / (_COMPOSE_STEPS * dt_s))), 30)
+
+
+def _stack(rows: list[np.ndarray], width: int | None = None) -> np.ndarray:
+    out = np.zeros((len(rows), width or max(r.size for r in rows)))
     for i, r in enumerate(rows):
         out[i, : r.size] = r
     return out

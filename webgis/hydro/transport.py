@@ -54,6 +54,15 @@ _TRIM_FRACTION = 1e-4
 # gridded responses kept for later convolutions are cut where they fall below this
 # fraction of their peak
 _ROW_TRIM = 1e-7
+# Grid resolution. A reservoir chain's grid takes 1/_CELL_STEPS of a mixing cell's
+# residence time and 1/_SCALE_STEPS of its inflow's time scale, at most _MAX_GRID
+# steps; a release into a reservoir 1/_DIRECT_CELL_STEPS of a cell and
+# 1/_DIRECT_RELEASE_STEPS of the release. Tests refine all of them together for a
+# reference (tests/unit/hydro/refined.py).
+_CELL_STEPS = 96.0
+_SCALE_STEPS = 32.0
+_DIRECT_CELL_STEPS = 64.0
+_DIRECT_RELEASE_STEPS = 110.0
 _MAX_GRID = 4096
 # the fine "head" grid that resolves a reservoir's leading edge when the chain's grid
 # is coarse next to its inflow: at most this many steps, spanning the inflow and this
@@ -413,6 +422,19 @@ def _trimmed_curves(
     return out
 
 
+def _front_scale(t: np.ndarray, flux: np.ndarray) -> float:
+    """The time scale a grid must resolve in a sampled curve: :func:`_sharpness`, or
+    less where the front is steeper (a Gaussian rises from 1 % to its peak in 3σ) — a
+    one-cell reservoir's outflow jumps up and decays over its whole residence time,
+    broad by its moments but sharp where arrival and peak are."""
+    if flux.size < 2:
+        return 0.0
+    top = int(np.argmax(flux))
+    first = int(np.argmax(flux >= LEADING_EDGE_FRACTION * flux[top]))
+    front = max(float(t[top] - t[first]) / 3.0, 0.25 * float(t[1] - t[0]))
+    return min(_sharpness(t, flux), front)
+
+
 def _sharpness(t: np.ndarray, flux: np.ndarray) -> float:
     """A time scale of a sampled curve: the smaller of its standard deviation and
     mass/(peak·√2π) (both σ for a Gaussian; the second sees fronts and jumps)."""
@@ -436,6 +458,7 @@ class _GridState:
     # the same flux on a fine grid over its start, exact up to its last sample (or None)
     head: _GridState | None = None
     _scale: float | None = None
+    _front: float | None = None
     _coarse: dict[int, _GridState] = field(default_factory=dict)
 
     @property
@@ -448,6 +471,18 @@ class _GridState:
         if self._scale is None:
             self._scale = _sharpness(self.times, self.flux) if self.flux.size else 0.0
         return self._scale
+
+    @property
+    def peak_s(self) -> float:
+        """When the curve peaks (its largest sample)."""
+        return self.t0_s + self.dt_s * int(np.argmax(self.flux)) if self.flux.size else self.t0_s
+
+    @property
+    def front(self) -> float:
+        """The time scale of the curve's front (:func:`_front_scale`), computed once."""
+        if self._front is None:
+            self._front = _front_scale(self.times, self.flux)
+        return self._front
 
     def coarse(self, m: int) -> _GridState:
         """The same flux on nodes ``m`` times further apart (kept for later calls).
@@ -506,7 +541,7 @@ def pulse_grid_s(h: PathHydraulics, seg: int) -> float:
         return _CHANNEL_PULSE_S
     theta_s, ncell = float(h.theta_s[seg]), max(int(h.n_cells[seg]), 1)
     chain_span = theta_s * (1.0 + 10.0 / math.sqrt(ncell) + 10.0 / ncell)
-    return max(chain_span / (_MAX_GRID - 2), theta_s / ncell / 96.0, 1e-3)
+    return max(chain_span / (_MAX_GRID - 2), theta_s / ncell / _CELL_STEPS, 1e-3)
 
 
 @dataclass(frozen=True, slots=True)
@@ -515,23 +550,39 @@ class Inflow:
 
     cum_t_s: np.ndarray
     cum_kg: np.ndarray
-    # the time scale of its front (s): what a grid must resolve
-    scale_s: float
+    # the time scale of its front (s): what a grid must resolve where it arrives
+    front_s: float
+    # its overall time scale (s): what a grid must resolve elsewhere
+    broad_s: float
     # the first node of any grid it is put on (a gridded flux's own first node, so that
     # on its own step it is reproduced exactly)
     origin_s: float
 
+    @property
+    def peak_s(self) -> float:
+        """When the flux peaks (the steepest rise of its cumulative mass)."""
+        i = int(np.argmax(np.diff(self.cum_kg) / np.maximum(np.diff(self.cum_t_s), 1e-300)))
+        return float(0.5 * (self.cum_t_s[i] + self.cum_t_s[i + 1]))
+
     def on_grid(self, dt_s: float, max_steps: int | None = None) -> tuple[float, np.ndarray]:
-        """(first node time, flux at nodes every ``dt_s``): each node takes the mass of
-        the step around it (mass exact, mean within rounding)."""
-        start, end = self.origin_s, float(self.cum_t_s[-1])
-        nb = int(math.ceil((end - start) / dt_s)) + 1
+        """(first node time, flux at nodes every ``dt_s`` aligned on ``origin_s``): each
+        node takes the mass under its hat function (mass and mean exact, however narrow
+        the flux is next to the step), the second differences of ∫M over the nodes."""
+        t, m = self.cum_t_s, self.cum_kg
+        first = self.origin_s - dt_s * math.ceil((self.origin_s - float(t[0])) / dt_s + 1e-9)
+        nb = int(math.ceil((float(t[-1]) - first) / dt_s)) + 2
         if max_steps is not None:
             nb = min(nb, max_steps)
-        edges = start + dt_s * (np.arange(nb + 1) - 0.5)
-        total = float(self.cum_kg[-1])
-        mass = np.diff(np.interp(edges, self.cum_t_s, self.cum_kg, left=0.0, right=total))
-        return start, np.maximum(mass, 0.0) / dt_s
+        nodes = first + dt_s * np.arange(-1, nb + 1)
+        # ∫M exactly (M is piecewise linear between its points, total after the end)
+        g = np.concatenate(([0.0], np.cumsum(0.5 * (m[1:] + m[:-1]) * np.diff(t))))
+        k = np.clip(np.searchsorted(t, nodes, side="right") - 1, 0, t.size - 2)
+        x = np.clip(nodes, t[0], t[-1]) - t[k]
+        slope = (m[k + 1] - m[k]) / np.maximum(t[k + 1] - t[k], 1e-300)
+        at = g[k] + m[k] * x + 0.5 * slope * x * x
+        at += float(m[-1]) * np.maximum(nodes - float(t[-1]), 0.0)
+        mass = (at[2:] - 2.0 * at[1:-1] + at[:-2]) / dt_s
+        return first, np.maximum(mass, 0.0) / dt_s
 
 
 @dataclass
@@ -618,11 +669,11 @@ class PlumeModel:
             inflow = self._analytic_inflow(tau, var)
         else:
             inflow = self._gridded_inflow(src, tau, var)
-            if inflow.scale_s < floor:
+            if inflow.front_s < floor:
                 return False
         assert self.transfer_at is not None
         transfer = self.transfer_at(seg)
-        if transfer is None or inflow.scale_s < TRANSFER_RESOLVE_STEPS * transfer.resolve_dt_s:
+        if transfer is None or inflow.front_s < TRANSFER_RESOLVE_STEPS * transfer.resolve_dt_s:
             return False
         self._anchor, self._anchor_transfer, self._anchor_inflow = seg, transfer, inflow
         return True
@@ -632,7 +683,8 @@ class PlumeModel:
         t2, c2 = self._analytic_curves(np.array([tau]), np.array([var]), np.array([1.0]), 400)
         tt, fl = t2[0], c2[0] / _MG_PER_KG_OVER_L_PER_M3
         cum = np.concatenate(([0.0], np.cumsum(0.5 * (fl[1:] + fl[:-1]) * np.diff(tt))))
-        return Inflow(tt, cum, math.sqrt(var), float(tt[0]))
+        front = math.sqrt(var)
+        return Inflow(tt, cum, front, max(front, _sharpness(tt, fl)), float(tt[0]))
 
     def _gridded_inflow(self, src: _GridState, tau: float, var: float) -> Inflow:
         """A gridded state's flux routed through channel moments (tau, var)."""
@@ -648,7 +700,7 @@ class PlumeModel:
         fl = fl[a:b]
         cum_t = np.concatenate(([tt[0] - 0.5 * dt], tt + 0.5 * dt))
         cum = np.concatenate(([0.0], np.cumsum(fl * dt)))
-        return Inflow(cum_t, cum, _sharpness(tt, fl), float(tt[0]))
+        return Inflow(cum_t, cum, _front_scale(tt, fl), _sharpness(tt, fl), float(tt[0]))
 
     # -------------------------------------------------------------- analytic release
     def _release_flux(self, t: np.ndarray, tau: np.ndarray, var: np.ndarray) -> np.ndarray:
@@ -823,7 +875,10 @@ class PlumeModel:
         src = self._states[state]
         if src is None and tau <= 0:
             dur = self.duration_s
-            dt = max((dur + chain_span) / _MAX_GRID, math.hypot(dur / 110.0, theta_c / 64.0))
+            dt = max(
+                (dur + chain_span) / _MAX_GRID,
+                math.hypot(dur / _DIRECT_RELEASE_STEPS, theta_c / _DIRECT_CELL_STEPS),
+            )
             self._direct.add(seg)
             if dur < dt:  # a short release: the first node at its end (the first cell's peak)
                 return _GridState(dur, dt, np.zeros(0))
@@ -847,10 +902,10 @@ class PlumeModel:
             a, b = int(nz[0]), int(nz[-1]) + 1
             tt = t0 + src_dt * np.arange(a, b)
             fl = fl[a:b]
-            scale = _sharpness(tt, fl)
+            scale = _front_scale(tt, fl)
             dt = max(
                 (tt[-1] - tt[0] + chain_span) / _MAX_GRID,
-                math.hypot(scale / 32.0, theta_c / 96.0),
+                math.hypot(scale / _SCALE_STEPS, theta_c / _CELL_STEPS),
             )
             if 0.5 * dt <= src_dt <= 1.25 * dt and (b - a) + chain_span / src_dt < _MAX_GRID:
                 # a transfer's pulse keeps its fine head (see webgis.hydro.transfer)
@@ -860,7 +915,7 @@ class PlumeModel:
             cum_m = np.concatenate(([0.0], np.cumsum(fl * src_dt)))
         start, end = float(cum_t[0]), float(cum_t[-1])
         span = (end - start) + chain_span
-        dt = max(span / _MAX_GRID, math.hypot(scale / 32.0, theta_c / 96.0), 1e-3)
+        dt = max(span / _MAX_GRID, math.hypot(scale / _SCALE_STEPS, theta_c / _CELL_STEPS), 1e-3)
         nb = int(math.ceil((end - start) / dt)) + 1
         edges = start + dt * (np.arange(nb + 1) - 0.5)
         mass = np.diff(np.interp(edges, cum_t, cum_m, left=0.0, right=float(cum_m[-1])))
@@ -870,7 +925,7 @@ class PlumeModel:
         # next steps resolves the leading edge (the convolutions are causal, so the
         # head is exact up to its end)
         span_h = (end - start) + _HEAD_SPAN_STEPS * dt
-        dt_h = max(scale / 32.0, src_dt, span_h / (_MAX_HEAD - 1), 1e-3)
+        dt_h = max(scale / _SCALE_STEPS, src_dt, span_h / (_MAX_HEAD - 1), 1e-3)
         if dt > 2.0 * dt_h:
             nh = int(math.ceil(span_h / dt_h)) + 1
             edges = start + dt_h * (np.arange(nh + 1) - 0.5)

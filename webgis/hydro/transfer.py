@@ -140,7 +140,8 @@ class Transfer:
                 while span / (base.dt_s * mf) > _MAX_HEAD_STEPS:
                     mf *= 2
                 if base.dt_s * mf < dt:
-                    nh = int(span / (base.dt_s * mf)) + 1
+                    # rounded up to a power of two, so that rows share batches
+                    nh = min(1 << int(span / (base.dt_s * mf)).bit_length(), _MAX_HEAD_STEPS)
                     if use_head:  # a head is exact up to its own end only
                         nh = min(nh, -(-base.flux.size // mf))
                     head_key = (use_head, mf, nh)
@@ -225,6 +226,15 @@ class TransferCache:
             self.builds += 1
             self._trim()
         return got
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self.builds = 0
+
+    def nbytes(self) -> int:
+        with self._lock:
+            return sum(t.nbytes() for t in self._items.values())
 
     def _trim(self) -> None:
         total = sum(t.nbytes() for t in self._items.values())

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 from pyproj import Geod
@@ -174,6 +175,38 @@ class ResourcePool:
         require_materials: bool = False,
     ) -> list[RankedResource]:
         """:func:`rank_resources` for the pool's origins."""
+        return [
+            RankedResource(
+                a.origin.code,
+                a.origin.name,
+                None if a.target is None else a.target.code,
+                None if a.target is None else a.target.name,
+                a.distance_km,
+                a.straight_km,
+                a.travel_h,
+                a.arrives_before_plume,
+                a.slack_h,
+                list(a.materials),
+                True,
+                dict(a.origin.extra),
+            )
+            for a in self.assign(
+                targets, pollutant_class, circuity, speed_kmh, require_materials=require_materials
+            )
+        ]
+
+    def assign(
+        self,
+        targets: Sequence[Target],
+        pollutant_class: str,
+        circuity: float = DEFAULT_CIRCUITY,
+        speed_kmh: float = DEFAULT_SPEED_KMH,
+        *,
+        require_materials: bool = False,
+    ) -> list[Assignment]:
+        """The ranking of :meth:`rank` as light tuples, for a caller that only reads it
+        (the analysis turns them into JSON rows: no per-origin copies of materials and
+        details, no frozen dataclass to build)."""
         if circuity < 1 or speed_kmh <= 0:
             raise ValueError("circuity must be ≥ 1 and speed_kmh > 0")
         order = sorted(
@@ -186,43 +219,45 @@ class ResourcePool:
         arrival = [math.inf if t.plume_arrival_h is None else t.plume_arrival_h for t in order]
         cols = self.straight_km([(t.lon, t.lat) for t in order])
         rows = list(zip(*cols, strict=True)) if cols else [()] * len(self.origins)  # per origin
-        out: list[RankedResource] = []
+        out: list[Assignment] = []
         for o, mats, km in zip(self.origins, self.serving(pollutant_class), rows, strict=True):
             if require_materials and not mats:
                 continue
             pick = _pick(km, arrival, circuity, speed_kmh)
             if pick is None:
-                out.append(RankedResource(o.code, o.name, None, None, math.nan, math.nan,
-                                          math.nan, False, None, list(mats), True,
-                                          dict(o.extra)))
+                out.append(Assignment(o, mats, None, math.nan, math.nan, math.nan, False, None))
                 continue
             j, in_time = pick
-            t, straight = order[j], km[j]
+            straight = km[j]
             travel = straight * circuity / speed_kmh
             slack = arrival[j] - travel
-            out.append(
-                RankedResource(
-                    code=o.code,
-                    name=o.name,
-                    target_code=t.code,
-                    target_name=t.name,
-                    distance_km=straight * circuity,
-                    straight_km=straight,
-                    travel_h=travel,
-                    arrives_before_plume=in_time,
-                    slack_h=None if math.isinf(slack) else slack,
-                    materials=list(mats),
-                    extra=dict(o.extra),
-                )
-            )
+            out.append(Assignment(o, mats, order[j], straight * circuity, straight, travel,
+                                  in_time, None if math.isinf(slack) else slack))
         out.sort(
-            key=lambda r: (
-                not r.arrives_before_plume,
-                r.target_code is None,
-                r.travel_h if not math.isnan(r.travel_h) else math.inf,
+            key=lambda a: (
+                not a.arrives_before_plume,
+                a.target is None or a.target.code is None,
+                a.travel_h if not math.isnan(a.travel_h) else math.inf,
             )
         )
         return out
+
+
+class Assignment(NamedTuple):
+    """An origin and the target it should serve, as :meth:`ResourcePool.assign` ranks them.
+
+    ``target`` None: there was no target (the distances are NaN). ``materials`` is the
+    pool's list of the origin's serving materials: read it, do not change it.
+    """
+
+    origin: ResourceOrigin
+    materials: list[MaterialStock]
+    target: Target | None
+    distance_km: float
+    straight_km: float
+    travel_h: float
+    arrives_before_plume: bool
+    slack_h: float | None
 
 
 def _pick(

@@ -31,7 +31,7 @@ from webgis.hydro.hydraulics import SEASONS
 from webgis.response.level import assess_level
 from webgis.response.notify import downstream_notifications
 from webgis.response.plans import select_plan_steps
-from webgis.response.resources import MaterialStock, RankedResource, Target
+from webgis.response.resources import Assignment, MaterialStock, ResourceOrigin, Target
 from webgis.services.reference import Plan, Reference, get_reference
 
 MAX_HORIZON_H = 1440.0
@@ -199,13 +199,17 @@ _LEAF = _PLAIN | {float}
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 
-def _as_dict(obj: Any) -> dict[str, Any]:
-    """``dataclasses.asdict`` for a dataclass of plain values (and flat dicts and lists of
-    them), without its recursive deep copy; anything deeper goes through ``asdict``."""
+def _field_names(obj: Any) -> tuple[str, ...]:
     names = _FIELD_NAMES.get(type(obj))
     if names is None:
         names = _FIELD_NAMES[type(obj)] = tuple(f.name for f in fields(obj))
-    out = {n: getattr(obj, n) for n in names}
+    return names
+
+
+def _as_dict(obj: Any) -> dict[str, Any]:
+    """``dataclasses.asdict`` for a dataclass of plain values (and flat dicts and lists of
+    them), without its recursive deep copy; anything deeper goes through ``asdict``."""
+    out = {n: getattr(obj, n) for n in _field_names(obj)}
     for k, v in out.items():
         tv = type(v)
         if tv in _LEAF:
@@ -260,6 +264,27 @@ def _safe(value: Any) -> Any:
     return value if tv in _PLAIN or (tv is float and value - value == 0.0) else _clean(value)
 
 
+def _safe_dict(obj: Any) -> dict[str, Any]:
+    """``_clean(_as_dict(obj))``: one dict when every field is a plain leaf or a finite
+    float (a receptor's worst case, ten a response), else the two steps."""
+    out = {n: getattr(obj, n) for n in _field_names(obj)}
+    for v in out.values():
+        tv = type(v)
+        if not (tv in _PLAIN or (tv is float and v - v == 0.0)):
+            return _clean(_as_dict(obj))
+    return out
+
+
+def _fresh(value: Any) -> Any:
+    """A copy of JSON-safe lists and dicts (containers rebuilt, leaves shared)."""
+    if type(value) is list:
+        return [_fresh(v) if type(v) in _CONTAINERS else v for v in value]
+    return {k: _fresh(v) if type(v) in _CONTAINERS else v for k, v in value.items()}
+
+
+_CONTAINERS = frozenset((list, dict))
+
+
 def _receptor_row(r: ReceptorResult) -> dict[str, Any]:
     """A receptor, JSON-safe."""
     details = _clean(dict(r.extra))  # a fresh dict
@@ -270,7 +295,7 @@ def _receptor_row(r: ReceptorResult) -> dict[str, Any]:
         "arrival_h": _safe(r.arrival_h), "peak_h": _safe(r.peak_h),
         "peak_conc_mgl": _safe(r.peak_conc_mgl), "limit_mgl": _safe(r.limit_mgl),
         "exceeds": r.exceeds, "exceed_hours": _safe(r.exceed_hours),
-        "lon": _safe(r.lon), "lat": _safe(r.lat), "worst": _clean(_as_dict(r.worst)),
+        "lon": _safe(r.lon), "lat": _safe(r.lat), "worst": _safe_dict(r.worst),
         "details": details, "curve": _clean(_FloatTable(r.curve)),
     }
 
@@ -302,7 +327,7 @@ def _origin_rows(ref: Reference, kind: str) -> dict[str, _OriginRows]:
             tail = _clean(dict(o.extra))  # a fresh dict
             name_en = tail.pop("name_en", None)
             rows[o.code] = _OriginRows(
-                name_en, tail, tuple(k for k, v in tail.items() if type(v) in (list, dict)),
+                name_en, tail, tuple(k for k, v in tail.items() if type(v) in _CONTAINERS),
                 {c: _clean([_material_row(m) for m in serving[c][i]]) for c in classes})
         ref.origin_rows[kind] = rows
     return rows
@@ -312,38 +337,40 @@ def _material_row(m: MaterialStock) -> dict[str, Any]:
     return {"code": m.code, "name": m.name, "quantity": m.quantity, "unit": m.unit}
 
 
-def _resource_row(r: RankedResource, targets: dict[str, Target], pclass: str,
-                  static: _OriginRows | None = None) -> dict[str, Any]:
+def _resource_row(a: Assignment, pclass: str, static: _OriginRows | None = None
+                  ) -> dict[str, Any]:
     """One depot or team, JSON-safe.
 
-    ``static`` is what its row always holds (else made from ``r``): copied into the row,
-    so that a response shares no list or dict with the cache.
+    ``static`` is what its row always holds (else made from ``a.origin``): copied into the
+    row, so that a response shares no list or dict with the cache.
     """
     materials = static.materials.get(pclass) if static is not None else None
     if static is None or materials is None:
-        static, materials = _origin_row(r), None
-    target = targets.get(r.target_code) if r.target_code else None
+        static, materials = _origin_row(a.origin), None
+    t = a.target
+    target = t if t is not None and t.code else None
     row = {
-        "code": r.code, "name": r.name, "name_en": static.name_en,
-        "target_code": r.target_code, "target_name": r.target_name,
+        "code": a.origin.code, "name": a.origin.name, "name_en": static.name_en,
+        "target_code": None if t is None else t.code,
+        "target_name": None if t is None else t.name,
         "target_lon": _safe(target.lon) if target else None,
         "target_lat": _safe(target.lat) if target else None,
         "plume_arrival_h": _safe(target.plume_arrival_h) if target else None,
-        "distance_km": _safe(r.distance_km), "straight_km": _safe(r.straight_km),
-        "travel_h": _safe(r.travel_h), "arrives_before_plume": r.arrives_before_plume,
-        "slack_h": _safe(r.slack_h), "estimate": r.estimate,
+        "distance_km": _safe(a.distance_km), "straight_km": _safe(a.straight_km),
+        "travel_h": _safe(a.travel_h), "arrives_before_plume": a.arrives_before_plume,
+        "slack_h": _safe(a.slack_h), "estimate": True,  # road times are estimates
         "materials": list(map(dict, materials)) if materials is not None else _clean([
-            _material_row(m) for m in r.materials]),
+            _material_row(m) for m in a.materials]),
     }
     row.update(static.tail)  # as ``{**row, **extra}``: a repeated key keeps its place
     for k in static.fresh:
-        row[k] = _clean(static.tail[k])
+        row[k] = _fresh(static.tail[k])
     return row
 
 
-def _origin_row(r: RankedResource) -> _OriginRows:
-    """The static parts of a row made from the ranked resource itself (not cached)."""
-    tail = _clean(dict(r.extra))  # a fresh dict
+def _origin_row(o: ResourceOrigin) -> _OriginRows:
+    """The static parts of an origin's row, made now (not cached)."""
+    tail = _clean(dict(o.extra))  # a fresh dict
     return _OriginRows(tail.pop("name_en", None), tail, (), {})
 
 
@@ -435,9 +462,9 @@ def _result(ref: Reference, req: IncidentRequest, plume: PlumeResult, config) ->
         for r in plume.receptors if r.kind == "interception"
     }
     circuity, speed = config["ROAD_CIRCUITY"], config["ROAD_SPEED_KMH"]
-    depots = ref.depot_pool.rank(list(targets.values()), pclass, circuity, speed,
-                                 require_materials=True)
-    teams = ref.team_pool.rank(list(targets.values()), pclass, circuity, speed)
+    depots = ref.depot_pool.assign(list(targets.values()), pclass, circuity, speed,
+                                   require_materials=True)
+    teams = ref.team_pool.assign(list(targets.values()), pclass, circuity, speed)
     depot_rows, team_rows = _origin_rows(ref, "depots"), _origin_rows(ref, "teams")
     level = assess_level(pollutant_class=pclass, receptors=plume.receptors, deaths=req.deaths,
                          poisoned=req.poisoned, evacuated=req.evacuated, loss_cny=req.loss_cny)
@@ -473,8 +500,8 @@ def _result(ref: Reference, req: IncidentRequest, plume: PlumeResult, config) ->
         "receptors": [_receptor_row(r) for r in plume.receptors],
         "profile": _clean(_FloatTable(plume.profile)),
         "worst_profile": _clean(_FloatTable(plume.worst_profile)),
-        "depots": [_resource_row(r, targets, pclass, depot_rows.get(r.code)) for r in depots],
-        "teams": [_resource_row(r, targets, pclass, team_rows.get(r.code)) for r in teams],
+        "depots": [_resource_row(a, pclass, depot_rows.get(a.origin.code)) for a in depots],
+        "teams": [_resource_row(a, pclass, team_rows.get(a.origin.code)) for a in teams],
         "plan": _plan(ref, plume, pclass, level.suggested),
         "level": _clean({
             "suggested": level.suggested,

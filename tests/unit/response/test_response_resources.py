@@ -168,3 +168,16 @@ def test_no_targets_gives_unassigned_rows():
     d = ResourceOrigin("D", "D", 105.2, 34.2, [LIME])
     (r,) = ResourcePool([d], [(IP1.lon, IP1.lat)]).rank([], "metalloid")
     assert r.target_code is None and math.isnan(r.travel_h) and not r.arrives_before_plume
+
+
+def test_assign_is_rank_without_the_copies():
+    origins, targets = _scene(3)
+    pool = ResourcePool(origins, [(t.lon, t.lat) for t in targets])
+    assigned = pool.assign(targets, "metalloid", 1.6, 40.0)
+    ranked = pool.rank(targets, "metalloid", 1.6, 40.0)
+    assert [(a.origin.code, a.target and a.target.code, a.distance_km, a.travel_h, a.slack_h,
+             a.arrives_before_plume) for a in assigned] == [
+        (r.code, r.target_code, r.distance_km, r.travel_h, r.slack_h, r.arrives_before_plume)
+        for r in ranked]
+    serving = dict(zip([o.code for o in origins], pool.serving("metalloid"), strict=True))
+    assert all(a.materials is serving[a.origin.code] for a in assigned)

@@ -83,10 +83,12 @@ def test_bundles_are_compressed_cached_and_rebuilt(client):
     assert b"Chart.js v4" in gzip.decompress(resp.data)
     assert client.get("/map/assets/map-fr.js").status_code == 404
     assert client.get("/map/assets/leaflet.js").status_code == 404
-    # The stylesheet's images resolve from its new place.
+    # The stylesheet's small icons are inlined; larger images resolve from its new place.
     sheet = client.get(css).get_data(as_text=True)
+    assert 'url("data:image/png;base64,' in sheet  # e.g. Leaflet's layers.png, 696 bytes
+    assert 'url("data:image/svg+xml;base64,' in sheet  # the full-screen icon
     images = set(re.findall(r'url\("(/static/[^"]+)"\)', sheet))
-    assert "/static/vendor/leaflet/images/layers.png" in images
+    assert "/static/vendor/leaflet/images/marker-icon.png" not in images  # 1.5 kB: inlined
     for image in images:
         found = client.get(image)
         found.close()  # a static file is streamed from an open file
@@ -105,8 +107,13 @@ def test_bundle_follows_its_files(tmp_path):
     (tmp_path / "a.js").write_text("var a = 22;\n")
     second = assets.get(tmp_path, "js", ("a.js",))
     assert second.digest != first.digest and b"var a = 22;" in second.raw
+    (tmp_path / "img").mkdir()
+    (tmp_path / "img" / "x.png").write_bytes(b"\x89PNG small")
     css = assets.get(tmp_path, "css", ("b.css",)).raw
-    assert b'url("/static/img/x.png")' in css and b"url('data:,')" in css
+    assert b'url("data:image/png;base64,iVBORyBzbWFsbA==")' in css and b"url('data:,')" in css
+    (tmp_path / "img" / "x.png").write_bytes(b"\x89PNG" + bytes(assets.INLINE_MAX))
+    css = assets.get(tmp_path, "css", ("b.css",)).raw  # the image changed: too big now
+    assert b'url("/static/img/x.png")' in css
 
 
 def test_page_is_chinese_by_default_with_english_switch(client):

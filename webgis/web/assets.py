@@ -4,14 +4,16 @@ The page used to load fifteen separate files (Leaflet, five plugins, their style
 our three scripts), each a request a two-worker server answers two at a time, and the
 scripts blocked the parser. Here they are concatenated in page order into one script per
 language (the measure plugin has a Chinese and an English build) and one stylesheet, with
-the stylesheets' relative `url(...)`s made absolute. A bundle is rebuilt when any of its
-files changes (sizes and modification times are checked on every page, no build step),
-gzip-compressed once, and linked with its content hash (`?v=`), so a browser may keep it
-for a year and still never runs a stale copy.
+the stylesheets' relative `url(...)`s made absolute, and the small images they name (icons
+of a few hundred bytes, fetched on first paint otherwise) inlined as `data:` URIs. A bundle
+is rebuilt when any of its files or images changes (sizes and modification times are
+checked on every page, no build step), gzip-compressed once, and linked with its content
+hash (`?v=`), so a browser may keep it for a year and still never runs a stale copy.
 """
 
 from __future__ import annotations
 
+import base64
 import gzip
 import hashlib
 import posixpath
@@ -28,6 +30,10 @@ CHART_JS = ("vendor/chartjs/chart.umd.js",)
 STATIC_PREFIX = "/static/"
 #: The bundles are immutable under their hash; a year is the customary maximum.
 MAX_AGE = 365 * 86400
+#: Images up to this size named by a stylesheet go into it as `data:` URIs.
+INLINE_MAX = 4096
+_IMAGE_TYPES = {".png": b"image/png", ".svg": b"image/svg+xml", ".gif": b"image/gif",
+                ".jpg": b"image/jpeg", ".jpeg": b"image/jpeg"}
 
 _SOURCE_MAP = re.compile(rb"^\s*//# sourceMappingURL=\S*\s*$", re.MULTILINE)
 _CSS_URL = re.compile(rb"""url\(\s*(['"]?)([^'")]+)\1\s*\)""")
@@ -48,7 +54,7 @@ class Bundle:
         return "text/javascript" if self.kind == "js" else "text/css"
 
 
-_cache: dict[tuple[str, tuple[str, ...]], tuple[tuple, Bundle]] = {}
+_cache: dict[tuple[str, tuple[str, ...]], tuple[tuple, tuple[str, ...], Bundle]] = {}
 _lock = threading.Lock()
 
 
@@ -62,45 +68,59 @@ def static_files(urls: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _absolute_css_urls(css: bytes, rel_path: str) -> bytes:
-    """Rewrite `url(images/x.png)` in static/`rel_path` to `url(/static/<dir>/images/x.png)`."""
+def _stamp(root: Path, files: tuple[str, ...]) -> tuple:
+    return tuple((st.st_mtime_ns, st.st_size) for st in ((root / f).stat() for f in files))
+
+
+def _css_urls(root: Path, css: bytes, rel_path: str, used: list[str]) -> bytes:
+    """In static/`rel_path`, inline `url(images/x.png)` when small (appending it to `used`),
+    else make it `url(/static/<dir>/images/x.png)`."""
     folder = posixpath.dirname(rel_path)
-    base = STATIC_PREFIX + (folder + "/" if folder else "")
 
     def fix(m: re.Match[bytes]) -> bytes:
         target = m.group(2).strip()
         if target.startswith((b"data:", b"/", b"#")) or b"://" in target:
             return m.group(0)
-        return b'url("' + base.encode() + target + b'")'
+        rel = posixpath.normpath(posixpath.join(folder, target.decode()))
+        path = root / rel
+        kind = _IMAGE_TYPES.get(path.suffix.lower())
+        if kind and path.is_file() and path.stat().st_size <= INLINE_MAX:
+            used.append(rel)
+            return b'url("data:' + kind + b";base64," + base64.b64encode(path.read_bytes()) + b'")'
+        return b'url("' + (STATIC_PREFIX + rel).encode() + b'")'
 
     return _CSS_URL.sub(fix, css)
 
 
-def _build(root: Path, kind: str, files: tuple[str, ...]) -> Bundle:
-    parts = []
+def _build(root: Path, kind: str, files: tuple[str, ...]) -> tuple[Bundle, tuple[str, ...]]:
+    """The bundle and the images inlined into it."""
+    parts, used = [], []
     for rel in files:
         data = (root / rel).read_bytes()
         if kind == "js":
             # Each file ends its own statements; no `//# sourceMappingURL` to maps we do not ship.
             data = _SOURCE_MAP.sub(b"", data).rstrip() + b"\n;"
         else:
-            data = _absolute_css_urls(data, rel)
+            data = _css_urls(root, data, rel, used)
         parts.append(b"/* " + rel.encode() + b" */\n" + data + b"\n")
     raw = b"".join(parts)
     digest = hashlib.sha256(raw).hexdigest()[:16]
-    return Bundle(kind, files, digest, raw, gzip.compress(raw, compresslevel=9, mtime=0))
+    bundle = Bundle(kind, files, digest, raw, gzip.compress(raw, compresslevel=9, mtime=0))
+    return bundle, tuple(dict.fromkeys(used))
 
 
 def get(root: Path, kind: str, files: tuple[str, ...]) -> Bundle:
-    """The bundle of `files` (paths under the static folder `root`), rebuilt if one changed."""
+    """The bundle of `files` (paths under the static folder `root`), rebuilt if one of them
+    or an image inlined into it changed."""
     key = (kind, files)
-    stamp = tuple((st.st_mtime_ns, st.st_size) for st in ((root / f).stat() for f in files))
     hit = _cache.get(key)
-    if hit is not None and hit[0] == stamp:
-        return hit[1]
+    if hit is not None and hit[0] == _stamp(root, files + hit[1]):
+        return hit[2]
     with _lock:
         hit = _cache.get(key)
-        if hit is None or hit[0] != stamp:
-            hit = (stamp, _build(root, kind, files))
+        if hit is None or hit[0] != _stamp(root, files + hit[1]):
+            before = _stamp(root, files)  # taken first: a file changed meanwhile rebuilds again
+            bundle, used = _build(root, kind, files)
+            hit = (before + _stamp(root, used), used, bundle)
             _cache[key] = hit
-    return hit[1]
+    return hit[2]

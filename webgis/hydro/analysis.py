@@ -371,7 +371,7 @@ def _profile_km(
         return np.unique(km)
     # about half as dense as the even ones (each reach keeps at least its end): every
     # station there is a convolution per case, where the even ones cost next to nothing
-    spacing = next((s for s in _STATION_SPACINGS_KM if s * n >= 2.0 * total_km), 1e9)
+    spacing = next((s for s in _STATION_SPACINGS_KM if s * n >= 3.0 * total_km), 1e9)
     fixed = []
     for s in path:
         if s.from_km < fixed_from_km - 1e-9:

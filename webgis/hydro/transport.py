@@ -424,14 +424,16 @@ def _trimmed_curves(
 
 def _front_scale(t: np.ndarray, flux: np.ndarray) -> float:
     """The time scale a grid must resolve in a sampled curve: :func:`_sharpness`, or
-    less where the front is steeper (a Gaussian rises from 1 % to its peak in 3σ) — a
-    one-cell reservoir's outflow jumps up and decays over its whole residence time,
-    broad by its moments but sharp where arrival and peak are."""
+    less where its front is steeper — a Gaussian climbs from 1 % to 10 % of its peak in
+    0.88σ, and a reservoir's outflow jumps or ramps up at once and then spreads over
+    its whole residence time, broad by its moments but sharp where it arrives."""
     if flux.size < 2:
         return 0.0
-    top = int(np.argmax(flux))
-    first = int(np.argmax(flux >= LEADING_EDGE_FRACTION * flux[top]))
-    front = max(float(t[top] - t[first]) / 3.0, 0.25 * float(t[1] - t[0]))
+    top = float(flux.max())
+    first = int(np.argmax(flux >= LEADING_EDGE_FRACTION * top))
+    tenth = int(np.argmax(flux >= 0.1 * top))
+    step = float(t[min(first + 1, t.size - 1)] - t[first]) or float(t[1] - t[0])
+    front = max(float(t[tenth] - t[first]) / 0.88, 0.25 * step)
     return min(_sharpness(t, flux), front)
 
 
@@ -687,12 +689,19 @@ class PlumeModel:
         return Inflow(tt, cum, front, max(front, _sharpness(tt, fl)), float(tt[0]))
 
     def _gridded_inflow(self, src: _GridState, tau: float, var: float) -> Inflow:
-        """A gridded state's flux routed through channel moments (tau, var)."""
+        """A gridded state's flux routed through channel moments (tau, var), its fine
+        head (where it has one) spliced in front of the coarse samples."""
+        head = None
         if tau > 0 or var > 0:
             ((_, t0s, dt, rows),) = self._route(src, np.array([tau]), np.array([var]))
             t0, fl = float(t0s[0]), rows[0]
+            routed = self._route_head(src, np.array([tau]), np.array([var]))
+            if routed is not None:
+                t0h, dth, ch = routed[2]
+                head = _GridState(float(t0h[0]), dth, ch[0])
         else:
             t0, fl, dt = src.t0_s, src.flux, src.dt_s
+            head = src.head
         big = float(fl.max()) if fl.size else 0.0
         nz = np.flatnonzero(fl > _ROW_TRIM * big) if big > 0 else np.array([0])
         a, b = int(nz[0]), int(nz[-1]) + 1
@@ -700,6 +709,18 @@ class PlumeModel:
         fl = fl[a:b]
         cum_t = np.concatenate(([tt[0] - 0.5 * dt], tt + 0.5 * dt))
         cum = np.concatenate(([0.0], np.cumsum(fl * dt)))
+        if head is not None and head.flux.size > 1:
+            # the head is exact up to its end: its masses there, the coarse ones after
+            th = head.t0_s + head.dt_s * np.arange(head.flux.size)
+            end = float(th[-1]) + 0.5 * head.dt_s
+            cum_h = np.concatenate(([0.0], np.cumsum(head.flux * head.dt_s)))
+            after = cum_t > end
+            joined = np.interp(end, cum_t, cum)
+            cum_t = np.concatenate((th - 0.5 * head.dt_s, [end], cum_t[after]))
+            cum = np.concatenate((cum_h, cum[after] - joined + cum_h[-1]))
+            keep = tt > end
+            tt = np.concatenate((th, tt[keep]))
+            fl = np.concatenate((head.flux, fl[keep]))
         return Inflow(cum_t, cum, _front_scale(tt, fl), _sharpness(tt, fl), float(tt[0]))
 
     # -------------------------------------------------------------- analytic release

@@ -145,7 +145,8 @@ class ResourcePool:
         return mats
 
     def straight_km(self, points: Sequence[tuple[float, float]]) -> list[list[float]]:
-        """Per point, the geodesic km from every origin (known points from the table)."""
+        """Per point, the geodesic km from every origin (a known point's list is the
+        table's own: read it, do not change it)."""
         cols = [self._km.get(p) for p in points]
         missing = [p for p, c in zip(points, cols, strict=True) if c is None]
         if missing:

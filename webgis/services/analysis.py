@@ -275,14 +275,14 @@ def _safe_dict(obj: Any) -> dict[str, Any]:
     return out
 
 
+_CONTAINERS = frozenset((list, dict))
+
+
 def _fresh(value: Any) -> Any:
     """A copy of JSON-safe lists and dicts (containers rebuilt, leaves shared)."""
     if type(value) is list:
         return [_fresh(v) if type(v) in _CONTAINERS else v for v in value]
     return {k: _fresh(v) if type(v) in _CONTAINERS else v for k, v in value.items()}
-
-
-_CONTAINERS = frozenset((list, dict))
 
 
 def _receptor_row(r: ReceptorResult) -> dict[str, Any]:

@@ -18,8 +18,14 @@ browser contexts (empty cache, like a first visit), the server's first load repo
 - the server's own time for `GET /` (urllib, median of a few).
 Targets (issue 6): ready <= 1.5 s on localhost, layer payload <= 2 MB. Prints, never asserts.
 
+On a shared machine the figures move by a third with what else runs; to compare two
+versions, serve both the same way and pass `--url A --compare B`: the loads alternate
+between the two servers, so both see the same machine.
+
     .venv/bin/python benchmarks/bench_map.py                # app on DATABASE_URL / local `webgis`
     .venv/bin/python benchmarks/bench_map.py --url http://127.0.0.1:5000 --runs 10
+    .venv/bin/python benchmarks/bench_map.py --url http://127.0.0.1:5000 \\
+        --compare http://127.0.0.1:5001                        # A/B, e.g. two gunicorns
 """
 
 from __future__ import annotations
@@ -147,14 +153,25 @@ def med(loads: list[dict], key: str) -> float:
     return statistics.median(values) if values else float("nan")
 
 
-def run(url: str, runs: int) -> None:
+def run(urls: list[str], runs: int) -> None:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        first = load_once(browser, url)  # server caches cold (layer bundle built here)
-        loads = [load_once(browser, url) for _ in range(runs)]
+        # The first load builds the server's caches (layer bundle); reported on its own.
+        first = {url: load_once(browser, url) for url in urls}
+        loads: dict[str, list[dict]] = {url: [] for url in urls}
+        for i in range(runs):  # alternate, so every server sees the same machine load
+            for url in urls if i % 2 == 0 else urls[::-1]:
+                loads[url].append(load_once(browser, url))
         browser.close()
+    for url in urls:
+        report(url, loads[url], first[url], runs, label=len(urls) > 1)
+
+
+def report(url: str, loads: list[dict], first: dict, runs: int, label: bool) -> None:
+    if label:
+        print(f"== {url}")
     ready = [x["ready"] for x in loads]
     print(f"map ready (navigation start -> first frame with every layer drawn), {runs} cold "
           "browser contexts:")
@@ -185,13 +202,16 @@ def run(url: str, runs: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", help="benchmark a running server instead of starting one")
+    parser.add_argument("--compare", metavar="URL",
+                        help="a second running server, measured in turns with the first")
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
+    others = [args.compare.rstrip("/")] if args.compare else []
     if args.url:
-        run(args.url.rstrip("/"), args.runs)
+        run([args.url.rstrip("/"), *others], args.runs)
     else:
         with served_app() as url:
-            run(url, args.runs)
+            run([url, *others], args.runs)
 
 
 if __name__ == "__main__":

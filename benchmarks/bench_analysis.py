@@ -93,12 +93,20 @@ def main() -> None:
         print(f"analysis in-process, first pass ({len(bodies)} spills, mean "
               f"{np.mean(sizes):.0f} receptors; {cache.builds} transfers built on first use, "
               f"{mb:.0f} MB): {pct(first)}")
-        inproc = []
-        for b in bodies:
-            t0 = time.perf_counter()
-            analyze(db.session, b)
-            inproc.append((time.perf_counter() - t0) * 1e3)
+        passes = []
+        for _ in range(3):
+            times = []
+            for b in bodies:
+                t0 = time.perf_counter()
+                analyze(db.session, b)
+                times.append((time.perf_counter() - t0) * 1e3)
+            passes.append(times)
+        inproc = passes[0]
         print(f"analysis in-process, transfers cached (the same spills again): {pct(inproc)}")
+        # a shared VM's neighbours add tens of percent at random: each spill's fastest of
+        # three passes is the figure that compares between runs and machines
+        print(f"analysis in-process, transfers cached, best of 3 passes per spill: "
+              f"{pct(list(np.min(passes, axis=0)))}")
         cte = []
         for b in bodies:
             t0 = time.perf_counter()

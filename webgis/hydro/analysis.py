@@ -360,27 +360,34 @@ def _profile_km(
     fixed_from_km: float,
 ) -> np.ndarray:
     """Profile stations (km from the spill): ``points`` evenly spaced ones, and beyond
-    ``fixed_from_km`` stations fixed on each reach instead (every reach split into equal
-    parts no longer than a spacing picked for the path length), so that spills upstream
-    ask a cached transfer for the same positions."""
+    ``fixed_from_km`` stations fixed from there on instead, so that spills upstream ask a
+    cached transfer for the same positions: every reach split into equal parts no
+    longer than a spacing picked for the path length, each part's end a station unless
+    it comes within half a spacing of the previous one (short reaches share one); the
+    last reach of the path always ends with one."""
     n = max(int(points), 2)
     km = np.linspace(0.0, total_km, n + 1)[1:]
     if total_km > 0.5:
         km = np.concatenate(([min(0.1, total_km / n / 2)], km))
     if fixed_from_km >= total_km:
         return np.unique(km)
-    # about half as dense as the even ones (each reach keeps at least its end): every
-    # station there is a convolution per case, where the even ones cost next to nothing
+    # a third as dense as the even ones: each station there is a convolution per case,
+    # where the even ones cost next to nothing
     spacing = next((s for s in _STATION_SPACINGS_KM if s * n >= 3.0 * total_km), 1e9)
-    fixed = []
-    for s in path:
-        if s.from_km < fixed_from_km - 1e-9:
-            continue
+    fixed: list[float] = []
+    last = fixed_from_km
+    segments = [s for s in path if s.from_km >= fixed_from_km - 1e-9]
+    for k, s in enumerate(segments):
         reach_km = float(network.length_m[s.reach_idx]) / 1000.0
         parts = max(math.ceil(reach_km / spacing - 1e-9), 1)
-        at = s.from_km + reach_km * np.arange(1, parts + 1) / parts
-        fixed.append(at[at <= s.to_km + 1e-9])
-    km = np.concatenate([km[km < fixed_from_km - 1e-9], *fixed])
+        for j in range(1, parts + 1):
+            at = s.from_km + reach_km * j / parts
+            if at > s.to_km + 1e-9:
+                break
+            if at - last >= 0.5 * spacing or (k == len(segments) - 1 and j == parts):
+                fixed.append(at)
+                last = at
+    km = np.concatenate([km[km < fixed_from_km - 1e-9], fixed])
     return np.unique(km)
 
 
@@ -450,7 +457,7 @@ def run_incident(
     province_boundaries: bool = True,
     horizon_basis: Literal["expected", "worst"] = "expected",
     profile_points: int = 100,
-    curve_points: int = 160,
+    curve_points: int = 120,
     transfers: bool | TransferCache = True,
 ) -> PlumeResult:
     """Trace, transport and report a spill at ``snap`` up to ``horizon_h`` hours.
@@ -501,8 +508,16 @@ def run_incident(
         for case in hyd
     }
     total_km = path[-1].to_km
+    # the other case's profile is drawn and read for arrivals along the path, but does
+    # not cut it: half as many stations
     prof_km = {
-        case: _profile_km(network, path, total_km, profile_points, models[case].anchor_m / 1000.0)
+        case: _profile_km(
+            network,
+            path,
+            total_km,
+            profile_points if case == basis_case else profile_points // 2,
+            models[case].anchor_m / 1000.0,
+        )
         for case in models
     }
 

@@ -160,7 +160,11 @@ def test_worst_case_is_earlier_and_higher_everywhere():
     worst = np.array(res.worst_profile)
     assert prof.shape[1] == 2 and prof.shape[0] > 50
     assert np.all(np.diff(prof[:, 0]) > 0)
-    assert np.all(worst[:, 1] >= prof[:, 1] * 0.999)
+    # the worst case's profile has every other station of the expected one's
+    same = np.isclose(prof[:, 0][:, None], worst[:, 0][None, :], rtol=0, atol=1e-9)
+    i, j = np.nonzero(same)
+    assert i.size >= worst.shape[0] - 2
+    assert np.all(worst[j, 1] >= prof[i, 1] * 0.999)
 
 
 def test_province_crossing_becomes_a_boundary_receptor():

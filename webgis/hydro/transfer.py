@@ -250,10 +250,13 @@ _CACHES: weakref.WeakKeyDictionary[object, TransferCache] = weakref.WeakKeyDicti
 _CACHES_LOCK = threading.Lock()
 
 
-def cache_for(network: object) -> TransferCache:
-    """The transfer cache of a network (dropped with the network)."""
+def cache_for(network: object, max_bytes: int | None = None) -> TransferCache:
+    """The transfer cache of a network (dropped with the network); ``max_bytes`` sets
+    its budget."""
     with _CACHES_LOCK:
         got = _CACHES.get(network)
         if got is None:
             got = _CACHES[network] = TransferCache()
+        if max_bytes is not None:
+            got.max_bytes = int(max_bytes)
         return got

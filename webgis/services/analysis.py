@@ -28,6 +28,7 @@ from webgis.hydro.analysis import (
 )
 from webgis.hydro.errors import HydroError
 from webgis.hydro.hydraulics import SEASONS
+from webgis.hydro.transfer import cache_for
 from webgis.response.level import assess_level
 from webgis.response.notify import downstream_notifications
 from webgis.response.plans import select_plan_steps
@@ -445,6 +446,7 @@ def analyze(session: Session, body: Any) -> dict[str, Any]:
             req.season, req.horizon_h,
             ref.receptors,
             river_names=ref.river_names, province_names=ref.province_names,
+            transfers=cache_for(ref.network, int(config["TRANSFER_CACHE_MB"] * 2**20)),
         )
     except HydroError as exc:
         body_ = exc.to_dict()

@@ -16,7 +16,7 @@ from refined import refined  # noqa: I001  (tests/unit/hydro on sys.path)
 from webgis.hydro.analysis import PollutantInput, ReceptorInput, ReleaseInput, run_incident
 from webgis.hydro.hydraulics import path_hydraulics
 from webgis.hydro.network import RiverNetwork
-from webgis.hydro.transfer import Transfer, TransferCache
+from webgis.hydro.transfer import Transfer, TransferCache, cache_for
 from webgis.hydro.transport import Inflow, PlumeModel
 
 START = (104.0, 35.0)
@@ -120,3 +120,10 @@ def test_the_cache_keeps_to_its_memory_budget():
     cache = TransferCache(max_bytes=1)  # everything but the newest is dropped
     _run(net, 0.2, SB, ReleaseInput(500.0), transfers=cache)
     assert len(cache) == 1
+
+
+def test_one_cache_per_network_with_a_settable_budget():
+    net = _cascade()
+    cache = cache_for(net)
+    assert cache_for(net, 123) is cache and cache.max_bytes == 123
+    assert cache_for(_cascade()) is not cache

@@ -2,17 +2,19 @@
 
 Transport is linear and time-invariant for a given season, case and set of
 coefficients, and first-order decay acts on every parcel alike, so the flux anywhere
-below a reservoir's inlet is the inlet flux convolved with the response to a unit pulse
-there, damped by exp(-k·t). That response (a *transfer*) does not depend on the spill:
-it is computed once per (reservoir reach, season, case, coefficients) over the whole
-network below, and each spill above it only convolves its own inlet flux with it — one
-batched FFT per grid instead of re-running every reservoir of a cascade (the Yellow
-River below Liujiaxia passes more than ten). Rows are made per position on demand
-(receptors and the fixed profile stations of each reach recur from spill to spill).
+below a reservoir's inlet (or the inlet of the channel below a reservoir) is the inlet
+flux convolved with the response to a unit pulse there, damped by exp(-k·t). That
+response (a *transfer*) does not depend on the spill: it is computed once per (reach,
+season, case, coefficients) over the whole network below, and each spill above it only
+convolves its own inlet flux with it — one batched FFT per grid instead of re-running
+every reservoir of a cascade (the Yellow River below Liujiaxia passes more than ten).
+Rows are made per position on demand (receptors and the profile stations fixed below the
+inlet recur from spill to spill).
 
-:class:`PlumeModel` hands a reservoir over to its transfer only when the inlet flux is
-resolved on the transfer's grid (``TRANSFER_RESOLVE_STEPS``), so the result is the
-direct computation's to within the grids' resolution (tests compare the two).
+:class:`PlumeModel` hands over to a transfer only when the inlet flux's front is
+resolved on the transfer's finest grid (``TRANSFER_RESOLVE_STEPS``), so the result is
+the direct computation's to within the grids' resolution (tests compare both with the
+same transport on 16× finer grids).
 """
 
 from __future__ import annotations
@@ -62,8 +64,8 @@ class Transfer:
             head[0] = 1.0 / self.resolve_dt_s
             pulse.head = _GridState(0.0, self.resolve_dt_s, head)
         self.model = PlumeModel(hydraulics, 1.0, inflow=pulse)
-        self.length_m = float(hydraulics.start_m[-1] + hydraulics.length_m[-1])
-        self._rows: dict[int, _GridState] = {}
+        # (segment, -cell) inside a reservoir cell, else (segment, offset in mm)
+        self._rows: dict[tuple[int, int], _GridState] = {}
         self._lock = threading.Lock()
 
     def rows_at(self, seg: np.ndarray, offset_m: np.ndarray, cells: np.ndarray) -> list[_GridState]:
@@ -112,10 +114,10 @@ class Transfer:
         where that grid is coarse next to the inflow's front, again over the start of
         the result on a grid that resolves the front: the row's fine head if it holds
         the row's peak (or the row's grid is not coarsened), else its own grid,
-        coarsened as far as the front allows. That
-        fine head of the result is exact up to its end (the convolution is causal; see
-        ``_head_stats``) and spans both curves' rise to their peaks and
-        ``_HEAD_SPAN`` coarse steps more, in at most ``_MAX_HEAD_STEPS`` steps.
+        coarsened as far as the front allows. That fine head of the result is exact up
+        to its end (the convolution is causal; see ``_head_stats``) and spans both
+        curves' rise to their peaks and ``_HEAD_SPAN`` coarse steps more, in at most
+        ``_MAX_HEAD_STEPS`` steps.
         """
         rows = self.rows_at(seg, offset_m, cells)
         rise_in = inflow.peak_s - inflow.origin_s
@@ -191,6 +193,7 @@ def _coarsening(scale_s: float, dt_s: float) -> int:
 
 
 def _stack(rows: list[np.ndarray], width: int | None = None) -> np.ndarray:
+    """Rows of different lengths as one zero-padded matrix."""
     out = np.zeros((len(rows), width or max(r.size for r in rows)))
     for i, r in enumerate(rows):
         out[i, : r.size] = r

@@ -658,7 +658,7 @@ class PlumeModel:
 
         The inlet flux is the release routed through (tau, var) from the spill, or the
         gridded state ``state`` routed likewise; its front must span
-        ``TRANSFER_RESOLVE_STEPS`` steps of the transfer's first grid, or the pulse
+        ``TRANSFER_RESOLVE_STEPS`` steps of the transfer's finest grid, or the pulse
         response's jump (a one-cell reservoir's outflow) would blur it.
         """
         h = self.hydraulics

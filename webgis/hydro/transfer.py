@@ -126,18 +126,21 @@ class Transfer:
             m = _coarsening(inflow.broad_s, g.dt_s)
             dt = g.dt_s * m
             head_key = None
-            if inflow.front_s < _HEAD_STEPS * dt:
+            # the result's front is at least as smooth as the row's, where the row's
+            # own grid resolves it (a row without a fine head)
+            front = inflow.front_s if g.head is not None else max(inflow.front_s, g.front)
+            if front < _HEAD_STEPS * dt:
                 h = g.head
                 # the row's head if it holds the row's peak, or if the row's grid is
                 # no finer than the composition's anyway (it still holds the front)
                 use_head = (
                     h is not None
-                    and inflow.front_s < _HEAD_STEPS * g.dt_s
+                    and front < _HEAD_STEPS * g.dt_s
                     and (m == 1 or h.t0_s + h.dt_s * (h.flux.size - 1) >= g.peak_s)
                 )
                 base = h if use_head else g
                 assert base is not None
-                mf = _coarsening(inflow.front_s, base.dt_s)
+                mf = _coarsening(front, base.dt_s)
                 span = _HEAD_SPAN * dt + (g.peak_s - g.t0_s) + rise_in
                 while span / (base.dt_s * mf) > _MAX_HEAD_STEPS:
                     mf *= 2

@@ -145,12 +145,20 @@ class Transfer:
                 while span / (base.dt_s * mf) > _MAX_HEAD_STEPS:
                     mf *= 2
                 if base.dt_s * mf < dt:
-                    # rounded up to a power of two, so that rows share batches
-                    nh = min(1 << int(span / (base.dt_s * mf)).bit_length(), _MAX_HEAD_STEPS)
+                    # rounded up to a quarter octave, so that rows share batches
+                    nh = min(_bucket(int(span / (base.dt_s * mf)) + 1), _MAX_HEAD_STEPS)
                     if use_head:  # a head is exact up to its own end only
                         nh = min(nh, -(-base.flux.size // mf))
                     head_key = (use_head, mf, nh)
             batches.setdefault((g.dt_s, m, head_key), []).append(r)
+        grids: dict[tuple[float, int | None], tuple[float, np.ndarray]] = {}
+
+        def on_grid(dt: float, steps: int | None = None) -> tuple[float, np.ndarray]:
+            got = grids.get((dt, steps))
+            if got is None:
+                got = grids[(dt, steps)] = inflow.on_grid(dt, max_steps=steps)
+            return got
+
         out: list[_Group] = []
         for (dt0, m, head_key), members in batches.items():
             gs = [rows[r].coarse(m) for r in members]
@@ -158,7 +166,7 @@ class Transfer:
             t0s = np.array([g.t0_s for g in gs])
             kern = _stack([g.flux for g in gs])
             _decay(kern, t0s, dt, decay_per_s)
-            t_in, f_in = inflow.on_grid(dt)
+            t_in, f_in = on_grid(dt)
             flux = _convolve_rows(f_in, kern) * dt
             head = None
             if head_key is not None:
@@ -169,7 +177,7 @@ class Transfer:
                 t0h = np.array([h.t0_s for h in hs])
                 kern_h = _stack([h.flux[:nh] for h in hs], width=nh)
                 _decay(kern_h, t0h, dth, decay_per_s)
-                th_in, fh_in = inflow.on_grid(dth, max_steps=nh)
+                th_in, fh_in = on_grid(dth, nh)
                 fh = _convolve_rows(fh_in, kern_h)[:, :nh] * dth
                 head = (np.arange(len(members)), (t0h + th_in, dth, fh))
             out.append((np.array(members), t0s + t_in, dt, flux, head))
@@ -185,6 +193,12 @@ class Transfer:
         for cells in self.model._cells.values():
             total += sum(c.flux.nbytes for c in cells.values())
         return total
+
+
+def _bucket(n: int) -> int:
+    """``n`` rounded up to a quarter octave (n ≤ result < 1.25·n + 1)."""
+    q = max(1 << max(n.bit_length() - 3, 0), 1)
+    return -(-n // q) * q
 
 
 def _coarsening(scale_s: float, dt_s: float) -> int:

@@ -461,6 +461,7 @@ class _GridState:
     head: _GridState | None = None
     _scale: float | None = None
     _front: float | None = None
+    _peak: float | None = None
     _coarse: dict[int, _GridState] = field(default_factory=dict)
 
     @property
@@ -476,8 +477,11 @@ class _GridState:
 
     @property
     def peak_s(self) -> float:
-        """When the curve peaks (its largest sample)."""
-        return self.t0_s + self.dt_s * int(np.argmax(self.flux)) if self.flux.size else self.t0_s
+        """When the curve peaks (its largest sample), computed once."""
+        if self._peak is None:
+            i = int(np.argmax(self.flux)) if self.flux.size else 0
+            self._peak = self.t0_s + self.dt_s * i
+        return self._peak
 
     @property
     def front(self) -> float:

@@ -4,6 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 export WEBGIS_PUBLIC_READ=${WEBGIS_PUBLIC_READ:-true}
+# each worker builds the analysis' cached transfers in the background when it starts
+export WEBGIS_WARM_TRANSFERS=${WEBGIS_WARM_TRANSFERS:-true}
 HOST=${WEBGIS_HOST:-127.0.0.1}
 PORT=${WEBGIS_PORT:-5000}
 echo "Serving http://$HOST:$PORT  (health: http://$HOST:$PORT/healthz)"

@@ -50,4 +50,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api_bp)
     app.register_blueprint(web_bp)
     register_error_handlers(app)
+    if app.config["WARM_TRANSFERS"] and not app.config.get("TESTING"):
+        from webgis.services.warmup import start_warmup
+
+        start_warmup(app)
     return app

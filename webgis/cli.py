@@ -266,9 +266,33 @@ def analyze_command(as_json: bool, **options) -> None:
         click.echo(f"Notify: {n['reason']}")
 
 
+@click.command("warm")
+@click.option("--season", "seasons", multiple=True, default=("normal",),
+              type=click.Choice(["dry", "normal", "flood"]), show_default=True,
+              help="Season(s) to warm; repeat the option for several.")
+@with_appcontext
+def warm_command(seasons: tuple[str, ...]) -> None:
+    """Build the analysis' cached transfers (a notional spill above every reservoir)."""
+    import time
+
+    from webgis.extensions import db
+    from webgis.hydro.transfer import cache_for
+    from webgis.services.reference import get_reference
+    from webgis.services.warmup import warm_transfers
+
+    t0 = time.perf_counter()
+    ref = get_reference(db.session)
+    budget = int(current_app.config["TRANSFER_CACHE_MB"] * 2**20)
+    runs, built = warm_transfers(ref, seasons, max_bytes=budget)
+    mb = cache_for(ref.network).nbytes() / 2**20
+    click.echo(f"warm: {runs} notional spills, {built} transfers built in "
+               f"{time.perf_counter() - t0:.1f} s, {mb:.0f} MB held")
+
+
 def register(app) -> None:
     """Commands that need the app (and its database) live on `app.cli`."""
     app.cli.add_command(load_data)
+    app.cli.add_command(warm_command)
     app.cli.add_command(users_group)
     app.cli.add_command(analyze_command)
     from webgis.cli_sheet import sheet_command

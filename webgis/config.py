@@ -56,8 +56,10 @@ def from_environment() -> dict:
         "SNAP_MAX_M": _float("WEBGIS_SNAP_MAX_M", 5000.0),
         "ROAD_CIRCUITY": _float("WEBGIS_ROAD_CIRCUITY", 1.4),
         "ROAD_SPEED_KMH": _float("WEBGIS_ROAD_SPEED_KMH", 50.0),
-        # Memory for cached pulse responses below reservoirs, per process (MB).
+        # Memory for cached pulse responses below reservoirs, per process (MB), and
+        # whether each worker builds them in the background when it starts.
         "TRANSFER_CACHE_MB": _float("WEBGIS_TRANSFER_CACHE_MB", 256.0),
+        "WARM_TRANSFERS": _bool(os.environ.get("WEBGIS_WARM_TRANSFERS"), False),
         "BABEL_DEFAULT_LOCALE": os.environ.get("WEBGIS_DEFAULT_LOCALE", "zh"),
         "SESSION_COOKIE_SECURE": _bool(os.environ.get("WEBGIS_SECURE_COOKIES"), production),
         "SESSION_COOKIE_HTTPONLY": True,

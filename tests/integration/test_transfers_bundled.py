@@ -67,3 +67,54 @@ def test_transfers_agree_with_the_direct_computation_on_the_bundled_network(bund
                     assert err <= max(1.5 * err_direct, rel * abs(want), abs_), (key, name)
                 compared += 1
     assert anchored >= 5 and compared > 300
+
+
+def test_warm_up_builds_the_transfers_a_spill_above_a_reservoir_uses(bundled_app):
+    """After the start-up warm-up, a spill 1 km above Liujiaxia's reaches builds nothing."""
+    from webgis.extensions import db
+    from webgis.services.reference import get_reference
+    from webgis.services.warmup import warm_transfers
+
+    with bundled_app.app_context():
+        ref = get_reference(db.session)
+    cache = TransferCache()
+    from webgis.hydro import transfer
+
+    transfer._CACHES[ref.network] = cache  # a fresh cache for this network
+    try:
+        runs, built = warm_transfers(ref)
+        assert runs > 50 and built == cache.builds > 50
+        net = ref.network
+        up = net.upstream_of(net.index_of("HUANGHE-124"))
+        u = int(up[np.argmax(net.discharge_m3s[up])])
+        lon, lat = net.point_at(u, 1.0 - 1000.0 / float(net.length_m[u]))
+        for fresh in (TransferCache(), cache):
+            run_incident(net, net.snap(lon, lat), ref.pollutants["ANTIMONY"],
+                         ReleaseInput(300.0), "normal", 72.0, ref.receptors,
+                         river_names=ref.river_names, province_names=ref.province_names,
+                         transfers=fresh)
+            if fresh is not cache:
+                assert fresh.builds >= 2  # the spill does use transfers
+        assert cache.builds == built
+    finally:
+        transfer._CACHES.pop(ref.network, None)
+
+
+def test_a_worker_warms_its_transfers_in_the_background(bundled_app):
+    """start_warmup runs in a daemon thread with its own app context and fills the
+    network's cache (WEBGIS_WARM_TRANSFERS turns it on in create_app)."""
+    from webgis.extensions import db
+    from webgis.hydro import transfer
+    from webgis.services.reference import get_reference
+    from webgis.services.warmup import start_warmup
+
+    with bundled_app.app_context():
+        net = get_reference(db.session).network
+    transfer._CACHES[net] = cache = TransferCache()
+    try:
+        thread = start_warmup(bundled_app)
+        thread.join(timeout=120)
+        assert not thread.is_alive() and thread.daemon
+        assert cache.builds > 50
+    finally:
+        transfer._CACHES.pop(net, None)

@@ -11,6 +11,7 @@ reservoir, in the background, right after it starts (``WEBGIS_WARM_TRANSFERS``;
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import time
 from collections.abc import Iterable
@@ -83,8 +84,9 @@ def start_warmup(app: Flask) -> threading.Thread:
         except Exception:  # a warm-up must never take a worker down
             log.exception("transfer warm-up failed")
             return
-        log.info("transfers warmed: %d spills, %d built, %.1f s", runs, built,
-                 time.perf_counter() - t0)
+        # on the server's error stream, next to gunicorn's own start-up lines
+        print(f"[webgis] transfers warmed: {runs} notional spills, {built} built, "
+              f"{time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True)
 
     thread = threading.Thread(target=run, name="webgis-warm-transfers", daemon=True)
     thread.start()

@@ -684,11 +684,16 @@ class PlumeModel:
         self._anchor, self._anchor_transfer, self._anchor_inflow = seg, transfer, inflow
         return True
 
-    def _analytic_inflow(self, tau: float, var: float) -> Inflow:
-        """The release's flux at channel moments (tau, var), fine and in closed form."""
+    def _fine_release(self, tau: float, var: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(times s, flux kg/s, cumulative kg) of the release at channel moments (tau, var):
+        400 samples in closed form, the cumulative mass by the trapezoid rule."""
         t2, c2 = self._analytic_curves(np.array([tau]), np.array([var]), np.array([1.0]), 400)
         tt, fl = t2[0], c2[0] / _MG_PER_KG_OVER_L_PER_M3
-        cum = np.concatenate(([0.0], np.cumsum(0.5 * (fl[1:] + fl[:-1]) * np.diff(tt))))
+        return tt, fl, np.concatenate(([0.0], np.cumsum(0.5 * (fl[1:] + fl[:-1]) * np.diff(tt))))
+
+    def _analytic_inflow(self, tau: float, var: float) -> Inflow:
+        """The release's flux at channel moments (tau, var), fine and in closed form."""
+        tt, fl, cum = self._fine_release(tau, var)
         front = math.sqrt(var)
         return Inflow(tt, cum, front, max(front, _sharpness(tt, fl)), float(tt[0]))
 
@@ -911,10 +916,8 @@ class PlumeModel:
             return _GridState(0.0, dur / math.ceil(dur / dt), np.zeros(0))
         if src is None:
             # fine analytic curve at the inlet, then re-binned mass-conservatively
-            t2, c2 = self._analytic_curves(np.array([tau]), np.array([var]), np.array([1.0]), 400)
-            tt, fl = t2[0], c2[0] / _MG_PER_KG_OVER_L_PER_M3
+            tt, fl, cum_m = self._fine_release(tau, var)
             cum_t = tt
-            cum_m = np.concatenate(([0.0], np.cumsum(0.5 * (fl[1:] + fl[:-1]) * np.diff(tt))))
             scale = _sharpness(tt, fl)
             src_dt = 0.0
         else:

@@ -4,6 +4,11 @@ Reading layers and running analyses (which store nothing) is open without signin
 when `PUBLIC_READ` is on; every write needs a signed-in user with a matching role. Scripts
 send `Authorization: Bearer <token>`; browser writes through the API with a session cookie
 must carry the CSRF token in `X-CSRFToken`.
+
+A session names the user *and* their session version (`User.get_id`): signing out or
+`webgis users revoke` raises the version, so every copy of an older cookie stops working.
+Tokens expire (`TOKEN_TTL_DAYS`). Failed sign-ins are throttled (webgis.limits) and take as
+long for an unknown username as for a known one.
 """
 
 from __future__ import annotations
@@ -20,9 +25,10 @@ from sqlalchemy import select
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length, Regexp
 
+from webgis import limits
 from webgis.errors import Forbidden, Unauthorized
 from webgis.extensions import csrf, db, login_manager
-from webgis.models.user import ROLES, User, hash_token
+from webgis.models.user import ROLES, User, hash_token, password_matches
 
 bp = Blueprint("auth", __name__)
 
@@ -36,8 +42,15 @@ class LoginForm(FlaskForm):
 
 
 @login_manager.user_loader
-def _load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id))
+def _load_user(session_id: str) -> User | None:
+    """The user of a session, if the session's version is still the user's (not revoked)."""
+    user_id, _, version = str(session_id).partition(":")
+    if not (user_id.isdigit() and version.isdigit()) or int(user_id) > 2**31 - 1:
+        return None  # a cookie from before revocable sessions, or not ours
+    user = db.session.get(User, int(user_id))
+    if user is None or user.session_version != int(version):
+        return None
+    return user
 
 
 @login_manager.request_loader
@@ -49,7 +62,7 @@ def _load_user_from_token(req) -> User | None:
     if not token:
         return None
     user = db.session.scalar(select(User).where(User.token_hash == hash_token(token)))
-    if user is not None and user.active:
+    if user is not None and user.active and user.token_valid():
         user.via_token = True  # type: ignore[attr-defined]
         return user
     return None
@@ -98,13 +111,16 @@ def require_role(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., An
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limits.login_per_account
+@limits.login_per_address
 def login():
-    """The sign-in page."""
+    """The sign-in page; failures are throttled per account and per address."""
     form = LoginForm()
     error = None
     if form.validate_on_submit():
         user = db.session.scalar(select(User).where(User.username == form.username.data))
-        if user is not None and user.active and user.check_password(form.password.data):
+        # The hash check runs for unknown users too: the failure's timing names no account.
+        if password_matches(user, form.password.data) and user.active:
             login_user(user)
             target = request.args.get("next", "")
             # Only local paths: no open redirect.
@@ -117,7 +133,10 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    """Sign out (POST with the CSRF token)."""
+    """Sign out (POST with the CSRF token): every session of this user ends, copies too."""
+    if current_user.is_authenticated and not getattr(current_user, "via_token", False):
+        current_user.revoke_sessions()
+        db.session.commit()
     logout_user()
     return redirect(url_for("web.index"))
 
@@ -127,6 +146,7 @@ def init_app(app: Flask) -> None:
     from webgis.api import bp as api_bp
 
     csrf.exempt(api_bp)
+    limits.init_app(app)
     login_manager.login_view = "auth.login"
     app.register_blueprint(bp)
 

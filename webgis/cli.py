@@ -158,10 +158,7 @@ def users_create(username: str, role: str, display_name: str, password: str | No
         click.echo(f"password: {password}")
 
 
-@users_group.command("token")
-@click.argument("username")
-def users_token(username: str) -> None:
-    """Issue a new API token for USERNAME (the previous one stops working)."""
+def _user_named(username: str):
     from sqlalchemy import select
 
     from webgis.extensions import db
@@ -170,22 +167,76 @@ def users_token(username: str) -> None:
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None:
         raise click.ClickException(f"no user {username!r}")
-    token = user.new_token()
+    return user
+
+
+def _utc(moment) -> str:
+    from datetime import UTC
+
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+@users_group.command("token")
+@click.argument("username")
+@click.option("--ttl-days", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Days the token stays valid (default WEBGIS_TOKEN_TTL_DAYS, 90).")
+def users_token(username: str, ttl_days: float | None) -> None:
+    """Issue a new API token for USERNAME (the previous one stops working).
+
+    The token goes to standard output (alone, for scripts); its expiry to standard error.
+    """
+    from webgis.extensions import db
+
+    user = _user_named(username)
+    token = user.new_token(ttl_days or current_app.config["TOKEN_TTL_DAYS"])
     db.session.commit()
     click.echo(token)
+    click.echo(f"expires {_utc(user.token_expires_at)}", err=True)
+
+
+@users_group.command("revoke")
+@click.argument("username")
+@click.option("--token-only", is_flag=True, help="Revoke the API token, keep the sessions.")
+@click.option("--sessions-only", is_flag=True, help="End the sessions, keep the API token.")
+def users_revoke(username: str, token_only: bool, sessions_only: bool) -> None:
+    """Revoke USERNAME's API token and end all their signed-in sessions (every device)."""
+    from webgis.extensions import db
+
+    if token_only and sessions_only:
+        raise click.UsageError("--token-only and --sessions-only exclude each other")
+    user = _user_named(username)
+    done = []
+    if not sessions_only:
+        had = user.token_hash is not None
+        user.revoke_token()
+        done.append("API token revoked" if had else "no API token")
+    if not token_only:
+        user.revoke_sessions()
+        done.append("all sessions ended")
+    db.session.commit()
+    click.echo(f"{username}: {', '.join(done)}")
 
 
 @users_group.command("list")
 def users_list() -> None:
-    """List accounts and roles."""
+    """List accounts, roles and when their API token expires."""
+    from datetime import UTC, datetime
+
     from sqlalchemy import select
 
     from webgis.extensions import db
     from webgis.models import User
 
+    now = datetime.now(UTC)
     for user in db.session.scalars(select(User).order_by(User.username)):
         state = "" if user.active else " (disabled)"
-        click.echo(f"{user.username:<20} {user.role:<14}{state}")
+        if user.token_hash is None:
+            token = "no token"
+        elif user.token_valid(now):
+            token = f"token expires {_utc(user.token_expires_at)}"
+        else:
+            token = "token expired"
+        click.echo(f"{user.username:<20} {user.role:<14} {token}{state}")
 
 
 # --- analysis ------------------------------------------------------------------------------

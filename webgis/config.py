@@ -11,10 +11,6 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
-#: Settings that must never keep a default in production.
-SECRET_DEFAULT = "dev-only-not-secret"
-
-
 def _bool(value: str | None, default: bool) -> bool:
     if value is None or value == "":
         return default
@@ -24,6 +20,11 @@ def _bool(value: str | None, default: bool) -> bool:
 def _float(name: str, default: float) -> float:
     raw = os.environ.get(name)
     return float(raw) if raw not in (None, "") else default
+
+
+def _str(name: str, default: str) -> str:
+    raw = os.environ.get(name)
+    return raw if raw not in (None, "") else default
 
 
 def local_database_url(dbname: str = "webgis") -> str:
@@ -41,11 +42,26 @@ def from_environment() -> dict:
         database_url = "postgresql+psycopg://" + database_url[len("postgresql://") :]
     return {
         "ENV": env,
-        "SECRET_KEY": os.environ.get("SECRET_KEY") or (None if production else SECRET_DEFAULT),
+        # Unset: generated once into SECRET_KEY_FILE (outside production; see webgis.secret_key).
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or None,
+        # Default: `secret_key` in the instance folder (app.instance_path).
+        "SECRET_KEY_FILE": os.environ.get("WEBGIS_SECRET_KEY_FILE", ""),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-        # Reading layers and running analyses (which store nothing) without signing in.
-        "PUBLIC_READ": _bool(os.environ.get("WEBGIS_PUBLIC_READ"), not production),
+        # Reading layers, saved incidents and sheets and running analyses without signing in.
+        # Off unless set explicitly (scripts/run.sh sets it); see README "Security".
+        "PUBLIC_READ": _bool(os.environ.get("WEBGIS_PUBLIC_READ"), False),
+        # API tokens expire this many days after `webgis users token` issued them.
+        "TOKEN_TTL_DAYS": _float("WEBGIS_TOKEN_TTL_DAYS", 90.0),
+        # Rate limits (Flask-Limiter notation, ";" between several). Storage: memory, per
+        # worker process, unless WEBGIS_RATELIMIT_STORAGE_URI names a shared one (redis://...).
+        "RATELIMIT_STORAGE_URI": _str("WEBGIS_RATELIMIT_STORAGE_URI", "memory://"),
+        "LIMIT_LOGIN_ACCOUNT": _str("WEBGIS_LIMIT_LOGIN_ACCOUNT", "5 per minute;20 per hour"),
+        "LIMIT_LOGIN_ADDRESS": _str("WEBGIS_LIMIT_LOGIN_ADDRESS", "20 per minute;100 per hour"),
+        "LIMIT_ANALYSIS": _str("WEBGIS_LIMIT_ANALYSIS", "600 per minute"),
+        "LIMIT_ANALYSIS_ANONYMOUS": _str("WEBGIS_LIMIT_ANALYSIS_ANONYMOUS", "120 per minute"),
+        "LIMIT_SHEETS": _str("WEBGIS_LIMIT_SHEETS", "60 per minute"),
+        "LIMIT_SHEETS_ANONYMOUS": _str("WEBGIS_LIMIT_SHEETS_ANONYMOUS", "10 per minute"),
         # Optional online base map, e.g. https://tile.example.org/{z}/{x}/{y}.png
         "TILE_URL": os.environ.get("WEBGIS_TILE_URL", ""),
         "TILE_ATTRIBUTION": os.environ.get("WEBGIS_TILE_ATTRIBUTION", ""),

@@ -123,7 +123,8 @@ def test_cli_creates_user_and_token(runner, session):
     assert "password: " in result.output
     result = runner.invoke(args=["users", "token", "field1"])
     assert result.exit_code == 0
-    token = result.output.strip()
+    token = result.stdout.strip()  # alone on standard output, for scripts
+    assert re.search(r"expires \d{4}-\d\d-\d\d \d\d:\d\d UTC", result.stderr)
     user = db.session.query(User).filter_by(username="field1").one()
     from webgis.models.user import hash_token
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
+from webgis import limits
 from webgis.api import bp
 from webgis.auth import read_access
 from webgis.errors import BadRequest
@@ -14,6 +15,7 @@ from webgis.services.hydraulics import reach_detail
 
 @bp.post("/api/v1/incidents/analyze")
 @read_access
+@limits.analysis
 def analyze_incident():
     """Analyse a spill; stores nothing (see README for the request and response)."""
     body = request.get_json(silent=True)

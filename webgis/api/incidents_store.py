@@ -2,6 +2,9 @@
 
 Saving re-runs the analysis on the server from the request, so what is stored is what the
 model says for that request on the current data — never a result sent by a browser.
+
+Who saved an incident (`created_by`, a username) is shown to signed-in users only: with
+`PUBLIC_READ` on, anonymous readers see the incidents but not the account names.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import defer
 
+from webgis import limits
 from webgis.api import bp
 from webgis.auth import read_access, require_role
 from webgis.errors import BadRequest, NotFound
@@ -50,17 +54,21 @@ def _default_title(result: dict[str, Any]) -> str:
 
 def _summary(inc: Incident, username: str | None, level: str | None) -> dict[str, Any]:
     lon, lat = inc.request["location"]["lon"], inc.request["location"]["lat"]
-    return {
+    summary = {
         "id": inc.id, "kind": inc.kind, "title": inc.title,
         "created_at": inc.created_at.isoformat() if inc.created_at else None,
         "created_by": username, "river_code": inc.river_code,
         "pollutant_code": inc.pollutant_code, "level": level, "lon": lon, "lat": lat,
         "url": f"/incidents/{inc.id}", "sheet_url": f"/incidents/{inc.id}/sheet.pdf",
     }
+    if not current_user.is_authenticated:
+        del summary["created_by"]  # account names are not for anonymous readers
+    return summary
 
 
 @bp.post("/api/v1/incidents")
 @require_role("duty_officer")
+@limits.analysis
 def save_incident():
     """Analyse `request` again and store it with its result; 201 with the summary."""
     from webgis.services.analysis import analyze

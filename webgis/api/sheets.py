@@ -5,12 +5,18 @@ the link the map and the QR code use), ``.../sheet.zip`` and
 ``.../export.<geojson|kml|gpx|xlsx>``. Scenario (not stored): ``POST /api/v1/sheets``
 (``?format=pdf|zip|geojson|kml|gpx|xlsx``, default pdf) or ``POST /api/v1/sheets.<format>``
 with an analysis request body. ``?lang=en`` for English (default Chinese).
+
+Every route here shares one rate limit (`LIMIT_SHEETS`, stricter `LIMIT_SHEETS_ANONYMOUS`):
+a PDF costs more than a second of CPU. Anonymous callers get sheets only when `PUBLIC_READ`
+is on, and a saved incident's sheet then leaves out who saved it.
 """
 
 from __future__ import annotations
 
 from flask import Response, current_app, request
+from flask_login import current_user
 
+from webgis import limits
 from webgis.api import bp
 from webgis.auth import read_access
 from webgis.errors import BadRequest, NotFound
@@ -35,13 +41,15 @@ def _send(rendered: sheet.Rendered) -> Response:
 
 def _incident_export(incident_id: int, fmt: str) -> Response:
     lang = sheet.check_lang(request.args.get("lang"))
-    ctx = sheet.context_for_incident(db.session, incident_id, lang=lang, base_url=_base_url())
+    ctx = sheet.context_for_incident(db.session, incident_id, lang=lang, base_url=_base_url(),
+                                     with_officer=current_user.is_authenticated)
     return _send(sheet.build(ctx, fmt))
 
 
 @bp.get("/api/v1/incidents/<int:incident_id>/sheet.pdf")
 @bp.get("/incidents/<int:incident_id>/sheet.pdf")
 @read_access
+@limits.sheets
 def incident_sheet_pdf(incident_id: int):
     """The printable A4 sheet of a saved incident."""
     return _incident_export(incident_id, "pdf")
@@ -50,6 +58,7 @@ def incident_sheet_pdf(incident_id: int):
 @bp.get("/api/v1/incidents/<int:incident_id>/sheet.zip")
 @bp.get("/incidents/<int:incident_id>/sheet.zip")
 @read_access
+@limits.sheets
 def incident_sheet_zip(incident_id: int):
     """The PDF and every GPS/data file of a saved incident in one ZIP."""
     return _incident_export(incident_id, "zip")
@@ -57,6 +66,7 @@ def incident_sheet_zip(incident_id: int):
 
 @bp.get("/api/v1/incidents/<int:incident_id>/export.<fmt>")
 @read_access
+@limits.sheets
 def incident_export(incident_id: int, fmt: str):
     """One data file of a saved incident: geojson, kml, gpx or xlsx."""
     if fmt not in DATA_FORMATS:
@@ -77,6 +87,7 @@ def _scenario(fmt: str) -> Response:
 
 @bp.post("/api/v1/sheets")
 @read_access
+@limits.sheets
 def scenario_sheet():
     """The sheet of an analysis request (run now, stored nowhere); ``?format=`` (pdf)."""
     return _scenario(request.args.get("format", "pdf"))
@@ -84,6 +95,7 @@ def scenario_sheet():
 
 @bp.post("/api/v1/sheets.<fmt>")
 @read_access
+@limits.sheets
 def scenario_sheet_format(fmt: str):
     """The same, the format in the path: ``/api/v1/sheets.zip``."""
     return _scenario(fmt)

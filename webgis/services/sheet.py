@@ -59,13 +59,14 @@ def incident_link(base_url: str, incident_id: int | None) -> str:
 
 
 def context_for_incident(session: Session, incident_id: int, *, lang: str = "zh",
-                         base_url: str = "") -> SheetContext:
-    """The sheet of a saved incident (404 when there is none)."""
+                         base_url: str = "", with_officer: bool = True) -> SheetContext:
+    """The sheet of a saved incident (404 when there is none); `with_officer=False` leaves out
+    who saved it (anonymous readers do not learn account names)."""
     inc = session.get(m.Incident, incident_id)
     if inc is None:
         raise NotFound(f"no incident {incident_id}", fields={"id": incident_id})
     officer = ""
-    if inc.created_by_id is not None:
+    if with_officer and inc.created_by_id is not None:
         user = session.get(m.User, inc.created_by_id)
         if user is not None:
             officer = getattr(user, "display_name", "") or user.username

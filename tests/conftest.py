@@ -150,3 +150,14 @@ def pytest_sessionfinish(session, exitstatus):
         for engine in engines.values():
             engine.dispose()
     gc.collect()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Rate-limit counters (in memory, per process) start empty in every test, so one test's
+    sign-ins, analyses and sheets never throttle the next."""
+    from webgis.limits import limiter
+
+    if limiter._storage is not None:
+        limiter.reset()
+    yield

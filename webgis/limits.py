@@ -4,7 +4,8 @@ Flask-Limiter with the limits from the app's config (`LIMIT_*`, from `WEBGIS_LIM
 on every request so each app (and each test) may set its own. Counters live in
 `RATELIMIT_STORAGE_URI`: `memory://` by default, i.e. per worker process — with several
 gunicorn workers each counts on its own, so a client may get up to (workers x limit) before
-it is refused. A shared store (`redis://...`, `memcached://...`) makes the limits exact.
+it is refused. A shared store (`redis://...`, `memcached://...`) makes the limits exact;
+while it is unreachable each process counts in memory again.
 
 * Sign-in: failed attempts (401) are counted per account (the username tried, whether it
   exists or not) and per client address. Once either is used up every attempt is refused with
@@ -123,6 +124,9 @@ def too_many_requests(err: RateLimitExceeded):
 
 def init_app(app: Flask) -> None:
     """Bind the limiter and its 429 handler to `app` (the storage from its config)."""
-    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    uri = app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    # A shared store that goes down must not take the analyses down with it: count in this
+    # process's memory meanwhile (Flask-Limiter checks the store again with back-off).
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", not uri.startswith("memory"))
     limiter.init_app(app)
     app.register_error_handler(RateLimitExceeded, too_many_requests)

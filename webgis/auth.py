@@ -43,12 +43,13 @@ class LoginForm(FlaskForm):
 
 @login_manager.user_loader
 def _load_user(session_id: str) -> User | None:
-    """The user of a session, if the session's version is still the user's (not revoked)."""
+    """The user of a session, if the session's version is still the user's (not revoked) and
+    the account is active (disabling an account ends its sessions)."""
     user_id, _, version = str(session_id).partition(":")
     if not (user_id.isdigit() and version.isdigit()) or int(user_id) > 2**31 - 1:
         return None  # a cookie from before revocable sessions, or not ours
     user = db.session.get(User, int(user_id))
-    if user is None or user.session_version != int(version):
+    if user is None or not user.active or user.session_version != int(version):
         return None
     return user
 

@@ -298,6 +298,15 @@ def test_logout_revokes_copies_of_the_session(app, client, officer, monkeypatch)
     assert thief.get("/api/v1/incidents").status_code == 401
 
 
+def test_disabling_an_account_ends_its_sessions(app, client, session, officer, monkeypatch):
+    monkeypatch.setitem(app.config, "PUBLIC_READ", False)
+    assert _login(client, "sec_officer").status_code == 302
+    assert client.get("/api/v1/incidents").status_code == 200
+    officer.active = False
+    session.commit()
+    assert client.get("/api/v1/incidents").status_code == 401
+
+
 def test_expired_token_is_refused(app, client, session, officer, monkeypatch):
     monkeypatch.setitem(app.config, "PUBLIC_READ", False)
     token = officer.new_token()

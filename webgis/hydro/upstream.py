@@ -41,7 +41,11 @@ the downstream worst case; a time limit then reaches farther upstream and includ
 features. ``velocity_factor`` multiplies the supplied velocities (e.g. a calibrated
 factor); do not apply the worst-case factor twice. The leading edge of a dispersed plume
 runs ahead of the advective time; the downstream forecast (``run_incident``) reports that
-leading edge for a concrete release.
+leading edge for a concrete release. This matters most in reservoirs: their velocity is
+the plug-flow passage of the active volume (the *mean* residence time), while a mixed
+reservoir passes a first trace much sooner. Rows and features whose way to the start
+crosses a reservoir are flagged ``via_reservoir``, so a caller never presents their time
+as a safe earliest arrival without saying so.
 """
 
 from __future__ import annotations
@@ -228,6 +232,7 @@ class UpstreamSegment:
     from_travel_h: float | None
     to_travel_h: float | None
     cut: bool
+    via_reservoir: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,6 +257,7 @@ class UpstreamFeature:
     measure: float
     distance_m: float
     travel_h: float | None
+    via_reservoir: bool
 
 
 @dataclass(frozen=True, eq=False)
@@ -261,7 +267,10 @@ class UpstreamNetwork:
     Rows are in upstream order: the start reach first, and every reach after the reach it
     flows into. A row covers ``from_measure..to_measure`` of its reach; ``cut`` marks rows
     shortened at the distance or time limit. ``*_travel_h`` are None when no velocities
-    were given. Distances are geodesic metres along the river, times hours.
+    were given. ``via_reservoir`` marks rows whose way to the start crosses a reservoir
+    reach (the row's own included): there the time is the plug-flow passage of the active
+    volume, and a leading edge can come much sooner (see the module docstring).
+    Distances are geodesic metres along the river, times hours.
     """
 
     network: RiverNetwork
@@ -278,6 +287,7 @@ class UpstreamNetwork:
     from_travel_h: np.ndarray | None
     to_travel_h: np.ndarray | None
     cut: np.ndarray
+    via_reservoir: np.ndarray
 
     def __len__(self) -> int:
         return int(self.reach_idx.size)
@@ -311,14 +321,15 @@ class UpstreamNetwork:
             self.from_distance_m.tolist(),
             self.to_distance_m.tolist(),
             self.cut.tolist(),
+            self.via_reservoir.tolist(),
             strict=True,
         )
         return [
             UpstreamSegment(
                 i, net.codes[i], net.river_code(i), m0, m1, d0, d1,
-                None if ft is None else ft[k], None if tt is None else tt[k], bool(c),
+                None if ft is None else ft[k], None if tt is None else tt[k], bool(c), bool(r),
             )
-            for k, (i, m0, m1, d0, d1, c) in enumerate(cols)
+            for k, (i, m0, m1, d0, d1, c, r) in enumerate(cols)
         ]
 
     def segment_geometry(self, row: int) -> list[tuple[float, float]]:
@@ -367,6 +378,7 @@ class UpstreamNetwork:
             UpstreamFeature(
                 f.code, f.kind, f.reach_idx, net.codes[f.reach_idx], net.river_code(f.reach_idx),
                 f.measure, float(dist[k]), None if hours is None else hours[k],
+                bool(self.via_reservoir[row[k]]),
             )
             for k, f in enumerate(feats)
             if on[k]
@@ -464,6 +476,7 @@ def trace_upstream(
         seg_len[0] *= m
         to_d = np.cumsum(seg_len) - seg_len
         tree_size = None
+        res_on_way = np.cumsum(network.is_reservoir[rows]) > 0
     else:
         a = int(ix.pos[s])
         rows = ix.order[a : a + int(ix.size[s])]
@@ -471,6 +484,7 @@ def trace_upstream(
         seg_len = length_all[rows].astype(np.float64)
         seg_len[0] *= m
         to_d = _ancestor_sums(tree_size, seg_len) - seg_len
+        res_on_way = _ancestor_sums(tree_size, network.is_reservoir[rows].astype(float)) > 0.5
 
     to_measure = np.ones(rows.size)
     to_measure[0] = m
@@ -491,6 +505,7 @@ def trace_upstream(
             keep[1:] &= to_t[1:] < limit_h
     if not keep.all():
         rows, to_d, seg_len, to_measure = rows[keep], to_d[keep], seg_len[keep], to_measure[keep]
+        res_on_way = res_on_way[keep]
         if vel is not None:
             to_t, seg_h = to_t[keep], seg_h[keep]
     # share of each row kept below the limit(s), as a fraction of the row's full span
@@ -519,5 +534,6 @@ def trace_upstream(
         from_travel_h=None if vel is None else to_t + share * seg_h,
         to_travel_h=None if vel is None else to_t,
         cut=cut,
+        via_reservoir=res_on_way,
     )
 

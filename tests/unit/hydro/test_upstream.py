@@ -333,3 +333,21 @@ def test_start_above_a_loop_is_a_cycle_error():
     with pytest.raises(NetworkCycleError):
         trace_upstream(net, (2, 0.5))
     assert trace_upstream(net, (3, 1.0)).reach_codes == ["OK"]
+
+
+def test_rows_and_features_behind_a_reservoir_are_flagged():
+    main = chain("M", START, 0.0, [10 * KM, 10 * KM, 10 * KM], [20.0, 20.0, 20.0],
+                 is_reservoir=[False, True, False], volume_m3=[None, 5e6, None])
+    b = _feeder("B", main[2].coords[0], 90.0, [5 * KM], [4.0], "M-3")
+    net = RiverNetwork.build([*main, *b])
+    for mainstem in (False, True):
+        up = trace_upstream(net, (net.index_of("M-3"), 0.5), mainstem_only=mainstem)
+        flags = dict(zip(up.reach_codes, up.via_reservoir.tolist(), strict=True))
+        want = {"M-3": False, "M-2": True, "M-1": True}
+        if not mainstem:
+            want["B-1"] = False
+        assert flags == want
+    feats = [LinearFeature("F1", "outfall", net.index_of("M-1"), 0.5),
+             LinearFeature("F2", "outfall", net.index_of("B-1"), 0.5)]
+    got = {f.code: f.via_reservoir for f in trace_upstream(net, (2, 0.5)).locate(feats)}
+    assert got == {"F1": True, "F2": False}

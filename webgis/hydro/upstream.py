@@ -245,6 +245,26 @@ class LinearFeature:
     measure: float
 
 
+@dataclass(frozen=True, eq=False)
+class FeatureSet:
+    """Features with their reach indices and measures as arrays, built once for many
+    navigations (e.g. every enterprise outfall of the reference data)."""
+
+    features: list[LinearFeature]
+    reach_idx: np.ndarray
+    measure: np.ndarray
+
+    @classmethod
+    def of(cls, features: Iterable[LinearFeature]) -> FeatureSet:
+        """Collect the features and their linear references."""
+        feats = list(features)
+        return cls(
+            feats,
+            np.fromiter((f.reach_idx for f in feats), np.int64, len(feats)),
+            np.fromiter((f.measure for f in feats), np.float64, len(feats)),
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class UpstreamFeature:
     """A feature on the upstream network with its distance and travel time to the start."""
@@ -339,53 +359,49 @@ class UpstreamNetwork:
                           float(self.from_measure[row]), float(self.to_measure[row]), 0.0, 0.0)
         return self.network.segment_geometry(seg)
 
-    def locate(self, features: Iterable[LinearFeature]) -> list[UpstreamFeature]:
+    def locate(self, features: FeatureSet | Iterable[LinearFeature]) -> list[UpstreamFeature]:
         """The features that lie on this upstream network, nearest to the start first.
 
         A feature is on it when its reach is a row and its measure lies within the row's
         ``from_measure..to_measure`` (so a feature below the start point on the start
         reach, or beyond a cut, is not). Distance and travel time are interpolated along
         the row, linear in measure (the row's velocity is constant). Ties in distance are
-        ordered by code.
+        ordered by code. Pass a :class:`FeatureSet` built once to locate many thousands
+        of features in a few milliseconds.
         """
-        feats = list(features)
-        if not feats or len(self) == 0:
+        fs = features if isinstance(features, FeatureSet) else FeatureSet.of(features)
+        if not fs.features or len(self) == 0:
             return []
-        f_reach = np.fromiter((f.reach_idx for f in feats), np.int64, len(feats))
-        f_meas = np.fromiter((f.measure for f in feats), np.float64, len(feats))
+        f_reach, f_meas = fs.reach_idx, fs.measure
         sort = np.argsort(self.reach_idx, kind="stable")
         keys = self.reach_idx[sort]
         at = np.minimum(np.searchsorted(keys, f_reach), keys.size - 1)
-        row = sort[at]
-        m0, m1 = self.from_measure[row], self.to_measure[row]
-        on = (
-            (keys[at] == f_reach)
-            & (f_meas >= m0 - _EPS_MEASURE)
-            & (f_meas <= m1 + _EPS_MEASURE)
-        )
+        on = np.flatnonzero(keys[at] == f_reach)
+        row = sort[at[on]]
+        m0, m1, fm = self.from_measure[row], self.to_measure[row], f_meas[on]
+        inside = (fm >= m0 - _EPS_MEASURE) & (fm <= m1 + _EPS_MEASURE)
+        on, row, m0, m1, fm = on[inside], row[inside], m0[inside], m1[inside], fm[inside]
         span = m1 - m0
         with np.errstate(invalid="ignore", divide="ignore"):
-            frac = np.where(span > 0, np.clip((m1 - f_meas) / span, 0.0, 1.0), 0.0)
+            frac = np.where(span > 0, np.clip((m1 - fm) / span, 0.0, 1.0), 0.0)
         d0, d1 = self.from_distance_m[row], self.to_distance_m[row]
-        dist = d1 + frac * (d0 - d1)
+        dist = (d1 + frac * (d0 - d1)).tolist()
         if self.from_travel_h is not None and self.to_travel_h is not None:
             t0, t1 = self.from_travel_h[row], self.to_travel_h[row]
             hours: list[float] | None = (t1 + frac * (t0 - t1)).tolist()
         else:
             hours = None
-        net = self.network
-        out = [
-            UpstreamFeature(
+        via = self.via_reservoir[row].tolist()
+        net, feats = self.network, fs.features
+        out = []
+        for k, j in enumerate(on.tolist()):
+            f = feats[j]
+            out.append(UpstreamFeature(
                 f.code, f.kind, f.reach_idx, net.codes[f.reach_idx], net.river_code(f.reach_idx),
-                f.measure, float(dist[k]), None if hours is None else hours[k],
-                bool(self.via_reservoir[row[k]]),
-            )
-            for k, f in enumerate(feats)
-            if on[k]
-        ]
+                f.measure, dist[k], None if hours is None else hours[k], via[k],
+            ))
         out.sort(key=lambda u: (u.distance_m, u.code))
         return out
-
 
 def _positive(name: str, value: float | None) -> float | None:
     if value is None:

@@ -24,6 +24,7 @@ from webgis.hydro.hydraulics import DEFAULT_PARAMS, hydraulics_arrays
 from webgis.hydro.network import ReachInput, RiverNetwork, Snap
 from webgis.hydro.upstream import (
     WORST_VELOCITY_FACTOR,
+    FeatureSet,
     LinearFeature,
     UpstreamInputError,
     season_velocities_mps,
@@ -351,3 +352,16 @@ def test_rows_and_features_behind_a_reservoir_are_flagged():
              LinearFeature("F2", "outfall", net.index_of("B-1"), 0.5)]
     got = {f.code: f.via_reservoir for f in trace_upstream(net, (2, 0.5)).locate(feats)}
     assert got == {"F1": True, "F2": False}
+
+
+def test_a_feature_set_locates_the_same_as_a_list():
+    net = _network()
+    rng = np.random.default_rng(5)
+    feats = [LinearFeature(f"F{k}", "outfall", int(i), float(m)) for k, (i, m) in enumerate(
+        zip(rng.integers(0, len(net), 200).tolist(), rng.uniform(0, 1, 200).tolist(),
+            strict=True))]
+    up = trace_upstream(net, (net.index_of("M-3"), 0.5), max_length_m=27 * KM,
+                        velocities_mps=_velocities(net))
+    got = up.locate(FeatureSet.of(feats))
+    assert got == up.locate(iter(feats)) and 0 < len(got) < 200
+    assert all(f.distance_m <= 27 * KM and f.travel_h is not None for f in got)

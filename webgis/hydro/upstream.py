@@ -509,9 +509,12 @@ def trace_upstream(
     if vel is not None:
         v = vel[rows] * factor
         bad = ~(np.isfinite(v) & (v > 0))
-        if bad.any():
-            code = network.codes[int(rows[int(np.argmax(bad))])]
+        if (bad & keep).any():
+            code = network.codes[int(rows[int(np.argmax(bad & keep))])]
             raise UpstreamInputError("velocities_mps", f"reach {code} has no positive velocity")
+        # beyond the distance limit a missing velocity does not matter; keep it out of the
+        # prefix sums (a NaN there would spread to every later row)
+        v = np.where(bad, np.inf, v)
         seg_h = seg_len / v / 3600.0
         if tree_size is None:
             to_t = np.cumsum(seg_h) - seg_h

@@ -365,3 +365,15 @@ def test_a_feature_set_locates_the_same_as_a_list():
     got = up.locate(FeatureSet.of(feats))
     assert got == up.locate(iter(feats)) and 0 < len(got) < 200
     assert all(f.distance_m <= 27 * KM and f.travel_h is not None for f in got)
+
+
+def test_a_missing_velocity_beyond_the_distance_limit_does_not_matter():
+    net = _network()
+    v = _velocities(net)
+    v[net.index_of("C-1")] = np.nan  # 30 km up, beyond a 27 km limit
+    up = trace_upstream(net, (net.index_of("M-3"), 0.5), max_length_m=27 * KM,
+                        velocities_mps=v)
+    assert np.isfinite(up.from_travel_h).all()
+    assert _rows(up)["B-1"][4:] == pytest.approx((20_000 + 7_000 / 2.0, 20_000))
+    with pytest.raises(UpstreamInputError, match="C-1"):
+        trace_upstream(net, (net.index_of("M-3"), 0.5), velocities_mps=v)

@@ -32,20 +32,23 @@ Travel time and the safe side
 Travel time is the advective (plug-flow) time ``length / velocity`` with per-reach mean
 velocities the caller supplies, normally :func:`season_velocities_mps` from the existing
 hydraulics (:func:`webgis.hydro.hydraulics.hydraulics_arrays`: the season's discharge,
-hydraulic geometry, measured velocities, and reservoirs as plug flow through their active
-volume). For a warning — "how soon can something from upstream reach me", "which
+hydraulic geometry, measured velocities, and reservoirs as plug flow through their
+active volume). For a warning — "how soon can something from upstream reach me", "which
 enterprises can reach this intake within 12 h" — the safe side is the *shortest* travel
 time, i.e. the fastest velocity: use ``case="worst"``, the same upper-envelope velocity
-(``HydraulicParams.worst_velocity_factor``, ×1.5, and half the reservoir active share) as
-the downstream worst case; a time limit then reaches farther upstream and includes more
-features. ``velocity_factor`` multiplies the supplied velocities (e.g. a calibrated
-factor); do not apply the worst-case factor twice. The leading edge of a dispersed plume
-runs ahead of the advective time; the downstream forecast (``run_incident``) reports that
-leading edge for a concrete release. This matters most in reservoirs: their velocity is
-the plug-flow passage of the active volume (the *mean* residence time), while a mixed
-reservoir passes a first trace much sooner. Rows and features whose way to the start
-crosses a reservoir are flagged ``via_reservoir``, so a caller never presents their time
-as a safe earliest arrival without saying so.
+(``HydraulicParams.worst_velocity_factor``, ×1.5, and half the reservoir active share)
+as the downstream worst case; a time limit then reaches farther upstream and includes
+more features. (A source search needs both ends of a release window: the worst case
+gives the shortest time, hence the latest possible release; the expected case the
+central one; a slowest bound is not modelled here.) ``velocity_factor`` multiplies the
+supplied velocities (e.g. a calibrated factor); do not apply the worst-case factor
+twice. The leading edge of a dispersed plume runs ahead of the advective time; the
+downstream forecast (``run_incident``) reports that leading edge for a concrete release.
+This matters most in reservoirs: their velocity is the plug-flow passage of the active
+volume (the *mean* residence time), while a mixed reservoir passes a first trace much
+sooner. Rows and features whose way to the start crosses a reservoir are flagged
+``via_reservoir``, so a caller never presents their time as a safe earliest arrival
+without saying so.
 """
 
 from __future__ import annotations

@@ -241,6 +241,7 @@
   }
   var now = new Date();
   $("f-start").value = localIso(now);
+  $("f-discovered").value = localIso(now);
   $("f-season").value = seasonFor(now);
 
   // ---- request ------------------------------------------------------------------
@@ -264,6 +265,22 @@
     };
     var start = offsetIso($("f-start").value);
     if (start) req.started_at = start;
+    var found = offsetIso($("f-discovered").value);
+    if (found) req.discovered_at = found;
+    if (start && found && new Date(found) < new Date(start)) {
+      return { errors: [t("The discovery cannot be before the start of the release")] };
+    }
+    var counts = [["f-deaths", "deaths"], ["f-poisoned", "poisoned"], ["f-evacuated", "evacuated"],
+      ["f-loss", "loss_cny"]].map(function (f) {
+      var v = parseFloat($(f[0]).value || "0");
+      return [f[1], isFinite(v) && v > 0 ? v : 0];
+    });
+    if (counts[0][1] || counts[1][1]) req.casualties = { deaths: counts[0][1], poisoned: counts[1][1] };
+    if (counts[2][1]) req.evacuated = counts[2][1];
+    if (counts[3][1]) req.loss_cny = counts[3][1];
+    if ($("f-sensitive").checked) req.sensitive_groups = true;
+    if ($("f-mass-incident").checked) req.mass_incident = true;
+    if ($("f-ecology").value) req.ecology = $("f-ecology").value;
     return { request: req };
   }
 
@@ -281,6 +298,20 @@
       var d = new Date(req.started_at);
       if (!isNaN(d)) $("f-start").value = localIso(d);
     }
+    if (req.discovered_at) {
+      var f = new Date(req.discovered_at);
+      if (!isNaN(f)) $("f-discovered").value = localIso(f);
+    }
+    var cas = req.casualties;
+    $("f-deaths").value = (cas && typeof cas === "object" ? cas.deaths : cas) || 0;
+    $("f-poisoned").value = (cas && typeof cas === "object" ? cas.poisoned : 0) || 0;
+    $("f-evacuated").value = req.evacuated || 0;
+    $("f-loss").value = req.loss_cny || 0;
+    $("f-sensitive").checked = !!req.sensitive_groups;
+    $("f-mass-incident").checked = !!req.mass_incident;
+    $("f-ecology").value = req.ecology || "";
+    $("f-criteria").open = !!(req.casualties || req.evacuated || req.loss_cny || req.sensitive_groups ||
+      req.mass_incident || req.ecology);
   }
 
   function showFormErrors(list) {
@@ -904,15 +935,16 @@
     if (countdownTimer) clearInterval(countdownTimer);
     var lv = res.level || {};
     var due = lv.report_due_at ? new Date(lv.report_due_at) : null;
-    var start = startDate();
-    if ((!due || isNaN(due)) && start && lv.report_due_min) due = new Date(start.getTime() + lv.report_due_min * 60e3);
+    var found = lv.discovered_at ? new Date(lv.discovered_at) : startDate();
+    if ((!due || isNaN(due)) && found && !isNaN(found) && lv.report_due_min) due = new Date(found.getTime() + lv.report_due_min * 60e3);
     var el = $("countdown");
     if (!due || isNaN(due) || !el) { if (el) el.textContent = ""; return; }
     function tick() {
       var left = due - new Date();
       el.classList.toggle("overdue", left < 0);
       el.classList.toggle("soon", left >= 0 && left < 30 * 60e3);
-      el.innerHTML = esc(t("Report due {time} ({min} min)", { time: F.clock(due), min: lv.report_due_min || "" })) +
+      el.innerHTML = (found && !isNaN(found) ? esc(t("Discovered {time}", { time: F.clock(found) })) + "<br>" : "") +
+        esc(t("Report due {time} ({min} min after discovery)", { time: F.clock(due), min: lv.report_due_min || "" })) +
         "<br><b>" + (left >= 0 ? esc(t("{d} left", { d: F.duration(left) })) : esc(t("overdue by {d}", { d: F.duration(left) }))) + "</b>";
     }
     tick();

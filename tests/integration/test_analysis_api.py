@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -72,7 +73,10 @@ def test_resources_plan_level_notify(result):
     assert result["plan"]["river_code"] == "TRIB"
     assert result["level"]["suggested"] in {"I", "II", "III", "IV"}
     assert result["level"]["report_due_min"] in {120, 240}
-    assert result["level"]["report_due_at"].startswith("2026-05-01T")
+    # no discovered_at in the request: the reporting clock runs from now (Art. 3)
+    due = datetime.fromisoformat(result["level"]["report_due_at"])
+    found = datetime.fromisoformat(result["level"]["discovered_at"])
+    assert due - found == timedelta(minutes=result["level"]["report_due_min"])
     assert any(n["admin_name"] == "宁夏回族自治区" for n in result["notify"])
     assert result["model"]["season"] == "normal" and result["model"]["assumptions"]
 

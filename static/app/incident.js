@@ -639,7 +639,10 @@
     L_RES.clearLayers();
     S.resLines = {};
     [["depots", res.depots || [], 6], ["teams", res.teams || [], 4]].forEach(function (spec) {
-      spec[1].slice(0, spec[2]).forEach(function (x, i) {
+      // only the useful ones get a line (the server marks them); older results: the first few
+      var shown = spec[1].some(function (x) { return "useful" in x; }) ?
+        spec[1].filter(function (x) { return x.useful; }) : spec[1].slice(0, spec[2]);
+      shown.forEach(function (x, i) {
         var from = originLatLng(spec[0], x.code), to = x.target_code ? targetLatLng(res, x) : null;
         if (!from) return;
         var ok = x.arrives_before_plume;
@@ -743,7 +746,11 @@
     }).join("");
 
     function resTable(kind, items) {
-      return '<div class="table-wrap"><table class="grid resources" id="' + kind + '-table"><thead><tr><th>#</th><th>' +
+      // useful rows first and open; the rest behind one "+N more" row
+      var marked = items.some(function (x) { return "useful" in x; });
+      var rest = marked ? items.filter(function (x) { return !x.useful; }).length : 0;
+      return '<div class="table-wrap"><table class="grid resources' + (rest ? " collapsed" : "") + '" id="' + kind +
+        '-table"><thead><tr><th>#</th><th>' +
         esc(t(kind === "depots" ? "Depot" : "Team")) + "</th><th>" + esc(t("Target")) + "</th><th>" + esc(t("km")) +
         "</th><th>" + esc(t("Travel")) + "</th><th>" + esc(t("In time")) + "</th></tr></thead><tbody>" +
         items.map(function (x, i) {
@@ -753,12 +760,14 @@
           var extra = kind === "teams" ? [x.headcount ? t("{n} people", { n: x.headcount }) : "",
             (x.specialities || []).slice(0, 3).join("、")].filter(Boolean).join(" · ") : mats;
           return '<tr data-key="' + kind + ":" + esc(x.code) + '" class="' + (x.arrives_before_plume ? "ok" : "late") +
+            (marked && !x.useful ? " more" : "") +
             '"><td>' + (i + 1) + "</td><td>" + esc(nm(x)) + (extra ? '<div class="muted">' + extra + "</div>" : "") +
             "</td><td>" + esc(x.target_name || x.target_code || "–") + '</td><td class="num">' + F.num(x.distance_km, 0) +
             '</td><td class="num">' + F.hours(x.travel_h) + '</td><td class="num">' +
             (x.arrives_before_plume ? "✔ " + (x.slack_h !== null && x.slack_h !== undefined ? "+" + F.hours(x.slack_h) : "") : "✘") +
             "</td></tr>";
-        }).join("") + "</tbody></table></div>";
+        }).join("") + (rest ? '<tr class="more-toggle"><td colspan="6"><button type="button" class="link" data-more="' +
+          kind + '">' + esc(t("+{n} more", { n: rest })) + "</button></td></tr>" : "") + "</tbody></table></div>";
     }
 
     var plan = res.plan || {};
@@ -801,6 +810,14 @@
   function wirePanel(res) {
     var save = $("btn-save");
     if (save) save.addEventListener("click", saveIncident);
+    Array.prototype.forEach.call(document.querySelectorAll("button[data-more]"), function (b) {
+      b.addEventListener("click", function (e) {
+        e.stopPropagation();
+        var table = $(b.dataset.more + "-table");
+        if (table) table.classList.remove("collapsed");
+        b.closest("tr").remove();
+      });
+    });
     $("btn-share").addEventListener("click", function () {
       var url = window.location.href;
       (navigator.clipboard ? navigator.clipboard.writeText(url) : Promise.reject())

@@ -45,10 +45,22 @@ def step_applies(step: PlanStepInput, pollutant_class: str, level: str) -> bool:
 
 
 def select_plan_steps(
-    steps: Sequence[PlanStepInput], pollutant_class: str, level: str
+    steps: Sequence[PlanStepInput], pollutant_class: str, level: str,
+    report_level: str | None = None,
 ) -> list[PlanStepInput]:
-    """Steps for this pollutant class and level, in phase order then step order."""
-    chosen = [s for s in steps if step_applies(s, pollutant_class, level)]
+    """Steps for this pollutant class and level, in phase order then step order.
+
+    ``report_level``: the level the first report goes out as, when Art. 4 of the 2011
+    measures makes it more severe than the grade (e.g. "II" for a level IV spill that may
+    affect a drinking-water source): the report-phase steps are those of that level (the
+    2-hour report and the province's report to the ministry), the others of ``level``.
+    """
+    if report_level is not None and report_level not in _LEVEL_RANK:
+        raise ValueError(f"report_level must be one of {tuple(_LEVEL_RANK)}")
+    at_report = level if report_level is None or _LEVEL_RANK[report_level] > _LEVEL_RANK[
+        level] else report_level
+    chosen = [s for s in steps if step_applies(
+        s, pollutant_class, at_report if s.phase == "report" else level)]
     return sorted(chosen, key=lambda s: (_PHASE_ORDER.get(s.phase, len(PHASES)), s.order))
 
 

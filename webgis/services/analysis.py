@@ -488,11 +488,12 @@ def _touched(session: Session, ref: Reference, plume: PlumeResult
 
 
 def _plan(ref: Reference, plume: PlumeResult, pclass: str, level: str,
-          touched: tuple[frozenset[str], tuple[str, ...]] = (frozenset(), ())
-          ) -> dict[str, Any]:
+          touched: tuple[frozenset[str], tuple[str, ...]] = (frozenset(), ()),
+          report_level: str | None = None) -> dict[str, Any]:
     """The spill river's plan, else the first planned river downstream; JSON-safe.
 
-    Fitted to the spill: the steps for its class and level, their responsible units cut to
+    Fitted to the spill: the steps for its class and level (the report steps for the level
+    it is reported as, ``report_level``), their responsible units cut to
     the prefectures the plume touches (``touched``: those and every prefecture name), and
     the plan's interception points cut to those the plume reaches.
     """
@@ -502,7 +503,7 @@ def _plan(ref: Reference, plume: PlumeResult, pclass: str, level: str,
         return {"river_code": None, "title": None, "steps": [], "interception_points": []}
     reached = {r.code for r in plume.receptors if r.kind == "interception"}
     prefectures, known = touched
-    steps = list(map(dict, _step_rows(ref, plan, pclass, level)))
+    steps = list(map(dict, _step_rows(ref, plan, pclass, level, report_level)))
     for row in steps:
         if isinstance(row.get("responsible"), str):
             row["responsible"] = fit_responsible(row["responsible"], prefectures, known)
@@ -515,16 +516,19 @@ def _plan(ref: Reference, plume: PlumeResult, pclass: str, level: str,
     }
 
 
-def _step_rows(ref: Reference, plan: Plan, pclass: str, level: str) -> list[dict[str, Any]]:
-    """JSON rows of a plan's steps for a class and level: static, so built once per
-    dataset (the rows are the cache's: copy them)."""
-    key = (plan.river_code, pclass, level)
+def _step_rows(ref: Reference, plan: Plan, pclass: str, level: str,
+               report_level: str | None = None) -> list[dict[str, Any]]:
+    """JSON rows of a plan's steps for a class and level (report steps at
+    ``report_level``): static, so built once per dataset (the rows are the cache's: copy
+    them)."""
+    key = (plan.river_code, pclass, level) if report_level is None else (
+        plan.river_code, pclass, f"{level}/{report_level}")
     rows = ref.step_rows.get(key)
     if rows is None:
         rows = ref.step_rows[key] = _clean([
             {"phase": s.phase, "order": s.order, "text": s.text_zh, "text_en": s.text_en,
              "responsible": s.responsible, "due_min": s.due_min}
-            for s in select_plan_steps(plan.steps, pclass, level)])
+            for s in select_plan_steps(plan.steps, pclass, level, report_level)])
     return rows
 
 
@@ -613,7 +617,8 @@ def _result(ref: Reference, req: IncidentRequest, plume: PlumeResult, config,
                    for a, useful in zip(depots, useful_flags(depots), strict=True)],
         "teams": [_resource_row(a, pclass, team_rows.get(a.origin.code), useful)
                   for a, useful in zip(teams, useful_flags(teams), strict=True)],
-        "plan": _plan(ref, plume, pclass, level.suggested, touched),
+        "plan": _plan(ref, plume, pclass, level.suggested, touched,
+                      "II" if level.report_as == "I/II" else None),
         "level": _clean({
             "suggested": level.suggested,
             "reasons": [_as_dict(r) for r in level.reasons],

@@ -242,6 +242,11 @@
   var now = new Date();
   $("f-start").value = localIso(now);
   $("f-discovered").value = localIso(now);
+  // a start moved past the discovery time (a drill set for later) takes the discovery along
+  $("f-start").addEventListener("change", function () {
+    var s = new Date($("f-start").value), f = new Date($("f-discovered").value);
+    if (!isNaN(s) && (isNaN(f) || f < s)) $("f-discovered").value = $("f-start").value;
+  });
   $("f-season").value = seasonFor(now);
 
   // ---- request ------------------------------------------------------------------

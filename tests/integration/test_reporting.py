@@ -182,3 +182,17 @@ def test_the_plan_is_fitted_to_the_prefectures_the_plume_touches(bundled_client)
     assert "IP-WEI-LONGXI-WEIR" not in plan["interception_points"]  # upstream, in Dingxi
     for rows in (r["depots"], r["teams"]):
         assert len(rows) > 10 and 1 <= sum(x["useful"] for x in rows) <= 5
+
+
+def test_a_plume_across_a_prefecture_boundary_keeps_both_sides(bundled_client):
+    # cadmium on the Yellow River in Lanzhou (HUANGHE-133): within 24 h into Baiyin; the
+    # Yellow River plan also names Gannan's, Linxia's and Qinghai-border units upstream
+    body = {"location": {"lon": 103.53759, "lat": 36.13183}, "pollutant": "CADMIUM",
+            "release": {"mass_kg": 500}, "horizon_h": 24}
+    resp = bundled_client.post("/api/v1/incidents/analyze", json=body)
+    assert resp.status_code == 200, resp.get_json()
+    plan = resp.get_json()["plan"]
+    assert plan["river_code"] == "HUANGHE" and plan["prefectures"] == ["兰州市", "白银市"]
+    text = " ".join(s["responsible"] for s in plan["steps"])
+    assert "兰州市生态环境局西固分局" in text and "白银市生态环境局靖远分局" in text
+    assert "甘南" not in text and "临夏" not in text

@@ -458,9 +458,10 @@ def _touched(session: Session, ref: Reference, plume: PlumeResult
              ) -> tuple[frozenset[str], tuple[str, ...]]:
     """(Gansu prefectures the plume touches, every prefecture name) for fitting the plan.
 
-    The spill's prefecture comes from the snapped point (one PostGIS look-up per reach,
-    kept per dataset; a reach with a prefecture crossing is looked up per spill); the rest
-    from the prefecture crossings on the plume's path.
+    The rest come from the prefecture crossings on the plume's path (both sides); the
+    spill's own is the near side of the first one when no province boundary comes before
+    it, else the snapped point's (one PostGIS look-up per reach, kept per dataset; a reach
+    with a prefecture crossing is looked up per spill).
     """
     known, by_reach = _PREFECTURES.get(ref.key, ((), {}))
     if not known:
@@ -470,9 +471,11 @@ def _touched(session: Session, ref: Reference, plume: PlumeResult
         _PREFECTURES.clear()  # one dataset at a time
         _PREFECTURES[ref.key] = (known, by_reach)
     snap = plume.snap
-    crossings = [r for r in plume.receptors
-                 if r.kind == "boundary" and r.extra.get("level") == "prefecture"]
+    boundaries = [r for r in plume.receptors if r.kind == "boundary"]
+    crossings = [r for r in boundaries if r.extra.get("level") == "prefecture"]
     home = by_reach.get(snap.reach_code, "")
+    if home == "" and boundaries and boundaries[0] is (crossings[0] if crossings else None):
+        home = boundaries[0].extra.get("from_name") or ""
     if home == "":
         home = session.scalar(select(AdminArea.name_zh).where(
             AdminArea.level.in_(_PREFECTURE_LEVELS),

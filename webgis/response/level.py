@@ -177,7 +177,8 @@ def assess_level(
     when its expected peak exceeds the limit (unless it is a standby intake, see
     :func:`is_standby`), and as "may be affected" (Art. 4 (1)) when the worst case reaches
     it at ``source_alert_share`` of its limit or more (or either case exceeds it; an intake
-    without a limit that the plume reaches counts too); a ``boundary`` with
+    the plume reaches where no ratio can be formed — no limit, or no dissolved peak such as
+    a floating slick — counts too); a ``boundary`` with
     ``extra["level"]`` province/prefecture/country counts as a cross-boundary impact when
     exceeded, and a possible cross-province impact (Art. 4 (4)) in either case.
     ``sensitive_groups`` (Art. 4 (2)) and ``mass_incident`` (Art. 4 (5)) make the report
@@ -221,7 +222,7 @@ def assess_level(
                 interrupted.append((extra["serves"], name))
             share = source_share(r)
             if (share is not None and share >= source_alert_share) or (
-                    _attr(r, "limit_mgl") is None and _reaches(r)):
+                    share is None and _reaches(r)):
                 may_affect_source.append((name, share, spare))
         elif kind == "boundary":
             level = extra.get("level")
@@ -280,7 +281,8 @@ def assess_level(
         def item(name: str, share: float | None, spare: bool, en: bool) -> str:
             tag = (" (standby)" if en else "（备用）") if spare and "备用" not in name else ""
             if share is None:
-                return name + tag + (": reached, no limit" if en else "：污染物可到达，无限值")
+                return name + tag + (": reached (no peak/limit ratio)" if en
+                                     else "：污染物可到达（无法与限值比较）")
             if share >= 1:  # the ratio itself is the receptor table's business
                 return name + tag + (": worst-case peak at or above the limit" if en
                                      else "：最不利情况峰值达到或超过限值")

@@ -180,6 +180,12 @@ def test_art4_1_an_intake_without_a_limit_counts_once_the_plume_reaches_it():
     never = assess_level(pollutant_class="oil",
                          receptors=[intake(0.0, limit=None, arrival=float("nan"))])
     assert never.report_reasons == []
+    # a slick: a limit (石油类 0.05 mg/L) but no dissolved peak to compare with it
+    slick = intake(0.0, limit=0.05)
+    slick.peak_conc_mgl = slick.worst.peak_conc_mgl = None
+    got = assess_level(pollutant_class="oil", receptors=[slick])
+    assert [r.criterion for r in got.report_reasons] == ["art4_1"]
+    assert "reached (no peak/limit ratio)" in got.report_reasons[0].text_en
 
 
 @pytest.mark.parametrize("flag", [{"population_served": 0}, {"status": "standby"}])

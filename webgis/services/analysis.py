@@ -8,14 +8,16 @@ Nothing is stored.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta
 from itertools import chain
 from typing import Any
 
 import numpy as np
+import shapely
 from flask import current_app
-from sqlalchemy import func, select
+from geoalchemy2.shape import to_shape
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from webgis.errors import Unprocessable
@@ -449,45 +451,74 @@ def _segment_coords(ref: Reference, step: PathStep) -> list[list[float]]:
     return list(map(list, line))
 
 
-# dataset key -> (every prefecture name, reach code -> its prefecture or None); see _touched
-_PREFECTURES: dict[str, tuple[tuple[str, ...], dict[str, str | None]]] = {}
+@dataclass
+class _Prefectures:
+    """The prefectures of one dataset, to place a spill: names and prepared polygons."""
+
+    key: str
+    names: tuple[str, ...]
+    polygons: list[Any]  # prepared shapely geometries, in the order of ``names``
+    tree: Any  # shapely.STRtree over ``polygons``
+    crossed: frozenset[str]  # reaches with a prefecture crossing
+    by_reach: dict[str, str | None] = field(default_factory=dict)  # the others, as met
+
+    def on_reach(self, reach_code: str, lon: float, lat: float) -> str | None:
+        """The prefecture of a point on a reach: a reach without a crossing lies in one
+        prefecture (or none), so its answer is kept."""
+        if reach_code in self.crossed:
+            return self.at(lon, lat)
+        if reach_code not in self.by_reach:
+            self.by_reach[reach_code] = self.at(lon, lat)
+        return self.by_reach[reach_code]
+
+    def at(self, lon: float, lat: float) -> str | None:
+        """The prefecture holding the point, or None (outside Gansu)."""
+        point = shapely.Point(lon, lat)
+        for i in sorted(self.tree.query(point)):
+            if self.polygons[i].intersects(point):
+                return self.names[i]
+        return None
+
+
+_PREFECTURES: list[_Prefectures] = []  # the current dataset's (one at a time)
 _PREFECTURE_LEVELS = ("prefecture", "new_district")
+
+
+def _prefectures(session: Session, ref: Reference) -> _Prefectures:
+    """The dataset's prefectures, read once per dataset (a few tens of ms)."""
+    key = ref.key
+    cached = _PREFECTURES[0] if _PREFECTURES else None
+    if cached is not None and cached.key == key:
+        return cached
+    rows = session.execute(select(AdminArea.name_zh, AdminArea.geom).where(
+        AdminArea.level.in_(_PREFECTURE_LEVELS)).order_by(AdminArea.name_zh)).all()
+    polygons = [to_shape(g) for _, g in rows]
+    for poly in polygons:
+        shapely.prepare(poly)
+    crossed = frozenset(r.reach_code for r in ref.receptors
+                        if r.kind == "boundary" and r.extra.get("level") == "prefecture")
+    made = _Prefectures(key, tuple(n for n, _ in rows), polygons, shapely.STRtree(polygons),
+                        crossed)
+    _PREFECTURES[:] = [made]
+    return made
 
 
 def _touched(session: Session, ref: Reference, plume: PlumeResult
              ) -> tuple[frozenset[str], tuple[str, ...]]:
     """(Gansu prefectures the plume touches, every prefecture name) for fitting the plan.
 
-    The rest come from the prefecture crossings on the plume's path (both sides); the
-    spill's own is the near side of the first one when no province boundary comes before
-    it, else the snapped point's (one PostGIS look-up per reach, kept per dataset; a reach
-    with a prefecture crossing is looked up per spill).
+    The spill's own holds the snapped point (prepared polygons, read once per dataset;
+    kept per reach unless the reach crosses a prefecture boundary); the rest are both
+    sides of every prefecture crossing on the plume's path.
     """
-    known, by_reach = _PREFECTURES.get(ref.key, ((), {}))
-    if not known:
-        known = tuple(session.scalars(select(AdminArea.name_zh).where(
-            AdminArea.level.in_(_PREFECTURE_LEVELS))))
-        by_reach = {}
-        _PREFECTURES.clear()  # one dataset at a time
-        _PREFECTURES[ref.key] = (known, by_reach)
+    pref = _prefectures(session, ref)
     snap = plume.snap
-    boundaries = [r for r in plume.receptors if r.kind == "boundary"]
-    crossings = [r for r in boundaries if r.extra.get("level") == "prefecture"]
-    home = by_reach.get(snap.reach_code, "")
-    if home == "" and boundaries and boundaries[0] is (crossings[0] if crossings else None):
-        home = boundaries[0].extra.get("from_name") or ""
-    if home == "":
-        home = session.scalar(select(AdminArea.name_zh).where(
-            AdminArea.level.in_(_PREFECTURE_LEVELS),
-            func.ST_Intersects(AdminArea.geom,
-                               func.ST_SetSRID(func.ST_MakePoint(snap.lon, snap.lat), 4326)),
-        ).limit(1))
-        if not any(r.reach_code == snap.reach_code for r in crossings):
-            by_reach[snap.reach_code] = home
+    home = pref.on_reach(snap.reach_code, snap.lon, snap.lat)
     names = {home} if home else set()
-    for r in crossings:
-        names.update(n for n in (r.extra.get("from_name"), r.extra.get("to_name")) if n)
-    return frozenset(names), known
+    for r in plume.receptors:
+        if r.kind == "boundary" and r.extra.get("level") == "prefecture":
+            names.update(n for n in (r.extra.get("from_name"), r.extra.get("to_name")) if n)
+    return frozenset(names), pref.names
 
 
 def _plan(ref: Reference, plume: PlumeResult, pclass: str, level: str,

@@ -714,7 +714,10 @@
       }).join("") + "</ul>" +
       (lv.report_reasons && lv.report_reasons.length ? '<p class="muted">' + esc(t("Report as {lv}:", { lv: lv.report_as || "" })) + " " +
         lv.report_reasons.map(function (r) { return esc(cfg.lang === "en" ? r.text_en : r.text_zh); }).join("；") + "</p>" : "") +
-      (lv.province_to_mee_min ? '<p class="muted">' + esc(t("The province reports to the Ministry within {m} min.", { m: lv.province_to_mee_min })) + "</p>" : "");
+      (lv.province_to_mee_min ? '<p class="muted">' + esc(t("The province reports to the Ministry within {m} min.", { m: lv.province_to_mee_min })) + "</p>" : "") +
+      (lv.standby_intakes && lv.standby_intakes.length ? '<p class="muted">' +
+        esc(t("Standby intakes (no population served; they do not raise the level):")) + " " +
+        lv.standby_intakes.map(esc).join("、") + "</p>" : "");
 
     var actions = '<div class="actions">' +
       (cfg.user.can_save ? '<button type="button" class="btn btn-primary" id="btn-save">' + esc(t("Save incident")) + "</button>" :

@@ -256,6 +256,24 @@ def analysis_options(command):
         click.option("--horizon-h", type=float, default=72.0, show_default=True,
                      help="How far ahead to follow the plume (h)."),
         click.option("--started-at", default=None, help="ISO-8601 start time (default: now)."),
+        click.option("--discovered-at", default=None,
+                     help="ISO-8601 time the spill was discovered; the reporting clock runs "
+                          "from it (default: now, or the start if later)."),
+        click.option("--deaths", type=int, default=None, help="Deaths so far (grading)."),
+        click.option("--poisoned", type=int, default=None,
+                     help="Poisoned or seriously injured (grading)."),
+        click.option("--evacuated", type=int, default=None,
+                     help="People evacuated or relocated (grading)."),
+        click.option("--loss-cny", type=float, default=None,
+                     help="Direct economic loss in CNY (grading)."),
+        click.option("--sensitive-groups", is_flag=True, default=False,
+                     help="Residential areas, schools or hospitals affected (Art. 4 (2)): "
+                          "report as II/I."),
+        click.option("--mass-incident", is_flag=True, default=False,
+                     help="Mass incident or large social impact (Art. 4 (5)): report as II/I."),
+        click.option("--ecology", type=click.Choice(
+                         ["function_lost", "function_partly_lost", "species_damaged"]),
+                     default=None, help="Ecological damage (2014 plan, ecology row: I, II, III)."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -263,13 +281,26 @@ def analysis_options(command):
 
 
 def analysis_request(lon, lat, pollutant, mass_kg, duration_h, season, horizon_h,
-                     started_at) -> dict:
+                     started_at, discovered_at=None, deaths=None, poisoned=None,
+                     evacuated=None, loss_cny=None, sensitive_groups=False, mass_incident=False,
+                     ecology=None) -> dict:
     """The API request body for the CLI options: both paths give the same result."""
     body = {"location": {"lon": lon, "lat": lat}, "pollutant": pollutant,
             "release": {"mass_kg": mass_kg, "duration_h": duration_h},
             "season": season, "horizon_h": horizon_h}
     if started_at:
         body["started_at"] = started_at
+    if discovered_at:
+        body["discovered_at"] = discovered_at
+    if deaths is not None or poisoned is not None:
+        body["casualties"] = {"deaths": deaths or 0, "poisoned": poisoned or 0}
+    for key, value in (("evacuated", evacuated), ("loss_cny", loss_cny), ("ecology", ecology)):
+        if value is not None:
+            body[key] = value
+    if sensitive_groups:
+        body["sensitive_groups"] = True
+    if mass_incident:
+        body["mass_incident"] = True
     return body
 
 
@@ -300,8 +331,11 @@ def analyze_command(as_json: bool, **options) -> None:
     snap, level = result["snap"], result["level"]
     click.echo(f"{snap['river_name']} ({snap['river_code']}) reach {snap['reach_id']}, "
                f"{snap['offset_m']:.0f} m from the point; path {result['length_km']:.1f} km")
-    click.echo(f"Suggested level {level['suggested']}; report within {level['report_due_min']} "
-               f"min (by {level['report_due_at']})")
+    click.echo(f"Suggested level {level['suggested']}; report as {level['report_as']} within "
+               f"{level['report_due_min']} min of discovery ({level['discovered_at']}), "
+               f"by {level['report_due_at']}")
+    for reason in level["reasons"] + level["report_reasons"]:
+        click.echo(f"  - {reason['text_en']} [{reason['source']}]")
     click.echo(f"{'km':>7} {'arrival h':>9} {'peak h':>7} {'peak mg/L':>10} {'limit':>8}  "
                "receptor")
     for r in result["receptors"]:

@@ -303,7 +303,9 @@ def build_plan(code, net: Network, fact, units: Units, tpl, by_reach, ents, poll
         assert st["phase"] in PHASES
         step = {"phase": st["phase"], "order": len(steps) + 1,
                 "text_zh": fmt(st["text_zh"], ctx), "text_en": fmt(st["text_en"], ctx),
-                "responsible": fmt(st["responsible"], ctx)}
+                # every branch in full (the text may shorten them with 等): the analysis
+                # keeps the units of the prefectures a spill's plume touches
+                "responsible": fmt(st["responsible"], {**ctx, "county_bureaus": join_zh(branches)})}
         if st.get("due_min") is not None:
             step["due_min"] = int(st["due_min"])
         step["classes"] = cl

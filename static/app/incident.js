@@ -241,6 +241,12 @@
   }
   var now = new Date();
   $("f-start").value = localIso(now);
+  $("f-discovered").value = localIso(now);
+  // a start moved past the discovery time (a drill set for later) takes the discovery along
+  $("f-start").addEventListener("change", function () {
+    var s = new Date($("f-start").value), f = new Date($("f-discovered").value);
+    if (!isNaN(s) && (isNaN(f) || f < s)) $("f-discovered").value = $("f-start").value;
+  });
   $("f-season").value = seasonFor(now);
 
   // ---- request ------------------------------------------------------------------
@@ -264,6 +270,22 @@
     };
     var start = offsetIso($("f-start").value);
     if (start) req.started_at = start;
+    var found = offsetIso($("f-discovered").value);
+    if (found) req.discovered_at = found;
+    if (start && found && new Date(found) < new Date(start)) {
+      return { errors: [t("The discovery cannot be before the start of the release")] };
+    }
+    var counts = [["f-deaths", "deaths"], ["f-poisoned", "poisoned"], ["f-evacuated", "evacuated"],
+      ["f-loss", "loss_cny"]].map(function (f) {
+      var v = parseFloat($(f[0]).value || "0");
+      return [f[1], isFinite(v) && v > 0 ? v : 0];
+    });
+    if (counts[0][1] || counts[1][1]) req.casualties = { deaths: counts[0][1], poisoned: counts[1][1] };
+    if (counts[2][1]) req.evacuated = counts[2][1];
+    if (counts[3][1]) req.loss_cny = counts[3][1];
+    if ($("f-sensitive").checked) req.sensitive_groups = true;
+    if ($("f-mass-incident").checked) req.mass_incident = true;
+    if ($("f-ecology").value) req.ecology = $("f-ecology").value;
     return { request: req };
   }
 
@@ -281,6 +303,20 @@
       var d = new Date(req.started_at);
       if (!isNaN(d)) $("f-start").value = localIso(d);
     }
+    if (req.discovered_at) {
+      var f = new Date(req.discovered_at);
+      if (!isNaN(f)) $("f-discovered").value = localIso(f);
+    }
+    var cas = req.casualties;
+    $("f-deaths").value = (cas && typeof cas === "object" ? cas.deaths : cas) || 0;
+    $("f-poisoned").value = (cas && typeof cas === "object" ? cas.poisoned : 0) || 0;
+    $("f-evacuated").value = req.evacuated || 0;
+    $("f-loss").value = req.loss_cny || 0;
+    $("f-sensitive").checked = !!req.sensitive_groups;
+    $("f-mass-incident").checked = !!req.mass_incident;
+    $("f-ecology").value = req.ecology || "";
+    $("f-criteria").open = !!(req.casualties || req.evacuated || req.loss_cny || req.sensitive_groups ||
+      req.mass_incident || req.ecology);
   }
 
   function showFormErrors(list) {
@@ -608,7 +644,10 @@
     L_RES.clearLayers();
     S.resLines = {};
     [["depots", res.depots || [], 6], ["teams", res.teams || [], 4]].forEach(function (spec) {
-      spec[1].slice(0, spec[2]).forEach(function (x, i) {
+      // only the useful ones get a line (the server marks them); older results: the first few
+      var shown = spec[1].some(function (x) { return "useful" in x; }) ?
+        spec[1].filter(function (x) { return x.useful; }) : spec[1].slice(0, spec[2]);
+      shown.forEach(function (x, i) {
         var from = originLatLng(spec[0], x.code), to = x.target_code ? targetLatLng(res, x) : null;
         if (!from) return;
         var ok = x.arrives_before_plume;
@@ -675,7 +714,10 @@
       }).join("") + "</ul>" +
       (lv.report_reasons && lv.report_reasons.length ? '<p class="muted">' + esc(t("Report as {lv}:", { lv: lv.report_as || "" })) + " " +
         lv.report_reasons.map(function (r) { return esc(cfg.lang === "en" ? r.text_en : r.text_zh); }).join("；") + "</p>" : "") +
-      (lv.province_to_mee_min ? '<p class="muted">' + esc(t("The province reports to the Ministry within {m} min.", { m: lv.province_to_mee_min })) + "</p>" : "");
+      (lv.province_to_mee_min ? '<p class="muted">' + esc(t("The province reports to the Ministry within {m} min.", { m: lv.province_to_mee_min })) + "</p>" : "") +
+      (lv.standby_intakes && lv.standby_intakes.length ? '<p class="muted">' +
+        esc(t("Standby intakes (no population served; they do not raise the level):")) + " " +
+        lv.standby_intakes.map(esc).join("、") + "</p>" : "");
 
     var actions = '<div class="actions">' +
       (cfg.user.can_save ? '<button type="button" class="btn btn-primary" id="btn-save">' + esc(t("Save incident")) + "</button>" :
@@ -712,7 +754,11 @@
     }).join("");
 
     function resTable(kind, items) {
-      return '<div class="table-wrap"><table class="grid resources" id="' + kind + '-table"><thead><tr><th>#</th><th>' +
+      // useful rows first and open; the rest behind one "+N more" row
+      var marked = items.some(function (x) { return "useful" in x; });
+      var rest = marked ? items.filter(function (x) { return !x.useful; }).length : 0;
+      return '<div class="table-wrap"><table class="grid resources' + (rest ? " collapsed" : "") + '" id="' + kind +
+        '-table"><thead><tr><th>#</th><th>' +
         esc(t(kind === "depots" ? "Depot" : "Team")) + "</th><th>" + esc(t("Target")) + "</th><th>" + esc(t("km")) +
         "</th><th>" + esc(t("Travel")) + "</th><th>" + esc(t("In time")) + "</th></tr></thead><tbody>" +
         items.map(function (x, i) {
@@ -722,12 +768,14 @@
           var extra = kind === "teams" ? [x.headcount ? t("{n} people", { n: x.headcount }) : "",
             (x.specialities || []).slice(0, 3).join("、")].filter(Boolean).join(" · ") : mats;
           return '<tr data-key="' + kind + ":" + esc(x.code) + '" class="' + (x.arrives_before_plume ? "ok" : "late") +
+            (marked && !x.useful ? " more" : "") +
             '"><td>' + (i + 1) + "</td><td>" + esc(nm(x)) + (extra ? '<div class="muted">' + extra + "</div>" : "") +
             "</td><td>" + esc(x.target_name || x.target_code || "–") + '</td><td class="num">' + F.num(x.distance_km, 0) +
             '</td><td class="num">' + F.hours(x.travel_h) + '</td><td class="num">' +
             (x.arrives_before_plume ? "✔ " + (x.slack_h !== null && x.slack_h !== undefined ? "+" + F.hours(x.slack_h) : "") : "✘") +
             "</td></tr>";
-        }).join("") + "</tbody></table></div>";
+        }).join("") + (rest ? '<tr class="more-toggle"><td colspan="6"><button type="button" class="link" data-more="' +
+          kind + '">' + esc(t("+{n} more", { n: rest })) + "</button></td></tr>" : "") + "</tbody></table></div>";
     }
 
     var plan = res.plan || {};
@@ -770,6 +818,14 @@
   function wirePanel(res) {
     var save = $("btn-save");
     if (save) save.addEventListener("click", saveIncident);
+    Array.prototype.forEach.call(document.querySelectorAll("button[data-more]"), function (b) {
+      b.addEventListener("click", function (e) {
+        e.stopPropagation();
+        var table = $(b.dataset.more + "-table");
+        if (table) table.classList.remove("collapsed");
+        b.closest("tr").remove();
+      });
+    });
     $("btn-share").addEventListener("click", function () {
       var url = window.location.href;
       (navigator.clipboard ? navigator.clipboard.writeText(url) : Promise.reject())
@@ -904,15 +960,16 @@
     if (countdownTimer) clearInterval(countdownTimer);
     var lv = res.level || {};
     var due = lv.report_due_at ? new Date(lv.report_due_at) : null;
-    var start = startDate();
-    if ((!due || isNaN(due)) && start && lv.report_due_min) due = new Date(start.getTime() + lv.report_due_min * 60e3);
+    var found = lv.discovered_at ? new Date(lv.discovered_at) : startDate();
+    if ((!due || isNaN(due)) && found && !isNaN(found) && lv.report_due_min) due = new Date(found.getTime() + lv.report_due_min * 60e3);
     var el = $("countdown");
     if (!due || isNaN(due) || !el) { if (el) el.textContent = ""; return; }
     function tick() {
       var left = due - new Date();
       el.classList.toggle("overdue", left < 0);
       el.classList.toggle("soon", left >= 0 && left < 30 * 60e3);
-      el.innerHTML = esc(t("Report due {time} ({min} min)", { time: F.clock(due), min: lv.report_due_min || "" })) +
+      el.innerHTML = (found && !isNaN(found) ? esc(t("Discovered {time}", { time: F.clock(found) })) + "<br>" : "") +
+        esc(t("Report due {time} ({min} min after discovery)", { time: F.clock(due), min: lv.report_due_min || "" })) +
         "<br><b>" + (left >= 0 ? esc(t("{d} left", { d: F.duration(left) })) : esc(t("overdue by {d}", { d: F.duration(left) }))) + "</b>";
     }
     tick();

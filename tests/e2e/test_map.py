@@ -234,3 +234,33 @@ def test_duty_officer_saves_lists_and_reopens(watched, live_server, officer):
     assert "#" + str(incident_id) in page.inner_text("#saved-info")
     assert watched.errors == []
     assert watched.blocked == []
+
+
+def test_discovery_time_criteria_and_collapsed_resources(watched, live_server):
+    """Issue 11: the form carries the discovery time and the grading criteria, the
+    countdown runs from discovery, and only the useful depots and teams get a line."""
+    page = watched.page
+    req = {**REQUEST, "discovered_at": "2026-05-01T09:30:00+08:00",
+           "ecology": "species_damaged", "sensitive_groups": True}
+    _open(watched, live_server + "/?scenario=" + quote(json.dumps(req)))
+    _wait_analysis(page)
+    result = page.evaluate("WG.incident.result")
+    assert result["level"]["discovered_at"] == "2026-05-01T09:30:00+08:00"
+    assert page.evaluate("new Date(document.getElementById('f-discovered').value)"
+                         ".toISOString()") == "2026-05-01T01:30:00.000Z"
+    assert page.is_checked("#f-sensitive") and not page.is_checked("#f-mass-incident")
+    assert page.input_value("#f-ecology") == "species_damaged"
+    assert "发现时间" in page.inner_text("#countdown")
+    assert "国家重点保护的动植物物种受到破坏" in page.inner_text(".reasons")
+    # lines only for the useful rows; the rest listed behind "+N more"
+    useful = [f"{k}:{x['code']}" for k in ("depots", "teams") for x in result[k]
+              if x["useful"] and x["target_code"]]
+    assert sorted(page.evaluate("Object.keys(WG.incident.resLines)")) == sorted(useful)
+    rest = sum(not x["useful"] for x in result["depots"])
+    assert rest > 0
+    hidden = page.locator("#depots-table tr.more")
+    assert hidden.count() == rest and not hidden.first.is_visible()
+    page.click("button[data-more=depots]")
+    assert hidden.first.is_visible()
+    assert watched.errors == []
+    assert watched.blocked == []

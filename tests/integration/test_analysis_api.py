@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -13,6 +14,7 @@ BODY = {
     "season": "normal",
     "horizon_h": 72,
     "started_at": "2026-05-01T08:00:00+08:00",
+    "discovered_at": "2026-05-01T08:40:00+08:00",
 }
 
 
@@ -72,7 +74,10 @@ def test_resources_plan_level_notify(result):
     assert result["plan"]["river_code"] == "TRIB"
     assert result["level"]["suggested"] in {"I", "II", "III", "IV"}
     assert result["level"]["report_due_min"] in {120, 240}
-    assert result["level"]["report_due_at"].startswith("2026-05-01T")
+    # the reporting clock runs from discovery (Art. 3), not from the start
+    due = datetime.fromisoformat(result["level"]["report_due_at"])
+    assert due - datetime.fromisoformat(BODY["discovered_at"]) == timedelta(
+        minutes=result["level"]["report_due_min"])
     assert any(n["admin_name"] == "宁夏回族自治区" for n in result["notify"])
     assert result["model"]["season"] == "normal" and result["model"]["assumptions"]
 
@@ -80,7 +85,8 @@ def test_resources_plan_level_notify(result):
 def test_cli_gives_the_same_result(runner, result):
     out = runner.invoke(args=[
         "analyze", "--lon", "103.1", "--lat", "35.92", "--pollutant", "BENZENE", "--mass-kg",
-        "2000", "--started-at", BODY["started_at"], "--json"])
+        "2000", "--started-at", BODY["started_at"], "--discovered-at", BODY["discovered_at"],
+        "--json"])
     assert out.exit_code == 0, out.output
     assert json.loads(out.output) == result
 

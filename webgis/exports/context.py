@@ -117,6 +117,34 @@ class SheetContext:
             return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
         return self.created_at
 
+    @property
+    def discovered_at(self) -> datetime | None:
+        """When the spill was discovered: the reporting clock starts here (Art. 3 of the 2011
+        measures); the start of the release for results made before it was recorded."""
+        for raw in ((self.result.get("level") or {}).get("discovered_at"),
+                    self.req.get("discovered_at"),
+                    (self.result.get("request") or {}).get("discovered_at")):
+            if isinstance(raw, datetime):
+                return raw
+            if isinstance(raw, str):
+                try:
+                    dt = datetime.fromisoformat(raw)
+                except ValueError:
+                    continue
+                return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+        return self.started_at
+
+    def due_clock(self, minutes: float | None) -> str:
+        """Wall-clock time ``minutes`` after discovery (a reporting or plan deadline), or ''."""
+        found, start = self.discovered_at, self.started_at
+        if found is None or minutes is None or not math.isfinite(minutes):
+            return ""
+        at = found + timedelta(minutes=minutes)
+        if start is not None:
+            at = at.astimezone(start.tzinfo)
+        same_day = start is not None and at.date() == start.date()
+        return at.strftime("%H:%M") if same_day else at.strftime("%m-%d %H:%M")
+
     def clock(self, hours: float | None) -> str:
         """Wall-clock time ``hours`` after the release (local time of the start), or ''."""
         start = self.started_at

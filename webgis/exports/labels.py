@@ -30,6 +30,7 @@ LABELS: dict[str, tuple[str, str]] = {
     # header
     "incident": ("事件", "Incident"),
     "time": ("发生时间", "Time"),
+    "discovered": ("发现时间", "Discovered"),
     "place": ("地点", "Place"),
     "place_value": (
         "{river}（河段 {reach}，距河道 {offset} m）  {lon}°E, {lat}°N",

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import datetime
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -195,6 +196,15 @@ def _qr(link: str, size: float = 30 * mm) -> Drawing:
     return d
 
 
+def _stamp(at: datetime | None, zone_of: datetime | None) -> str:
+    """A date-time in the time zone of ``zone_of`` (the release start), or a dash."""
+    if at is None:
+        return "—"
+    if zone_of is not None:
+        at = at.astimezone(zone_of.tzinfo)
+    return at.strftime("%Y-%m-%d %H:%M %Z").strip()
+
+
 def _header(ctx: SheetContext, st: dict[str, ParagraphStyle]) -> list[Any]:
     t = ctx.t
     lon, lat = ctx.location
@@ -206,13 +216,14 @@ def _header(ctx: SheetContext, st: dict[str, ParagraphStyle]) -> list[Any]:
                 else t("over_hours", h=fmt_num(ctx.duration_h)))
     due = ""
     if lvl.get("report_due_min") is not None:
-        due = t("deadline_value", at=ctx.clock(lvl["report_due_min"] / 60.0) or "—",
+        due = t("deadline_value", at=ctx.due_clock(lvl["report_due_min"]) or "—",
                 minutes=lvl["report_due_min"], report_as=lvl.get("report_as") or level)
     season = ctx.req.get("season") or (ctx.result.get("model") or {}).get("season") or "normal"
     rows = [
         (t("incident"), _p(ctx.sheet_title, st["value"])),
         (t("time"), _p(started.strftime("%Y-%m-%d %H:%M %Z").strip() if started else "—",
                        st["value"])),
+        (t("discovered"), _p(_stamp(ctx.discovered_at, started), st["value"])),
         (t("place"), _p(t("place_value", river=ctx.river_name, reach=snap.get("reach_id", "—"),
                           offset=fmt_num(snap.get("offset_m"), 2),
                           lon=f"{lon:.5f}", lat=f"{lat:.5f}"), st["value"])),
@@ -442,7 +453,7 @@ def _plan_table(ctx: SheetContext, st) -> list[Any]:
         text = s.get("text_en") if ctx.en and s.get("text_en") else s.get("text", "")
         due = "—"
         if s.get("due_min") is not None:
-            due = t("due_value", at=ctx.clock(s["due_min"] / 60.0) or "—", minutes=s["due_min"])
+            due = t("due_value", at=ctx.due_clock(s["due_min"]) or "—", minutes=s["due_min"])
         data.append([TickBox(), _p(t("phase_" + str(s.get("phase"))), st["cell"]),
                      _p(f"{s.get('order', '')}. {text}", st["cell"]),
                      _p(s.get("responsible", ""), st["cell"]), _p(due, st["cell"])])

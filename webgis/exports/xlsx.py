@@ -54,6 +54,7 @@ def xlsx(ctx: SheetContext) -> bytes:
     summary = [
         [t("incident"), ctx.sheet_title],
         [t("time"), ctx.req.get("started_at") or ""],
+        [t("discovered"), ctx.discovered_at.isoformat() if ctx.discovered_at else ""],
         [t("col_river"), ctx.river_name],
         [t("col_lon"), lon],
         [t("col_lat"), lat],

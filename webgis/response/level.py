@@ -10,12 +10,22 @@ The level is a *suggestion* for the duty officer: a predicted exceedance at an i
 counted as an interruption of that intake, and a predicted exceedance beyond a boundary
 as a cross-boundary impact (erring towards the higher level, as the plan allows the level
 to be lowered later).
+
+The reporting clock runs from discovery (Art. 3: "发现或者得知"), not from the start of the
+release: :func:`report_clock` turns a discovery time and an assessment into the due times.
+Art. 4 (1) ("a drinking-water source protection zone is or may be affected") is read on the
+safe side: any intake the worst case reaches with a peak of at least
+:data:`SOURCE_ALERT_SHARE` of its limit may be affected, not only a predicted exceedance.
+A standby intake (no population served) is still a protected source (Art. 4 (1)), but its
+interruption cuts nobody's supply, so it does not raise the grade by the population served.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 LEVELS = ("I", "II", "III", "IV")  # I most severe
@@ -26,6 +36,24 @@ HEAVY_CLASSES = frozenset({"heavy_metal", "metalloid"})
 # Art. 3: IV/III within 4 h, II/I within 2 h (to own government and the higher EPB).
 REPORT_DUE_MIN = {"I": 120, "II": 120, "III": 240, "IV": 240}
 PROVINCE_TO_MEE_MIN = 60  # Art. 3: the provincial EPB reports I/II to the MEE within 1 h
+# Art. 4 (1) trigger: an intake the worst case reaches at >= 10 % of its limit "may be
+# affected". Why 10 %: the worst case is a cross-section mean from a 1D model, while the
+# bank-side water an intake draws can be several times that mean near the source; release
+# masses reported in the first hour are often wrong by a factor of a few; and the model's
+# own spread between cases is a factor of 2-3. One order of magnitude below the limit covers
+# these together; below it, field test kits hardly tell the plume from the background.
+SOURCE_ALERT_SHARE = 0.10
+# 2014 plan, Annex 1, ecology row: what the officer observed -> level.
+ECOLOGY = {
+    "function_lost": ("I", "区域生态功能丧失或该区域国家重点保护物种灭绝",
+                      "regional ecological function lost, or a nationally protected species "
+                      "wiped out in the region"),
+    "function_partly_lost": ("II", "区域生态功能部分丧失或该区域国家重点保护野生动植物种群大批死亡",
+                             "regional ecological function partly lost, or mass death of "
+                             "protected wild populations in the region"),
+    "species_damaged": ("III", "国家重点保护的动植物物种受到破坏",
+                        "nationally protected species damaged"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +78,7 @@ class LevelAssessment:
     report_reasons: list[LevelReason]
     province_to_mee_min: int | None
     lead: str
+    standby_intakes: tuple[str, ...] = ()
 
 
 def _tier(value: float, thresholds: tuple[float, float, float]) -> str | None:
@@ -84,6 +113,45 @@ def _attr(obj: Any, name: str, default: Any = None) -> Any:
     return getattr(obj, name, default)
 
 
+def is_standby(extra: Any) -> bool:
+    """A standby intake: flagged ``status: standby`` or serving no population (the dataset
+    marks standby intakes with ``population_served`` 0 and "（备用）" in the name)."""
+    if _attr(extra, "status") == "standby":
+        return True
+    pop = _attr(extra, "population_served")
+    return isinstance(pop, int | float) and not isinstance(pop, bool) and pop <= 0
+
+
+def source_share(receptor: Any) -> float | None:
+    """Worst-case peak over the limit at a receptor (None: no limit or no peak).
+
+    An exceedance flagged by either case counts as at least 1 even when the numbers are
+    missing (a slick, an undissolved product), so the trigger never errs low.
+    """
+    worst = _attr(receptor, "worst")
+    limit = _attr(receptor, "limit_mgl")
+    share = None
+    for peak in (_attr(worst, "peak_conc_mgl") if worst is not None else None,
+                 _attr(receptor, "peak_conc_mgl")):
+        if (isinstance(peak, int | float) and isinstance(limit, int | float)
+                and limit > 0 and math.isfinite(peak)):
+            share = max(share or 0.0, peak / limit)
+    if bool(_attr(receptor, "exceeds", False)) or (
+            worst is not None and bool(_attr(worst, "exceeds", False))):
+        share = max(share or 0.0, 1.0)
+    return share
+
+
+def _reaches(receptor: Any) -> bool:
+    """Whether the worst case (or the expected one) predicts an arrival at all."""
+    worst = _attr(receptor, "worst")
+    for arr in (_attr(worst, "arrival_h") if worst is not None else None,
+                _attr(receptor, "arrival_h")):
+        if isinstance(arr, int | float) and math.isfinite(arr):
+            return True
+    return False
+
+
 def assess_level(
     *,
     pollutant_class: str,
@@ -98,16 +166,26 @@ def assess_level(
     cross_prefecture: bool = False,
     sensitive_groups: bool = False,
     mass_incident: bool = False,
+    ecology: str | None = None,
+    source_alert_share: float = SOURCE_ALERT_SHARE,
 ) -> LevelAssessment:
-    """Suggest I–IV from casualties, losses, intakes and boundaries; set the report clock.
+    """Suggest I–IV from casualties, losses, ecology, intakes and boundaries; set the clock.
 
-    ``receptors`` are plume receptor results (``kind``, ``name``, ``exceeds``,
-    ``worst.exceeds``, ``extra``): a ``water_source`` whose ``extra["serves"]`` is
-    city/county/township counts as interrupted when its expected peak exceeds the limit,
-    and as "may be affected" (Art. 4 (1)) when either case exceeds it; a ``boundary``
-    with ``extra["level"]`` province/prefecture/country counts as a cross-boundary impact
-    when exceeded, and a possible cross-province impact (Art. 4 (4)) in either case.
+    ``receptors`` are plume receptor results (``kind``, ``name``, ``exceeds``, ``limit_mgl``,
+    ``worst`` with ``exceeds``/``peak_conc_mgl``/``arrival_h``, ``extra``): a
+    ``water_source`` whose ``extra["serves"]`` is city/county/township counts as interrupted
+    when its expected peak exceeds the limit (unless it is a standby intake, see
+    :func:`is_standby`), and as "may be affected" (Art. 4 (1)) when the worst case reaches
+    it at ``source_alert_share`` of its limit or more (or either case exceeds it; an intake
+    the plume reaches where no ratio can be formed — no limit, or no dissolved peak such as
+    a floating slick — counts too); a ``boundary`` with
+    ``extra["level"]`` province/prefecture/country counts as a cross-boundary impact when
+    exceeded, and a possible cross-province impact (Art. 4 (4)) in either case.
+    ``sensitive_groups`` (Art. 4 (2)) and ``mass_incident`` (Art. 4 (5)) make the report
+    go out as II/I; ``ecology`` (a key of :data:`ECOLOGY`) grades by the plan's ecology row.
     """
+    if ecology is not None and ecology not in ECOLOGY:
+        raise ValueError(f"ecology must be one of {tuple(ECOLOGY)}")
     reasons: list[LevelReason] = []
     values = {"deaths": deaths, "poisoned": poisoned, "evacuated": evacuated, "loss_cny": loss_cny}
     for key, bounds, zh, en in _COUNTS:
@@ -115,9 +193,13 @@ def assess_level(
         level = _tier(v, bounds)
         if level:
             reasons.append(LevelReason(level, key, zh.format(v=v), en.format(v=v), PLAN_2014))
+    if ecology is not None:
+        level, zh, en = ECOLOGY[ecology]
+        reasons.append(LevelReason(level, "ecology", zh, en, PLAN_2014))
 
     interrupted = [(s, None) for s in intakes_interrupted]
-    may_affect_source: list[str] = []
+    may_affect_source: list[tuple[str, float | None, bool]] = []  # name, share, standby
+    standby: list[str] = []
     boundaries: list[tuple[str, str, bool]] = []
     if cross_border:
         boundaries.append(("country", "", True))
@@ -133,10 +215,15 @@ def assess_level(
         worst_exceeds = bool(_attr(worst, "exceeds", False)) if worst is not None else False
         name = _attr(r, "name", "")
         if kind == "water_source":
-            if exceeds and extra.get("serves") in _INTAKE:
+            spare = is_standby(extra)
+            if spare:
+                standby.append(name)
+            if exceeds and extra.get("serves") in _INTAKE and not spare:
                 interrupted.append((extra["serves"], name))
-            if exceeds or worst_exceeds:
-                may_affect_source.append(name)
+            share = source_share(r)
+            if (share is not None and share >= source_alert_share) or (
+                    share is None and _reaches(r)):
+                may_affect_source.append((name, share, spare))
         elif kind == "boundary":
             level = extra.get("level")
             if level in _BOUNDARY and (exceeds or worst_exceeds):
@@ -189,12 +276,27 @@ def assess_level(
     report_reasons: list[LevelReason] = []
     art4 = f"{MEASURES_2011}第四条"
     if may_affect_source:
+        pct = f"{source_alert_share:.0%}"
+
+        def item(name: str, share: float | None, spare: bool, en: bool) -> str:
+            tag = (" (standby)" if en else "（备用）") if spare and "备用" not in name else ""
+            if share is None:
+                return name + tag + (": reached (no peak/limit ratio)" if en
+                                     else "：污染物可到达（无法与限值比较）")
+            if share >= 1:  # the ratio itself is the receptor table's business
+                return name + tag + (": worst-case peak at or above the limit" if en
+                                     else "：最不利情况峰值达到或超过限值")
+            return name + tag + (f": worst-case peak {share:.0%} of the limit" if en
+                                 else f"：最不利情况峰值为限值的{share:.0%}")
+
         report_reasons.append(
             LevelReason(
                 "II",
                 "art4_1",
-                f"饮用水水源保护区可能受到影响（{'、'.join(may_affect_source)}）",
-                f"drinking-water source may be affected ({', '.join(may_affect_source)})",
+                f"饮用水水源保护区可能受到影响（最不利情况下峰值达到限值的{pct}及以上即计入）："
+                + "；".join(item(*m, False) for m in may_affect_source),
+                f"drinking-water source may be affected (counted from a worst-case peak of "
+                f"{pct} of the limit): " + "; ".join(item(*m, True) for m in may_affect_source),
                 f"{art4}第（一）项",
             )
         )
@@ -249,4 +351,22 @@ def assess_level(
         report_reasons=report_reasons,
         province_to_mee_min=PROVINCE_TO_MEE_MIN if report_as == "I/II" else None,
         lead=lead,
+        standby_intakes=tuple(standby),
     )
+
+
+def report_clock(assessment: LevelAssessment, discovered_at: datetime) -> dict[str, str | None]:
+    """Due times of the first report, counted from discovery (Art. 3: "发现或者得知").
+
+    ``report_due_at``: to the own government and the next EPB (4 h for IV/III, 2 h when
+    reported as II/I); ``province_to_mee_due_at``: the provincial EPB's report to the MEE
+    (1 h after it receives the report, so at the latest 3 h after discovery), II/I only.
+    """
+    due = discovered_at + timedelta(minutes=assessment.report_due_min)
+    mee = (due + timedelta(minutes=assessment.province_to_mee_min)
+           if assessment.province_to_mee_min is not None else None)
+    return {
+        "discovered_at": discovered_at.isoformat(),
+        "report_due_at": due.isoformat(),
+        "province_to_mee_due_at": mee.isoformat() if mee else None,
+    }

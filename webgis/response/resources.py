@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 from pyproj import Geod
@@ -20,6 +20,12 @@ from pyproj import Geod
 _GEOD = Geod(ellps="WGS84")
 DEFAULT_CIRCUITY = 1.4
 DEFAULT_SPEED_KMH = 50.0
+# Which ranked depots/teams are "useful" (drawn on the map, listed first): those that reach
+# their interception point before the worst-case plume, at most USEFUL_MAX of them (a duty
+# officer dispatches a handful in the first hour; more lines hide the river), and never
+# fewer than USEFUL_MIN when any has a target (the nearest late ones still help downstream).
+USEFUL_MAX = 5
+USEFUL_MIN = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,6 +265,26 @@ class Assignment(NamedTuple):
     travel_h: float
     arrives_before_plume: bool
     slack_h: float | None
+
+
+def useful_flags(ranked: Sequence[Any], max_n: int = USEFUL_MAX,
+                 min_n: int = USEFUL_MIN) -> list[bool]:
+    """Per row of a ranking (:meth:`ResourcePool.assign` or :func:`rank_resources` order),
+    whether it is one of the useful ones: a row with a target, among the first ``max_n``,
+    that arrives before the plume or is among the first ``min_n`` with a target.
+
+    The ranking puts the rows in time first, by travel time, so the useful rows are its
+    head: the others stay in the list, collapsed, and are not drawn.
+    """
+    out: list[bool] = []
+    n = 0
+    for row in ranked:
+        target = getattr(row, "target", None)
+        code = target.code if target is not None else getattr(row, "target_code", None)
+        ok = code is not None and n < max_n and (bool(row.arrives_before_plume) or n < min_n)
+        out.append(ok)
+        n += ok
+    return out
 
 
 def _pick(

@@ -8,13 +8,16 @@ Nothing is stored.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta
 from itertools import chain
 from typing import Any
 
 import numpy as np
+import shapely
 from flask import current_app
+from geoalchemy2.shape import to_shape
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from webgis.errors import Unprocessable
@@ -29,13 +32,23 @@ from webgis.hydro.analysis import (
 from webgis.hydro.errors import HydroError
 from webgis.hydro.hydraulics import SEASONS
 from webgis.hydro.transfer import cache_for
-from webgis.response.level import assess_level
+from webgis.models import AdminArea
+from webgis.response.level import ECOLOGY, assess_level, report_clock
 from webgis.response.notify import downstream_notifications
-from webgis.response.plans import select_plan_steps
-from webgis.response.resources import Assignment, MaterialStock, ResourceOrigin, Target
+from webgis.response.plans import fit_interception, fit_responsible, select_plan_steps
+from webgis.response.resources import (
+    Assignment,
+    MaterialStock,
+    ResourceOrigin,
+    Target,
+    useful_flags,
+)
 from webgis.services.reference import Plan, Reference, get_reference
 
 MAX_HORIZON_H = 1440.0
+# a discovery time later than this after now is a typo, not a drill (clock skew and a drill
+# planned for later today stay within it)
+MAX_DISCOVERY_AHEAD = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -54,6 +67,10 @@ class IncidentRequest:
     poisoned: int = 0
     evacuated: int = 0
     loss_cny: float = 0.0
+    discovered_at: datetime | None = None  # None: now (or the start, if that is later)
+    sensitive_groups: bool = False  # Art. 4 (2) of the 2011 measures
+    mass_incident: bool = False  # Art. 4 (5)
+    ecology: str | None = None  # a key of response.level.ECOLOGY (2014 plan, ecology row)
 
 
 def _num(value: Any, field: str, lo: float, hi: float, *, lo_open: bool = False,
@@ -92,18 +109,29 @@ def parse_request(body: Any, pollutant_codes: list[str]) -> IncidentRequest:
         raise Unprocessable(f"season must be one of {', '.join(SEASONS)}",
                             fields={"season": season})
     horizon = _num(body.get("horizon_h", 72), "horizon_h", 0, MAX_HORIZON_H, lo_open=True)
-    started_at = None
-    if body.get("started_at") is not None:
-        raw = body["started_at"]
-        try:
-            started_at = datetime.fromisoformat(raw) if isinstance(raw, str) else None
-        except ValueError:
-            started_at = None
-        if started_at is None:
-            raise Unprocessable("started_at must be an ISO-8601 date-time",
-                                fields={"started_at": raw})
-        if started_at.tzinfo is None:
-            started_at = started_at.replace(tzinfo=UTC)
+    started_at = _when(body, "started_at")
+    discovered_at = _when(body, "discovered_at")
+    if discovered_at is not None:
+        if started_at is not None and discovered_at < started_at:
+            raise Unprocessable("discovered_at must not be before started_at (a release is "
+                                "discovered after it starts)",
+                                fields={"discovered_at": body["discovered_at"],
+                                        "started_at": body["started_at"]})
+        if discovered_at > datetime.now(UTC) + MAX_DISCOVERY_AHEAD:
+            raise Unprocessable("discovered_at lies more than 24 h in the future",
+                                fields={"discovered_at": body["discovered_at"]})
+    flags = {}
+    for key in ("sensitive_groups", "mass_incident"):
+        raw = body.get(key, False)
+        if not isinstance(raw, bool):
+            raise Unprocessable(f"{key} must be true or false", fields={key: raw})
+        flags[key] = raw
+    ecology = body.get("ecology")
+    if ecology in ("", "none"):
+        ecology = None
+    if ecology is not None and ecology not in ECOLOGY:
+        raise Unprocessable(f"ecology must be one of none, {', '.join(ECOLOGY)}",
+                            fields={"ecology": ecology})
     casualties = body.get("casualties", 0)
     if isinstance(casualties, dict):
         deaths = _num(casualties.get("deaths", 0), "casualties.deaths", 0, 1e6, integer=True)
@@ -118,7 +146,22 @@ def parse_request(body: Any, pollutant_codes: list[str]) -> IncidentRequest:
         poisoned=poisoned,
         evacuated=_num(body.get("evacuated", 0), "evacuated", 0, 1e8, integer=True),
         loss_cny=_num(body.get("loss_cny", 0), "loss_cny", 0, 1e13),
+        discovered_at=discovered_at, ecology=ecology, **flags,
     )
+
+
+def _when(body: dict[str, Any], field: str) -> datetime | None:
+    """An optional ISO-8601 date-time (UTC when it has no offset); 422 naming the field."""
+    raw = body.get(field)
+    if raw is None:
+        return None
+    try:
+        at = datetime.fromisoformat(raw) if isinstance(raw, str) else None
+    except ValueError:
+        at = None
+    if at is None:
+        raise Unprocessable(f"{field} must be an ISO-8601 date-time", fields={field: raw})
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
 class _FloatTable:
@@ -338,9 +381,10 @@ def _material_row(m: MaterialStock) -> dict[str, Any]:
     return {"code": m.code, "name": m.name, "quantity": m.quantity, "unit": m.unit}
 
 
-def _resource_row(a: Assignment, pclass: str, static: _OriginRows | None = None
-                  ) -> dict[str, Any]:
-    """One depot or team, JSON-safe.
+def _resource_row(a: Assignment, pclass: str, static: _OriginRows | None = None,
+                  useful: bool = True) -> dict[str, Any]:
+    """One depot or team, JSON-safe; ``useful`` (see ``response.resources.useful_flags``):
+    drawn on the map and listed first, the others collapsed.
 
     ``static`` is what its row always holds (else made from ``a.origin``): copied into the
     row, so that a response shares no list or dict with the cache.
@@ -360,6 +404,7 @@ def _resource_row(a: Assignment, pclass: str, static: _OriginRows | None = None
         "distance_km": _safe(a.distance_km), "straight_km": _safe(a.straight_km),
         "travel_h": _safe(a.travel_h), "arrives_before_plume": a.arrives_before_plume,
         "slack_h": _safe(a.slack_h), "estimate": True,  # road times are estimates
+        "useful": useful,
         "materials": list(map(dict, materials)) if materials is not None else _clean([
             _material_row(m) for m in a.materials]),
     }
@@ -406,30 +451,118 @@ def _segment_coords(ref: Reference, step: PathStep) -> list[list[float]]:
     return list(map(list, line))
 
 
-def _plan(ref: Reference, plume: PlumeResult, pclass: str, level: str) -> dict[str, Any]:
-    """The spill river's plan, else the first planned river downstream; JSON-safe."""
+@dataclass
+class _Prefectures:
+    """The prefectures of one dataset, to place a spill: names and prepared polygons."""
+
+    key: str
+    names: tuple[str, ...]
+    polygons: list[Any]  # prepared shapely geometries, in the order of ``names``
+    tree: Any  # shapely.STRtree over ``polygons``
+    crossed: frozenset[str]  # reaches with a prefecture crossing
+    by_reach: dict[str, str | None] = field(default_factory=dict)  # the others, as met
+
+    def on_reach(self, reach_code: str, lon: float, lat: float) -> str | None:
+        """The prefecture of a point on a reach: a reach without a crossing lies in one
+        prefecture (or none), so its answer is kept."""
+        if reach_code in self.crossed:
+            return self.at(lon, lat)
+        if reach_code not in self.by_reach:
+            self.by_reach[reach_code] = self.at(lon, lat)
+        return self.by_reach[reach_code]
+
+    def at(self, lon: float, lat: float) -> str | None:
+        """The prefecture holding the point, or None (outside Gansu)."""
+        point = shapely.Point(lon, lat)
+        for i in sorted(self.tree.query(point)):
+            if self.polygons[i].intersects(point):
+                return self.names[i]
+        return None
+
+
+_PREFECTURES: list[_Prefectures] = []  # the current dataset's (one at a time)
+_PREFECTURE_LEVELS = ("prefecture", "new_district")
+
+
+def _prefectures(session: Session, ref: Reference) -> _Prefectures:
+    """The dataset's prefectures, read once per dataset (a few tens of ms)."""
+    key = ref.key
+    cached = _PREFECTURES[0] if _PREFECTURES else None
+    if cached is not None and cached.key == key:
+        return cached
+    rows = session.execute(select(AdminArea.name_zh, AdminArea.geom).where(
+        AdminArea.level.in_(_PREFECTURE_LEVELS)).order_by(AdminArea.name_zh)).all()
+    polygons = [to_shape(g) for _, g in rows]
+    for poly in polygons:
+        shapely.prepare(poly)
+    crossed = frozenset(r.reach_code for r in ref.receptors
+                        if r.kind == "boundary" and r.extra.get("level") == "prefecture")
+    made = _Prefectures(key, tuple(n for n, _ in rows), polygons, shapely.STRtree(polygons),
+                        crossed)
+    _PREFECTURES[:] = [made]
+    return made
+
+
+def _touched(session: Session, ref: Reference, plume: PlumeResult
+             ) -> tuple[frozenset[str], tuple[str, ...]]:
+    """(Gansu prefectures the plume touches, every prefecture name) for fitting the plan.
+
+    The spill's own holds the snapped point (prepared polygons, read once per dataset;
+    kept per reach unless the reach crosses a prefecture boundary); the rest are both
+    sides of every prefecture crossing on the plume's path.
+    """
+    pref = _prefectures(session, ref)
+    snap = plume.snap
+    home = pref.on_reach(snap.reach_code, snap.lon, snap.lat)
+    names = {home} if home else set()
+    for r in plume.receptors:
+        if r.kind == "boundary" and r.extra.get("level") == "prefecture":
+            names.update(n for n in (r.extra.get("from_name"), r.extra.get("to_name")) if n)
+    return frozenset(names), pref.names
+
+
+def _plan(ref: Reference, plume: PlumeResult, pclass: str, level: str,
+          touched: tuple[frozenset[str], tuple[str, ...]] = (frozenset(), ()),
+          report_level: str | None = None) -> dict[str, Any]:
+    """The spill river's plan, else the first planned river downstream; JSON-safe.
+
+    Fitted to the spill: the steps for its class and level (the report steps for the level
+    it is reported as, ``report_level``), their responsible units cut to
+    the prefectures the plume touches (``touched``: those and every prefecture name), and
+    the plan's interception points cut to those the plume reaches.
+    """
     rivers = [plume.snap.river_code] + [s.river_code for s in plume.path]
     plan = next((ref.plans[c] for c in rivers if c in ref.plans), None)
     if plan is None:
         return {"river_code": None, "title": None, "steps": [], "interception_points": []}
+    reached = {r.code for r in plume.receptors if r.kind == "interception"}
+    prefectures, known = touched
+    steps = list(map(dict, _step_rows(ref, plan, pclass, level, report_level)))
+    for row in steps:
+        if isinstance(row.get("responsible"), str):
+            row["responsible"] = fit_responsible(row["responsible"], prefectures, known)
     return {
         "river_code": plan.river_code, "title": plan.title_zh, "title_en": plan.title_en,
-        "interception_points": _clean(plan.interception_codes),
+        "interception_points": fit_interception(plan.interception_codes, reached),
+        "prefectures": sorted(prefectures),
         "contacts": _clean(plan.contacts),
-        "steps": list(map(dict, _step_rows(ref, plan, pclass, level))),
+        "steps": steps,
     }
 
 
-def _step_rows(ref: Reference, plan: Plan, pclass: str, level: str) -> list[dict[str, Any]]:
-    """JSON rows of a plan's steps for a class and level: static, so built once per
-    dataset (the rows are the cache's: copy them)."""
-    key = (plan.river_code, pclass, level)
+def _step_rows(ref: Reference, plan: Plan, pclass: str, level: str,
+               report_level: str | None = None) -> list[dict[str, Any]]:
+    """JSON rows of a plan's steps for a class and level (report steps at
+    ``report_level``): static, so built once per dataset (the rows are the cache's: copy
+    them)."""
+    key = (plan.river_code, pclass, level) if report_level is None else (
+        plan.river_code, pclass, f"{level}/{report_level}")
     rows = ref.step_rows.get(key)
     if rows is None:
         rows = ref.step_rows[key] = _clean([
             {"phase": s.phase, "order": s.order, "text": s.text_zh, "text_en": s.text_en,
              "responsible": s.responsible, "due_min": s.due_min}
-            for s in select_plan_steps(plan.steps, pclass, level)])
+            for s in select_plan_steps(plan.steps, pclass, level, report_level)])
     return rows
 
 
@@ -452,13 +585,18 @@ def analyze(session: Session, body: Any) -> dict[str, Any]:
         body_ = exc.to_dict()
         raise Unprocessable(body_.pop("error"), fields=body_.pop("fields"), **body_) from None
     plume = replace(plume, receptors=_without_jitter(list(plume.receptors)))
-    return _result(ref, req, plume, config)
+    return _result(ref, req, plume, config, _touched(session, ref, plume))
 
 
-def _result(ref: Reference, req: IncidentRequest, plume: PlumeResult, config) -> dict[str, Any]:
+def _result(ref: Reference, req: IncidentRequest, plume: PlumeResult, config,
+            touched: tuple[frozenset[str], tuple[str, ...]] = (frozenset(), ())
+            ) -> dict[str, Any]:
     """The response: rows are built JSON-safe; the small rest goes through :func:`_clean`."""
     pclass = ref.pollutants[req.pollutant].pclass
-    started = req.started_at or datetime.now(UTC).replace(microsecond=0)
+    now = datetime.now(UTC).replace(microsecond=0)
+    started = req.started_at or now
+    # the clock runs from discovery (Art. 3): by default now, or the start if that is later
+    discovered = req.discovered_at or max(now, started)
     targets = {
         r.code: Target(r.code, r.name, r.lon, r.lat, r.worst.arrival_h, r.river_km)
         for r in plume.receptors if r.kind == "interception"
@@ -469,7 +607,10 @@ def _result(ref: Reference, req: IncidentRequest, plume: PlumeResult, config) ->
     teams = ref.team_pool.assign(list(targets.values()), pclass, circuity, speed)
     depot_rows, team_rows = _origin_rows(ref, "depots"), _origin_rows(ref, "teams")
     level = assess_level(pollutant_class=pclass, receptors=plume.receptors, deaths=req.deaths,
-                         poisoned=req.poisoned, evacuated=req.evacuated, loss_cny=req.loss_cny)
+                         poisoned=req.poisoned, evacuated=req.evacuated, loss_cny=req.loss_cny,
+                         sensitive_groups=req.sensitive_groups,
+                         mass_incident=req.mass_incident, ecology=req.ecology)
+    clock = report_clock(level, discovered)
     snap = plume.snap
     model = _as_dict(plume.model)
     model["coefficients"]["road_circuity"] = circuity
@@ -486,7 +627,11 @@ def _result(ref: Reference, req: IncidentRequest, plume: PlumeResult, config) ->
             "location": {"lon": req.lon, "lat": req.lat}, "pollutant": req.pollutant,
             "release": {"mass_kg": req.mass_kg, "duration_h": req.duration_h},
             "season": req.season, "horizon_h": req.horizon_h,
-            "started_at": started.isoformat(),
+            "started_at": started.isoformat(), "discovered_at": clock["discovered_at"],
+            "casualties": {"deaths": req.deaths, "poisoned": req.poisoned},
+            "evacuated": req.evacuated, "loss_cny": req.loss_cny,
+            "sensitive_groups": req.sensitive_groups, "mass_incident": req.mass_incident,
+            "ecology": req.ecology,
         }),
         "pollutant": {"code": req.pollutant, "name": ref.pollutants[req.pollutant].name,
                       "class": pclass},
@@ -502,18 +647,24 @@ def _result(ref: Reference, req: IncidentRequest, plume: PlumeResult, config) ->
         "receptors": [_receptor_row(r) for r in plume.receptors],
         "profile": _clean(_FloatTable(plume.profile)),
         "worst_profile": _clean(_FloatTable(plume.worst_profile)),
-        "depots": [_resource_row(a, pclass, depot_rows.get(a.origin.code)) for a in depots],
-        "teams": [_resource_row(a, pclass, team_rows.get(a.origin.code)) for a in teams],
-        "plan": _plan(ref, plume, pclass, level.suggested),
+        "depots": [_resource_row(a, pclass, depot_rows.get(a.origin.code), useful)
+                   for a, useful in zip(depots, useful_flags(depots), strict=True)],
+        "teams": [_resource_row(a, pclass, team_rows.get(a.origin.code), useful)
+                  for a, useful in zip(teams, useful_flags(teams), strict=True)],
+        "plan": _plan(ref, plume, pclass, level.suggested, touched,
+                      "II" if level.report_as == "I/II" else None),
         "level": _clean({
             "suggested": level.suggested,
             "reasons": [_as_dict(r) for r in level.reasons],
             "report_due_min": level.report_due_min,
-            "report_due_at": (started + timedelta(minutes=level.report_due_min)).isoformat(),
+            "discovered_at": clock["discovered_at"],
+            "report_due_at": clock["report_due_at"],  # counted from discovery (Art. 3)
             "report_as": level.report_as,
             "report_reasons": [_as_dict(r) for r in level.report_reasons],
             "province_to_mee_min": level.province_to_mee_min,
+            "province_to_mee_due_at": clock["province_to_mee_due_at"],
             "lead": level.lead,
+            "standby_intakes": list(level.standby_intakes),
         }),
         "notify": _clean([
             {**_as_dict(n), "reason": n.reason_zh} for n in downstream_notifications(

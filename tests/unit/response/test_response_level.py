@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 
 import pytest
 
-from webgis.response.level import assess_level
+from webgis.response.level import assess_level, report_clock
 
 
 def receptor(kind, exceeds=False, worst_exceeds=False, name="R", **extra):
@@ -134,3 +135,103 @@ def test_most_severe_criterion_wins_and_all_reasons_are_listed():
     assert a.suggested == "II"
     assert {r.criterion for r in a.reasons} == {"deaths", "evacuated", "intake"}
     assert all(r.text_zh and r.text_en and "2014" in r.source for r in a.reasons)
+
+
+# --- issue 11: Art. 4 (1) from a share of the limit, standby intakes, ecology, the clock ---
+
+
+def intake(peak_worst, limit=0.01, name="R", arrival=3.0, exceeds=False, **extra):
+    """A water_source receptor with a worst-case peak (mg/L) and a limit."""
+    extra.setdefault("serves", "city")
+    extra.setdefault("population_served", 100_000)
+    return SimpleNamespace(
+        kind="water_source", name=name, exceeds=exceeds, limit_mgl=limit,
+        peak_conc_mgl=peak_worst / 2, arrival_h=arrival,
+        worst=SimpleNamespace(exceeds=limit is not None and peak_worst > limit,
+                              peak_conc_mgl=peak_worst, arrival_h=arrival * 0.8),
+        extra=extra,
+    )
+
+
+@pytest.mark.parametrize(
+    ("peak", "triggered"),
+    [(0.001, True), (0.0035, True), (0.00099, False), (0.0, False)],
+)
+def test_art4_1_triggers_from_a_tenth_of_the_limit_in_the_worst_case(peak, triggered):
+    # limit 0.01 mg/L: 10 % is 0.001 mg/L (inclusive); nothing exceeds in either case
+    a = assess_level(pollutant_class="organic", receptors=[intake(peak)])
+    assert a.suggested == "IV"
+    art4_1 = [r for r in a.report_reasons if r.criterion == "art4_1"]
+    assert bool(art4_1) == triggered
+    assert (a.report_as, a.report_due_min) == (("I/II", 120) if triggered else ("III/IV", 240))
+
+
+def test_art4_1_reason_states_the_share_and_the_rule():
+    a = assess_level(pollutant_class="organic", receptors=[intake(0.0035, name="甲水源")])
+    (r,) = a.report_reasons
+    assert "甲水源：最不利情况峰值为限值的35%" in r.text_zh
+    assert "10%" in r.text_zh and "worst-case peak 35% of the limit" in r.text_en
+    assert r.source.endswith("第四条第（一）项")
+
+
+def test_art4_1_an_intake_without_a_limit_counts_once_the_plume_reaches_it():
+    reached = assess_level(pollutant_class="oil", receptors=[intake(0.2, limit=None)])
+    assert [r.criterion for r in reached.report_reasons] == ["art4_1"]
+    never = assess_level(pollutant_class="oil",
+                         receptors=[intake(0.0, limit=None, arrival=float("nan"))])
+    assert never.report_reasons == []
+    # a slick: a limit (石油类 0.05 mg/L) but no dissolved peak to compare with it
+    slick = intake(0.0, limit=0.05)
+    slick.peak_conc_mgl = slick.worst.peak_conc_mgl = None
+    got = assess_level(pollutant_class="oil", receptors=[slick])
+    assert [r.criterion for r in got.report_reasons] == ["art4_1"]
+    assert "reached (no peak/limit ratio)" in got.report_reasons[0].text_en
+
+
+@pytest.mark.parametrize("flag", [{"population_served": 0}, {"status": "standby"}])
+def test_a_standby_intake_is_listed_but_does_not_raise_the_grade(flag):
+    # far above the limit in both cases: a served city intake would make it level I
+    served = assess_level(pollutant_class="organic",
+                          receptors=[intake(0.5, exceeds=True, name="甲")])
+    assert served.suggested == "I"
+    spare = assess_level(pollutant_class="organic",
+                         receptors=[intake(0.5, exceeds=True, name="甲", **flag)])
+    assert spare.suggested == "IV"
+    assert not any(r.criterion == "intake" for r in spare.reasons)
+    assert spare.standby_intakes == ("甲",)
+    (r,) = spare.report_reasons  # still a protected source: Art. 4 (1)
+    assert r.criterion == "art4_1" and "甲（备用）" in r.text_zh and "(standby)" in r.text_en
+
+
+@pytest.mark.parametrize(
+    ("ecology", "level"),
+    [("function_lost", "I"), ("function_partly_lost", "II"), ("species_damaged", "III")],
+)
+def test_ecology_row_of_the_2014_plan(ecology, level):
+    a = assess_level(pollutant_class="oil", ecology=ecology)
+    assert a.suggested == level
+    (r,) = a.reasons
+    assert r.criterion == "ecology" and r.text_zh and r.text_en and "2014" in r.source
+
+
+def test_unknown_ecology_is_rejected():
+    with pytest.raises(ValueError):
+        assess_level(pollutant_class="oil", ecology="some")
+
+
+def test_sensitive_groups_and_mass_incident_are_listed_together():
+    a = assess_level(pollutant_class="oil", sensitive_groups=True, mass_incident=True,
+                     evacuated=6_000)
+    assert a.suggested == "III" and a.report_as == "I/II" and a.report_due_min == 120
+    assert [r.criterion for r in a.report_reasons] == ["art4_2", "art4_5"]
+
+
+def test_the_report_clock_runs_from_discovery():
+    found = datetime(2026, 5, 1, 10, 30, tzinfo=timezone(timedelta(hours=8)))
+    four = report_clock(assess_level(pollutant_class="oil"), found)
+    assert four == {"discovered_at": "2026-05-01T10:30:00+08:00",
+                    "report_due_at": "2026-05-01T14:30:00+08:00",
+                    "province_to_mee_due_at": None}
+    two = report_clock(assess_level(pollutant_class="heavy_metal"), found)
+    assert two["report_due_at"] == "2026-05-01T12:30:00+08:00"
+    assert two["province_to_mee_due_at"] == "2026-05-01T13:30:00+08:00"

@@ -7,7 +7,12 @@ from types import SimpleNamespace
 import pytest
 
 from webgis.response.notify import downstream_notifications
-from webgis.response.plans import PlanStepInput, select_plan_steps
+from webgis.response.plans import (
+    PlanStepInput,
+    fit_interception,
+    fit_responsible,
+    select_plan_steps,
+)
 
 
 def step(phase, order, classes=(), min_level=None):
@@ -83,3 +88,54 @@ def test_notifications_one_per_region_earliest_first():
     assert "第八条" in got[0].source
     assert "陕西" in got[0].reason_zh and "above the limit" in got[0].reason_en
     assert "worst case" in got[1].reason_en
+
+
+# --- issue 11: plan steps fitted to the spill ---
+
+KNOWN = ("兰州市", "兰州新区", "定西市", "天水市", "白银市")
+WEI = ("定西市生态环境局渭源分局、定西市生态环境局陇西分局、天水市生态环境局武山分局等；"
+       "定西市生态环境局、天水市生态环境局监测站；属地人民政府")
+
+
+def test_responsible_units_are_cut_to_the_prefectures_the_plume_touches():
+    assert fit_responsible(WEI, {"天水市"}, KNOWN) == (
+        "天水市生态环境局武山分局等；天水市生态环境局监测站；属地人民政府")
+    assert fit_responsible(WEI, {"定西市"}, KNOWN) == (
+        "定西市生态环境局渭源分局、定西市生态环境局陇西分局等；定西市生态环境局；属地人民政府")
+    assert fit_responsible(WEI, {"定西市", "天水市"}, KNOWN) == WEI
+
+
+def test_responsible_units_stay_when_nothing_is_known_or_nothing_would_remain():
+    assert fit_responsible(WEI, set(), KNOWN) == WEI
+    assert fit_responsible(WEI, {"天水市"}, ()) == WEI
+    assert fit_responsible("定西市生态环境局", {"天水市"}, KNOWN) == "定西市生态环境局"
+    assert fit_responsible("甘肃省生态环境厅", {"天水市"}, KNOWN) == "甘肃省生态环境厅"
+    # 兰州新区 is not 兰州市
+    assert fit_responsible("兰州市生态环境局、兰州新区生态环境局", {"兰州新区"}, KNOWN) == (
+        "兰州新区生态环境局")
+
+
+def test_only_the_interception_points_the_plume_reaches():
+    assert fit_interception(["IP1", "IP2", "IP3"], {"IP3", "IP2", "OTHER"}) == ["IP2", "IP3"]
+    assert fit_interception(["IP1"], set()) == []
+
+
+REPORT_STEPS = [
+    step("report", 1, min_level="IV"),  # IV/III: within 4 h
+    step("report", 2, min_level="II"),  # II/I: within 2 h, and to the ministry
+    step("contain", 1, min_level="II"),  # provincial command
+    step("contain", 2),
+]
+
+
+def test_report_steps_follow_the_level_the_report_goes_out_as():
+    plain = select_plan_steps(REPORT_STEPS, "oil", "IV")
+    assert [(s.phase, s.order) for s in plain] == [("report", 1), ("contain", 2)]
+    # a level IV spill reported as II (Art. 4): the 2-hour report steps, not the command
+    art4 = select_plan_steps(REPORT_STEPS, "oil", "IV", report_level="II")
+    assert [(s.phase, s.order) for s in art4] == [("report", 1), ("report", 2), ("contain", 2)]
+    # a report level below the grade changes nothing
+    assert select_plan_steps(REPORT_STEPS, "oil", "I", report_level="II") == (
+        select_plan_steps(REPORT_STEPS, "oil", "I"))
+    with pytest.raises(ValueError):
+        select_plan_steps(REPORT_STEPS, "oil", "IV", report_level="V")

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import math
 import random
+from types import SimpleNamespace
 
 import pytest
 from pyproj import Geod
 
 from webgis.response.resources import (
+    USEFUL_MAX,
     MaterialStock,
     ResourceOrigin,
     ResourcePool,
     Target,
     rank_resources,
     serving_materials,
+    useful_flags,
 )
 
 LIME = MaterialStock("LIME", "Lime", 50, "t", ("heavy_metal", "metalloid"))
@@ -181,3 +184,43 @@ def test_assign_is_rank_without_the_copies():
         for r in ranked]
     serving = dict(zip([o.code for o in origins], pool.serving("metalloid"), strict=True))
     assert all(a.materials is serving[a.origin.code] for a in assigned)
+
+
+# --- issue 11: the useful ones drawn, the rest collapsed ---
+
+
+def _row(in_time, target="IP1"):
+    return SimpleNamespace(arrives_before_plume=in_time, target_code=target)
+
+
+@pytest.mark.parametrize(
+    ("rows", "useful"),
+    [
+        # 8 in time: the first 5 (USEFUL_MAX)
+        ([True] * 8 + [False] * 9, [True] * 5 + [False] * 12),
+        # 2 in time: topped up to 3 (USEFUL_MIN) with the nearest late one
+        ([True, True] + [False] * 15, [True] * 3 + [False] * 14),
+        # none in time: the 3 nearest
+        ([False] * 17, [True] * 3 + [False] * 14),
+        # 4 in time: all 4, no late one
+        ([True] * 4 + [False] * 3, [True] * 4 + [False] * 3),
+    ],
+)
+def test_useful_flags_keep_every_row_and_mark_the_head(rows, useful):
+    assert useful_flags([_row(x) for x in rows]) == useful
+
+
+def test_rows_without_a_target_are_never_useful():
+    rows = [_row(False, None), _row(False), _row(False, None)]
+    assert useful_flags(rows) == [False, True, False]
+
+
+def test_useful_flags_on_a_real_ranking():
+    origins = [ResourceOrigin(f"D{i}", f"Depot {i}", 105.0 + 0.05 * i, 34.0, [BAGS])
+               for i in range(10)]
+    ranked = ResourcePool(origins).assign([IP1, IP2, IP3], "oil")
+    flags = useful_flags(ranked)
+    assert len(flags) == 10 and sum(flags) == USEFUL_MAX
+    assert flags == [True] * USEFUL_MAX + [False] * (10 - USEFUL_MAX)
+    assert all(a.arrives_before_plume for a in ranked[:USEFUL_MAX])
+    assert useful_flags(rank_resources(origins, [IP1, IP2, IP3], "oil")) == flags

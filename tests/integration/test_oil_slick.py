@@ -29,10 +29,11 @@ def test_diesel_is_a_slick_not_milligrams_of_diesel(diesel):
     anywhere exceeds the diesel's water-accommodated fraction (the old code printed
     thousands of mg/L of dissolved diesel)."""
     waf = PRODUCTS["DIESEL"].waf_mgl
+    rows = diesel["receptors"]
+    assert max(r["worst"]["peak_conc_mgl"] for r in rows) <= waf + 1e-9
     assert diesel["slick"]["product"] == "DIESEL" and diesel["slick"]["waf_mgl"] == waf
     assert diesel["pollutant"]["behaviour"] == "floats"
     assert diesel["pollutant"]["concentration_of"] == "petroleum"
-    rows = diesel["receptors"]
     assert len(rows) >= 3
     assert {r["river_code"] for r in rows} >= {"JIHE", "WEIHE"}
     for r in rows:

@@ -3,8 +3,15 @@ Tianshui through the API with the bundled data, and the sheet and workbook of th
 
 from __future__ import annotations
 
-import pytest
+import io
+import shutil
+import subprocess
+from datetime import datetime, timedelta
 
+import pytest
+from openpyxl import load_workbook
+
+from webgis.exports.context import fmt_num
 from webgis.hydro.slick import PRODUCTS
 
 DIESEL_JI = {
@@ -63,3 +70,45 @@ def test_a_dissolving_pollutant_has_no_slick(bundled_client):
     res = bundled_client.post("/api/v1/incidents/analyze", json=body).get_json()
     assert res["slick"] is None and res["pollutant"]["behaviour"] == "dissolves"
     assert all("slick" not in r for r in res["receptors"])
+
+
+def _pdf_text(pdf: bytes, tmp_path) -> str:
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    (tmp_path / "s.pdf").write_bytes(pdf)
+    return subprocess.run(["pdftotext", "-raw", str(tmp_path / "s.pdf"), "-"], check=True,
+                          capture_output=True).stdout.decode()
+
+
+def test_sheet_shows_the_slick(bundled_client, diesel, tmp_path):
+    """The PDF sheet prints each receptor's slick (arrival, length) and calls the peak
+    dissolved petroleum; read back with pdftotext."""
+    resp = bundled_client.post("/api/v1/sheets", json=DIESEL_JI)
+    assert resp.status_code == 200 and resp.mimetype == "application/pdf"
+    text = "".join(_pdf_text(resp.data, tmp_path).split())  # table cells wrap anywhere
+    assert "溶解态石油类峰值" in text and "油膜" in text
+    first = diesel["receptors"][0]["slick"]
+    arrival = (datetime.fromisoformat(DIESEL_JI["started_at"])
+               + timedelta(hours=first["arrival_h"])).strftime("%H:%M")
+    assert f"油膜：{arrival}到达" in text
+    assert f"长{fmt_num(first['length_km'])}km" in text
+    assert f"WAF{fmt_num(PRODUCTS['DIESEL'].waf_mgl)}mg/L" in text
+
+
+def test_workbook_shows_the_slick(bundled_client, diesel):
+    resp = bundled_client.post("/api/v1/sheets?format=xlsx", json=DIESEL_JI)
+    assert resp.status_code == 200
+    ws = load_workbook(io.BytesIO(resp.data))["敏感点"]
+    head = [c.value for c in ws[1]]
+    assert "溶解态石油类峰值 mg/L" in head
+    col = {h: i for i, h in enumerate(head)}
+    rows = list(ws.iter_rows(min_row=2, values_only=True))
+    assert len(rows) == len(diesel["receptors"])
+    by_code = {r["code"]: r["slick"] for r in diesel["receptors"]}
+    for row in rows:
+        s = by_code[row[col["编码"]]]
+        assert row[col["油膜到达 h"]] == pytest.approx(s["arrival_h"])
+        assert row[col["油膜最早到达 h"]] == pytest.approx(s["worst"]["arrival_h"])
+        assert row[col["油膜长度 km"]] == pytest.approx(s["length_km"])
+        assert row[col["最长油膜 km"]] == pytest.approx(s["worst"]["length_km"])
+        assert row[col["油膜过境结束 h"]] == pytest.approx(s["passage_end_h"])

@@ -104,9 +104,10 @@ def test_workbook_shows_the_slick(bundled_client, diesel):
     col = {h: i for i, h in enumerate(head)}
     rows = list(ws.iter_rows(min_row=2, values_only=True))
     assert len(rows) == len(diesel["receptors"])
-    by_code = {r["code"]: r["slick"] for r in diesel["receptors"]}
-    for row in rows:
-        s = by_code[row[col["编码"]]]
+    receptors = sorted(diesel["receptors"], key=lambda r: r["river_km"])  # sheet order
+    for row, r in zip(rows, receptors, strict=True):
+        assert row[col["编码"]] == r["code"]
+        s = r["slick"]
         assert row[col["油膜到达 h"]] == pytest.approx(s["arrival_h"])
         assert row[col["油膜最早到达 h"]] == pytest.approx(s["worst"]["arrival_h"])
         assert row[col["油膜长度 km"]] == pytest.approx(s["length_km"])

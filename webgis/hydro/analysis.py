@@ -8,6 +8,7 @@ Everything returned is plain data (dataclasses, floats, lists) ready for JSON.
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
@@ -608,8 +609,7 @@ def run_incident(
     curves = {case: [curve_at(case, s.km) for s in stations] for case in models}
     slicks: list[oil.SlickAt | None] = [None] * len(stations)
     if product is not None:
-        curves = {case: [_oil_curve(c, product, season, case) for c in cs]
-                  for case, cs in curves.items()}
+        curves = {case: _oil_curves(cs, product, season, case) for case, cs in curves.items()}
         slicks = list(oil.slick_at(
             product, _slick_path(network, hyd, hyd_reaches, season, params),
             release.mass_kg, release.duration_h, season, horizon_h,
@@ -725,14 +725,31 @@ def _earlier(a: float, b: float | None) -> float:
     return b if not math.isfinite(a) else min(a, b)
 
 
-def _oil_curve(c: Curve, product: oil.OilProduct, season: str, case: str) -> Curve:
-    """A curve of the spilled mass as dissolved petroleum (see :func:`oil.dissolved_cap`)."""
-    conc = oil.dissolved_cap(c.conc_mgl, c.times_h, product, season, case)
-    peak = float(oil.dissolved_cap(np.array([c.peak_conc_mgl]), np.array([c.peak_h]),
-                                   product, season, case)[0])
-    if conc.size:  # evaporation can move the expected peak earlier
-        peak = max(peak, float(conc.max()))
-    return Curve(c.times_h, conc, c.arrival_h, c.peak_h, peak)
+def _oil_curves(curves: Sequence[Curve], product: oil.OilProduct, season: str, case: str
+                ) -> list[Curve]:
+    """Curves of the spilled mass as dissolved petroleum (see :func:`oil.dissolved_cap`):
+    never above the WAF; in the expected case, of the mass not yet evaporated (one
+    evaluation of the evaporation for all the curves)."""
+    waf = product.waf_mgl
+    if case != "expected":  # no evaporation credit: only the WAF bound
+        return [c if c.peak_conc_mgl <= waf else
+                Curve(c.times_h, np.minimum(c.conc_mgl, waf), c.arrival_h, c.peak_h, waf)
+                for c in curves]
+    if not curves:
+        return []
+    ends = np.cumsum([c.times_h.size for c in curves])
+    share = oil.remaining_share(product, season, np.concatenate(
+        [c.times_h for c in curves] + [np.array([c.peak_h for c in curves])]))
+    at_peak = share[ends[-1]:].tolist()
+    out = []
+    for c, a, b, sp in zip(curves, np.concatenate(([0], ends[:-1])).tolist(), ends.tolist(),
+                           at_peak, strict=True):
+        conc = np.minimum(c.conc_mgl * share[a:b], waf)
+        peak = min(c.peak_conc_mgl * sp, waf)
+        if conc.size:  # evaporation can move the expected peak earlier
+            peak = max(peak, float(conc.max()))
+        out.append(Curve(c.times_h, conc, c.arrival_h, c.peak_h, peak))
+    return out
 
 
 def _slick_path(network: RiverNetwork, hyd: Mapping[str, PathHydraulics],
@@ -743,5 +760,22 @@ def _slick_path(network: RiverNetwork, hyd: Mapping[str, PathHydraulics],
     return oil.SlickPath(
         start_m=e.start_m, length_m=e.length_m, velocity_mps=e.velocity_mps,
         worst_velocity_mps=w.velocity_mps,
-        width_m=hydraulics_arrays(network, reaches, season, "expected", params).width_m,
+        width_m=_widths(network, season, params)[np.asarray(reaches, dtype=np.int64)],
         dispersion_m2s=e.dispersion_m2s)
+
+
+# network -> {(season, params): expected-case width of every reach}, kept with the network
+_WIDTHS: weakref.WeakKeyDictionary[RiverNetwork, dict[tuple[str, HydraulicParams], np.ndarray]]
+_WIDTHS = weakref.WeakKeyDictionary()
+
+
+def _widths(network: RiverNetwork, season: str, params: HydraulicParams) -> np.ndarray:
+    """Channel width of every reach (expected case), computed once per season."""
+    per = _WIDTHS.get(network)
+    if per is None:
+        per = _WIDTHS.setdefault(network, {})
+    got = per.get((season, params))
+    if got is None:
+        got = per[(season, params)] = hydraulics_arrays(
+            network, np.arange(network.length_m.size), season, "expected", params).width_m
+    return got

@@ -269,13 +269,16 @@ class _Track:
         return np.where(beyond, self.acc[-1] + (t_s - self.t_s[-1]) * self.last_rate, a)
 
 
-def _time_grid_s(horizon_h: float, duration_h: float) -> np.ndarray:
-    """Log-spaced early (spreading), even later; to well past the horizon so that the
-    passage end of the last receptors is found."""
-    t_end = (4.0 * horizon_h + duration_h) * 3600.0
-    early = np.geomspace(1.0, min(3600.0, t_end), 60)
-    late = np.linspace(3600.0, t_end, 1500)
-    return np.unique(np.concatenate(([0.0], early, late)))
+def _time_grid_s(horizon_h: float, duration_h: float, tracks: Sequence[_Track]) -> np.ndarray:
+    """Times at which the edges are computed: log-spaced early (spreading), even later,
+    and every time a track crosses a segment boundary (where its speed changes: x(t) is
+    exactly linear between those); to well past the horizon so that the passage end of
+    the last receptors is found."""
+    t_end = 4.0 * horizon_h * 3600.0
+    early = np.geomspace(1.0, min(3600.0, t_end), 40)
+    late = np.linspace(3600.0, t_end, 300)
+    bounds = np.concatenate([tr.t_s for tr in tracks])
+    return np.unique(np.concatenate(([0.0], early, late, bounds[bounds < t_end])))
 
 
 def _first_time(x_edge: np.ndarray, t_s: np.ndarray, at_m: np.ndarray) -> np.ndarray:
@@ -306,8 +309,7 @@ def slick_at(
     at_m = np.asarray(km, dtype=np.float64) * 1000.0
     if at_m.size == 0 or path.length_m.size == 0:
         return []
-    t = _time_grid_s(horizon_h, duration_h)
-    dur_s = max(duration_h, 0.0) * 3600.0
+    dur_s = max(duration_h, 0.0) * 3600.0  # the tail leaves the spill this much later
     volume = mass_kg / product.density_kgm3
     temp = SEASON_TEMPERATURE_C.get(season, SEASON_TEMPERATURE_C["normal"])
     d = np.maximum(path.dispersion_m2s, 0.0)
@@ -317,35 +319,30 @@ def slick_at(
                   SURFACE_FACTOR_WORST * path.worst_velocity_mps
                   + WIND_DRIFT_FACTOR * WORST_WIND_MPS, d)
     slow = _Track(path.start_m, path.length_m, path.velocity_mps, d)
+    t = _time_grid_s(horizon_h, duration_h, (surface, fast, slow))
 
-    def half_length(track: _Track, age_s: np.ndarray) -> np.ndarray:
-        age = np.maximum(age_s, 0.0)
-        x = track.x_at(age)
-        seg = np.clip(np.searchsorted(track.seg_end_m, x, side="right"), 0,
-                      path.width_m.size - 1)
+    def edges(track: _Track) -> tuple[np.ndarray, np.ndarray]:
+        """Leading and trailing edge of oil released at t = 0, on the time grid."""
+        x = track.x_at(t)
+        seg = np.minimum(np.searchsorted(track.seg_end_m, x, side="right"),
+                         path.width_m.size - 1)
         width = np.maximum(path.width_m[seg], 1.0)
-        fay = fay_half_length_m(volume, width, product.density_kgm3, age)
-        shear = EDGE_Z * np.sqrt(2.0 * track.acc_at(age))
-        cover = 0.5 * volume / (width * MIN_THICKNESS_M)
-        return np.minimum(np.maximum(fay, shear), cover)
+        fay = fay_half_length_m(volume, width, product.density_kgm3, t)
+        shear = EDGE_Z * np.sqrt(2.0 * track.acc_at(t))
+        half = np.minimum(np.maximum(fay, shear), 0.5 * volume / (width * MIN_THICKNESS_M))
+        return x + half, np.maximum(x - half, 0.0)
 
-    def lead(track: _Track) -> np.ndarray:
-        return track.x_at(t) + half_length(track, t)
-
-    def trail(track: _Track) -> np.ndarray:
-        age = t - dur_s
-        x = track.x_at(np.maximum(age, 0.0)) - half_length(track, age)
-        return np.where(age > 0, np.maximum(x, 0.0), 0.0)
-
-    lead_e, trail_e = lead(surface), trail(surface)
-    lead_w, trail_w = lead(fast), trail(slow)
+    lead_e, trail_e = edges(surface)
+    lead_w, trail_w = edges(fast)[0], edges(slow)[1]
     t_h = t / 3600.0
 
     def case(lead_x: np.ndarray, trail_x: np.ndarray) -> tuple[np.ndarray, ...]:
+        """The tail is the oil released last, ``dur_s`` after the first: its edge is the
+        first oil's trailing edge delayed by ``dur_s``."""
         arr = _first_time(lead_x, t, at_m)
-        end = _first_time(trail_x, t, at_m)
+        end = _first_time(trail_x, t, at_m) + dur_s
         # length when the leading edge arrives: between the edges at that time
-        ln = np.interp(arr, t, lead_x) - np.interp(arr, t, np.maximum(trail_x, 0.0))
+        ln = np.interp(arr, t, lead_x) - np.interp(arr - dur_s, t, trail_x, left=0.0)
         return arr / 3600.0, end / 3600.0, np.maximum(ln, 0.0) / 1000.0
 
     ea, ee, el = case(lead_e, trail_e)
@@ -367,6 +364,13 @@ def slick_at(
     return out
 
 
+def remaining_share(product: OilProduct, season: str, t_h: np.ndarray | float) -> np.ndarray:
+    """Share of the spilled mass not evaporated ``t_h`` hours after the spill (0–1), at
+    the season's water temperature."""
+    temp = SEASON_TEMPERATURE_C.get(season, SEASON_TEMPERATURE_C["normal"])
+    return 1.0 - evaporated_pct(product, temp, t_h) / 100.0
+
+
 def dissolved_cap(conc_mgl: np.ndarray, times_h: np.ndarray, product: OilProduct,
                   season: str, case: str) -> np.ndarray:
     """Dissolved petroleum from the 1D model's concentration of the spilled mass.
@@ -376,8 +380,7 @@ def dissolved_cap(conc_mgl: np.ndarray, times_h: np.ndarray, product: OilProduct
     """
     c = np.asarray(conc_mgl, dtype=np.float64)
     if case == "expected":
-        temp = SEASON_TEMPERATURE_C.get(season, SEASON_TEMPERATURE_C["normal"])
-        c = c * (1.0 - evaporated_pct(product, temp, times_h) / 100.0)
+        c = c * remaining_share(product, season, times_h)
     return np.minimum(c, product.waf_mgl)
 
 

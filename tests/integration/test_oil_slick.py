@@ -113,3 +113,14 @@ def test_workbook_shows_the_slick(bundled_client, diesel):
         assert row[col["油膜长度 km"]] == pytest.approx(s["length_km"])
         assert row[col["最长油膜 km"]] == pytest.approx(s["worst"]["length_km"])
         assert row[col["油膜过境结束 h"]] == pytest.approx(s["passage_end_h"])
+
+
+def test_cli_table_shows_the_slick(bundled_app, diesel):
+    runner = bundled_app.test_cli_runner()
+    out = runner.invoke(args=["analyze", "--lon", "105.72", "--lat", "34.58", "--pollutant",
+                              "DIESEL", "--mass-kg", "20000", "--season", "normal"])
+    assert out.exit_code == 0, out.output
+    assert "dissolved petroleum" in out.output
+    first = diesel["receptors"][0]["slick"]
+    assert f"slick {first['arrival_h']:.1f} ({first['worst']['arrival_h']:.1f})" in out.output
+    assert f"{first['length_km']:.1f} ({first['worst']['length_km']:.1f}) km" in out.output

@@ -60,6 +60,15 @@ def test_diesel_is_a_slick_not_milligrams_of_diesel(diesel):
     # downstream receptors are reached later, by a longer slick
     first, last = rows[0]["slick"], rows[-1]["slick"]
     assert last["arrival_h"] > first["arrival_h"] and last["length_km"] > first["length_km"]
+    # the path's arrivals (map colours, sheet map) are the slick's front too: no step
+    # starts later than the slick reaches a receptor below it
+    steps = [f["properties"] for f in diesel["path"]["features"]]
+    assert [p["arrival_h"] for p in steps] == sorted(p["arrival_h"] for p in steps)
+    for r in rows:
+        for p in steps:
+            if p["from_km"] <= r["river_km"]:
+                assert p["arrival_h"] <= r["slick"]["arrival_h"] + 1e-9
+                assert p["worst_arrival_h"] <= r["slick"]["worst"]["arrival_h"] + 1e-9
     # the dissolved petroleum still exceeds 石油类 0.05 mg/L near the spill
     assert rows[0]["exceeds"] and rows[0]["limit_mgl"] == 0.05
     assert any("石油类" in a for a in diesel["model"]["assumptions"])

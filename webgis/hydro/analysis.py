@@ -608,12 +608,15 @@ def run_incident(
 
     curves = {case: [curve_at(case, s.km) for s in stations] for case in models}
     slicks: list[oil.SlickAt | None] = [None] * len(stations)
+    step_slicks: list[oil.SlickAt | None] = [None] * len(path)
     if product is not None:
         curves = {case: _oil_curves(cs, product, season, case) for case, cs in curves.items()}
-        slicks = list(oil.slick_at(
+        # at the receptors and at the start of each path step (the path's arrivals)
+        got = list(oil.slick_at(
             product, _slick_path(network, hyd, hyd_reaches, season, params),
             release.mass_kg, release.duration_h, season, horizon_h,
-            [s.km for s in stations]))
+            [s.km for s in stations] + [s.from_km for s in path]))
+        slicks, step_slicks = got[: len(stations)], got[len(stations):]
 
     limits = [s.limit for s in stations]
     exceed = {case: exceed_hours_many(curves[case], limits) for case in models}
@@ -677,11 +680,13 @@ def run_incident(
             to_measure=s.to_measure,
             from_km=s.from_km,
             to_km=s.to_km,
-            arrival_h=float(np.interp(s.from_km, *arrivals["expected"])),
-            worst_arrival_h=float(np.interp(s.from_km, *arrivals["worst"])),
+            arrival_h=_earlier(float(np.interp(s.from_km, *arrivals["expected"])),
+                               sl.expected.arrival_h if sl is not None else None),
+            worst_arrival_h=_earlier(float(np.interp(s.from_km, *arrivals["worst"])),
+                                     sl.worst.arrival_h if sl is not None else None),
             is_reservoir=bool(network.is_reservoir[s.reach_idx]),
         )
-        for s in path
+        for s, sl in zip(path, step_slicks, strict=True)
     ]
     end_kind = None if truncated else network.end_kind(path[-1].reach_idx)
     model = ModelInfo(

@@ -136,10 +136,10 @@ PRODUCTS: Mapping[str, OilProduct] = {
         "dominated by benzene, toluene and xylenes; upper end [unverified]",
     ),
     "KEROSENE": OilProduct(
-        "KEROSENE", "Kerosene / jet fuel", 800.0, "sqrt", 0.59, 0.013, 20.0,
+        "KEROSENE", "Kerosene / jet fuel", 800.0, "sqrt", 0.59, 0.013, 10.0,
         f"{FINGAS_2004}: Jet A %Ev = (0.59 + 0.013·T)·√t",
-        "no measured WSF at hand: taken above No. 2 fuel oil's 8.7 mg/L (Anderson et al. "
-        "1974) since kerosene carries more light aromatics [unverified]",
+        "high end of the 3–10 mg/L reported for kerosene / jet fuel water-soluble "
+        "fractions [unverified]; above No. 2 fuel oil's 8.7 mg/L (Anderson et al. 1974)",
     ),
     "CRUDE_OIL": OilProduct(
         "CRUDE_OIL", "Crude oil", 860.0, "ln", 2.625, 0.045, 19.8,

@@ -338,11 +338,23 @@ def analyze_command(as_json: bool, **options) -> None:
         click.echo(f"  - {reason['text_en']} [{reason['source']}]")
     click.echo(f"{'km':>7} {'arrival h':>9} {'peak h':>7} {'peak mg/L':>10} {'limit':>8}  "
                "receptor")
+    if result.get("slick"):
+        click.echo("Floating oil: peak mg/L is dissolved petroleum (bounded by the WAF, "
+                   f"{result['slick']['waf_mgl']:g} mg/L); slick: arrival h (earliest) / "
+                   "passage end h (latest) / length km (longest)")
     for r in result["receptors"]:
         flag = " EXCEEDS" if r["exceeds"] else ""
         click.echo(f"{r['river_km']:7.1f} {_fmt(r['arrival_h'], '9.1f')} "
                    f"{_fmt(r['peak_h'], '7.1f')} {_fmt(r['peak_conc_mgl'], '10.4g')} "
                    f"{_fmt(r['limit_mgl'], '8.3g')}  [{r['kind']}] {r['name']}{flag}")
+        s = r.get("slick")
+        if s:
+            w = s["worst"]
+            click.echo(f"{'':9} slick {_fmt(s['arrival_h'], '.1f')} "
+                       f"({_fmt(w['arrival_h'], '.1f')})"
+                       f" / {_fmt(s['passage_end_h'], '.1f')} ({_fmt(w['passage_end_h'], '.1f')})"
+                       f" / {_fmt(s['length_km'], '.1f')} ({_fmt(w['length_km'], '.1f')}) km,"
+                       f" {_fmt(s['evaporated_pct'], '.0f')} % evaporated")
     click.echo("Depots:")
     for d in result["depots"][:5]:
         ok = "in time" if d["arrives_before_plume"] else "late"

@@ -591,6 +591,15 @@
     renderLegend();
   }
 
+  // a floating oil's slick at a receptor (issue 11): one line, and the peak's label
+  function slickLine(r) {
+    var s = r.slick;
+    if (!s) return "";
+    return t("Oil slick") + " " + F.hours(s.arrival_h) + " " + atClock(s.arrival_h) + " · " +
+      F.num(s.length_km, 1) + " km · " + t("passed by") + " " + F.hours(s.passage_end_h);
+  }
+  function peakLabel(res) { return res && res.slick ? t("Dissolved petroleum") : t("Peak"); }
+
   function drawReceptors(res) {
     L_REC.clearLayers();
     S.recMarkers = (res.receptors || []).map(function (r, i) {
@@ -599,8 +608,9 @@
         weight: r.exceeds ? 3 : 2, fillColor: KIND_COLOURS[r.kind] || "#555", fillOpacity: 1,
         pane: "resultPane",
       });
-      mk.bindTooltip("<b>" + esc(recName(r)) + "</b><br>" + esc(t("Arrival")) + " " + F.hours(r.arrival_h) +
-        " · " + esc(t("Peak")) + " " + F.num(r.peak_conc_mgl) + " mg/L" +
+      mk.bindTooltip("<b>" + esc(recName(r)) + "</b><br>" + (r.slick ? esc(slickLine(r)) + "<br>" : "") +
+        esc(t("Arrival")) + " " + F.hours(r.arrival_h) +
+        " · " + esc(peakLabel(res)) + " " + F.num(r.peak_conc_mgl) + " mg/L" +
         (r.limit_mgl ? " (" + esc(t("limit")) + " " + r.limit_mgl + ")" : ""));
       mk.bindPopup(function () { return receptorPopup(r, i); }, WG.POPUP_OPTIONS);
       if (r.kind === "water_source" || r.kind === "boundary") {
@@ -614,13 +624,25 @@
     });
   }
 
+  function slickRows(r) {
+    var s = r.slick, w = (s && s.worst) || {};
+    if (!s) return "";
+    return "<tr><th>" + esc(t("Oil slick")) + "</th><td>" + F.hours(s.arrival_h) + " " + esc(atClock(s.arrival_h)) +
+      ' <span class="muted">(' + esc(t("earliest")) + " " + F.hours(w.arrival_h) + ")</span></td></tr>" +
+      "<tr><th>" + esc(t("passed by")) + "</th><td>" + F.hours(s.passage_end_h) + " " + esc(atClock(s.passage_end_h)) +
+      ' <span class="muted">(' + esc(t("latest")) + " " + F.hours(w.passage_end_h) + ")</span></td></tr>" +
+      "<tr><th>" + esc(t("Length")) + "</th><td>" + F.num(s.length_km, 1) + " km" +
+      ' <span class="muted">(' + esc(t("longest")) + " " + F.num(w.length_km, 1) + " km)</span></td></tr>" +
+      "<tr><th>" + esc(t("evaporated")) + "</th><td>" + F.num(s.evaporated_pct, 2) + " %</td></tr>";
+  }
+
   function receptorPopup(r, i) {
     return "<h4>" + esc(recName(r)) + '</h4><table class="kv">' +
       "<tr><th>" + esc(t("Kind")) + "</th><td>" + esc(t("rk_" + r.kind)) + "</td></tr>" +
       "<tr><th>" + esc(t("Distance downstream")) + "</th><td>" + F.num(r.river_km, 1) + " km</td></tr>" +
       "<tr><th>" + esc(t("Arrival")) + "</th><td>" + F.hours(r.arrival_h) + " " + esc(atClock(r.arrival_h)) +
       (r.worst ? ' <span class="muted">(' + esc(t("earliest")) + " " + F.hours(r.worst.arrival_h) + ")</span>" : "") +
-      "</td></tr><tr><th>" + esc(t("Peak")) + "</th><td>" + F.num(r.peak_conc_mgl) + " mg/L · " +
+      "</td></tr>" + slickRows(r) + "<tr><th>" + esc(peakLabel(S.result)) + "</th><td>" + F.num(r.peak_conc_mgl) + " mg/L · " +
       F.hours(r.peak_h) + (r.worst ? ' <span class="muted">(' + esc(t("worst")) + " " +
         F.num(r.worst.peak_conc_mgl) + ")</span>" : "") + "</td></tr>" +
       "<tr><th>" + esc(t("Limit")) + "</th><td>" + (r.limit_mgl !== null && r.limit_mgl !== undefined ? r.limit_mgl + " mg/L" : "–") + "</td></tr>" +
@@ -731,7 +753,10 @@
         '" data-code="' + esc(r.code) + '" data-i="' + i + '"><td class="name"><span class="dot" style="background:' +
         (KIND_COLOURS[r.kind] || "#555") + '"></span>' + esc(recName(r)) + '<div class="muted">' +
         esc(t("rk_" + r.kind)) + '</div></td><td class="num">' + F.num(r.river_km, 1) + '</td><td class="num">' + F.hours(r.arrival_h) +
-        '<div class="muted">' + esc(atClock(r.arrival_h)) + '</div></td><td class="num">' + F.num(r.peak_conc_mgl) +
+        '<div class="muted">' + esc(atClock(r.arrival_h)) + '</div>' +
+        (r.slick ? '<div class="muted slick">' + esc(t("Oil slick")) + " " + F.num(r.slick.length_km, 1) + " km · " +
+          esc(t("passed by")) + " " + F.hours(r.slick.passage_end_h) + "</div>" : "") +
+        '</td><td class="num">' + F.num(r.peak_conc_mgl) +
         (r.limit_mgl !== null && r.limit_mgl !== undefined ? '<div class="muted">' + esc(t("limit")) + " " +
           r.limit_mgl + "</div>" : "") +
         '</td><td class="num">' + (r.exceeds ? F.hours(r.exceed_hours) : (r.worst && r.worst.exceeds ? "(" + F.hours(r.worst.exceed_hours) + ")" : "–")) +
@@ -739,9 +764,10 @@
     }).join("");
     var recTable = '<div class="table-wrap"><table class="grid receptors" id="receptor-table"><thead><tr><th>' +
       esc(t("Name")) + "</th><th>" + esc(t("km")) + "</th><th>" +
-      esc(t("Arrival")) + "</th><th>" + esc(t("Peak mg/L")) + "</th><th>" +
+      esc(t("Arrival")) + "</th><th>" + esc(res.slick ? t("Dissolved petroleum mg/L") : t("Peak mg/L")) + "</th><th>" +
       esc(t("Hours above")) + "</th></tr></thead><tbody>" + recRows + "</tbody></table></div>" +
-      '<p class="muted">' + esc(t("Red rows exceed the limit; pale rows exceed only in the worst case (in brackets).")) + "</p>";
+      '<p class="muted">' + esc(t("Red rows exceed the limit; pale rows exceed only in the worst case (in brackets).")) + "</p>" +
+      (res.slick ? '<p class="muted" id="slick-note">' + esc(t("Floating oil: it travels as a slick (arrival, length and passage in the table); concentrations are dissolved petroleum, bounded by the product's water-accommodated fraction ({waf} mg/L), not the product itself.", { waf: F.num(res.slick.waf_mgl) })) + "</p>" : "");
 
     var chartBox = '<div id="chart-box"><div class="chart-tools"><select id="chart-select"><option value="profile">' +
       esc(t("Longitudinal peak profile")) + "</option>" + (res.receptors || []).map(function (r, i) {
@@ -902,7 +928,7 @@
           borderColor: "#ff8a65", borderDash: [5, 4], pointRadius: 0, borderWidth: 1.5 });
       }
       datasets.push({ label: t("Receptors"), type: "scatter", data: (res.receptors || []).map(function (r) {
-        return { x: r.river_km, y: Math.max(r.peak_conc_mgl, 1e-6), name: recName(r) };
+        return { x: r.river_km, y: Math.max(r.peak_conc_mgl, 1e-6), name: recName(r) + (r.slick ? " (" + slickLine(r) + ")" : "") };
       }), backgroundColor: (res.receptors || []).map(function (r) { return KIND_COLOURS[r.kind] || "#555"; }), pointRadius: 4 });
     } else {
       var r = res.receptors[+which];
@@ -911,6 +937,10 @@
       xTitle = t("hours after the spill");
       datasets = [{ label: recName(r), data: (r.curve || []).map(function (p) { return { x: p[0], y: p[1] }; }),
         borderColor: "#1565c0", backgroundColor: "rgba(21,101,192,.15)", fill: true, pointRadius: 0, borderWidth: 2 }];
+      if (r.slick && r.slick.passage_end_h !== null) {  // the slick's passage, at the peak's height
+        datasets.push({ label: slickLine(r), data: [{ x: r.slick.arrival_h, y: r.peak_conc_mgl },
+          { x: r.slick.passage_end_h, y: r.peak_conc_mgl }], borderColor: "#4e342e", borderWidth: 6, pointRadius: 3 });
+      }
     }
     var xs = [];
     datasets.forEach(function (d) { d.data.forEach(function (p) { xs.push(p.x); }); });

@@ -264,3 +264,30 @@ def test_discovery_time_criteria_and_collapsed_resources(watched, live_server):
     assert hidden.first.is_visible()
     assert watched.errors == []
     assert watched.blocked == []
+
+
+def test_diesel_spill_shows_the_slick(watched, live_server, artifacts):
+    """A floating oil (issue 11): the receptor table, a receptor's popup and its chart show
+    the slick's arrival and length, and the peak is labelled dissolved petroleum."""
+    page = watched.page
+    diesel = {**REQUEST, "location": {"lon": 105.72, "lat": 34.58}, "pollutant": "DIESEL",
+              "release": {"mass_kg": 20000, "duration_h": 0}}
+    _open(watched, live_server + "/?scenario=" + quote(json.dumps(diesel)))
+    _wait_analysis(page)
+    result = page.evaluate("WG.incident.result")
+    first = result["receptors"][0]
+    heads = page.locator("#receptor-table thead th").all_inner_texts()
+    assert "溶解态石油类 mg/L" in heads
+    row = page.locator("#receptor-table tbody tr").first
+    text = row.inner_text()
+    assert "油膜" in text and f"{first['slick']['length_km']:.1f} km" in text
+    assert "水溶组分" in page.inner_text("#slick-note")
+    row.click()  # the receptor's curve, with the slick's passage drawn on it
+    labels = page.evaluate("WG.incident.chart.data.datasets.map(d => d.label)")
+    assert any(label.startswith("油膜") for label in labels)
+    page.evaluate("WG.incident.recMarkers[0].openPopup(); null")
+    popup = page.inner_text(".leaflet-popup-content")
+    assert "油膜" in popup and "过境结束" in popup and "已蒸发" in popup
+    page.screenshot(path=str(artifacts / "map-diesel-slick.png"))
+    assert watched.errors == []
+    assert watched.blocked == []

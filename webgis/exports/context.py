@@ -162,6 +162,32 @@ class SheetContext:
         want = set(kinds)
         return [r for r in rows if r.get("kind") in want]
 
+    @property
+    def slick(self) -> dict[str, Any] | None:
+        """The slick model's constants when the pollutant is a floating oil, else None."""
+        s = self.result.get("slick")
+        return s if isinstance(s, dict) else None
+
+    def peak_label(self, key: str = "col_peak") -> str:
+        """The peak column's label: for a floating oil, dissolved petroleum (石油类)."""
+        return self.t(key + "_oil") if self.slick else self.t(key)
+
+    def slick_text(self, r: dict[str, Any]) -> str:
+        """A receptor's slick in one line (arrival, passage end, length, evaporated), or ''."""
+        s = r.get("slick")
+        if not isinstance(s, dict):
+            return ""
+        w = s.get("worst") or {}
+        return self.t(
+            "slick_line",
+            arr=self.clock(s.get("arrival_h")) or fmt_hours(s.get("arrival_h")),
+            warr=self.clock(w.get("arrival_h")) or fmt_hours(w.get("arrival_h")),
+            end=self.clock(s.get("passage_end_h")) or fmt_hours(s.get("passage_end_h")),
+            wend=self.clock(w.get("passage_end_h")) or fmt_hours(w.get("passage_end_h")),
+            len=fmt_num(s.get("length_km")), wlen=fmt_num(w.get("length_km")),
+            ev=fmt_num(s.get("evaporated_pct"), 2),
+        )
+
     def details(self, receptor: dict[str, Any]) -> dict[str, Any]:
         """Receptor details from the result (``details``), completed from the layers."""
         out = dict(self.interception_details.get(receptor.get("code", ""), {}))

@@ -61,6 +61,18 @@ def _receptor_props(ctx: SheetContext, r: dict[str, Any], no: int) -> dict[str, 
     if r.get("kind") == "interception":
         props.update({k: d.get(k) for k in ("type", "techniques", "access", "access_road_km",
                                              "capacity_m3", "holding_h")})
+    slick = r.get("slick")
+    if isinstance(slick, dict):  # a floating oil: peak_conc_mgl is dissolved petroleum
+        w = slick.get("worst") or {}
+        props.update({
+            "slick_arrival_h": slick.get("arrival_h"),
+            "slick_worst_arrival_h": w.get("arrival_h"),
+            "slick_passage_end_h": slick.get("passage_end_h"),
+            "slick_worst_passage_end_h": w.get("passage_end_h"),
+            "slick_length_km": slick.get("length_km"),
+            "slick_worst_length_km": w.get("length_km"),
+            "slick_evaporated_pct": slick.get("evaporated_pct"),
+        })
     return props
 
 
@@ -125,9 +137,11 @@ def _describe(ctx: SheetContext, r: dict[str, Any]) -> str:
         f"{ctx.t('col_km')}: {fmt_num(r.get('river_km'))}",
         f"{ctx.t('col_arrival')}: {ctx.clock(r.get('arrival_h'))} "
         f"({fmt_hours(r.get('arrival_h'))} h; {fmt_hours(worst.get('arrival_h'))} h)",
-        f"{ctx.t('col_peak')}: {fmt_num(r.get('peak_conc_mgl'))}",
+        f"{ctx.peak_label()}: {fmt_num(r.get('peak_conc_mgl'))}",
         f"{ctx.t('col_limit')}: {fmt_num(r.get('limit_mgl'))}",
     ]
+    if ctx.slick_text(r):
+        lines.append(ctx.slick_text(r))
     if r.get("kind") == "interception":
         d = ctx.details(r)
         tech = "、".join(ctx.t("tech_" + t) for t in d.get("techniques") or [])

@@ -84,6 +84,29 @@ LABELS: dict[str, tuple[str, str]] = {
     "col_earliest": ("最早到达", "Earliest arrival"),
     "col_peak_time": ("峰值时间", "Peak at"),
     "col_peak": ("峰值 mg/L", "Peak mg/L"),
+    "col_peak_oil": ("溶解态石油类峰值 mg/L", "Dissolved petroleum peak mg/L"),
+    "slick_line": (
+        "油膜：{arr} 到达（最早 {warr}），{end} 过境结束（最晚 {wend}），"
+        "长 {len} km（最长 {wlen} km），已蒸发 {ev}%",
+        "Slick: arrives {arr} (earliest {warr}), passed by {end} (latest {wend}), "
+        "{len} km long (longest {wlen} km), {ev}% evaporated",
+    ),
+    "oil_note": (
+        "漂浮油品按油膜预测：油膜随表层流速漂移（预计为断面平均流速的1.18倍；最不利取1.25倍并计"
+        "顺河风漂移，得最早到达，过境结束按平均流速取最晚，得最长油膜）；蒸发按Fingas经验式，仅计入"
+        "预计情况。浓度为溶解/分散态石油类（GB 3838-2002 石油类 0.05 mg/L），以油品水溶组分"
+        "（WAF {waf} mg/L）为上限，不是油品本体浓度。岸边滞留油可在油膜过境后持续释放。",
+        "Floating oil is forecast as a slick moving with the surface current (1.18 × the "
+        "cross-section mean velocity expected; the worst case takes 1.25 × plus down-river "
+        "wind drift for the earliest arrival and the mean velocity for the latest passage "
+        "end, i.e. the longest slick); evaporation by Fingas' equation, credited in the "
+        "expected case only. Concentrations are dissolved/dispersed petroleum (GB 3838-2002 "
+        "petroleum 0.05 mg/L), bounded by the product's water-accommodated fraction (WAF "
+        "{waf} mg/L), never a bulk concentration of the product. Oil stranded on the banks "
+        "can keep leaching after the slick has passed.",
+    ),
+    "sketch_slick": ("油膜 {arr} 到达，长 {len} km", "slick at {arr}, {len} km long"),
+    "sketch_peak_oil": ("石油类 {peak} mg/L", "petroleum {peak} mg/L"),
     "col_limit": ("标准 mg/L", "Limit mg/L"),
     "col_exceed": ("超标倍数 / 时长", "× limit / hours"),
     "exceeds_yes": ("超标", "above"),
@@ -197,6 +220,14 @@ LABELS: dict[str, tuple[str, str]] = {
     "col_exceeds": ("超标", "Exceeds"),
     "col_exceed_hours": ("超标时长 h", "Hours above"),
     "col_worst_peak": ("最不利峰值 mg/L", "Worst peak mg/L"),
+    "col_worst_peak_oil": ("最不利溶解态石油类峰值 mg/L", "Worst dissolved petroleum peak mg/L"),
+    "col_slick_arrival_h": ("油膜到达 h", "Slick arrival h"),
+    "col_slick_worst_arrival_h": ("油膜最早到达 h", "Slick earliest arrival h"),
+    "col_slick_end_h": ("油膜过境结束 h", "Slick passage end h"),
+    "col_slick_worst_end_h": ("油膜最晚过境结束 h", "Slick latest passage end h"),
+    "col_slick_length": ("油膜长度 km", "Slick length km"),
+    "col_slick_worst_length": ("最长油膜 km", "Longest slick km"),
+    "col_evaporated": ("已蒸发 %", "Evaporated %"),
     "col_river": ("河流", "River"),
     "col_field": ("项目", "Field"),
     "col_value": ("内容", "Value"),

@@ -513,7 +513,12 @@ def sketch_map(ctx: SheetContext, width_mm: float = 180, height_mm: float = 150,
                 fontsize=8, fontproperties=fp,
                 fontweight="bold" if r["kind"] == "water_source" else "normal")
         note = ctx.sensitive_notes.get(r.get("code", ""), "")
-        peak = ctx.t("sketch_peak", peak=fmt_num(r.get("peak_conc_mgl")))
+        peak = ctx.t("sketch_peak_oil" if ctx.slick else "sketch_peak",
+                     peak=fmt_num(r.get("peak_conc_mgl")))
+        slick = r.get("slick")
+        if isinstance(slick, dict):  # a floating oil: the slick first
+            peak = ctx.t("sketch_slick", arr=ctx.clock(slick.get("arrival_h")),
+                         len=fmt_num(slick.get("length_km"))) + "  " + peak
         if r.get("limit_mgl"):
             peak += ctx.t("sketch_limit", limit=fmt_num(r.get("limit_mgl")))
         exceed = r.get("exceeds")

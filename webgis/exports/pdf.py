@@ -282,7 +282,7 @@ def _exceed_text(r: dict[str, Any]) -> str:
 def _receptor_table(ctx: SheetContext, st) -> list[Any]:
     t = ctx.t
     head = [t("col_no"), t("col_kind"), t("col_name"), t("col_km"), t("col_arrival_clock"),
-            t("col_earliest"), t("col_peak_time"), t("col_peak"), t("col_limit"),
+            t("col_earliest"), t("col_peak_time"), ctx.peak_label(), t("col_limit"),
             t("col_exceed")]
     data = [[_p(h, st["head"]) for h in head]]
     extra = []
@@ -290,7 +290,7 @@ def _receptor_table(ctx: SheetContext, st) -> list[Any]:
         worst = r.get("worst") or {}
         data.append([
             _p(i, st["cell"]), _p(t("kind_" + str(r.get("kind"))), st["cell"]),
-            _p(ctx.name(r), st["cellb"]), _p(fmt_num(r.get("river_km")), st["cell"]),
+            _name_cell(ctx, r, st), _p(fmt_num(r.get("river_km")), st["cell"]),
             _p(f"{ctx.clock(r.get('arrival_h'))}\n{fmt_hours(r.get('arrival_h'))} h",
                st["cellb"]),
             _p(f"{ctx.clock(worst.get('arrival_h'))}\n{fmt_hours(worst.get('arrival_h'))} h",
@@ -306,8 +306,19 @@ def _receptor_table(ctx: SheetContext, st) -> list[Any]:
                           ["color"]))
     w = [7, 13, 47, 12, 19, 19, 19, 17, 14, 19]
     tbl = _table(data, [x * mm for x in w], extra=extra)
-    return [Paragraph(escape(t("receptors")), st["h2"]), tbl,
-            Spacer(1, 1 * mm), _p(t("model_note"), st["tiny"])]
+    out = [Paragraph(escape(t("receptors")), st["h2"]), tbl,
+           Spacer(1, 1 * mm), _p(t("model_note"), st["tiny"])]
+    if ctx.slick:
+        out.append(_p(t("oil_note", waf=fmt_num(ctx.slick.get("waf_mgl"))), st["tiny"]))
+    return out
+
+
+def _name_cell(ctx: SheetContext, r: dict[str, Any], st) -> Any:
+    """A receptor's name; for a floating oil with its slick (arrival, passage, length)."""
+    slick = ctx.slick_text(r)
+    if not slick:
+        return _p(ctx.name(r), st["cellb"])
+    return [_p(ctx.name(r), st["cellb"]), _p(slick, st["tiny"])]
 
 
 def _notify_table(ctx: SheetContext, st) -> list[Any]:

@@ -77,13 +77,15 @@ def xlsx(ctx: SheetContext) -> bytes:
             r.get("peak_h"), r.get("peak_conc_mgl"), worst.get("peak_conc_mgl"),
             r.get("limit_mgl"), bool(r.get("exceeds")), r.get("exceed_hours"),
             r.get("lon"), r.get("lat"),
-        ])
+        ] + (_slick_cells(r) if ctx.slick else []))
     ws = _sheet(wb, t("sheet_receptors"), [
         t("col_no"), t("col_kind"), t("col_code"), t("col_name"), t("col_km"),
         t("col_arrival_h"), t("col_worst_arrival"), t("col_eta"), t("col_peak_h"),
-        t("col_peak"), t("col_worst_peak"), t("col_limit"), t("col_exceeds"),
+        ctx.peak_label(), ctx.peak_label("col_worst_peak"), t("col_limit"), t("col_exceeds"),
         t("col_exceed_hours"), t("col_lon"), t("col_lat"),
-    ], rec_rows, [5, 10, 28, 34, 9, 9, 11, 12, 10, 12, 14, 11, 8, 11, 11, 10])
+    ] + ([t(k) for k in SLICK_COLUMNS] if ctx.slick else []), rec_rows,
+        [5, 10, 28, 34, 9, 9, 11, 12, 10, 12, 14, 11, 8, 11, 11, 10]
+        + ([12] * len(SLICK_COLUMNS) if ctx.slick else []))
     red = PatternFill("solid", fgColor=EXCEED_FILL)
     for row in ws.iter_rows(min_row=2):
         if row[12].value:
@@ -91,6 +93,8 @@ def xlsx(ctx: SheetContext) -> bytes:
                 cell.fill = red
         for idx, fmt in ((4, "0.0"), (5, "0.00"), (6, "0.00"), (8, "0.00"), (13, "0.0")):
             row[idx].number_format = fmt
+        for idx in range(16, len(row)):
+            row[idx].number_format = "0.00"
 
     ip_rows = []
     for r in ctx.receptors(("interception",)):
@@ -161,3 +165,17 @@ def xlsx(ctx: SheetContext) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+# a floating oil's slick per receptor (issue 11): appended to the receptor sheet
+SLICK_COLUMNS = ("col_slick_arrival_h", "col_slick_worst_arrival_h", "col_slick_end_h",
+                 "col_slick_worst_end_h", "col_slick_length", "col_slick_worst_length",
+                 "col_evaporated")
+
+
+def _slick_cells(r: dict[str, Any]) -> list[Any]:
+    s = r.get("slick") or {}
+    w = s.get("worst") or {}
+    return [s.get("arrival_h"), w.get("arrival_h"), s.get("passage_end_h"),
+            w.get("passage_end_h"), s.get("length_km"), w.get("length_km"),
+            s.get("evaporated_pct")]

@@ -341,7 +341,26 @@ def _receptor_row(r: ReceptorResult) -> dict[str, Any]:
         "exceeds": r.exceeds, "exceed_hours": _safe(r.exceed_hours),
         "lon": _safe(r.lon), "lat": _safe(r.lat), "worst": _safe_dict(r.worst),
         "details": details, "curve": _clean(_FloatTable(r.curve)),
+        **({} if r.slick is None else {"slick": _slick_row(r)}),
     }
+
+
+def _slick_row(r: ReceptorResult) -> dict[str, Any]:
+    """A floating oil's slick at a receptor, JSON-safe: expected edges and length, the
+    share evaporated by the expected arrival, and the worst case (earliest arrival,
+    latest passage end, longest slick; no evaporation credit)."""
+    s = r.slick
+    assert s is not None
+
+    def case(c) -> dict[str, Any]:
+        dur = (c.passage_end_h - c.arrival_h
+               if c.passage_end_h is not None and c.arrival_h is not None else None)
+        return {"arrival_h": _safe(c.arrival_h), "passage_end_h": _safe(c.passage_end_h),
+                "duration_h": _safe(dur), "length_km": _safe(c.length_km)}
+
+    return {**case(s.expected), "evaporated_pct": _safe(s.evaporated_pct),
+            "floating_kg": _safe(s.floating_kg),
+            "worst": {**case(s.worst), "evaporated_pct": 0.0}}
 
 
 @dataclass(frozen=True, slots=True)
@@ -622,7 +641,10 @@ def _result(ref: Reference, req: IncidentRequest, plume: PlumeResult, config,
         "A depot or team 'arrives before the plume' when it reaches the interception point "
         "before the worst-case (earliest) leading edge.",
     ]
+    behaviour = ref.pollutants[req.pollutant].behaviour
     return {
+        "behaviour": behaviour,
+        "slick": _clean(plume.slick),
         "request": _clean({
             "location": {"lon": req.lon, "lat": req.lat}, "pollutant": req.pollutant,
             "release": {"mass_kg": req.mass_kg, "duration_h": req.duration_h},
@@ -634,7 +656,11 @@ def _result(ref: Reference, req: IncidentRequest, plume: PlumeResult, config,
             "ecology": req.ecology,
         }),
         "pollutant": {"code": req.pollutant, "name": ref.pollutants[req.pollutant].name,
-                      "class": pclass},
+                      "class": pclass, "behaviour": behaviour,
+                      # what peak_conc_mgl measures: for a floating oil the dissolved
+                      # petroleum (石油类) under its slick, never a bulk concentration
+                      "concentration_of": ("petroleum" if plume.slick is not None
+                                           else req.pollutant)},
         "snap": _clean({
             "river_code": snap.river_code, "river_name": ref.river_names.get(snap.river_code),
             "river_name_en": ref.river_names_en.get(snap.river_code),

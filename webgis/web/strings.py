@@ -57,6 +57,12 @@ PLAIN = [
     # search result kinds, resource tables, incident list
     _l("Town"), _l("Enterprise"), _l("Intake"), _l("Section"), _l("Interception point"),
     _l("Depot"), _l("Team"), _l("drill"), _l("incident"),
+    # floating oils as a slick (issue 11)
+    _l("Oil slick"), _l("passed by"), _l("latest"), _l("longest"), _l("evaporated"),
+    _l("Dissolved petroleum"), _l("Dissolved petroleum mg/L"),
+    _l("Floating oil: it travels as a slick (arrival, length and passage in the table); "
+       "concentrations are dissolved petroleum, bounded by the product's "
+       "water-accommodated fraction ({waf} mg/L), not the product itself."),
 ]
 
 # Coded values: key -> English label.

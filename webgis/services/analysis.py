@@ -34,6 +34,7 @@ from webgis.response.notify import downstream_notifications
 from webgis.response.plans import select_plan_steps
 from webgis.response.resources import Assignment, MaterialStock, ResourceOrigin, Target
 from webgis.services.reference import Plan, Reference, get_reference
+from webgis.validation import parse_instant
 
 MAX_HORIZON_H = 1440.0
 
@@ -94,16 +95,7 @@ def parse_request(body: Any, pollutant_codes: list[str]) -> IncidentRequest:
     horizon = _num(body.get("horizon_h", 72), "horizon_h", 0, MAX_HORIZON_H, lo_open=True)
     started_at = None
     if body.get("started_at") is not None:
-        raw = body["started_at"]
-        try:
-            started_at = datetime.fromisoformat(raw) if isinstance(raw, str) else None
-        except ValueError:
-            started_at = None
-        if started_at is None:
-            raise Unprocessable("started_at must be an ISO-8601 date-time",
-                                fields={"started_at": raw})
-        if started_at.tzinfo is None:
-            started_at = started_at.replace(tzinfo=UTC)
+        started_at = parse_instant(body["started_at"], "started_at")
     casualties = body.get("casualties", 0)
     if isinstance(casualties, dict):
         deaths = _num(casualties.get("deaths", 0), "casualties.deaths", 0, 1e6, integer=True)

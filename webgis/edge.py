@@ -22,7 +22,6 @@ import json
 import logging
 import re
 import secrets
-import sys
 from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import urlsplit
@@ -151,16 +150,30 @@ class EdgeMiddleware:
             status, headers, body = raw_error(*refused)
             start_response(status, headers)
             return [body]
+        # The app's start_response is held until the app returns: Flask runs the teardown
+        # after it, and a teardown that fails must still be able to answer instead.
+        pending: list[tuple[Any, ...]] = []
+
+        def hold(status: str, headers: list, exc_info: Any = None) -> Callable:
+            pending[:] = [(status, headers)]
+
+            def write(data: bytes) -> None:  # the legacy write(); Flask never uses it
+                raise RuntimeError("write() is not supported behind EdgeMiddleware")
+
+            return write
+
         try:
-            return self.app(environ, start_response)
+            body_iter = self.app(environ, hold)
         except Exception as exc:  # a teardown (or anything after the handlers) failed
             down = is_database_down(exc)
             log.exception("error outside the request handlers")
             status, headers, body = raw_error(
                 503 if down else 500,
                 "the database is unavailable, try again shortly" if down else "internal error")
-            start_response(status, headers, sys.exc_info())
+            start_response(status, headers)
             return [body]
+        start_response(*pending[0])
+        return body_iter
 
 
 # --- JSON bodies --------------------------------------------------------------------------------
@@ -238,7 +251,13 @@ class _GuardedJson:
 class WebgisRequest(Request):
     """Flask's request with the guarded JSON parser."""
 
-    json_module = _GuardedJson
+    @property  # type: ignore[override]
+    def json_module(self) -> Any:
+        return _GuardedJson
+
+    @json_module.setter
+    def json_module(self, value: Any) -> None:
+        """Flask sets the app's provider here per request; `_GuardedJson` delegates to it."""
 
 
 # --- routing, values, headers -------------------------------------------------------------------

@@ -20,10 +20,15 @@ from webgis.errors import WebgisError
 _DB_DOWN = "the database is unavailable, try again shortly"
 
 
+#: Routes that answer data or files, not pages: their errors are JSON too.
+_DATA_SUFFIXES = (".json", ".pdf", ".zip", ".geojson", ".kml", ".gpx", ".xlsx")
+
+
 def _wants_json() -> bool:
     path = request.path
-    return (path.startswith("/api/") or path == "/api" or path == "/healthz"
-            or path.endswith(".json") or request.accept_mimetypes.best == "application/json")
+    return (path.startswith(("/api/", "/map/")) or path in ("/api", "/healthz")
+            or path.endswith(_DATA_SUFFIXES)
+            or request.accept_mimetypes.best == "application/json")
 
 
 def _rollback() -> None:

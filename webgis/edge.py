@@ -318,6 +318,12 @@ def init_app(app: Flask) -> None:
         _check_values(request.args.items(multi=True))
         if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
             _check_values(request.form.items(multi=True))
+        elif request.is_json and request.content_length:
+            # every route that reads JSON wants an object (the sign-in form reads one too)
+            body = request.get_json(silent=True)
+            if body is not None and not isinstance(body, dict):
+                raise BadRequest("the body must be a JSON object",
+                                 fields={"body": type(body).__name__})
 
     @app.after_request
     def _headers(response):

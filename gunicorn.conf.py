@@ -34,3 +34,15 @@ def _json_error(sock, status_int, reason, mesg):
 
 gunicorn.util.write_error = _json_error
 gunicorn.http.wsgi.SERVER = "webgis"
+
+
+def post_worker_init(worker):
+    """Load the response sheets' libraries and fonts in the background of each worker, so
+    the first sheet after a start costs what the hundredth does (WEBGIS_WARM_SHEETS)."""
+    from flask import Flask
+
+    from webgis.services.sheet_warmup import start_sheet_warmup
+
+    app = worker.wsgi
+    if isinstance(app, Flask):
+        start_sheet_warmup(app)

@@ -50,6 +50,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     init_auth(app)
     register_commands(app)
+    from webgis.services.sheet_warmup import warm_sheets_command
+
+    app.cli.add_command(warm_sheets_command)
     app.register_blueprint(api_bp)
     app.register_blueprint(web_bp)
     register_error_handlers(app)

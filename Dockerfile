@@ -12,6 +12,7 @@ RUN pip install -e .
 COPY migrations ./migrations
 COPY static ./static
 COPY data ./data
+COPY gunicorn.conf.py ./
 COPY docker/entrypoint.sh /entrypoint.sh
 RUN useradd --system --home /app webgis && chown -R webgis /app && chmod +x /entrypoint.sh
 USER webgis
@@ -19,4 +20,4 @@ EXPOSE 5000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s \
   CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:5000/healthz').status != 200)"
 ENTRYPOINT ["/entrypoint.sh"]
-CMD ["gunicorn", "--bind", "0.0.0.0:5000", "--workers", "3", "--access-logfile", "-", "webgis:create_app()"]
+CMD ["gunicorn", "--config", "gunicorn.conf.py", "--bind", "0.0.0.0:5000", "--workers", "3", "--access-logfile", "-", "webgis:create_app()"]

@@ -9,5 +9,5 @@ export WEBGIS_WARM_TRANSFERS=${WEBGIS_WARM_TRANSFERS:-true}
 HOST=${WEBGIS_HOST:-127.0.0.1}
 PORT=${WEBGIS_PORT:-5000}
 echo "Serving http://$HOST:$PORT  (health: http://$HOST:$PORT/healthz)"
-exec .venv/bin/gunicorn --bind "$HOST:$PORT" --workers "${WEBGIS_WORKERS:-2}" \
+exec .venv/bin/gunicorn --config gunicorn.conf.py --bind "$HOST:$PORT" --workers "${WEBGIS_WORKERS:-2}" \
   --access-logfile - "webgis:create_app()"

@@ -86,4 +86,6 @@ if [ -d data ] && [ -n "$(ls -A data 2>/dev/null | grep -v README)" ]; then
   say "Loading the bundled data (data/)"
   $WEBGIS load-data data
 fi
+# The sheets' CJK font, converted once per machine (not by the first sheet a user asks for).
+$WEBGIS warm-sheets --fonts-only
 say "Setup done ($ROOT)"

@@ -29,6 +29,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     ensure_secret_key(app)
 
+    from webgis import edge
+
+    edge.init_app(app)  # before any route: the bounded <int:> converter
     db.init_app(app)
     migrate.init_app(app, db, directory=str(config.PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
@@ -48,6 +51,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     init_auth(app)
     register_commands(app)
+    from webgis.services.sheet_warmup import warm_sheets_command
+
+    app.cli.add_command(warm_sheets_command)
     app.register_blueprint(api_bp)
     app.register_blueprint(web_bp)
     register_error_handlers(app)

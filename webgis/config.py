@@ -27,6 +27,11 @@ def _str(name: str, default: str) -> str:
     return raw if raw not in (None, "") else default
 
 
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw not in (None, "") else default
+
+
 def local_database_url(dbname: str = "webgis") -> str:
     """URL of the project-local cluster (see `webgis.localdb`)."""
     port = int(os.environ.get("WEBGIS_PGPORT", "5433"))
@@ -84,4 +89,14 @@ def from_environment() -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "WTF_CSRF_TIME_LIMIT": None,
         "JSON_SORT_KEYS": False,
+        # Request limits (webgis/edge.py): body bytes (413), URL characters (414), one
+        # header line and all headers in bytes, header count (431), JSON nesting (400).
+        "MAX_CONTENT_LENGTH": _int("WEBGIS_MAX_CONTENT_LENGTH", 1024 * 1024),
+        "MAX_URL_LENGTH": _int("WEBGIS_MAX_URL_LENGTH", 6000),
+        "MAX_HEADER_BYTES": _int("WEBGIS_MAX_HEADER_BYTES", 8190),
+        "MAX_HEADERS_TOTAL": _int("WEBGIS_MAX_HEADERS_TOTAL", 32 * 1024),
+        "MAX_HEADER_COUNT": _int("WEBGIS_MAX_HEADER_COUNT", 100),
+        "MAX_JSON_DEPTH": _int("WEBGIS_MAX_JSON_DEPTH", 32),
+        # Build the sheets' CJK font and load the PDF libraries when a worker starts.
+        "WARM_SHEETS": _bool(os.environ.get("WEBGIS_WARM_SHEETS"), True),
     }

@@ -1,17 +1,45 @@
-"""One place that turns errors into JSON (API) or plain pages (web)."""
+"""One place that turns errors into JSON (API and the map's JSON routes) or plain pages.
+
+Every error under ``/api``, ``/healthz`` and any ``*.json`` route is ``{"error", "fields"}``
+with its status: domain errors, every werkzeug HTTP error (404, 405, 413, 429, ...), a
+database that cannot be reached (503 with ``Retry-After``; the pool pings connections
+before use, so the next request after the database is back succeeds) and anything else
+(500, logged).
+"""
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, request
+import contextlib
+
+from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from webgis.edge import RETRY_AFTER_S, is_database_down
 from webgis.errors import WebgisError
+
+_DB_DOWN = "the database is unavailable, try again shortly"
+
+
+#: Routes that answer data or files, not pages: their errors are JSON too.
+_DATA_SUFFIXES = (".json", ".pdf", ".zip", ".geojson", ".kml", ".gpx", ".xlsx")
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path == "/healthz" or (
-        request.accept_mimetypes.best == "application/json"
-    )
+    path = request.path
+    return (path.startswith(("/api/", "/map/")) or path in ("/api", "/healthz")
+            or path.endswith(_DATA_SUFFIXES)
+            or request.accept_mimetypes.best == "application/json")
+
+
+def _rollback() -> None:
+    from webgis.extensions import db
+
+    with contextlib.suppress(Exception):  # the connection may be gone; the pool drops it
+        db.session.rollback()
+
+
+def _json(message: str, status: int, fields: dict | None = None) -> tuple[Response, int]:
+    return jsonify({"error": message, "fields": fields or {}}), status
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -25,11 +53,27 @@ def register_error_handlers(app: Flask) -> None:
     def _http(err: HTTPException):
         if not _wants_json():
             return err
-        return jsonify({"error": err.description or err.name, "fields": {}}), err.code
+        code = err.code or 500
+        resp, _ = _json(err.description or err.name, code)
+        for key, value in err.get_headers():
+            if key.lower() not in ("content-type", "content-length"):
+                resp.headers[key] = value
+        if code == 503:
+            resp.headers.setdefault("Retry-After", str(RETRY_AFTER_S))
+        return resp, code
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception):
+        _rollback()
+        if is_database_down(err):
+            app.logger.warning("database unavailable: %s", err.__class__.__name__)
+            if _wants_json():
+                resp, status = _json(_DB_DOWN, 503)
+            else:
+                resp, status = Response(_DB_DOWN, mimetype="text/plain"), 503
+            resp.headers["Retry-After"] = str(RETRY_AFTER_S)
+            return resp, status
         app.logger.exception("unhandled error")
         if not _wants_json():
-            return "Internal error", 500
-        return jsonify({"error": "internal error", "fields": {}}), 500
+            return Response("Internal error", status=500, mimetype="text/plain")
+        return _json("internal error", 500)

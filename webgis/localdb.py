@@ -5,6 +5,13 @@ It uses the machine's PostgreSQL binaries (Debian/Ubuntu layout
 clash with a system server (5433 by default) and trusts local connections: it is a
 developer's and a test suite's database, not a production one. PostgreSQL refuses to run
 as root, so as root it runs as the unprivileged `postgres` user of the Debian package.
+
+It serves the data `scripts/run.sh` shows (database `webgis`), so it always runs with
+`fsync`, `full_page_writes` and `synchronous_commit` on: a committed incident survives a
+power cut. fsync is a setting of the whole cluster, and the tests' databases live in this
+same cluster, so they get it too. Only a throw-away cluster a test makes for itself (its own
+data directory and port) may pass ``fsync=False`` to `start`; a cluster found running
+without fsync (started by an older version) is restarted with it.
 """
 
 from __future__ import annotations
@@ -190,17 +197,33 @@ def _ensure_databases(c: Cluster) -> None:
         _psql(c, "CREATE EXTENSION IF NOT EXISTS postgis", dbname=name)
 
 
-def start(wait_s: float = 30.0) -> Cluster:
-    """Create on first use, start if stopped, recover from a stale pid file; idempotent."""
+def durability(c: Cluster) -> dict[str, str]:
+    """The running cluster's fsync, full_page_writes and synchronous_commit settings."""
+    names = ("fsync", "full_page_writes", "synchronous_commit")
+    out = _psql(c, "SELECT string_agg(name || '=' || setting, ',' ORDER BY name) FROM "
+                "pg_settings WHERE name IN ('" + "','".join(names) + "')")
+    return dict(item.split("=", 1) for item in out.split(","))
+
+
+def start(wait_s: float = 30.0, *, fsync: bool = True) -> Cluster:
+    """Create on first use, start if stopped, recover from a stale pid file; idempotent.
+
+    `fsync=False` is for a test's own throw-away cluster only (see the module docstring).
+    """
     c = cluster()
     if not (c.datadir / "PG_VERSION").exists():
         _initdb(c)
     _ensure_dirs(c)
     if is_running(c):
-        _ensure_databases(c)
-        return c
+        if durability(c).get("fsync") == ("on" if fsync else "off"):
+            _ensure_databases(c)
+            return c
+        # started with other durability settings: restart with the wanted ones
+        _run(c, ["pg_ctl", "-D", str(c.datadir), "-m", "fast", "-w", "stop"], check=False)
     _clear_stale_pidfile(c)
-    options = f"-p {c.port} -k {c.datadir} -c listen_addresses=127.0.0.1 -c fsync=off"
+    safe = "on" if fsync else "off"
+    options = (f"-p {c.port} -k {c.datadir} -c listen_addresses=127.0.0.1 -c fsync={safe} "
+               f"-c full_page_writes={safe} -c synchronous_commit={safe}")
     deadline = time.monotonic() + wait_s
     last_error = ""
     while True:

@@ -124,7 +124,10 @@ class Watched:
 
 @pytest.fixture
 def watched(browser, live_server):
-    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+    # Playwright's string predicates (wait_for_function) are eval'd in the page, which the
+    # page's CSP forbids; tests/e2e/test_csp.py checks the page under its policy.
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN",
+                                  bypass_csp=True)
     w = Watched(context.new_page())
 
     def guard(route):

@@ -229,8 +229,9 @@ def test_unknown_incident_is_404(client):
     assert client.get("/api/v1/incidents?limit=0").status_code == 400
 
 
-def test_title_with_control_characters_is_400(client, officer):
+def test_title_with_control_characters_is_422(client, officer):
+    """Refused, naming the field, by the body check of every JSON request (issue 12)."""
     cfg = _login(client, "duty_map")
     resp = client.post("/api/v1/incidents", json={"title": "a\x00b", "request": BODY},
                        headers={"X-CSRFToken": cfg["csrf"]})
-    assert resp.status_code == 400 and "title" in resp.get_json()["fields"]
+    assert resp.status_code == 422 and "title" in resp.get_json()["fields"]

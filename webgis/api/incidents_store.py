@@ -99,7 +99,7 @@ def save_incident():
 def list_incidents():
     """The most recent incidents first (`?limit=` 1..100, default 20), without results."""
     raw = request.args.get("limit", "20")
-    if not raw.isdigit() or not 1 <= int(raw) <= 100:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 100:
         raise BadRequest("limit must be an integer from 1 to 100", fields={"limit": raw})
     level = Incident.result["level"]["suggested"].astext
     rows = db.session.execute(

@@ -213,7 +213,7 @@ def ttf_font(extra: str = "") -> CjkFont | None:
             return CjkFont(ttf, frozenset(have))
         if have:
             # only add characters the source font has at all
-            need &= _source_cmap(path, index)
+            need &= source_cmap(path, index)
             if not need:
                 return CjkFont(ttf, frozenset(have))
         chars = (have or _base_charset()) | need
@@ -230,7 +230,8 @@ def ttf_font(extra: str = "") -> CjkFont | None:
 
 
 @cache
-def _source_cmap(path: Path, index: int) -> frozenset[str]:
+def source_cmap(path: Path, index: int) -> frozenset[str]:
+    """Every character the source font has (read once per process: ~1 s)."""
     from fontTools.ttLib import TTFont
 
     with TTFont(str(path), fontNumber=index, lazy=True) as font:

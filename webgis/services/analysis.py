@@ -44,6 +44,7 @@ from webgis.response.resources import (
     useful_flags,
 )
 from webgis.services.reference import Plan, Reference, get_reference
+from webgis.validation import parse_instant
 
 MAX_HORIZON_H = 1440.0
 # a discovery time later than this after now is a typo, not a drill (clock skew and a drill
@@ -151,17 +152,9 @@ def parse_request(body: Any, pollutant_codes: list[str]) -> IncidentRequest:
 
 
 def _when(body: dict[str, Any], field: str) -> datetime | None:
-    """An optional ISO-8601 date-time (UTC when it has no offset); 422 naming the field."""
+    """An optional ISO-8601 date-time from 1900 to 2200 (UTC when it has no offset); 422."""
     raw = body.get(field)
-    if raw is None:
-        return None
-    try:
-        at = datetime.fromisoformat(raw) if isinstance(raw, str) else None
-    except ValueError:
-        at = None
-    if at is None:
-        raise Unprocessable(f"{field} must be an ISO-8601 date-time", fields={field: raw})
-    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+    return None if raw is None else parse_instant(raw, field)
 
 
 class _FloatTable:

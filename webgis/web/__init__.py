@@ -17,6 +17,7 @@ from webgis.auth import read_access
 from webgis.errors import BadRequest, NotFound
 from webgis.extensions import db
 from webgis.i18n import LANGUAGES, select_locale
+from webgis.validation import int_arg
 from webgis.web import assets, mapdata, mapview, strings
 
 bp = Blueprint("web", __name__)
@@ -127,10 +128,11 @@ def incident_page(incident_id: int):
 @read_access
 def map_layers():
     """Every map layer in one gzip-compressed response (see `mapdata`); `?zoom=` 4..14."""
-    raw_zoom = request.args.get("zoom", str(LAYER_ZOOM))
-    if not raw_zoom.isdigit() or int(raw_zoom) not in mapdata.ZOOMS:
-        raise BadRequest("zoom must be an integer from 4 to 14", fields={"zoom": raw_zoom})
-    version, raw, packed = mapdata.payload(db.session, int(raw_zoom))
+    zoom = int_arg(request.args.get("zoom", str(LAYER_ZOOM)), "zoom", min(mapdata.ZOOMS),
+                   max(mapdata.ZOOMS))
+    if zoom not in mapdata.ZOOMS:
+        raise BadRequest("zoom must be an integer from 4 to 14", fields={"zoom": zoom})
+    version, raw, packed = mapdata.payload(db.session, zoom)
     etag = f'"{version}"'
     headers = {"ETag": etag, "Cache-Control": "no-cache", "Vary": "Accept-Encoding"}
     if request.headers.get("If-None-Match") == etag:

@@ -9,6 +9,10 @@ of a few hundred bytes, fetched on first paint otherwise) inlined as `data:` URI
 is rebuilt when any of its files or images changes (sizes and modification times are
 checked on every page, no build step), gzip-compressed once, and linked with its content
 hash (`?v=`), so a browser may keep it for a year and still never runs a stale copy.
+
+The page's Content-Security-Policy allows no `eval` (webgis/edge.py). The measure plugin
+compiles its five small HTML templates with lodash's `template()`, which is `new Function`
+at load time; `precompile_measure_templates` turns them into plain functions in the bundle.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 import base64
 import gzip
 import hashlib
+import json
 import posixpath
 import re
 import threading
@@ -92,6 +97,53 @@ def _css_urls(root: Path, css: bytes, rel_path: str, used: list[str]) -> bytes:
     return _CSS_URL.sub(fix, css)
 
 
+# leaflet-measure's build: `v=(0,i.default)(m.controlTemplate,y)` compiles a template with
+# lodash (`y` holds the `{{ }}` syntax and the `numberFormat` import); the templates are the
+# modules `e.exports='...'` that follow their export names.
+_TEMPLATE_CALL = re.compile(rb"([\w$]+)=\(0,[\w$]+\.default\)\([\w$]+\.(\w+Template),([\w$]+)\)")
+_TEMPLATE_NAME = re.compile(rb'Object\.defineProperty\(t,"(\w+Template)"')
+_TEMPLATE_TEXT = re.compile(rb"function\(e,t,r\)\{e\.exports='((?:[^'\\]|\\.)*)'\}")
+_TEMPLATE_TAG = re.compile(r"(\{\{[\s\S]+?\}\}|<%[\s\S]+?%>)")
+
+
+def _template_function(text: str, imports: str) -> str:
+    """A lodash template (`{{ expr }}` and `<% code %>` only) as JavaScript source."""
+    code = ["var __t,__p='',model=obj.model,numberFormat=" + imports + ".imports.numberFormat;"]
+    for part in _TEMPLATE_TAG.split(text):
+        if part.startswith("{{"):
+            code.append(f"__p+=((__t=({part[2:-2]}))==null?'':__t);")
+        elif part.startswith("<%"):
+            if part[2:3] in ("=", "-"):
+                raise ValueError("unsupported template tag " + part[:12])
+            code.append(part[2:-2] + "\n")
+        elif part:
+            code.append("__p+=" + json.dumps(part) + ";")
+    return "function(obj){" + "".join(code) + "return __p;}"
+
+
+def precompile_measure_templates(data: bytes) -> bytes:
+    """leaflet-measure with its templates compiled here instead of by `new Function`."""
+    names = [m.group(1).decode() for m in _TEMPLATE_NAME.finditer(data)]
+    calls = list(_TEMPLATE_CALL.finditer(data))
+    if not names or not calls:
+        return data
+    start = data.find(b'"' + names[-1].encode() + b'"')
+    texts = [m.group(1) for m in _TEMPLATE_TEXT.finditer(data, start)][: len(names)]
+    if len(texts) != len(names):
+        return data
+    source = {name: text.decode().replace("\\'", "'").replace("\\\\", "\\")
+              for name, text in zip(names, texts, strict=True)}
+    out, last = [], 0
+    for m in calls:
+        name = m.group(2).decode()
+        if name not in source:
+            return data
+        fn = _template_function(source[name], m.group(3).decode())
+        out += [data[last:m.start()], m.group(1) + b"=" + fn.encode()]
+        last = m.end()
+    return b"".join(out) + data[last:]
+
+
 def _build(root: Path, kind: str, files: tuple[str, ...]) -> tuple[Bundle, tuple[str, ...]]:
     """The bundle and the images inlined into it."""
     parts, used = [], []
@@ -100,6 +152,8 @@ def _build(root: Path, kind: str, files: tuple[str, ...]) -> tuple[Bundle, tuple
         if kind == "js":
             # Each file ends its own statements; no `//# sourceMappingURL` to maps we do not ship.
             data = _SOURCE_MAP.sub(b"", data).rstrip() + b"\n;"
+            if rel.startswith("vendor/measure/"):
+                data = precompile_measure_templates(data)
         else:
             data = _css_urls(root, data, rel, used)
         parts.append(b"/* " + rel.encode() + b" */\n" + data + b"\n")

@@ -142,7 +142,7 @@ def _network(session: Session) -> tuple[RiverNetwork, dict[str, list]]:
             factor_normal=r.factor_normal, factor_flood=r.factor_flood,
             is_reservoir=r.is_reservoir, volume_m3=r.volume_m3, velocity_mps=r.velocity_mps,
             width_m=r.width_m, depth_m=r.depth_m, slope=r.slope, end_kind=r.end_kind,
-            province=r.province,
+            province=r.province, length_m=r.length_m,
         ))
     return RiverNetwork.build(inputs), lines
 

@@ -68,6 +68,7 @@ class ReachInput:
     province: str | None = None
     active_share: float | None = None
     length_m: float | None = None
+    reservoir_name: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,6 +226,9 @@ class RiverNetwork:
     end_kinds: list[str | None]
     province_index: np.ndarray
     provinces: list[str | None]
+    # name of the reservoir a reservoir reach belongs to (one reservoir = one name)
+    reservoir_index: np.ndarray
+    reservoir_names: list[str | None]
     n_upstream: np.ndarray = field(init=False)
     _down: array = field(init=False, repr=False)
     _len: array = field(init=False, repr=False)
@@ -256,7 +260,8 @@ class RiverNetwork:
         q, fd, fn, ff = array("d"), array("d"), array("d"), array("d")
         vol, vel, wid, dep, slo, share, hyd = (array("d") for _ in range(7))
         res = array("b")
-        riv_i, end_i, prov_i = array("i"), array("i"), array("i")
+        riv_i, end_i, prov_i, resn_i = array("i"), array("i"), array("i"), array("i")
+        resn_t: dict[str | None, int] = {None: 0}
         riv_t: dict[str | None, int] = {}
         end_t: dict[str | None, int] = {}
         prov_t: dict[str | None, int] = {}
@@ -282,6 +287,8 @@ class RiverNetwork:
             riv_i.append(riv_t.setdefault(r.river_code, len(riv_t)))
             end_i.append(end_t.setdefault(r.end_kind, len(end_t)))
             prov_i.append(prov_t.setdefault(r.province, len(prov_t)))
+            resn_i.append(resn_t.setdefault(r.reservoir_name if r.is_reservoir else None,
+                                            len(resn_t)))
         index = {c: i for i, c in enumerate(codes)}
         if len(index) != len(codes):
             dup = next(c for c, k in itertools.groupby(sorted(codes)) if len(list(k)) > 1)
@@ -324,6 +331,8 @@ class RiverNetwork:
             end_kinds=list(end_t),
             province_index=np.frombuffer(prov_i, dtype=np.int32).copy(),
             provinces=list(prov_t),
+            reservoir_index=np.frombuffer(resn_i, dtype=np.int32).copy(),
+            reservoir_names=list(resn_t),
         )
         net._index = index
         return net
@@ -355,6 +364,8 @@ class RiverNetwork:
         end_kinds: list[str | None] | None = None,
         province_index: np.ndarray | None = None,
         provinces: list[str | None] | None = None,
+        reservoir_index: np.ndarray | None = None,
+        reservoir_names: list[str | None] | None = None,
     ) -> RiverNetwork:
         """Vectorised constructor (the fast path for very large networks).
 
@@ -441,6 +452,8 @@ class RiverNetwork:
             end_kinds=[None] if end_kinds is None else list(end_kinds),
             province_index=zeros if province_index is None else np.asarray(province_index),
             provinces=[None] if provinces is None else list(provinces),
+            reservoir_index=zeros if reservoir_index is None else np.asarray(reservoir_index),
+            reservoir_names=[None] if reservoir_names is None else list(reservoir_names),
         )
 
     # ------------------------------------------------------------------ lookups
@@ -460,6 +473,10 @@ class RiverNetwork:
     def province(self, idx: int) -> str | None:
         """Province adcode of a reach (None when not given)."""
         return self.provinces[self.province_index[idx]]
+
+    def reservoir_name(self, idx: int) -> str | None:
+        """Name of the reservoir a reservoir reach belongs to (None elsewhere)."""
+        return self.reservoir_names[self.reservoir_index[idx]]
 
     def end_kind(self, idx: int) -> str | None:
         """``outlet`` / ``terminal_lake`` for network ends, else None."""

@@ -53,3 +53,21 @@ def test_spill_below_the_intake_on_the_mainstem_lists_it_too(bundled_client):
     r = _analyze(bundled_client, 103.30, 35.89, "CADMIUM", 500)
     codes = [x["code"] for x in r["receptors"]]
     assert "WS-HH-LANZHOU-LJX" in codes
+
+
+def test_the_sheet_prints_the_same_reservoir_warning(bundled_client, tmp_path):
+    import shutil
+    import subprocess
+
+    import pytest
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    body = {"location": {"lon": 103.57, "lat": 35.80}, "pollutant": "BENZENE",
+            "release": {"mass_kg": 10000}, "horizon_h": 72}
+    resp = bundled_client.post("/api/v1/sheets", json=body)
+    assert resp.status_code == 200 and resp.mimetype == "application/pdf"
+    (tmp_path / "s.pdf").write_bytes(resp.data)
+    text = subprocess.run(["pdftotext", str(tmp_path / "s.pdf"), "-"], check=True,
+                          capture_output=True).stdout.decode()
+    assert "同库区" in text.replace("\n", "") and "刘家峡" in text

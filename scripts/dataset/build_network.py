@@ -46,6 +46,7 @@ from common import geodesic_distance_m  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 SRC = ROOT / "data" / "src" / "rivers" / "rivers_src.yaml"
+LENGTHS_SRC = ROOT / "data" / "src" / "rivers" / "lengths.yaml"
 DAMS_SRC = ROOT / "data" / "src" / "receptors" / "interception_points.yaml"
 OUT_RIVERS = ROOT / "data" / "rivers" / "rivers.yaml"
 OUT_REACHES = ROOT / "data" / "rivers" / "reaches.geojson"
@@ -301,6 +302,74 @@ def discharge_profile(gauges, confl, total_len, basin, q_source=None):
     return q
 
 
+def hydraulic_lengths(code, reaches, wa, attrs, cfg):
+    """Set ``length_m`` (hydraulic), ``drawn_m``, ``slope`` and their notes on each reach.
+
+    The drawn length of a reach (geodesic, rounded coordinates) is scaled so that the river,
+    or each published section of it, is as long as its published length; reservoir reaches
+    keep their drawn length and the rest of the section absorbs the difference. Returns
+    (published length of the whole modelled course or None, the river's length source).
+    """
+    spec = (cfg.get("rivers") or {}).get(code, {})
+    classes = cfg["slope_classes"]
+    cls_of = {c: k for k, codes in cfg["slope_class_of"].items() for c in codes}
+    for rr in reaches:
+        rr["drawn_m"] = round(cumlen(rr["coords"])[-1], 1)
+        rr["factor"], rr["length_note"] = 1.0, (
+            "hydraulic length = drawn length (no published length found; the drawn line is "
+            "shorter than the river, so arrivals err early)")
+    sections = list(spec.get("sections") or [])
+    if spec.get("length"):
+        sections = [{"from": None, "to": None, **spec["length"]}]
+    for sec in sections:
+        lo = wa[sec["from"]] if sec.get("from") else -1.0
+        hi = wa[sec["to"]] if sec.get("to") else math.inf
+        prov = sec.get("province")
+        inside = [rr for rr in reaches if lo - 1.0 <= 0.5 * (rr["a0"] + rr["a1"]) <= hi + 1.0
+                  and (prov is None or attrs[rr["code"]][0] == prov)]
+        res_m = sum(rr["drawn_m"] for rr in inside if attrs[rr["code"]][1] is not None)
+        free_m = sum(rr["drawn_m"] for rr in inside if attrs[rr["code"]][1] is None)
+        target_m = float(sec["km"]) * 1000.0
+        factor = max((target_m - res_m) / free_m, 1.0) if free_m > 0 else 1.0
+        drawn_km = (res_m + free_m) / 1000.0
+        for rr in inside:
+            if attrs[rr["code"]][1] is None:
+                rr["factor"] = factor
+            rr["length_note"] = (
+                f"hydraulic length = drawn length x {rr['factor']:.3f}, so that the "
+                f"{'river' if sec.get('from') is None else sec['from'] + '—' + sec['to']} "
+                f"(drawn {drawn_km:.0f} km) is {float(sec['km']):g} km: {sec['source']}")
+    for rr in reaches:
+        rr["length_m"] = round(rr["drawn_m"] * rr["factor"], 1)
+    # slopes: a section's published fall, the river's, or the terrain class estimate
+    slope_sections = list(spec.get("slope_sections") or [])
+    if spec.get("slope"):
+        slope_sections = [{"from": None, "to": None, **spec["slope"]}]
+    if not slope_sections:
+        slope_sections = [{"from": None, "to": None, "class": cls_of.get(code, "mountain")}]
+    for rr in reaches:
+        mid = 0.5 * (rr["a0"] + rr["a1"])
+        for sec in slope_sections:
+            lo = wa[sec["from"]] if sec.get("from") else -1.0
+            hi = wa[sec["to"]] if sec.get("to") else math.inf
+            if lo - 1.0 <= mid <= hi + 1.0:
+                break
+        if "class" in sec:
+            c = classes[sec["class"]]
+            rr["slope"], rr["slope_note"] = c["permille"] / 1000.0, (
+                f"{c['permille']:g} permille: {c['note']}")
+        else:
+            rr["slope"], rr["slope_note"] = float(sec["permille"]) / 1000.0, (
+                f"{float(sec['permille']):g} permille: {sec['source']}")
+    if spec.get("length"):
+        return float(spec["length"]["km"]), spec["length"]["source"]
+    if sections:
+        return None, "; ".join(f"{s['from']}—{s['to']}: {s['km']} km ({s['source']})"
+                               for s in sections)
+    return None, ("no published length found: the drawn (schematic) length is used, shorter "
+                  "than the real river, so arrivals err early")
+
+
 def main():
     rivers = load_src()
     for code, r in rivers.items():
@@ -538,6 +607,31 @@ def main():
             prev = q
         mouth_q[code] = reaches[code][-1]["q"]
 
+    # ---- reach attributes (province, reservoir), then hydraulic lengths and slopes
+    with open(LENGTHS_SRC, encoding="utf-8") as fh:
+        lengths_cfg = yaml.safe_load(fh)
+    attrs = {}  # reach code -> (province, reservoir entry or None)
+    for code in rivers:
+        r = rivers[code]
+        cs, cum = course[code], cums[code]
+        for rr in reaches[code]:
+            a0, a1 = rr["a0"], rr["a1"]
+            mid = point_at(cs, cum, 0.5 * (a0 + a1))
+            province = province_of(rr["coords"], mid)
+            for b0, b1, pc in r["_prov"]:
+                if b0 <= 0.5 * (a0 + a1) <= b1:
+                    province = pc
+            res_hit = None
+            for res in r.get("reservoirs", []) or []:
+                b0, b1 = res["_a"]
+                if b0 - 1.0 <= 0.5 * (a0 + a1) <= b1 + 1.0:
+                    res_hit = res
+            attrs[rr["code"]] = (province, res_hit)
+    modelled_km, length_source = {}, {}
+    for code in rivers:
+        modelled_km[code], length_source[code] = hydraulic_lengths(
+            code, reaches[code], wp_along[code], attrs, lengths_cfg)
+
     # ---- write rivers.yaml
     river_rows = []
     for code, r in rivers.items():
@@ -554,6 +648,8 @@ def main():
             "is_key": bool(r.get("is_key", True)),
             "plan_batch": r.get("batch"),
             "length_km": r.get("length_km"),
+            "modelled_length_km": modelled_km.get(code),
+            "length_source": length_source[code],
             "source": (
                 "Gansu key-river working list (shared/design/rivers.md), receiving river checked "
                 "against general geographic knowledge; " + r.get("note", "")
@@ -599,16 +695,7 @@ def main():
             names = list(dict.fromkeys(names))
             span = f"{w_from[0]}—{w_to[0]}" if w_from[0] != w_to[0] else w_from[0]
             seg_zh = f"{r['name_zh']} {span}段"
-            mid = point_at(cs, cum, 0.5 * (a0 + a1))
-            province = province_of(rr["coords"], mid)
-            for b0, b1, pc in r["_prov"]:
-                if b0 <= 0.5 * (a0 + a1) <= b1:
-                    province = pc
-            res_hit = None
-            for res in r.get("reservoirs", []) or []:
-                b0, b1 = res["_a"]
-                if b0 - 1.0 <= 0.5 * (a0 + a1) <= b1 + 1.0:
-                    res_hit = res
+            province, res_hit = attrs[rr["code"]]
             gauges = [w[0] for w in wps if len(w) > 4 and "q" in w[4]]
             qsrc = (
                 f"discharge interpolated between published/estimated mean values at "
@@ -639,7 +726,10 @@ def main():
                 "volume_m3": None,
                 "province": province,
                 "geometry_kind": "1:4M" if is_ecm else "schematic",
-                "source": f"{gsrc}; {qsrc}",
+                "length_m": rr["length_m"],
+                "drawn_length_m": rr["drawn_m"],
+                "slope": rr["slope"],
+                "source": f"{gsrc}; {qsrc}; {rr['length_note']}; slope {rr['slope_note']}",
             }
             if res_hit is not None:
                 b0, b1 = res_hit["_a"]

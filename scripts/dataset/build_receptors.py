@@ -64,7 +64,9 @@ class Network:
             for (x0, y0), (x1, y1) in zip(xy[:-1], xy[1:], strict=True):
                 cum.append(cum[-1] + GEOD.inv(x0, y0, x1, y1)[2])
             self.cum[c] = cum
-            p["length_m"] = cum[-1]
+            # distances along the network (km placements) are hydraulic: the published
+            # distances of the real river, which the drawn line is shorter than
+            p["length_m"] = p.get("length_m") or cum[-1]
         self.upstream: dict[str, list] = {}
         for c, p in self.reaches.items():
             d = p.get("downstream_code")
@@ -268,6 +270,17 @@ class Builder:
                 word = "upstream" if sign < 0 else "downstream"
                 return (reach, measure, lon, lat,
                         f"placed {ref['km']:g} km {word} of {ref['code']} along the network")
+        if row.get("at_crossing"):
+            a, b = str(row["at_crossing"]).split("-")
+            chain = self.net.river_chain(river)
+            found = [c for p_, c in zip(chain, chain[1:], strict=False)
+                     if self.net.reaches[p_]["province"] == PROVINCES[a]
+                     and self.net.reaches[c]["province"] == PROVINCES[b]]
+            if not found:
+                raise SystemExit(f"{row['code']}: no {a}-{b} crossing on {river}")
+            lon, lat = self.net.point_at(found[0], 0.0)
+            return (found[0], 0.0, lon, lat,
+                    f"placed where the network's {river} crosses the {a}-{b} boundary")
         for key in ("at_exit", "at_entry"):
             if row.get(key):
                 label, _, nth = str(row[key]).partition("#")

@@ -824,7 +824,13 @@
       return "<li>" + esc(a) + "</li>";
     }).join("") + "</ul>";
 
-    $("results").innerHTML = head + levelCard + actions +
+    // warnings the model cannot resolve (e.g. an intake upstream of the plume's entry in the
+    // same reservoir): shown above everything else, in the page's language
+    var warnBox = (res.warnings || []).length ? '<ul class="warnings" id="warnings">' + res.warnings.map(function (w) {
+      return '<li class="warning">⚠ ' + esc(cfg.lang === "en" ? w.en || w.zh : w.zh || w.en) + "</li>";
+    }).join("") + "</ul>" : "";
+
+    $("results").innerHTML = head + levelCard + warnBox + actions +
       section(t("Receptors downstream") + " (" + (res.receptors || []).length + ")", recTable, true, "sec-receptors") +
       section(t("Concentration charts"), chartBox, true, "sec-chart") +
       section(t("Depots ranked") + " (" + (res.depots || []).length + ")", resTable("depots", res.depots || []), true, "sec-depots") +

@@ -16,6 +16,9 @@ from webgis.hydro.network import ReachInput, RiverNetwork
 
 JOIN_TOLERANCE_M = 50.0
 LINEAR_REF_TOLERANCE_M = 500.0
+# a river's hydraulic length (sum of its reaches' length_m) may differ from the published
+# length of its modelled course by at most this share
+RIVER_LENGTH_TOLERANCE = 0.10
 
 
 def _distance_m(a: tuple[float, float], b: tuple[float, float]) -> float:
@@ -98,10 +101,36 @@ def check_rivers(ds: Dataset) -> list[str]:
     return problems
 
 
+def check_river_lengths(ds: Dataset) -> list[str]:
+    """Rivers with a published length of their modelled course are that long (±10 %).
+
+    Schematic lines are 30–50 % shorter than the real rivers; a network whose hydraulic
+    lengths were not scaled to the published ones puts interception points and intakes too
+    close to a spill. ``modelled_length_km`` is the published length of the part of the
+    river the network holds (the whole river, or e.g. the Wei down to Baoji).
+    """
+    total: dict[str, float] = {}
+    for r in ds.layers.get("reaches", []):
+        total[r["river_code"]] = total.get(r["river_code"], 0.0) + r["length_m"]
+    problems = []
+    for river in ds.layers.get("rivers", []):
+        published = river.get("modelled_length_km")
+        if not published or river["code"] not in total:
+            continue
+        km = total[river["code"]] / 1000.0
+        if abs(km - published) > RIVER_LENGTH_TOLERANCE * published:
+            problems.append(
+                f"river {river['code']}: hydraulic length {km:.0f} km is "
+                f"{(km / published - 1) * 100:+.0f} % off its published {published:g} km "
+                f"(max ±{RIVER_LENGTH_TOLERANCE:.0%}; set reach length_m)")
+    return problems
+
+
 def check(ds: Dataset) -> tuple[list[str], list[str]]:
     """(problems, summary lines) for a dataset already read and reference-checked."""
     reaches = ds.layers.get("reaches", [])
-    problems = check_network(reaches) + check_linear_refs(ds) + check_rivers(ds)
+    problems = (check_network(reaches) + check_linear_refs(ds) + check_rivers(ds)
+                + check_river_lengths(ds))
     summary = [f"{layer:<20} {len(records)}" for layer, records in ds.layers.items()]
     ends = Counter(r["end_kind"] for r in reaches if r["downstream_code"] is None)
     if reaches:

@@ -74,7 +74,10 @@ SPECS: dict[str, list[Field]] = {
         Field("receiving_name_zh", f.any_text, optional=True),
         Field("is_key", f.boolean),
         Field("plan_batch", f.number(1, 2, integer=True), optional=True),
-        Field("length_km", f.positive, optional=True), SOURCE,
+        Field("length_km", f.positive, optional=True),
+        # published length of the modelled course (check-data holds the reaches to it)
+        Field("modelled_length_km", f.positive, optional=True),
+        Field("length_source", f.any_text, optional=True), SOURCE,
     ],
     "reaches": [
         Field("code", f.code), Field("river_code", f.code),
@@ -87,6 +90,8 @@ SPECS: dict[str, list[Field]] = {
         Field("width_m", f.number(0, 10000, lo_open=True), optional=True),
         Field("depth_m", f.number(0, 500, lo_open=True), optional=True),
         Field("slope", f.number(0, 1, lo_open=True), optional=True),
+        # hydraulic length (the real river's, longer than a schematic line); default: drawn
+        Field("length_m", f.positive, optional=True),
         Field("is_reservoir", f.boolean, optional=True, default=False),
         Field("reservoir_name_zh", f.any_text, optional=True),
         Field("volume_m3", f.non_negative, optional=True),
@@ -339,7 +344,13 @@ def _read_layer(root: Path, rel: str, layer: str, allowed, errors: _Collector):
         if geom is not None:
             rec["geom"] = geom
         if layer == "reaches":
-            rec["length_m"] = GEOD.geometry_length(geom)
+            drawn = GEOD.geometry_length(geom)
+            rec["drawn_length_m"] = drawn
+            if rec["length_m"] is None:
+                rec["length_m"] = drawn
+            elif rec["length_m"] < 0.99 * drawn:
+                errors.add(rel, label, "length_m", f"hydraulic length {rec['length_m']:.0f} m is "
+                           f"shorter than the drawn line ({drawn:.0f} m)")
             if rec["is_reservoir"] and rec["volume_m3"] is None:
                 errors.add(rel, label, "volume_m3", "is required when is_reservoir is true")
             if rec["end_kind"] and rec["downstream_code"]:

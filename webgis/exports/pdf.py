@@ -306,8 +306,11 @@ def _receptor_table(ctx: SheetContext, st) -> list[Any]:
                           ["color"]))
     w = [7, 13, 47, 12, 19, 19, 19, 17, 14, 19]
     tbl = _table(data, [x * mm for x in w], extra=extra)
+    # model warnings (e.g. an intake upstream of the entry in the same reservoir)
+    warns = [_p("! " + str(w.get("en" if ctx.lang == "en" else "zh") or ""), st["small"])
+             for w in ctx.result.get("warnings") or []]
     out = [Paragraph(escape(t("receptors")), st["h2"]), tbl,
-           Spacer(1, 1 * mm), _p(t("model_note"), st["tiny"])]
+           Spacer(1, 1 * mm), *warns, _p(t("model_note"), st["tiny"])]
     if ctx.slick:
         out.append(_p(t("oil_note", waf=fmt_num(ctx.slick.get("waf_mgl"))), st["tiny"]))
     return out

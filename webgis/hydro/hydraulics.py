@@ -51,9 +51,17 @@ class HydraulicParams:
     station_width_exp: float = 0.26
     station_depth_exp: float = 0.40
     station_velocity_exp: float = 0.34
-    # Energy slope when the reach has none (m/m). Gansu mainstems ~3e-4..1e-3, mountain
-    # tributaries 2e-3..2e-2. A steeper slope lowers D and raises peaks (conservative).
-    default_slope: float = 1e-3
+    # Energy slope when a reach has none (m/m): no single default, but the downstream
+    # decrease of slope with discharge, S = coef·Q^exp clipped to [min, max]. coef=0.03,
+    # exp=-0.6 give 5e-4 at 1000 m³/s (Yellow River at Lanzhou, ~3e-4..1e-3) and 7.5e-3 at
+    # 10 m³/s (mountain tributaries 2e-3..2e-2). The bundled dataset gives every reach the
+    # slope of its river or section (published fall / length, data/src/rivers/lengths.yaml):
+    # this fallback serves imported reaches only. A steeper slope lowers D and raises
+    # peaks (the safe side for concentrations).
+    fallback_slope_coef: float = 0.03
+    fallback_slope_exp: float = -0.6
+    fallback_slope_min: float = 2e-4
+    fallback_slope_max: float = 2e-2
     gravity_mps2: float = 9.81
     # Fischer et al. 1979, eq. 5.19; stated accurate within a factor of ~4.
     fischer_coef: float = 0.011
@@ -179,7 +187,9 @@ def hydraulics_arrays(
         w = np.where(has_w, w_m, np.where(has_h, q / (u * h_m), w_hg))
         h = np.where(has_h, h_m, q / (u * w))
     slope = network.slope[idx]
-    slope = np.where(np.isfinite(slope) & (slope > 0), slope, params.default_slope)
+    fallback = np.clip(params.fallback_slope_coef * q_mean**params.fallback_slope_exp,
+                       params.fallback_slope_min, params.fallback_slope_max)
+    slope = np.where(np.isfinite(slope) & (slope > 0), slope, fallback)
     d = fischer_dispersion_m2s(u, w, h, slope, params)
 
     length = network.length_m[idx]

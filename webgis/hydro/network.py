@@ -44,6 +44,10 @@ class ReachInput:
     ``volume_m3`` is the water volume of *this reach's* part of a reservoir; when a
     reservoir is split into several reaches, give each reach its own share.
     ``active_share`` optionally overrides the flow-through share of that volume.
+    ``length_m`` is the hydraulic length (the real river's, from its published length);
+    None means the geodesic length of ``coords``. A schematic line is shorter than the
+    meandering river, so distances and travel times use ``length_m`` while positions
+    (snaps, measures, drawing) stay on the drawn line: a measure is the same fraction of both.
     """
 
     code: str
@@ -63,6 +67,8 @@ class ReachInput:
     end_kind: str | None = None
     province: str | None = None
     active_share: float | None = None
+    length_m: float | None = None
+    reservoir_name: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,7 +209,10 @@ class RiverNetwork:
     lon: np.ndarray
     lat: np.ndarray
     cum_m: np.ndarray
+    # hydraulic length of each reach (travel distances); drawn_m is the geodesic length
+    # of its line (positions): a measure is the same fraction of both
     length_m: np.ndarray
+    drawn_m: np.ndarray
     discharge_m3s: np.ndarray
     season_factor: dict[str, np.ndarray]
     is_reservoir: np.ndarray
@@ -217,6 +226,9 @@ class RiverNetwork:
     end_kinds: list[str | None]
     province_index: np.ndarray
     provinces: list[str | None]
+    # name of the reservoir a reservoir reach belongs to (one reservoir = one name)
+    reservoir_index: np.ndarray
+    reservoir_names: list[str | None]
     n_upstream: np.ndarray = field(init=False)
     _down: array = field(init=False, repr=False)
     _len: array = field(init=False, repr=False)
@@ -246,9 +258,10 @@ class RiverNetwork:
         nvert = array("q")
         flat = array("d")
         q, fd, fn, ff = array("d"), array("d"), array("d"), array("d")
-        vol, vel, wid, dep, slo, share = (array("d") for _ in range(6))
+        vol, vel, wid, dep, slo, share, hyd = (array("d") for _ in range(7))
         res = array("b")
-        riv_i, end_i, prov_i = array("i"), array("i"), array("i")
+        riv_i, end_i, prov_i, resn_i = array("i"), array("i"), array("i"), array("i")
+        resn_t: dict[str | None, int] = {None: 0}
         riv_t: dict[str | None, int] = {}
         end_t: dict[str | None, int] = {}
         prov_t: dict[str | None, int] = {}
@@ -270,9 +283,12 @@ class RiverNetwork:
             dep.append(nan if r.depth_m is None else r.depth_m)
             slo.append(nan if r.slope is None else r.slope)
             share.append(nan if r.active_share is None else r.active_share)
+            hyd.append(nan if r.length_m is None else r.length_m)
             riv_i.append(riv_t.setdefault(r.river_code, len(riv_t)))
             end_i.append(end_t.setdefault(r.end_kind, len(end_t)))
             prov_i.append(prov_t.setdefault(r.province, len(prov_t)))
+            resn_i.append(resn_t.setdefault(r.reservoir_name if r.is_reservoir else None,
+                                            len(resn_t)))
         index = {c: i for i, c in enumerate(codes)}
         if len(index) != len(codes):
             dup = next(c for c, k in itertools.groupby(sorted(codes)) if len(list(k)) > 1)
@@ -310,10 +326,13 @@ class RiverNetwork:
             depth_m=arr(dep),
             slope=arr(slo),
             active_share=arr(share),
+            length_m=arr(hyd),
             end_kind_index=np.frombuffer(end_i, dtype=np.int32).copy(),
             end_kinds=list(end_t),
             province_index=np.frombuffer(prov_i, dtype=np.int32).copy(),
             provinces=list(prov_t),
+            reservoir_index=np.frombuffer(resn_i, dtype=np.int32).copy(),
+            reservoir_names=list(resn_t),
         )
         net._index = index
         return net
@@ -340,15 +359,19 @@ class RiverNetwork:
         depth_m: np.ndarray | None = None,
         slope: np.ndarray | None = None,
         active_share: np.ndarray | None = None,
+        length_m: np.ndarray | None = None,
         end_kind_index: np.ndarray | None = None,
         end_kinds: list[str | None] | None = None,
         province_index: np.ndarray | None = None,
         provinces: list[str | None] | None = None,
+        reservoir_index: np.ndarray | None = None,
+        reservoir_names: list[str | None] | None = None,
     ) -> RiverNetwork:
         """Vectorised constructor (the fast path for very large networks).
 
         ``downstream`` holds reach indices (-1 = none); optional per-reach floats use NaN
-        for "not measured". Geodesic lengths are computed here.
+        for "not measured". Geodesic lengths are computed here; ``length_m`` (hydraulic,
+        NaN = the geodesic length) replaces them for travel distances.
         """
         n = len(codes)
         offsets = np.asarray(vertex_offsets, dtype=np.int64)
@@ -379,7 +402,12 @@ class RiverNetwork:
             seg_len[1:] = np.where(seg_ok, d, 0.0)
         cum = np.cumsum(seg_len)
         cum -= np.repeat(cum[offsets[:-1]], nv)  # restart at 0 on each reach's first vertex
-        length = cum[offsets[1:] - 1].copy() if n else np.zeros(0)
+        drawn = cum[offsets[1:] - 1].copy() if n else np.zeros(0)
+        length = drawn.copy()
+        if length_m is not None:
+            hyd = np.broadcast_to(np.asarray(length_m, dtype=np.float64), (n,))
+            given = np.isfinite(hyd) & (hyd > 0)
+            length[given] = hyd[given]
 
         def full(v: np.ndarray | float | None, fill: float) -> np.ndarray:
             if v is None:
@@ -410,6 +438,7 @@ class RiverNetwork:
             lat=lat,
             cum_m=cum,
             length_m=length,
+            drawn_m=drawn,
             discharge_m3s=q,
             season_factor=factors,
             is_reservoir=res,
@@ -423,6 +452,8 @@ class RiverNetwork:
             end_kinds=[None] if end_kinds is None else list(end_kinds),
             province_index=zeros if province_index is None else np.asarray(province_index),
             provinces=[None] if provinces is None else list(provinces),
+            reservoir_index=zeros if reservoir_index is None else np.asarray(reservoir_index),
+            reservoir_names=[None] if reservoir_names is None else list(reservoir_names),
         )
 
     # ------------------------------------------------------------------ lookups
@@ -442,6 +473,10 @@ class RiverNetwork:
     def province(self, idx: int) -> str | None:
         """Province adcode of a reach (None when not given)."""
         return self.provinces[self.province_index[idx]]
+
+    def reservoir_name(self, idx: int) -> str | None:
+        """Name of the reservoir a reservoir reach belongs to (None elsewhere)."""
+        return self.reservoir_names[self.reservoir_index[idx]]
 
     def end_kind(self, idx: int) -> str | None:
         """``outlet`` / ``terminal_lake`` for network ends, else None."""
@@ -562,8 +597,9 @@ class RiverNetwork:
             raise TooFarFromRiver(self.river_code(ridx), offset, max_offset_m)
         _, _, part = GEOD.inv(self.lon[v0], self.lat[v0], plon, plat)
         along = float(self.cum_m[v0] + part)
+        drawn = float(self.drawn_m[ridx])
+        measure = 0.0 if drawn <= 0 else min(max(along / drawn, 0.0), 1.0)
         length = float(self.length_m[ridx])
-        measure = 0.0 if length <= 0 else min(max(along / length, 0.0), 1.0)
         return Snap(
             reach_idx=ridx,
             reach_code=self.codes[ridx],
@@ -572,7 +608,7 @@ class RiverNetwork:
             offset_m=float(offset),
             lon=float(plon),
             lat=float(plat),
-            along_m=min(along, length),
+            along_m=measure * length,
         )
 
     # ------------------------------------------------------------------ tracing

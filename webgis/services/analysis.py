@@ -27,10 +27,14 @@ from webgis.hydro.analysis import (
     PlumeResult,
     ReceptorResult,
     ReleaseInput,
+    WorstCase,
+    default_limit_mgl,
     run_incident,
 )
+from webgis.hydro.crossings import merge_crossings
 from webgis.hydro.errors import HydroError
 from webgis.hydro.hydraulics import SEASONS
+from webgis.hydro.reservoirs import flagged_rows, upstream_intakes
 from webgis.hydro.transfer import cache_for
 from webgis.models import AdminArea
 from webgis.response.level import ECOLOGY, assess_level, report_clock
@@ -259,35 +263,6 @@ def _as_dict(obj: Any) -> dict[str, Any]:
         else:
             return asdict(obj)
     return out
-
-
-BOUNDARY_JITTER_KM = 3.0
-
-
-def _without_jitter(receptors: list) -> list:
-    """Drop boundary crossings that a river undoes within a few km.
-
-    Schematic courses along coarse boundaries cross them back and forth; a crossing
-    followed by its reverse within BOUNDARY_JITTER_KM is noise, not a new administration.
-    """
-    kept: list = []
-    last: dict[str, int] = {}  # boundary level -> index in kept of the last crossing
-    for r in receptors:
-        if r.kind != "boundary":
-            kept.append(r)
-            continue
-        level = r.extra.get("level")
-        i = last.get(level)
-        prev = kept[i] if i is not None else None
-        if (prev is not None and prev.extra.get("from_adcode") == r.extra.get("to_adcode")
-                and prev.extra.get("to_adcode") == r.extra.get("from_adcode")
-                and r.river_km - prev.river_km < BOUNDARY_JITTER_KM):
-            kept[i] = None
-            last.pop(level)
-            continue
-        last[level] = len(kept)
-        kept.append(r)
-    return [r for r in kept if r is not None]
 
 
 def _safe(value: Any) -> Any:
@@ -596,8 +571,39 @@ def analyze(session: Session, body: Any) -> dict[str, Any]:
     except HydroError as exc:
         body_ = exc.to_dict()
         raise Unprocessable(body_.pop("error"), fields=body_.pop("fields"), **body_) from None
-    plume = replace(plume, receptors=_without_jitter(list(plume.receptors)))
-    return _result(ref, req, plume, config, _touched(session, ref, plume))
+    # a river weaving along a border crosses the drawn boundary many times: one border
+    # stretch per real crossing (webgis.hydro.crossings)
+    plume = replace(plume, receptors=merge_crossings(plume.receptors))
+    plume, warnings = _same_reservoir_intakes(ref, plume, pollutant)
+    out = _result(ref, req, plume, config, _touched(session, ref, plume))
+    out["warnings"] = warnings
+    out["model"]["assumptions"] += [w["en"] for w in warnings]
+    return out
+
+
+def _same_reservoir_intakes(ref: Reference, plume: PlumeResult, pollutant
+                            ) -> tuple[PlumeResult, list[dict[str, Any]]]:
+    """Intakes in the reservoir the plume enters but upstream of its entry, which the 1D
+    model never reaches: added as receptors flagged "treat as threatened", with a warning
+    (webgis.hydro.reservoirs). Never silently dropped."""
+    found = upstream_intakes(ref.network, plume.path, ref.receptors)
+    if not found:
+        return plume, []
+    river_of = {r.code: ref.network.river_code(ref.network.index_of(r.reach_code))
+                for r in (f.receptor for f in found)}
+
+    def make(*, worst, **kw) -> ReceptorResult:
+        w_arr, w_peak_h, w_peak, w_exceeds = worst
+        return ReceptorResult(
+            kind="water_source", river_code=river_of[kw["code"]], exceed_hours=math.nan,
+            curve=[], worst=WorstCase(w_arr, w_peak_h, w_peak, w_exceeds, math.nan), **kw)
+
+    rows, warnings = flagged_rows(
+        found, plume.path, plume.profile, plume.worst_profile,
+        lambda r: r.limit_mgl if r.limit_mgl is not None else default_limit_mgl(
+            "water_source", pollutant), make, plume.receptors)
+    receptors = sorted([*plume.receptors, *rows], key=lambda r: r.river_km)
+    return replace(plume, receptors=receptors), warnings
 
 
 def _result(ref: Reference, req: IncidentRequest, plume: PlumeResult, config,
@@ -687,7 +693,7 @@ def _result(ref: Reference, req: IncidentRequest, plume: PlumeResult, config,
         }),
         "notify": _clean([
             {**_as_dict(n), "reason": n.reason_zh} for n in downstream_notifications(
-                plume.receptors)
+                plume.receptors, home_adcode=ref.home_adcode)
         ]),
         "model": _clean(model),
     }

@@ -84,7 +84,7 @@ def _row(layer: str, rec: dict[str, Any], ids: dict[str, dict[str, int]]) -> dic
     row = {k: v for k, v in rec.items() if k not in {
         "geom", "inventory", "substances", "receiving_code", "river_code", "downstream_code",
         "reach", "outfall_reach", "adcode", "parent_adcode", "steps", "file",
-        "interception_points",
+        "interception_points", "modelled_length_km", "length_source", "drawn_length_m",
     }}
     if "geom" in rec:
         row["geom"] = _ewkt(rec["geom"])

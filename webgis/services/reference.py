@@ -75,6 +75,9 @@ class Reference:
     plans: dict[str, Plan]
     depot_pool: ResourcePool
     team_pool: ResourcePool
+    # the province whose prefectures the dataset holds (Gansu): it reports, it is never a
+    # downstream administration to notify
+    home_adcode: str | None = None
     # "depots" | "teams" -> code -> the static parts of its JSON row (services.analysis)
     origin_rows: dict[str, dict[str, Any]] = field(default_factory=dict)
     # reach index -> lon/lat of the whole reach as a path segment
@@ -142,7 +145,7 @@ def _network(session: Session) -> tuple[RiverNetwork, dict[str, list]]:
             factor_normal=r.factor_normal, factor_flood=r.factor_flood,
             is_reservoir=r.is_reservoir, volume_m3=r.volume_m3, velocity_mps=r.velocity_mps,
             width_m=r.width_m, depth_m=r.depth_m, slope=r.slope, end_kind=r.end_kind,
-            province=r.province,
+            province=r.province, length_m=r.length_m, reservoir_name=r.reservoir_name_zh,
         ))
     return RiverNetwork.build(inputs), lines
 
@@ -299,6 +302,9 @@ def build_reference(session: Session, key: str) -> Reference:
     receptors = _receptors(session) + _prefecture_boundaries(network, _crossings(session, lines))
     intercepts = [(r.lon, r.lat) for r in receptors if r.kind == "interception"]
     depots, teams = _depots(session), _teams(session)
+    parents = [p for (p,) in session.execute(select(m.AdminArea.parent_code).where(
+        m.AdminArea.level == "prefecture")) if p]
+    home = max(sorted(set(parents)), key=parents.count) if parents else None
     provinces_names = {a.code: a.name_zh for a in session.execute(
         select(m.AdminArea.code, m.AdminArea.name_zh).where(m.AdminArea.level == "province"))}
     pollutants = {
@@ -319,4 +325,5 @@ def build_reference(session: Session, key: str) -> Reference:
         plans=_plans(session),
         depot_pool=ResourcePool(depots, intercepts),
         team_pool=ResourcePool(teams, intercepts),
+        home_adcode=home,
     )

@@ -9,7 +9,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+#: Where migrations/, static/, data/ and var/ are: the checkout, or WEBGIS_ROOT for an
+#: installed (non-editable) package, as in the docker image.
+PROJECT_ROOT = Path(os.environ.get("WEBGIS_ROOT") or Path(__file__).resolve().parent.parent)
 
 #: Settings that must never keep a default in production.
 SECRET_DEFAULT = "dev-only-not-secret"
@@ -68,4 +70,7 @@ def from_environment() -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "WTF_CSRF_TIME_LIMIT": None,
         "JSON_SORT_KEYS": False,
+        # Reverse proxies in front of the app whose X-Forwarded-* headers are believed
+        # (webgis.proxy); 0 = none, the default outside docker compose.
+        "TRUSTED_PROXIES": int(os.environ.get("WEBGIS_TRUSTED_PROXIES") or 0),
     }

@@ -188,6 +188,19 @@ def pct(ms: list[float]) -> str:
     return f"p50 {p50:.0f} ms, p95 {p95:.0f} ms, p99 {p99:.0f} ms, max {a.max():.0f} ms"
 
 
+def cpu_s(pids: list[int]) -> float:
+    """User + system CPU seconds used so far by `pids`."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def loadavg() -> str:
     try:
         return " ".join(Path("/proc/loadavg").read_text().split()[:3])
@@ -239,12 +252,15 @@ def main() -> None:
         deadline = time.monotonic() + args.seconds
         clients = [Client(k, host, port, deadline, bodies, reaches, not args.no_revalidate)
                    for k in range(args.clients)]
+        pids = workers_of(master) if master else []
+        cpu0, own0 = cpu_s(pids), time.process_time()
         t0 = time.perf_counter()
         for c in clients:
             c.start()
         for c in clients:
             c.join(args.seconds + TIMEOUT_S + 5)
         elapsed = time.perf_counter() - t0
+        server_cpu, own_cpu = cpu_s(pids) - cpu0, time.process_time() - own0
         samples = [s for c in clients for s in c.samples]
         failures = sum((c.failures for c in clients), Counter())
         statuses = Counter((s[0], s[2]) for s in samples)
@@ -269,7 +285,8 @@ def main() -> None:
                     continue
                 print(f"worker {pid}: RSS {now:.0f} MB (peak {peak:.0f} MB)")
         if workers:
-            print(f"({workers} gunicorn workers)")
+            print(f"({workers} gunicorn workers; their CPU {server_cpu:.0f} s, this client's "
+                  f"{own_cpu:.0f} s, in {elapsed:.0f} s on {os.cpu_count()} cores)")
     finally:
         if server is not None:
             os.killpg(server.pid, signal.SIGTERM)

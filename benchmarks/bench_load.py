@@ -285,8 +285,9 @@ def main() -> None:
                     continue
                 print(f"worker {pid}: RSS {now:.0f} MB (peak {peak:.0f} MB)")
         if workers:
-            print(f"({workers} gunicorn workers; their CPU {server_cpu:.0f} s, this client's "
-                  f"{own_cpu:.0f} s, in {elapsed:.0f} s on {os.cpu_count()} cores)")
+            print(f"({workers} gunicorn workers; their CPU {server_cpu:.0f} s, "
+                  f"{server_cpu * 1e3 / max(len(samples), 1):.1f} ms per answer; this "
+                  f"client's {own_cpu:.0f} s; in {elapsed:.0f} s on {os.cpu_count()} cores)")
     finally:
         if server is not None:
             os.killpg(server.pid, signal.SIGTERM)

@@ -19,10 +19,14 @@ from webgis.services.reference import dataset_key
 #: Per worker. Every layer unfiltered is ~3.5 MB plain and ~0.5 MB gzipped with this
 #: dataset; bbox and zoom variants share what is left, least recently used dropped first.
 _bodies = compression.BodyCache(max_bytes=64 * 2**20)
+_version: list[str] = [""]  # the dataset version the cached bodies belong to
 
 
 def _cached(key: tuple, build) -> compression.Packed:
     version = dataset_key(db.session)
+    if version != _version[0]:  # a load changed the dataset: the old bodies are dead
+        _bodies.clear()
+        _version[0] = version
 
     def make() -> compression.Packed:
         raw = current_app.json.dumps(build()).encode()

@@ -56,7 +56,8 @@ fi
 # CJK font for the PDF response sheets (embedded into each PDF).
 apt_install fonts-noto-cjk
 if [ $WITH_TEST -eq 1 ]; then
-  apt_install chromium chromium-driver poppler-utils
+  # caddy: tests/integration/test_caddy_proxy.py runs docker/Caddyfile with it
+  apt_install chromium chromium-driver poppler-utils caddy
 fi
 
 # --- virtual environment -----------------------------------------------------------------------

@@ -57,6 +57,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api_bp)
     app.register_blueprint(web_bp)
     register_error_handlers(app)
+    from webgis.compression import init_app as init_compression
+    from webgis.proxy import init_app as init_proxy
+
+    init_compression(app)
+    init_proxy(app)
     if app.config["WARM_TRANSFERS"] and not app.config.get("TESTING"):
         from webgis.services.warmup import start_warmup
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+#: Where migrations/, static/, data/ and var/ are: the checkout, or WEBGIS_ROOT for an
+#: installed (non-editable) package, as in the docker image.
+PROJECT_ROOT = Path(os.environ.get("WEBGIS_ROOT") or Path(__file__).resolve().parent.parent)
 
 def _bool(value: str | None, default: bool) -> bool:
     if value is None or value == "":
@@ -99,4 +101,8 @@ def from_environment() -> dict:
         "MAX_JSON_DEPTH": _int("WEBGIS_MAX_JSON_DEPTH", 32),
         # Build the sheets' CJK font and load the PDF libraries when a worker starts.
         "WARM_SHEETS": _bool(os.environ.get("WEBGIS_WARM_SHEETS"), True),
+
+        # Reverse proxies in front of the app whose X-Forwarded-* headers are believed
+        # (webgis.proxy); 0 = none, the default outside docker compose.
+        "TRUSTED_PROXIES": _int("WEBGIS_TRUSTED_PROXIES", 0),
     }

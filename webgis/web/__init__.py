@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
+from webgis import compression
 from webgis.auth import read_access
 from webgis.errors import BadRequest, NotFound
 from webgis.extensions import db
@@ -96,20 +97,10 @@ def map_asset(name: str):
         bundle = _bundles(_compose(lang))[0 if name.endswith(".js") else 1]
     else:
         raise NotFound(f"no map asset {name!r}")
-    etag = f'"{bundle.digest}"'
     current = request.args.get("v") == bundle.digest
-    headers = {
-        "ETag": etag,
-        "Vary": "Accept-Encoding",
-        # An old ?v= gets today's file, but must not be kept under that name.
-        "Cache-Control": f"public, max-age={assets.MAX_AGE}, immutable" if current else "no-cache",
-    }
-    if request.headers.get("If-None-Match") == etag:
-        return Response(status=304, headers=headers)
-    if "gzip" in request.headers.get("Accept-Encoding", ""):
-        headers["Content-Encoding"] = "gzip"
-        return Response(bundle.packed, mimetype=bundle.mimetype, headers=headers)
-    return Response(bundle.raw, mimetype=bundle.mimetype, headers=headers)
+    # An old ?v= gets today's file, but must not be kept under that name.
+    cache = f"public, max-age={assets.MAX_AGE}, immutable" if current else "no-cache"
+    return compression.send(bundle, bundle.mimetype, cache)
 
 
 @bp.get("/")
@@ -132,12 +123,4 @@ def map_layers():
                    max(mapdata.ZOOMS))
     if zoom not in mapdata.ZOOMS:
         raise BadRequest("zoom must be an integer from 4 to 14", fields={"zoom": zoom})
-    version, raw, packed = mapdata.payload(db.session, zoom)
-    etag = f'"{version}"'
-    headers = {"ETag": etag, "Cache-Control": "no-cache", "Vary": "Accept-Encoding"}
-    if request.headers.get("If-None-Match") == etag:
-        return Response(status=304, headers=headers)
-    if "gzip" in request.headers.get("Accept-Encoding", ""):
-        headers["Content-Encoding"] = "gzip"
-        return Response(packed, mimetype="application/json", headers=headers)
-    return Response(raw, mimetype="application/json", headers=headers)
+    return compression.send(mapdata.payload(db.session, zoom), "application/json")

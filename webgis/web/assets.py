@@ -55,6 +55,11 @@ class Bundle:
     packed: bytes
 
     @property
+    def tag(self) -> str:
+        """The ETag (`compression.send`): the content hash."""
+        return self.digest
+
+    @property
     def mimetype(self) -> str:
         return "text/javascript" if self.kind == "js" else "text/css"
 

@@ -4,12 +4,12 @@ The page needs ten layers at once; fetching them one by one from `/api/v1/<layer
 ten round trips and ~1.2 MB of properties the map never shows (`source` notes are most of
 it). This reads the same collections through `services.layers.feature_collection`, keeps
 only the properties the map uses, rounds coordinates to what the zoom can show, and caches
-the compressed bytes per dataset version (`services.reference.dataset_key`) and zoom.
+the compressed bytes per dataset version (`services.reference.dataset_key`) and zoom;
+`compression.send` answers with them or a 304.
 """
 
 from __future__ import annotations
 
-import gzip
 import json
 import threading
 from collections import OrderedDict
@@ -18,6 +18,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy.orm import Session
 
+from webgis import compression
 from webgis.extensions import db
 from webgis.services.layers import feature_collection, tolerance_for_zoom
 from webgis.services.reference import dataset_key
@@ -46,7 +47,7 @@ KEEP: dict[str, tuple[str, ...]] = {
 SIMPLIFIED = ("admin_areas", "rivers")
 ZOOMS = range(4, 15)
 
-_cache: OrderedDict[tuple[str, int], tuple[bytes, bytes]] = OrderedDict()
+_cache: OrderedDict[tuple[str, int], compression.Packed] = OrderedDict()
 _lock = threading.Lock()
 _build_lock = threading.Lock()
 CACHE_SIZE = 8
@@ -101,8 +102,8 @@ def warm(app: Flask, zoom: int) -> None:
     threading.Thread(target=run, name="map-layers-warm", daemon=True).start()
 
 
-def payload(session: Session, zoom: int) -> tuple[str, bytes, bytes]:
-    """(version, JSON bytes, gzip bytes) for `zoom`, cached per dataset version."""
+def payload(session: Session, zoom: int) -> compression.Packed:
+    """The JSON bytes for `zoom` with their gzip copy and ETag, cached per dataset version."""
     key = (dataset_key(session), zoom)
     hit = _cache.get(key)
     if hit is None:
@@ -111,9 +112,9 @@ def payload(session: Session, zoom: int) -> tuple[str, bytes, bytes]:
             if hit is None:
                 data = build(session, zoom)
                 raw = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
-                hit = (raw, gzip.compress(raw, compresslevel=6))
+                hit = compression.pack(raw, compression.etag(key[0], "map", zoom))
                 with _lock:
                     _cache[key] = hit
                     while len(_cache) > CACHE_SIZE:
                         _cache.popitem(last=False)
-    return f"{key[0][:16]}-{zoom}", hit[0], hit[1]
+    return hit

@@ -56,7 +56,7 @@ fi
 # CJK font for the PDF response sheets (embedded into each PDF).
 apt_install fonts-noto-cjk
 if [ $WITH_TEST -eq 1 ]; then
-  apt_install chromium chromium-driver poppler-utils
+  apt_install chromium chromium-driver poppler-utils gdal-bin
 fi
 
 # --- virtual environment -----------------------------------------------------------------------

@@ -50,6 +50,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_commands(app)
     app.register_blueprint(api_bp)
     app.register_blueprint(web_bp)
+    from webgis.ogc import init_app as init_ogc  # OGC API - Features at /ogc (pygeoapi)
+
+    init_ogc(app)
     register_error_handlers(app)
     if app.config["WARM_TRANSFERS"] and not app.config.get("TESTING"):
         from webgis.services.warmup import start_warmup

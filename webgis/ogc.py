@@ -20,6 +20,7 @@ uses) instead of its hard-coded psycopg2, so the install gains no second Postgre
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
 from typing import Any
@@ -174,7 +175,15 @@ def _api() -> Any:
         if api is not None:
             apis.move_to_end(base_url)
             return api
-    api = API(pygeoapi_config(current_app, base_url), {})
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    try:
+        api = API(pygeoapi_config(current_app, base_url), {})
+    finally:  # pygeoapi calls logging.basicConfig: keep the process's logging as it was
+        for handler in root.handlers[:]:
+            if handler not in handlers:
+                root.removeHandler(handler)
+        root.setLevel(level)
     with _LOCK:
         apis[base_url] = api
         while len(apis) > _MAX_APIS:

@@ -202,6 +202,19 @@ def test_refused_without_credentials_when_public_read_is_off(server, ogc_app):
         assert status == 200, body[:200]
 
 
+def test_a_signed_in_session_reads(ogc_app):
+    import re
+
+    client = ogc_app.test_client()
+    assert client.get("/ogc/collections").status_code == 401
+    html = client.get("/login").get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+    resp = client.post("/login", data={"username": USER, "password": "ogc reader password",
+                                       "csrf_token": csrf})
+    assert resp.status_code == 302
+    assert client.get("/ogc/collections").status_code == 200
+
+
 def test_landing_page_and_conformance(server, public_read):
     landing = _json(f"{server}/ogc/")
     rels = {link["rel"] for link in landing["links"]}
@@ -249,6 +262,7 @@ def test_item_by_code_with_chinese_names(server, ogc_app, public_read):
         db.session.remove()
     status, head, body = _get(f"{server}/ogc/collections/enterprises/items/{code}")
     assert status == 200 and "json" in head["Content-Type"]
+    assert name_zh.encode("utf-8") in body  # plain UTF-8, not \uXXXX escapes
     feature = json.loads(body.decode("utf-8"))
     assert feature["id"] == code
     assert feature["properties"]["name_zh"] == name_zh

@@ -209,6 +209,11 @@ def _authorise() -> None:
     if request.method not in ("GET", "HEAD"):
         raise BadRequest("OGC API - Features here is read only",
                          fields={"method": request.method})
+    for name, value in request.args.items(multi=True):
+        if "\x00" in name or "\x00" in value:
+            raise BadRequest("NUL character in a query parameter", fields={name: "NUL"})
+    if "\x00" in request.path:
+        raise BadRequest("NUL character in the path", fields={"path": "NUL"})
     if (request.args.get("f") or "").strip().lower() == "html":
         raise BadRequest("HTML pages are not served here; use f=json (the default)",
                          fields={"f": "html"})
@@ -245,24 +250,35 @@ def _run(api_function: Any, *args: Any, check_valid: bool = True) -> Response:
         headers, status, content = api.get_format_exception(api_request)
     else:
         headers, status, content = api_function(api, api_request, *args)
-        content = _utf8_json(headers, content)
-        content = apply_gzip(headers, content)
+    content = apply_gzip(headers, _utf8_json(headers, status, content))
     response = make_response(content, status)
     if headers:
         response.headers = headers
     return response
 
 
-def _utf8_json(headers: dict[str, str], content: Any) -> Any:
+def _utf8_json(headers: dict[str, str], status: int, content: Any) -> Any:
     """pygeoapi writes JSON with every non-ASCII character escaped (\\uXXXX): valid, but
-    Chinese names become unreadable to a person and 3x longer. Re-encode as plain UTF-8."""
+    Chinese names become unreadable to a person and 3x longer. Re-encode as plain UTF-8.
+
+    Its errors (`{"code", "type", "description"}`, the OGC exception) also get our
+    `error` and `fields` (the query parameters the description names), so clients of the
+    rest of the API read them the same way."""
     if "json" not in (headers or {}).get("Content-Type", "") or not isinstance(
             content, (str, bytes)):
         return content
     try:
-        return orjson.dumps(orjson.loads(content))
+        doc = orjson.loads(content)
     except orjson.JSONDecodeError:  # not JSON after all: leave it as pygeoapi made it
         return content
+    if status >= 400 and isinstance(doc, dict) and "description" in doc:
+        description = str(doc["description"])
+        fields = {k: v for k, v in request.args.items() if k in description}
+        if not fields and request.view_args:
+            fields = {k: v for k, v in request.view_args.items() if v is not None}
+        doc.setdefault("error", description)
+        doc.setdefault("fields", fields)
+    return orjson.dumps(doc)
 
 
 @bp.get("/")

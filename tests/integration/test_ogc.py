@@ -344,3 +344,35 @@ def test_read_only_and_json_for_browsers(server, public_read):
         urllib.request.urlopen(req, timeout=30)
     assert err.value.code in (400, 405)
     err.value.close()
+
+
+def test_typed_property_filters(server, ogc_app, public_read):
+    """Filters on boolean and numeric properties compare typed values (pygeoapi 0.21 alone
+    compares them as text and fails)."""
+    reservoirs = _db_ids(ogc_app, "reaches", "is_reservoir")
+    assert reservoirs
+    page = _json(f"{server}/ogc/collections/reaches/items?is_reservoir=true&limit=10000")
+    assert sorted(f["id"] for f in page["features"]) == reservoirs
+    class3 = _db_ids(ogc_app, "sections", "target_class = 3")
+    page = _json(f"{server}/ogc/collections/sections/items?target_class=3&limit=10000")
+    assert sorted(f["id"] for f in page["features"]) == class3
+
+
+@pytest.mark.parametrize(("query", "status", "field"), [
+    ("collections/reaches/items?is_reservoir=maybe", 400, "is_reservoir"),
+    ("collections/reaches/items?length_m=abc", 400, "length_m"),
+    ("collections/sections/items?target_class=1.5", 400, "target_class"),
+    ("collections/reaches/items?length_m=nan", 400, "length_m"),
+    ("collections/reaches/items?datetime=2026-01-01", 400, "datetime"),
+    ("collections/reaches/items?bbox=a,b,c,d", 400, "bbox"),
+    ("collections/reaches/items?limit=-1", 400, "limit"),
+    ("collections/reaches/items?x=%00", 400, "x"),
+    ("collections/reaches/items/%00", 400, "path"),
+    ("collections/nope/items", 404, "collection_id"),
+    ("collections/reaches/items/NO-SUCH-REACH", 404, "item_id"),
+])
+def test_bad_input_is_a_json_error_naming_the_field(server, public_read, query, status, field):
+    code, head, body = _get(f"{server}/ogc/{query}")
+    assert code == status, body[:300]
+    doc = json.loads(body)
+    assert doc["error"] and field in doc["fields"], doc

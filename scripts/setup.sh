@@ -56,8 +56,9 @@ fi
 # CJK font for the PDF response sheets (embedded into each PDF).
 apt_install fonts-noto-cjk
 if [ $WITH_TEST -eq 1 ]; then
-  # caddy: tests/integration/test_caddy_proxy.py runs docker/Caddyfile with it
-  apt_install chromium chromium-driver poppler-utils caddy
+  # caddy: tests/integration/test_caddy_proxy.py runs docker/Caddyfile with it;
+  # gdal-bin: tests/integration/test_ogc.py reads /ogc with GDAL's OAPIF driver (ogrinfo)
+  apt_install chromium chromium-driver poppler-utils caddy gdal-bin
 fi
 
 # --- virtual environment -----------------------------------------------------------------------

@@ -56,6 +56,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.cli.add_command(warm_sheets_command)
     app.register_blueprint(api_bp)
     app.register_blueprint(web_bp)
+    from webgis.ogc import init_app as init_ogc  # OGC API - Features at /ogc (pygeoapi)
+
+    init_ogc(app)
     register_error_handlers(app)
     from webgis.compression import init_app as init_compression
     from webgis.proxy import init_app as init_proxy

@@ -22,6 +22,7 @@ from webgis.hydro.analysis import (
     MAX_MASS_KG,
     PathStep,
     PlumeResult,
+    PollutantInput,
     ReceptorResult,
     ReleaseInput,
     run_incident,
@@ -297,6 +298,8 @@ def _receptor_row(r: ReceptorResult) -> dict[str, Any]:
         "peak_conc_mgl": _safe(r.peak_conc_mgl), "limit_mgl": _safe(r.limit_mgl),
         "exceeds": r.exceeds, "exceed_hours": _safe(r.exceed_hours),
         "lon": _safe(r.lon), "lat": _safe(r.lat), "worst": _safe_dict(r.worst),
+        "limit_basis": r.limit_basis, "limit_basis_en": r.limit_basis_en,
+        "undissolved": r.undissolved, "near_field": r.near_field,
         "details": details, "curve": _clean(_FloatTable(r.curve)),
     }
 
@@ -455,6 +458,16 @@ def analyze(session: Session, body: Any) -> dict[str, Any]:
     return _result(ref, req, plume, config)
 
 
+def _pollutant_row(p: PollutantInput, mass_kg: float) -> dict[str, Any]:
+    """The pollutant as modelled: the regulated species and the mass converted to it."""
+    return _clean({
+        "code": p.code, "name": p.name, "class": p.pclass, "behaviour": p.behaviour,
+        "solubility_mgl": p.solubility_mgl,
+        "species": p.species_zh or p.name, "species_en": p.species_en,
+        "species_factor": p.species_factor, "species_mass_kg": mass_kg * p.species_factor,
+    })
+
+
 def _result(ref: Reference, req: IncidentRequest, plume: PlumeResult, config) -> dict[str, Any]:
     """The response: rows are built JSON-safe; the small rest goes through :func:`_clean`."""
     pclass = ref.pollutants[req.pollutant].pclass
@@ -488,8 +501,7 @@ def _result(ref: Reference, req: IncidentRequest, plume: PlumeResult, config) ->
             "season": req.season, "horizon_h": req.horizon_h,
             "started_at": started.isoformat(),
         }),
-        "pollutant": {"code": req.pollutant, "name": ref.pollutants[req.pollutant].name,
-                      "class": pclass},
+        "pollutant": _pollutant_row(ref.pollutants[req.pollutant], req.mass_kg),
         "snap": _clean({
             "river_code": snap.river_code, "river_name": ref.river_names.get(snap.river_code),
             "river_name_en": ref.river_names_en.get(snap.river_code),

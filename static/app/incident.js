@@ -187,9 +187,12 @@
     var needle = q.trim().toLowerCase();
     var all = (WG.data.pollutants || { features: [] }).features.map(function (f) { return f.properties; });
     if (!needle) return all.slice(0, 60);
-    return all.filter(function (p) {
-      return [p.name_zh, p.name_en, p.code, p.cas].join(" ").toLowerCase().indexOf(needle) >= 0;
-    }).slice(0, 30);
+    // exact name (zh/en), code or CAS first, then prefixes, then other matches
+    return all.map(function (p, i) {
+      return { p: p, i: i, r: window.webgisFmt.matchRank(needle, [p.name_zh, p.name_en, p.code, p.cas]) };
+    }).filter(function (h) { return h.r >= 0; }).sort(function (a, b) {
+      return a.r - b.r || a.i - b.i;
+    }).map(function (h) { return h.p; }).slice(0, 30);
   }
   function renderPollutantHits() {
     pHits = searchPollutants(pInput.value);
@@ -587,7 +590,13 @@
       "</td></tr><tr><th>" + esc(t("Peak")) + "</th><td>" + F.num(r.peak_conc_mgl) + " mg/L · " +
       F.hours(r.peak_h) + (r.worst ? ' <span class="muted">(' + esc(t("worst")) + " " +
         F.num(r.worst.peak_conc_mgl) + ")</span>" : "") + "</td></tr>" +
-      "<tr><th>" + esc(t("Limit")) + "</th><td>" + (r.limit_mgl !== null && r.limit_mgl !== undefined ? r.limit_mgl + " mg/L" : "–") + "</td></tr>" +
+      "<tr><th>" + esc(t("Limit")) + "</th><td>" + (r.limit_mgl !== null && r.limit_mgl !== undefined ? r.limit_mgl + " mg/L" : "–") +
+      ((cfg.lang === "en" ? r.limit_basis_en : r.limit_basis) ? '<div class="muted">' +
+        esc(cfg.lang === "en" ? r.limit_basis_en : r.limit_basis) + "</div>" : "") + "</td></tr>" +
+      (r.undissolved || (r.worst && r.worst.undissolved) ? '<tr><td colspan="2" class="exceed">' +
+        esc(t("Exceeds solubility: undissolved product")) + "</td></tr>" : "") +
+      (r.near_field ? '<tr><td colspan="2" class="muted">' +
+        esc(t("Near field: the bank is above the cross-section mean")) + "</td></tr>" : "") +
       "<tr><th>" + esc(t("Hours above limit")) + "</th><td>" + (r.exceeds ? F.hours(r.exceed_hours) : esc(t("none"))) + "</td></tr>" +
       '</table><button type="button" class="btn" data-act="curve" data-i="' + i + '">' +
       esc(t("Concentration curve")) + "</button>";
@@ -689,7 +698,9 @@
         '" data-code="' + esc(r.code) + '" data-i="' + i + '"><td class="name"><span class="dot" style="background:' +
         (KIND_COLOURS[r.kind] || "#555") + '"></span>' + esc(recName(r)) + '<div class="muted">' +
         esc(t("rk_" + r.kind)) + '</div></td><td class="num">' + F.num(r.river_km, 1) + '</td><td class="num">' + F.hours(r.arrival_h) +
-        '<div class="muted">' + esc(atClock(r.arrival_h)) + '</div></td><td class="num">' + F.num(r.peak_conc_mgl) +
+        '<div class="muted">' + esc(atClock(r.arrival_h)) + '</div></td><td class="num">' +
+        (r.undissolved ? "≥" + F.num(r.peak_conc_mgl) + '<div class="muted">' +
+          esc(t("Exceeds solubility: undissolved product")) + "</div>" : F.num(r.peak_conc_mgl)) +
         (r.limit_mgl !== null && r.limit_mgl !== undefined ? '<div class="muted">' + esc(t("limit")) + " " +
           r.limit_mgl + "</div>" : "") +
         '</td><td class="num">' + (r.exceeds ? F.hours(r.exceed_hours) : (r.worst && r.worst.exceeds ? "(" + F.hours(r.worst.exceed_hours) + ")" : "–")) +

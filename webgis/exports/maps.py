@@ -26,7 +26,12 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import FancyArrow, Polygon, Rectangle  # noqa: E402
 
 from webgis.exports import fonts  # noqa: E402
-from webgis.exports.context import SheetContext, fmt_hours, fmt_num  # noqa: E402
+from webgis.exports.context import (  # noqa: E402
+    SheetContext,
+    fmt_hours,
+    fmt_num,
+    fmt_peak,
+)
 
 MM = 1 / 25.4  # inches per mm
 ARRIVAL_CMAP = LinearSegmentedColormap.from_list(
@@ -513,7 +518,7 @@ def sketch_map(ctx: SheetContext, width_mm: float = 180, height_mm: float = 150,
                 fontsize=8, fontproperties=fp,
                 fontweight="bold" if r["kind"] == "water_source" else "normal")
         note = ctx.sensitive_notes.get(r.get("code", ""), "")
-        peak = ctx.t("sketch_peak", peak=fmt_num(r.get("peak_conc_mgl")))
+        peak = ctx.t("sketch_peak", peak=fmt_peak(ctx, r))
         if r.get("limit_mgl"):
             peak += ctx.t("sketch_limit", limit=fmt_num(r.get("limit_mgl")))
         exceed = r.get("exceeds")

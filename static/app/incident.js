@@ -174,10 +174,17 @@
     pInput.value = nm(p);
     pList.hidden = true;
     var lim = [];
+    if (p.limit_class2_mgl !== null && p.limit_class2_mgl !== undefined)
+      lim.push(t("Class II (intakes)") + " " + p.limit_class2_mgl + " mg/L");
     if (p.limit_class3_mgl !== null && p.limit_class3_mgl !== undefined)
       lim.push(t("Class III") + " " + p.limit_class3_mgl + " mg/L");
     if (p.limit_source_mgl !== null && p.limit_source_mgl !== undefined)
       lim.push(t("Drinking-water source") + " " + p.limit_source_mgl + " mg/L");
+    if (p.solubility_mgl !== null && p.solubility_mgl !== undefined)
+      lim.push(t("Solubility") + " " + p.solubility_mgl + " mg/L");
+    var species = cfg.lang === "en" ? p.species_en : p.species_zh;
+    if (species && p.species_factor && p.species_factor !== 1)
+      lim.push(t("Modelled as") + " " + species + " (× " + p.species_factor + ")");
     $("f-pollutant-info").innerHTML = "<b>" + esc(t("class_" + p.pclass)) + "</b> · " +
       esc(t("behaviour_" + p.behaviour)) + (lim.length ? " · " + esc(lim.join("; ")) : "") +
       ((cfg.lang === "en" ? p.techniques_en : p.techniques_zh) ?

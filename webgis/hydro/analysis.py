@@ -8,6 +8,7 @@ Everything returned is plain data (dataclasses, floats, lists) ready for JSON.
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
@@ -428,6 +429,9 @@ TRANSVERSE_MIXING_COEF = 0.6
 BANK_MIXING_LENGTH_COEF = 0.4
 # the sheet and the map print ratios to the limit up to this; beyond, "> cap×"
 RATIO_PRINT_CAP = 1000.0
+# dissolution times below this are not turned into a release duration (see
+# dissolution_duration_s)
+MIN_DISSOLUTION_S = 60.0
 
 
 def reach_loss_per_s(
@@ -506,11 +510,28 @@ class NearField:
         return np.clip(r, 1.0, cap)
 
 
+_NEAR_FIELDS: weakref.WeakKeyDictionary[RiverNetwork, dict[tuple, NearField | None]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 def near_field_of(
     network: RiverNetwork, reach_idx: int, season: str, params: HydraulicParams
 ) -> NearField | None:
     """Fischer's mixing length on the spill's reach with the worst-case hydraulics (the
-    faster flow carries the unmixed plume farther)."""
+    faster flow carries the unmixed plume farther); kept per network, reach and season."""
+    per_net = _NEAR_FIELDS.setdefault(network, {})
+    key = (reach_idx, season, params)
+    if key not in per_net:
+        if len(per_net) > 20_000:
+            per_net.clear()
+        per_net[key] = _near_field(network, reach_idx, season, params)
+    return per_net[key]
+
+
+def _near_field(
+    network: RiverNetwork, reach_idx: int, season: str, params: HydraulicParams
+) -> NearField | None:
     a = hydraulics_arrays(network, [reach_idx], season, "worst", params)
     if bool(a.is_reservoir[0]):
         return None
@@ -547,6 +568,10 @@ def dissolution_duration_s(
     if solubility_mgl is None or not (discharge_m3s > 0):
         return duration_s
     t_min = mass_kg * 1e6 / (discharge_m3s * 1e3 * solubility_mgl)
+    if t_min < MIN_DISSOLUTION_S:
+        # shorter than a minute: it changes nothing beyond the first few hundred metres,
+        # where the cap at the solubility still holds (and a box release costs 3× a pulse)
+        return duration_s
     return max(duration_s, t_min)
 
 
@@ -705,9 +730,11 @@ def run_incident(
         case: path_hydraulics(network, path, season, case, params) for case in ("expected", "worst")
     }
     path_full = path  # the segments ``hyd`` describes (the horizon cut may shorten ``path``)
+    # floating products spread as a slick and feed the water column from it (their own
+    # model); here their dissolved part is only capped at its solubility
     duration_s = dissolution_duration_s(
         mass_kg, release.duration_h * 3600.0, float(hyd["expected"].discharge_m3s[0]),
-        pollutant.solubility_mgl,
+        None if pollutant.behaviour == "floats" else pollutant.solubility_mgl,
     )
     cache: TransferCache | None = None
     if transfers is True:

@@ -60,6 +60,16 @@ class SheetContext:
         """Which GB 3838-2002 table and class a receptor's limit comes from."""
         return str((r.get("limit_basis_en") if self.en else r.get("limit_basis")) or "")
 
+    def limit_basis_short(self, r: dict[str, Any]) -> str:
+        """The same, short enough for a table cell ("表1 II类", "Table 3")."""
+        zh = str(r.get("limit_basis") or "")
+        for mark, short_zh, short_en in (("表1 II类", "表1 II类", "T1 Cl. II"),
+                                         ("表1 III类", "表1 III类", "T1 Cl. III"),
+                                         ("表2", "表2", "Table 2"), ("表3", "表3", "Table 3")):
+            if mark in zh:
+                return short_en if self.en else short_zh
+        return ""
+
     @property
     def en(self) -> bool:
         return self.lang == "en"

@@ -286,7 +286,7 @@ def _receptor_table(ctx: SheetContext, st) -> list[Any]:
             _p(ctx.clock(r.get("peak_h")), st["cell"]),
             _p(fmt_peak(ctx, r) + (f"\n{t('near_field')}" if r.get("near_field") else ""),
                st["cell"]),
-            _p(fmt_num(r.get("limit_mgl")) + (f"\n{ctx.limit_basis(r)}"
+            _p(fmt_num(r.get("limit_mgl")) + (f"\n{ctx.limit_basis_short(r)}"
                                               if r.get("limit_basis") else ""), st["cell"]),
             _p(_exceed_text(r), st["cell"]),
         ])

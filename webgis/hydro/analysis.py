@@ -557,6 +557,20 @@ def _scaled(curve: Curve, factor: float, cap: float | None) -> tuple[Curve, bool
     return replace(curve, conc_mgl=conc, peak_conc_mgl=peak), capped
 
 
+def _pulse_peak_near_source_mgl(hyd: PathHydraulics, mass_kg: float) -> float:
+    """Peak cross-section mean of a pulse 100 m below the spill (1D closed form
+    M·u/(Q·√(4πD·x/u)), mg/L), the highest value the reported stations can show; a
+    reservoir at the spill mixes into its first cell (never above the channel value)."""
+    if hyd.length_m.size == 0:
+        return math.inf
+    u, d, q = float(hyd.velocity_mps[0]), float(hyd.dispersion_m2s[0]), float(
+        hyd.discharge_m3s[0])
+    if not (u > 0 and d > 0 and q > 0):
+        return math.inf
+    x_m = 100.0
+    return mass_kg * 1e3 * u / (q * math.sqrt(4.0 * math.pi * d * x_m / u))
+
+
 def dissolution_duration_s(
     mass_kg: float, duration_s: float, discharge_m3s: float, solubility_mgl: float | None
 ) -> float:
@@ -731,10 +745,19 @@ def run_incident(
     }
     path_full = path  # the segments ``hyd`` describes (the horizon cut may shorten ``path``)
     # floating products spread as a slick and feed the water column from it (their own
-    # model); here their dissolved part is only capped at its solubility
+    # model); here their dissolved part is only capped at its solubility. Only where the
+    # release as given would exceed the solubility near the source does the dissolution
+    # time matter (elsewhere it is far shorter than the cloud's spread).
+    sol_bound = None if pollutant.behaviour == "floats" else pollutant.solubility_mgl
+    if (
+        sol_bound is not None
+        and release.duration_h <= 0
+        and _pulse_peak_near_source_mgl(hyd["worst"], mass_kg) <= sol_bound
+    ):
+        sol_bound = None
     duration_s = dissolution_duration_s(
         mass_kg, release.duration_h * 3600.0, float(hyd["expected"].discharge_m3s[0]),
-        None if pollutant.behaviour == "floats" else pollutant.solubility_mgl,
+        sol_bound,
     )
     cache: TransferCache | None = None
     if transfers is True:

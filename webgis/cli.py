@@ -344,6 +344,10 @@ def analyze_command(as_json: bool, **options) -> None:
                    "passage end h (latest) / length km (longest)")
     for r in result["receptors"]:
         flag = " EXCEEDS" if r["exceeds"] else ""
+        if r.get("undissolved"):
+            flag += " (exceeds solubility: undissolved product)"
+        if r.get("near_field"):
+            flag += " (near field)"
         click.echo(f"{r['river_km']:7.1f} {_fmt(r['arrival_h'], '9.1f')} "
                    f"{_fmt(r['peak_h'], '7.1f')} {_fmt(r['peak_conc_mgl'], '10.4g')} "
                    f"{_fmt(r['limit_mgl'], '8.3g')}  [{r['kind']}] {r['name']}{flag}")

@@ -103,9 +103,41 @@ def point(lon: float, lat: float) -> dict:
 
 
 # --------------------------------------------------------------------------- pollutants
+BEHAVIOURS = ("dissolves", "floats", "sinks", "volatile")
+# Two-film volatilisation (Liss & Slater 1974; Schwarzenbach et al. 2003, ch. 20):
+#   1/v = 1/k_w + 1/(H' k_a), H' = H/(R T) dimensionless.
+# Reference film velocities at the LOW end of the published ranges (less loss = safe side):
+# water film of O2 in rivers 1e-5 m/s (Schwarzenbach: 1e-5 to 1e-4 m/s; the O'Connor-Dobbins
+# value sqrt(D_O2 u/h) is 2.6e-5 m/s at u = 1 m/s, h = 3 m), air film of H2O 3e-3 m/s (calm air,
+# Schwarzenbach eq. 20-15: 0.2 u10 + 0.3 cm/s at u10 = 0). Scaled to the substance by molar
+# mass as a diffusivity proxy (D ~ M^-1/2): water film (32/M)^0.25 (surface renewal, D^0.5),
+# air film (18/M)^0.335 (D^0.67).
+KW_O2_M_PER_DAY = 1e-5 * 86400.0
+KA_H2O_M_PER_DAY = 3e-3 * 86400.0
+RT_J_PER_MOL = 8.314 * 293.15
+
+
+def volatilisation_m_per_day(henry_pa_m3_mol: float, mw: float) -> float:
+    """Two-film mass-transfer velocity (m/day) of a dissolved substance."""
+    kw = KW_O2_M_PER_DAY * (32.0 / mw) ** 0.25
+    ka = KA_H2O_M_PER_DAY * (18.0 / mw) ** 0.335
+    h = henry_pa_m3_mol / RT_J_PER_MOL
+    return 1.0 / (1.0 / kw + 1.0 / (h * ka))
+
+
 def build_pollutants(src: Path, materials: dict) -> list[dict]:
     doc = load_yaml(src / "pollutants.yaml")
     tech = doc["techniques_by_class"]
+    class2 = doc.get("table1_class2_mgl") or {}
+    table2 = set(doc.get("table2_items") or ())
+    table3_extra = doc.get("table3_extra_mgl") or {}
+    physical = doc.get("physical") or {}
+    codes = {p["code"] for p in doc["pollutants"]}
+    for where, keys in (("table1_class2_mgl", class2), ("table2_items", table2),
+                        ("table3_extra_mgl", table3_extra), ("physical", physical)):
+        unknown = set(keys) - codes
+        if unknown:
+            raise BuildError(f"pollutants {where}: unknown codes {sorted(unknown)}")
     out, seen = [], set()
     for p in doc["pollutants"]:
         code = p["code"]
@@ -115,14 +147,51 @@ def build_pollutants(src: Path, materials: dict) -> list[dict]:
         seen.add(code)
         if p["pclass"] not in CLASSES:
             raise BuildError(f"pollutants {code}: unknown class {p['pclass']}")
-        if p["behaviour"] not in ("dissolves", "floats", "sinks"):
+        phys = physical.get(code) or {}
+        behaviour = phys.get("behaviour", p["behaviour"])
+        if behaviour not in BEHAVIOURS:
             raise BuildError(f"pollutants {code}: bad behaviour")
         t = tech[p["pclass"]]
         decay = float(p.get("decay_per_day") or 0.0)
         note = p.get("decay_note")
+        vol = 0.0
+        if "henry_pa_m3_mol" in phys:
+            # volatilisation is a velocity over depth (applied per reach by the model);
+            # the first-order rate keeps only biodegradation and hydrolysis
+            vol = volatilisation_m_per_day(float(phys["henry_pa_m3_mol"]), float(phys["mw"]))
+            k_bio = float(phys.get("k_bio_per_day") or 0.0)
+            k_hyd = float(phys.get("k_hyd_per_day") or 0.0)
+            decay = k_bio + k_hyd
+            note = (f"volatilisation v = {vol:.3g} m/d over the local depth (two-film, "
+                    f"H = {phys['henry_pa_m3_mol']} Pa m3/mol, M = {phys['mw']} g/mol, "
+                    f"Sander 2015); biodegradation {k_bio:g} /d ({phys.get('loss_note', '')}; "
+                    f"Howard et al. 1991, longest half-life); hydrolysis {k_hyd:g} /d "
+                    "(Mabey & Mill 1978)")
         if decay == 0 and not note:
             note = "conservative substance: no loss (dilution only)"
-        source = "limits: " + p["limit_basis"] + "; decay: " + (note or "")
+        limit_basis = p["limit_basis"]
+        limit_source = p.get("limit_source_mgl")
+        extra = table3_extra.get(code)
+        if extra is not None:
+            if limit_source is not None:
+                raise BuildError(f"pollutants {code}: table3_extra_mgl repeats a limit")
+            limit_source = float(extra["value"])
+            limit_basis = extra["basis"]
+        limit_class2 = class2.get(code)
+        if limit_class2 is not None and p.get("limit_class3_mgl") is None:
+            raise BuildError(f"pollutants {code}: a Class II value without a Table 1 item")
+        species = phys.get("species") or {}
+        factor = float(species.get("factor", 1.0))
+        if not 0 < factor <= 1.0:
+            raise BuildError(f"pollutants {code}: species factor must be in (0, 1]")
+        solubility = phys.get("solubility_mgl")
+        sol_note = phys.get("solubility_note") or (
+            "no cap: miscible, or a dissolved ion from salts soluble at 10^2-10^3 g/L"
+            if solubility is None else "handbook value (20-25 C)")
+        source = ("limits: " + limit_basis + "; loss: " + (note or "")
+                  + f"; solubility: {sol_note}"
+                  + (f"; species: {species['en']}, mass x {factor:g} ({species['formula']})"
+                     if species else ""))
         mats = list(p.get("materials") or t["materials"])
         for mc in mats:
             m = materials.get(mc)
@@ -136,11 +205,19 @@ def build_pollutants(src: Path, materials: dict) -> list[dict]:
             "name_en": p["name_en"],
             "cas": p.get("cas"),
             "pclass": p["pclass"],
+            "limit_class2_mgl": limit_class2,
             "limit_class3_mgl": p.get("limit_class3_mgl"),
-            "limit_source_mgl": p.get("limit_source_mgl"),
-            "limit_basis": p["limit_basis"],
-            "behaviour": p["behaviour"],
-            "decay_per_day": decay,
+            "limit_source_mgl": limit_source,
+            "limit_source_table": (None if limit_source is None
+                                   else 2 if code in table2 else 3),
+            "limit_basis": limit_basis,
+            "behaviour": behaviour,
+            "decay_per_day": round(decay, 6),
+            "volatilisation_m_per_day": round(vol, 4),
+            "solubility_mgl": None if solubility is None else float(solubility),
+            "species_zh": species.get("zh"),
+            "species_en": species.get("en"),
+            "species_factor": factor,
             "techniques_zh": p.get("techniques_zh") or t["zh"],
             "techniques_en": p.get("techniques_en") or t["en"],
             "source": "GB 3838-2002 as transcribed in the design notes (domain.md §3); " + source

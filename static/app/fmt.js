@@ -82,7 +82,27 @@
     return { lon: lon, lat: lat };
   }
 
+  // How well a typed query matches a record's names, codes, CAS: 0 = exactly one of them
+  // (also a name without its bracketed note, "苯酚" for "苯酚（挥发酚）"), 1 = one starts with
+  // it, 2 + position = it occurs inside; -1 = no match. Lower ranks first, so typing "苯"
+  // and Enter picks benzene (苯), not aniline (苯胺).
+  function matchRank(q, fields) {
+    var needle = String(q || "").trim().toLowerCase();
+    if (!needle) return -1;
+    var best = -1;
+    fields.forEach(function (v) {
+      if (v === null || v === undefined || v === "") return;
+      var s = String(v).toLowerCase();
+      var bare = s.replace(/\s*[（(].*$/, "");
+      var r = (s === needle || bare === needle) ? 0 : (s.indexOf(needle) === 0 ? 1 :
+        (s.indexOf(needle) > 0 ? 2 + s.indexOf(needle) : -1));
+      if (r >= 0 && (best < 0 || r < best)) best = r;
+    });
+    return best;
+  }
+
   window.webgisFmt = {
+    matchRank: matchRank,
     pad: pad,
     num: num,
     hours: hours,

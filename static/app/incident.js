@@ -174,10 +174,17 @@
     pInput.value = nm(p);
     pList.hidden = true;
     var lim = [];
+    if (p.limit_class2_mgl !== null && p.limit_class2_mgl !== undefined)
+      lim.push(t("Class II (intakes)") + " " + p.limit_class2_mgl + " mg/L");
     if (p.limit_class3_mgl !== null && p.limit_class3_mgl !== undefined)
       lim.push(t("Class III") + " " + p.limit_class3_mgl + " mg/L");
     if (p.limit_source_mgl !== null && p.limit_source_mgl !== undefined)
       lim.push(t("Drinking-water source") + " " + p.limit_source_mgl + " mg/L");
+    if (p.solubility_mgl !== null && p.solubility_mgl !== undefined)
+      lim.push(t("Solubility") + " " + p.solubility_mgl + " mg/L");
+    var species = cfg.lang === "en" ? p.species_en : p.species_zh;
+    if (species && p.species_factor && p.species_factor !== 1)
+      lim.push(t("Modelled as") + " " + species + " (× " + p.species_factor + ")");
     $("f-pollutant-info").innerHTML = "<b>" + esc(t("class_" + p.pclass)) + "</b> · " +
       esc(t("behaviour_" + p.behaviour)) + (lim.length ? " · " + esc(lim.join("; ")) : "") +
       ((cfg.lang === "en" ? p.techniques_en : p.techniques_zh) ?
@@ -187,9 +194,12 @@
     var needle = q.trim().toLowerCase();
     var all = (WG.data.pollutants || { features: [] }).features.map(function (f) { return f.properties; });
     if (!needle) return all.slice(0, 60);
-    return all.filter(function (p) {
-      return [p.name_zh, p.name_en, p.code, p.cas].join(" ").toLowerCase().indexOf(needle) >= 0;
-    }).slice(0, 30);
+    // exact name (zh/en), code or CAS first, then prefixes, then other matches
+    return all.map(function (p, i) {
+      return { p: p, i: i, r: window.webgisFmt.matchRank(needle, [p.name_zh, p.name_en, p.code, p.cas]) };
+    }).filter(function (h) { return h.r >= 0; }).sort(function (a, b) {
+      return a.r - b.r || a.i - b.i;
+    }).map(function (h) { return h.p; }).slice(0, 30);
   }
   function renderPollutantHits() {
     pHits = searchPollutants(pInput.value);
@@ -645,7 +655,13 @@
       "</td></tr>" + slickRows(r) + "<tr><th>" + esc(peakLabel(S.result)) + "</th><td>" + F.num(r.peak_conc_mgl) + " mg/L · " +
       F.hours(r.peak_h) + (r.worst ? ' <span class="muted">(' + esc(t("worst")) + " " +
         F.num(r.worst.peak_conc_mgl) + ")</span>" : "") + "</td></tr>" +
-      "<tr><th>" + esc(t("Limit")) + "</th><td>" + (r.limit_mgl !== null && r.limit_mgl !== undefined ? r.limit_mgl + " mg/L" : "–") + "</td></tr>" +
+      "<tr><th>" + esc(t("Limit")) + "</th><td>" + (r.limit_mgl !== null && r.limit_mgl !== undefined ? r.limit_mgl + " mg/L" : "–") +
+      ((cfg.lang === "en" ? r.limit_basis_en : r.limit_basis) ? '<div class="muted">' +
+        esc(cfg.lang === "en" ? r.limit_basis_en : r.limit_basis) + "</div>" : "") + "</td></tr>" +
+      (r.undissolved || (r.worst && r.worst.undissolved) ? '<tr><td colspan="2" class="exceed">' +
+        esc(t("Exceeds solubility: undissolved product")) + "</td></tr>" : "") +
+      (r.near_field ? '<tr><td colspan="2" class="muted">' +
+        esc(t("Near field: the bank is above the cross-section mean")) + "</td></tr>" : "") +
       "<tr><th>" + esc(t("Hours above limit")) + "</th><td>" + (r.exceeds ? F.hours(r.exceed_hours) : esc(t("none"))) + "</td></tr>" +
       '</table><button type="button" class="btn" data-act="curve" data-i="' + i + '">' +
       esc(t("Concentration curve")) + "</button>";
@@ -756,7 +772,9 @@
         '<div class="muted">' + esc(atClock(r.arrival_h)) + '</div>' +
         (r.slick ? '<div class="muted slick">' + esc(t("Oil slick")) + " " + F.num(r.slick.length_km, 1) + " km · " +
           esc(t("passed by")) + " " + F.hours(r.slick.passage_end_h) + "</div>" : "") +
-        '</td><td class="num">' + F.num(r.peak_conc_mgl) +
+        '</td><td class="num">' +
+        (r.undissolved ? "≥" + F.num(r.peak_conc_mgl) + '<div class="muted">' +
+          esc(t("Exceeds solubility: undissolved product")) + "</div>" : F.num(r.peak_conc_mgl)) +
         (r.limit_mgl !== null && r.limit_mgl !== undefined ? '<div class="muted">' + esc(t("limit")) + " " +
           r.limit_mgl + "</div>" : "") +
         '</td><td class="num">' + (r.exceeds ? F.hours(r.exceed_hours) : (r.worst && r.worst.exceeds ? "(" + F.hours(r.worst.exceed_hours) + ")" : "–")) +

@@ -430,8 +430,8 @@
       var fc = WG.data[s[0]];
       fc.features.forEach(function (f) {
         var p = f.properties;
-        var hay = [p.name_zh, p.name_en, p.code, p.serves_name_zh].join(" ").toLowerCase();
-        var i = hay.indexOf(needle);
+        // exact name or code first, then prefixes, then other matches (F.matchRank)
+        var i = F.matchRank(needle, [p.name_zh, p.name_en, p.code, p.serves_name_zh]);
         if (i >= 0) hits.push({ kind: t(s[1]), label: nm(p), layer: s[0], feature: f, score: i });
       });
     });

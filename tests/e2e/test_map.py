@@ -149,8 +149,9 @@ def test_click_yellow_river_benzene_gives_path_receptors_and_depots(watched, liv
     page.locator("#pick-layer").wait_for()
     _click_map(page, *YELLOW_RIVER_ABOVE_LANZHOU)
     assert re.match(r"103\.\d+, 35\.\d+", page.input_value("#f-coords"))
+    # typing 苯 and Enter picks benzene, the exact name, not aniline (苯胺) (issue 11)
     page.fill("#f-pollutant", "苯")
-    page.locator("#f-pollutant-list li", has_text="BENZENE").first.click()
+    page.press("#f-pollutant", "Enter")
     assert page.input_value("#f-pollutant-code") == "BENZENE"
     page.fill("#f-mass", "10000")
     page.select_option("#f-season", "normal")

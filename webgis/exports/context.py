@@ -56,6 +56,20 @@ class SheetContext:
         """The label ``key`` in this sheet's language."""
         return label(key, self.lang, **kw)
 
+    def limit_basis(self, r: dict[str, Any]) -> str:
+        """Which GB 3838-2002 table and class a receptor's limit comes from."""
+        return str((r.get("limit_basis_en") if self.en else r.get("limit_basis")) or "")
+
+    def limit_basis_short(self, r: dict[str, Any]) -> str:
+        """The same, short enough for a table cell ("表1 II类", "Table 3")."""
+        zh = str(r.get("limit_basis") or "")
+        for mark, short_zh, short_en in (("表1 II类", "表1 II类", "T1 Cl. II"),
+                                         ("表1 III类", "表1 III类", "T1 Cl. III"),
+                                         ("表2", "表2", "Table 2"), ("表3", "表3", "Table 3")):
+            if mark in zh:
+                return short_en if self.en else short_zh
+        return ""
+
     @property
     def en(self) -> bool:
         return self.lang == "en"
@@ -271,6 +285,33 @@ def fmt_num(value: Any, digits: int = 3) -> str:
         text = f"{x:.{decimals}f}"
         return text.rstrip("0").rstrip(".") if "." in text else text
     return f"{x:.{digits - 1}e}"
+
+
+# ratios to the limit printed up to this (webgis.hydro.analysis.RATIO_PRINT_CAP); beyond it
+# the sheet says "> 1000×": a ratio of millions is a near-source 1D number, not a reading
+RATIO_PRINT_CAP = 1000.0
+
+
+def fmt_ratio(peak: Any, limit: Any) -> str:
+    """``×N`` (peak / limit), bounded: ``>1000×`` beyond :data:`RATIO_PRINT_CAP`."""
+    try:
+        ratio = float(peak) / float(limit)
+    except (TypeError, ValueError, ZeroDivisionError):
+        return "—"
+    if not math.isfinite(ratio):
+        return "—"
+    if ratio > RATIO_PRINT_CAP:
+        return f">{RATIO_PRINT_CAP:,.0f}×"
+    return f"×{fmt_num(ratio, 3)}"
+
+
+def fmt_peak(ctx: Any, r: dict[str, Any]) -> str:
+    """A receptor's expected peak (mg/L), or "exceeds solubility: undissolved product"
+    (with the solubility it is capped at) where the computed value reached it."""
+    text = fmt_num(r.get("peak_conc_mgl"))
+    if r.get("undissolved"):
+        return f"≥{text} {ctx.t('undissolved')}"
+    return text
 
 
 def fmt_hours(h: Any) -> str:

@@ -26,7 +26,12 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import FancyArrow, Polygon, Rectangle  # noqa: E402
 
 from webgis.exports import fonts  # noqa: E402
-from webgis.exports.context import SheetContext, fmt_hours, fmt_num  # noqa: E402
+from webgis.exports.context import (  # noqa: E402
+    SheetContext,
+    fmt_hours,
+    fmt_num,
+    fmt_peak,
+)
 
 MM = 1 / 25.4  # inches per mm
 ARRIVAL_CMAP = LinearSegmentedColormap.from_list(
@@ -513,8 +518,8 @@ def sketch_map(ctx: SheetContext, width_mm: float = 180, height_mm: float = 150,
                 fontsize=8, fontproperties=fp,
                 fontweight="bold" if r["kind"] == "water_source" else "normal")
         note = ctx.sensitive_notes.get(r.get("code", ""), "")
-        peak = ctx.t("sketch_peak_oil" if ctx.slick else "sketch_peak",
-                     peak=fmt_num(r.get("peak_conc_mgl")))
+        peak = (ctx.t("sketch_peak_oil", peak=fmt_num(r.get("peak_conc_mgl"))) if ctx.slick
+                else ctx.t("sketch_peak", peak=fmt_peak(ctx, r)))
         slick = r.get("slick")
         if isinstance(slick, dict):  # a floating oil: the slick first
             peak = ctx.t("sketch_slick", arr=ctx.clock(slick.get("arrival_h")),

@@ -42,7 +42,7 @@ from reportlab.platypus import (
 )
 
 from webgis.exports import fonts, maps
-from webgis.exports.context import SheetContext, fmt_hours, fmt_num
+from webgis.exports.context import SheetContext, fmt_hours, fmt_num, fmt_peak, fmt_ratio
 from webgis.exports.labels import LABELS
 
 MARGIN = 12 * mm
@@ -275,8 +275,7 @@ def _exceed_text(r: dict[str, Any]) -> str:
     peak, limit = r.get("peak_conc_mgl"), r.get("limit_mgl")
     if not r.get("exceeds") or not limit:
         return "—"
-    ratio = float(peak) / float(limit)
-    return f"×{fmt_num(ratio, 3)}\n{fmt_hours(r.get('exceed_hours'))} h"
+    return f"{fmt_ratio(peak, limit)}\n{fmt_hours(r.get('exceed_hours'))} h"
 
 
 def _receptor_table(ctx: SheetContext, st) -> list[Any]:
@@ -296,8 +295,11 @@ def _receptor_table(ctx: SheetContext, st) -> list[Any]:
             _p(f"{ctx.clock(worst.get('arrival_h'))}\n{fmt_hours(worst.get('arrival_h'))} h",
                st["cell"]),
             _p(ctx.clock(r.get("peak_h")), st["cell"]),
-            _p(fmt_num(r.get("peak_conc_mgl")), st["cell"]),
-            _p(fmt_num(r.get("limit_mgl")), st["cell"]), _p(_exceed_text(r), st["cell"]),
+            _p(fmt_peak(ctx, r) + (f"\n{t('near_field')}" if r.get("near_field") else ""),
+               st["cell"]),
+            _p(fmt_num(r.get("limit_mgl")) + (f"\n{ctx.limit_basis_short(r)}"
+                                              if r.get("limit_basis") else ""), st["cell"]),
+            _p(_exceed_text(r), st["cell"]),
         ])
         if r.get("exceeds"):
             extra.append(("BACKGROUND", (7, i), (9, i), PINK))

@@ -76,15 +76,18 @@ def xlsx(ctx: SheetContext) -> bytes:
             r.get("arrival_h"), worst.get("arrival_h"), ctx.clock(r.get("arrival_h")),
             r.get("peak_h"), r.get("peak_conc_mgl"), worst.get("peak_conc_mgl"),
             r.get("limit_mgl"), bool(r.get("exceeds")), r.get("exceed_hours"),
-            r.get("lon"), r.get("lat"),
+            r.get("lon"), r.get("lat"), ctx.limit_basis(r),
+            t("undissolved") if r.get("undissolved") or worst.get("undissolved") else "",
+            t("near_field") if r.get("near_field") else "",
         ] + (_slick_cells(r) if ctx.slick else []))
     ws = _sheet(wb, t("sheet_receptors"), [
         t("col_no"), t("col_kind"), t("col_code"), t("col_name"), t("col_km"),
         t("col_arrival_h"), t("col_worst_arrival"), t("col_eta"), t("col_peak_h"),
         ctx.peak_label(), ctx.peak_label("col_worst_peak"), t("col_limit"), t("col_exceeds"),
-        t("col_exceed_hours"), t("col_lon"), t("col_lat"),
+        t("col_exceed_hours"), t("col_lon"), t("col_lat"), t("col_limit_basis"),
+        t("col_solubility"), t("col_near_field"),
     ] + ([t(k) for k in SLICK_COLUMNS] if ctx.slick else []), rec_rows,
-        [5, 10, 28, 34, 9, 9, 11, 12, 10, 12, 14, 11, 8, 11, 11, 10]
+        [5, 10, 28, 34, 9, 9, 11, 12, 10, 12, 14, 11, 8, 11, 11, 10, 30, 18, 18]
         + ([12] * len(SLICK_COLUMNS) if ctx.slick else []))
     red = PatternFill("solid", fgColor=EXCEED_FILL)
     for row in ws.iter_rows(min_row=2):

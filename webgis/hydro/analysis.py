@@ -45,7 +45,15 @@ ReceptorKind = Literal["water_source", "section", "interception", "confluence", 
 
 @dataclass(frozen=True, slots=True)
 class PollutantInput:
-    """Pollutant properties the model needs (from pollutants.yaml / the DB)."""
+    """Pollutant properties the model needs (from pollutants.yaml / the DB).
+
+    ``decay_per_day`` is the first-order loss that does not depend on depth
+    (biodegradation + hydrolysis, or another reaction); ``volatilisation_m_per_day`` the
+    two-film mass-transfer velocity, divided by each reach's depth. Both act in the
+    expected case only. ``limit_class2_mgl`` is the GB 3838-2002 Table 1 Class II value
+    (intakes), ``limit_source_mgl`` the Table 2 or 3 value (``limit_source_table``).
+    ``species_factor`` turns the spilled mass into the regulated species (e.g. NaCN → CN).
+    """
 
     code: str
     name: str
@@ -54,6 +62,13 @@ class PollutantInput:
     limit_class3_mgl: float | None = None
     limit_source_mgl: float | None = None
     behaviour: str = "dissolves"
+    limit_class2_mgl: float | None = None
+    limit_source_table: int | None = None
+    volatilisation_m_per_day: float = 0.0
+    solubility_mgl: float | None = None
+    species_zh: str | None = None
+    species_en: str | None = None
+    species_factor: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,13 +100,16 @@ class ReceptorInput:
 
 @dataclass(frozen=True, slots=True)
 class WorstCase:
-    """Earliest arrival and highest peak (upper-envelope velocity, lower dispersion)."""
+    """Earliest arrival and highest peak (upper-envelope velocity, lower dispersion, no
+    loss; at a near-field receptor the bank concentration, ``bank_factor`` × the mean)."""
 
     arrival_h: float
     peak_h: float
     peak_conc_mgl: float
     exceeds: bool
     exceed_hours: float
+    undissolved: bool = False
+    bank_factor: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +138,14 @@ class ReceptorResult:
     # by the product's water-accommodated fraction, and ``arrival_h`` the earlier of the
     # slick's leading edge and the dissolved leading edge
     slick: oil.SlickAt | None = None
+    # which table and class the limit comes from (zh, en)
+    limit_basis: str | None = None
+    limit_basis_en: str | None = None
+    # the computed concentration reached the solubility: capped there, the rest is
+    # undissolved product (expected case; the worst case says so in ``worst``)
+    undissolved: bool = False
+    # within the transverse mixing length below the spill (Fischer et al. 1979)
+    near_field: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,21 +209,62 @@ class _Station:
     lat: float
     limit: float | None
     extra: Mapping[str, Any]
+    basis: tuple[str, str] | None = None
+
+
+_TABLE_NAME = {
+    2: ("表2（集中式生活饮用水地表水源地补充项目）",
+        "Table 2 (drinking-water sources, supplementary)"),
+    3: ("表3（集中式生活饮用水地表水源地特定项目）",
+        "Table 3 (drinking-water sources, specific)"),
+}
+
+
+def limit_and_basis(
+    kind: str, pollutant: PollutantInput
+) -> tuple[float | None, tuple[str, str] | None]:
+    """The GB 3838-2002 limit that applies at a receptor of ``kind``, with its basis
+    (zh, en).
+
+    Intakes sit in first-level protection zones of surface drinking-water sources, where
+    GB 3838-2002 §4 applies Class II: Table 1 items use the Class II column, the items of
+    Tables 2/3 their single value. Elsewhere Class III (second-level zones and the usual
+    river target); an item with no Table 1 value falls back to its Table 2/3 value (the
+    only standard value there is) and says so.
+    """
+    table = pollutant.limit_source_table or 3
+    t_zh, t_en = _TABLE_NAME.get(table, _TABLE_NAME[3])
+    if kind == "water_source":
+        if pollutant.limit_class2_mgl is not None:
+            return pollutant.limit_class2_mgl, (
+                "GB 3838-2002 表1 II类（取水口位于一级保护区）",
+                "GB 3838-2002 Table 1, Class II (intake in a first-level protection zone)",
+            )
+        if pollutant.limit_source_mgl is not None:
+            return pollutant.limit_source_mgl, (f"GB 3838-2002 {t_zh}", f"GB 3838-2002 {t_en}")
+        if pollutant.limit_class3_mgl is not None:
+            # a Table 1 item without a stored Class II value: Class III is all there is
+            return pollutant.limit_class3_mgl, (
+                "GB 3838-2002 表1 III类（库中无II类值）",
+                "GB 3838-2002 Table 1, Class III (no Class II value in the library)",
+            )
+        return None, None
+    if pollutant.limit_class3_mgl is not None:
+        return pollutant.limit_class3_mgl, (
+            "GB 3838-2002 表1 III类", "GB 3838-2002 Table 1, Class III"
+        )
+    if pollutant.limit_source_mgl is not None:
+        return pollutant.limit_source_mgl, (
+            f"GB 3838-2002 {t_zh}（表1无此项，参照）",
+            f"GB 3838-2002 {t_en} (not in Table 1; used for reference)",
+        )
+    return None, None
 
 
 def default_limit_mgl(kind: str, pollutant: PollutantInput) -> float | None:
-    """Drinking-water-source limit at intakes, Class III elsewhere (GB 3838-2002)."""
-    if kind == "water_source":
-        return (
-            pollutant.limit_source_mgl
-            if pollutant.limit_source_mgl is not None
-            else pollutant.limit_class3_mgl
-        )
-    return (
-        pollutant.limit_class3_mgl
-        if pollutant.limit_class3_mgl is not None
-        else pollutant.limit_source_mgl
-    )
+    """Class II (Table 1) or Tables 2/3 at intakes, Class III elsewhere (GB 3838-2002);
+    see :func:`limit_and_basis`."""
+    return limit_and_basis(kind, pollutant)[0]
 
 
 def _validate(release: ReleaseInput, season: str, horizon_h: float) -> None:
@@ -262,7 +329,10 @@ def _locate_receptors(
             continue
         length = float(network.length_m[s.reach_idx])
         km = s.from_km + (r.measure - s.from_measure) * length / 1000.0
-        limit = r.limit_mgl if r.limit_mgl is not None else default_limit_mgl(r.kind, pollutant)
+        if r.limit_mgl is not None:
+            limit, basis = r.limit_mgl, ("接收点数据中的限值", "the receptor's own limit (data)")
+        else:
+            limit, basis = limit_and_basis(r.kind, pollutant)
         out.append(
             _Station(
                 r.kind,
@@ -275,6 +345,7 @@ def _locate_receptors(
                 r.lat,
                 limit,
                 dict(r.extra),
+                basis,
             )
         )
     return out
@@ -358,6 +429,174 @@ def _generated_stations(
     return out
 
 
+# ----------------------------------------------------------------- loss, solubility, near field
+# Fischer et al. (1979, ch. 5): transverse mixing coefficient of natural streams
+# E_t ≈ 0.6·h·u* (±50 %), and the distance for a bank-side release to mix over the width
+# L ≈ 0.4·u·W²/E_t (a centre-line release needs a quarter of it).
+TRANSVERSE_MIXING_COEF = 0.6
+BANK_MIXING_LENGTH_COEF = 0.4
+# the sheet and the map print ratios to the limit up to this; beyond, "> cap×"
+RATIO_PRINT_CAP = 1000.0
+# dissolution times below this are not turned into a release duration (see
+# dissolution_duration_s)
+MIN_DISSOLUTION_S = 60.0
+
+
+def reach_loss_per_s(
+    network: RiverNetwork,
+    path: Sequence[PathSegment],
+    hyd: PathHydraulics,
+    pollutant: PollutantInput,
+    season: str,
+    params: HydraulicParams,
+) -> np.ndarray:
+    """Expected-case loss rate (1/s) per path segment: k = v/h + k_first_order.
+
+    Volatilisation is a mass-transfer velocity over the local depth (two-film model), so
+    it all but vanishes in deep water. A reservoir's depth for it is the stored depth or
+    its whole volume over length × channel width — deeper than the real mean depth (the
+    lake is wider than the channel), so it errs towards less loss.
+    """
+    n = len(path)
+    k_first = max(pollutant.decay_per_day, 0.0) / 86400.0
+    v = max(pollutant.volatilisation_m_per_day, 0.0) / 86400.0
+    if v <= 0 or n == 0:
+        return np.full(n, k_first)
+    idx = np.fromiter((sg.reach_idx for sg in path), np.int64, n)
+    a = hydraulics_arrays(network, idx, season, "expected", params)
+    depth = a.depth_m.copy()
+    res = hyd.is_reservoir
+    if res.any():
+        stored = network.depth_m[idx]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            full = network.volume_m3[idx] / (network.length_m[idx] * a.width_m)
+        depth = np.where(res, np.where(np.isfinite(stored), stored, full), depth)
+    depth = np.where(np.isfinite(depth) & (depth > 0), depth, np.inf)
+    return k_first + v / depth
+
+
+def loss_exponent(hyd: PathHydraulics, k_per_s: np.ndarray, km: np.ndarray) -> np.ndarray:
+    """Σ k_i·τ_i up to each position (km from the spill): τ_i the mean residence time in
+    segment i (L/u in a channel, the active-volume residence time in a reservoir),
+    linear within a segment. The cloud takes the factor exp(−Σ k_i·τ_i) at its mean
+    travel time (frozen cloud): exact for the peak of a uniform channel to O(k·σ_t)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        tau = np.where(hyd.is_reservoir, hyd.theta_s, hyd.length_m / hyd.velocity_mps)
+    tau = np.where(np.isfinite(tau), tau, 0.0)
+    ends = (hyd.start_m + hyd.length_m) / 1000.0
+    nodes_km = np.concatenate(([0.0], ends))
+    cum = np.concatenate(([0.0], np.cumsum(k_per_s * tau)))
+    return np.interp(km, nodes_km, cum)
+
+
+@dataclass(frozen=True, slots=True)
+class NearField:
+    """Transverse mixing below a bank-side release on the spill's reach (worst case)."""
+
+    width_m: float
+    depth_m: float
+    velocity_mps: float
+    transverse_m2s: float
+    mixing_length_m: float
+
+    def bank_factor(self, x_m: float | np.ndarray) -> np.ndarray:
+        """Bank concentration / cross-section mean at ``x_m`` below a bank-side source.
+
+        Depth-averaged 2D solution with reflecting banks (image sources at 2nW, Fischer
+        et al. 1979 §5.1): at the source bank after travel time t = x/u,
+        R = 2W/√(4πE_t t) · Σ_n exp(−(nW)²/(E_t t)). R → 1 once mixed. The plume is
+        taken no narrower than one depth (vertical mixing comes first): R ≤ W/h.
+        """
+        x = np.atleast_1d(np.asarray(x_m, dtype=np.float64))
+        w, e = self.width_m, self.transverse_m2s
+        t = np.maximum(x, 1e-6) / self.velocity_mps
+        spread = e * t
+        n = np.arange(-6, 7)[None, :]
+        series = np.exp(-((n * w) ** 2) / spread[:, None]).sum(axis=1)
+        r = 2.0 * w / np.sqrt(4.0 * math.pi * spread) * series
+        cap = max(w / max(self.depth_m, 1e-3), 1.0)
+        return np.clip(r, 1.0, cap)
+
+
+_NEAR_FIELDS: weakref.WeakKeyDictionary[RiverNetwork, dict[tuple, NearField | None]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def near_field_of(
+    network: RiverNetwork, reach_idx: int, season: str, params: HydraulicParams
+) -> NearField | None:
+    """Fischer's mixing length on the spill's reach with the worst-case hydraulics (the
+    faster flow carries the unmixed plume farther); kept per network, reach and season."""
+    per_net = _NEAR_FIELDS.setdefault(network, {})
+    key = (reach_idx, season, params)
+    if key not in per_net:
+        if len(per_net) > 20_000:
+            per_net.clear()
+        per_net[key] = _near_field(network, reach_idx, season, params)
+    return per_net[key]
+
+
+def _near_field(
+    network: RiverNetwork, reach_idx: int, season: str, params: HydraulicParams
+) -> NearField | None:
+    a = hydraulics_arrays(network, [reach_idx], season, "worst", params)
+    if bool(a.is_reservoir[0]):
+        return None
+    w, h = float(a.width_m[0]), float(a.depth_m[0])
+    u, slope = float(a.velocity_mps[0]), float(a.slope[0])
+    if not all(math.isfinite(v) and v > 0 for v in (w, h, u, slope)):
+        return None
+    shear = math.sqrt(params.gravity_mps2 * h * slope)
+    e_t = TRANSVERSE_MIXING_COEF * h * shear
+    return NearField(w, h, u, e_t, BANK_MIXING_LENGTH_COEF * u * w * w / e_t)
+
+
+def _scaled(curve: Curve, factor: float, cap: float | None) -> tuple[Curve, bool]:
+    """The curve × ``factor``, capped at ``cap`` (the solubility); True where capped."""
+    if factor == 1.0 and (cap is None or curve.peak_conc_mgl <= cap):
+        return curve, False
+    conc = curve.conc_mgl * factor
+    peak = curve.peak_conc_mgl * factor
+    capped = cap is not None and peak > cap
+    if capped:
+        conc = np.minimum(conc, cap)
+        peak = cap
+    return replace(curve, conc_mgl=conc, peak_conc_mgl=peak), capped
+
+
+def _pulse_peak_near_source_mgl(hyd: PathHydraulics, mass_kg: float) -> float:
+    """Peak cross-section mean of a pulse 100 m below the spill (1D closed form
+    M·u/(Q·√(4πD·x/u)), mg/L), the highest value the reported stations can show; a
+    reservoir at the spill mixes into its first cell (never above the channel value)."""
+    if hyd.length_m.size == 0:
+        return math.inf
+    u, d, q = float(hyd.velocity_mps[0]), float(hyd.dispersion_m2s[0]), float(
+        hyd.discharge_m3s[0])
+    if not (u > 0 and d > 0 and q > 0):
+        return math.inf
+    x_m = 100.0
+    return mass_kg * 1e3 * u / (q * math.sqrt(4.0 * math.pi * d * x_m / u))
+
+
+def dissolution_duration_s(
+    mass_kg: float, duration_s: float, discharge_m3s: float, solubility_mgl: float | None
+) -> float:
+    """The release's duration, at least the time the water passing the spill needs to
+    take the mass into solution at saturation: T ≥ M/(Q·S). The dissolved flux through a
+    cross-section cannot exceed Q·S (no point of it above S), so a faster "release" of a
+    poorly soluble substance is a number physics rules out; the rest stays undissolved
+    product at the spill (on the bed, the bank or the surface) and goes on dissolving."""
+    if solubility_mgl is None or not (discharge_m3s > 0):
+        return duration_s
+    t_min = mass_kg * 1e6 / (discharge_m3s * 1e3 * solubility_mgl)
+    if t_min < MIN_DISSOLUTION_S:
+        # shorter than a minute: it changes nothing beyond the first few hundred metres,
+        # where the cap at the solubility still holds (and a box release costs 3× a pulse)
+        return duration_s
+    return max(duration_s, t_min)
+
+
 # spacings (km) of the profile stations fixed on each reach below a cached transfer
 _STATION_SPACINGS_KM = (0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0)
 
@@ -432,8 +671,11 @@ def _arrival_profile(arrival_h: np.ndarray, km: np.ndarray) -> tuple[np.ndarray,
 
 
 ASSUMPTIONS = [
-    "1D model: the spill is taken as mixed over the cross-section at once; close to the "
-    "source, bank concentrations can be higher than shown.",
+    "1D model: concentrations are cross-section means. Receptors within the transverse "
+    "mixing length below the spill (Fischer et al. 1979: L ≈ 0.4·u·W²/E_t for a bank-side "
+    "release, E_t ≈ 0.6·h·u*) are flagged near field (近区): their worst case is the "
+    "concentration at the spill's bank from a 2D image-source solution, higher than the "
+    "mean.",
     "Hydraulics from mean discharge × season factor by hydraulic geometry (Leopold & "
     "Maddock 1953) unless measured velocity/width/depth are stored for the reach.",
     "Longitudinal dispersion by Fischer's formula (Fischer et al. 1979), clipped to "
@@ -446,8 +688,16 @@ ASSUMPTIONS = [
     "Worst case: velocity × 1.5 (after Jobson's 1996 maximum probable velocity), "
     "dispersion × 0.5, reservoir active share × 0.5 — the earliest arrival and highest peak.",
     "Arrival is the leading edge, when the concentration first reaches 1 % of its local "
-    "peak; first-order decay only (no sorption, volatilisation or settling unless folded "
-    "into the decay rate).",
+    "peak.",
+    "Losses only in the expected case, per reach: volatilisation as a two-film "
+    "mass-transfer velocity over the local depth (nearly nil in deep reservoirs), "
+    "biodegradation and hydrolysis as first-order rates; applied as exp(−Σ k·τ) over the "
+    "mean residence time in each reach. The worst case has no loss at all; sorption and "
+    "settling are never credited.",
+    "No dissolved concentration above the substance's solubility: the release lasts at "
+    "least M/(Q·S) (the water passing the spill cannot carry more in solution), and a "
+    "value reaching the solubility is capped there and flagged as undissolved product. "
+    "Masses are converted to the regulated species first (e.g. NaCN → CN).",
     "Steady flow during the passage; reservoir operation (gates, releases) is not modelled.",
 ]
 
@@ -501,13 +751,13 @@ def run_incident(
     river_names = river_names or {}
     province_names = province_names or {}
     horizon_s = horizon_h * 3600.0
-    decay_per_s = max(pollutant.decay_per_day, 0.0) / 86400.0
+    # the transport runs without loss; the expected case's per-reach loss is applied to
+    # its curves below (the worst case has none), so cached transfers stay loss-free
+    species_factor = pollutant.species_factor if 0 < pollutant.species_factor <= 1 else 1.0
+    mass_kg = release.mass_kg * species_factor
+    # a floating oil's losses are its slick's evaporation (credited in the expected case
+    # only, in :func:`oil.dissolved_cap`), not a per-reach first-order loss
     product = oil.product_for(pollutant.code, pollutant.pclass, pollutant.behaviour)
-    if product is not None:
-        # a floating oil's losses are its slick's evaporation (credited in the expected
-        # case only, in :func:`oil.dissolved_cap`), not a first-order decay
-        decay_per_s = 0.0
-    duration_s = release.duration_h * 3600.0
 
     full = network.trace_downstream(
         snap.reach_idx, snap.measure, horizon_s * _TRACE_VELOCITY_BOUND_MPS
@@ -520,6 +770,22 @@ def run_incident(
         case: path_hydraulics(network, path, season, case, params) for case in ("expected", "worst")
     }
     hyd_reaches = [s.reach_idx for s in path]
+    path_full = path  # the segments ``hyd`` describes (the horizon cut may shorten ``path``)
+    # floating products spread as a slick and feed the water column from it (their own
+    # model); here their dissolved part is only capped at its solubility. Only where the
+    # release as given would exceed the solubility near the source does the dissolution
+    # time matter (elsewhere it is far shorter than the cloud's spread).
+    sol_bound = None if pollutant.behaviour == "floats" else pollutant.solubility_mgl
+    if (
+        sol_bound is not None
+        and release.duration_h <= 0
+        and _pulse_peak_near_source_mgl(hyd["worst"], mass_kg) <= sol_bound
+    ):
+        sol_bound = None
+    duration_s = dissolution_duration_s(
+        mass_kg, release.duration_h * 3600.0, float(hyd["expected"].discharge_m3s[0]),
+        sol_bound,
+    )
     cache: TransferCache | None = None
     if transfers is True:
         cache = cache_for(network)
@@ -528,9 +794,9 @@ def run_incident(
     models = {
         case: PlumeModel(
             hyd[case],
-            release.mass_kg,
+            mass_kg,
             duration_s,
-            decay_per_s,
+            0.0,
             transfer_at=(
                 None if cache is None
                 else _transfer_source(network, path, season, case, params, cache)
@@ -564,6 +830,12 @@ def run_incident(
             province_boundaries,
         )
         found = [s for s in found if s.km <= total_km + 1e-9]
+        found = [
+            s if s.basis is not None or s.limit is None
+            or s.limit != default_limit_mgl(s.kind, pollutant)
+            else replace(s, basis=limit_and_basis(s.kind, pollutant)[1])
+            for s in found
+        ]
         found.sort(key=lambda s: s.km)
         return found
 
@@ -618,6 +890,42 @@ def run_incident(
             [s.km for s in stations] + [s.from_km for s in path]))
         slicks, step_slicks = got[: len(stations)], got[len(stations):]
 
+    # expected case: per-reach loss; worst case: no loss, the bank concentration in the
+    # near field; both: nothing above the solubility
+    k_seg = reach_loss_per_s(network, path_full, hyd["expected"], pollutant, season, params)
+    sol = pollutant.solubility_mgl
+    if product is not None:
+        # a slick's dissolved petroleum: no first-order loss (evaporation is credited in
+        # the expected case above), and never above the WAF, also at the bank
+        k_seg = np.zeros_like(k_seg)
+        sol = product.waf_mgl
+    near = near_field_of(network, snap.reach_idx, season, params)
+    first_res = next((s.from_km for s, r in zip(path_full, hyd["worst"].is_reservoir,
+                                                 strict=True) if r), math.inf)
+
+    def near_km(km: np.ndarray) -> np.ndarray:
+        if near is None:
+            return np.zeros(km.shape, dtype=bool)
+        return (km * 1000.0 < near.mixing_length_m) & (km < first_res)
+
+    def bank(km: np.ndarray) -> np.ndarray:
+        f = np.ones(km.shape)
+        m = near_km(km)
+        if near is not None and m.any():
+            f[m] = near.bank_factor(km[m] * 1000.0)
+        return f
+
+    st_km = np.array([s.km for s in stations], dtype=np.float64)
+    st_loss = np.exp(-loss_exponent(hyd["expected"], k_seg, st_km))
+    st_near = near_km(st_km)
+    st_bank = bank(st_km)
+    undissolved: dict[str, list[bool]] = {}
+    for case, factors in (("expected", st_loss), ("worst", st_bank)):
+        scaled = [_scaled(c, float(f), sol) for c, f in zip(curves[case], factors, strict=True)]
+        curves[case] = [c for c, _ in scaled]
+        # a slick's dissolved part at its WAF is the slick itself, shown as such
+        undissolved[case] = [u and product is None for _, u in scaled]
+
     limits = [s.limit for s in stations]
     exceed = {case: exceed_hours_many(curves[case], limits) for case in models}
     results = []
@@ -653,19 +961,32 @@ def run_incident(
                     peak_conc_mgl=w.peak_conc_mgl,
                     exceeds=w_exceeds,
                     exceed_hours=exceed["worst"][i],
+                    undissolved=undissolved["worst"][i],
+                    bank_factor=float(st_bank[i]),
                 ),
                 extra=s.extra,
                 slick=sl,
+                limit_basis=s.basis[0] if s.basis else None,
+                limit_basis_en=s.basis[1] if s.basis else None,
+                undissolved=undissolved["expected"][i],
+                near_field=bool(st_near[i]),
             )
         )
 
     if product is not None:  # dissolved petroleum at each station's peak time
         prof = {case: (a, p, oil.dissolved_cap(c, p, product, season, case))
                 for case, (a, p, c) in prof.items()}
+    prof_factor = {
+        "expected": np.exp(-loss_exponent(hyd["expected"], k_seg, prof_km["expected"])),
+        "worst": bank(prof_km["worst"]),
+    }
+    prof_peak = {case: prof[case][2] * prof_factor[case] for case in prof}
+    if sol is not None:
+        prof_peak = {case: np.minimum(v, sol) for case, v in prof_peak.items()}
     profile = {
         case: [
             [k, c]
-            for k, c in zip(prof_km[case].tolist(), prof[case][2].tolist(), strict=True)
+            for k, c in zip(prof_km[case].tolist(), prof_peak[case].tolist(), strict=True)
             if k <= total_km + 1e-9
         ]
         for case in prof
@@ -692,8 +1013,9 @@ def run_incident(
     model = ModelInfo(
         season=season,
         method=(
-            "1D advection-dispersion with first-order decay, variance-additive travel-time "
-            "solution (Rhine Alarm Model / ALAMO type); reservoirs as chains of mixing cells"
+            "1D advection-dispersion with per-reach loss (expected case), variance-additive "
+            "travel-time solution (Rhine Alarm Model / ALAMO type); reservoirs as chains of "
+            "mixing cells"
             + ("" if product is None else
                "; floating oil: slick edges at the surface velocity with Fay/shear "
                "spreading and Fingas evaporation, dissolved petroleum bounded by the "
@@ -706,9 +1028,23 @@ def run_incident(
         coefficients={
             **params.as_dict(),
             "decay_per_day": pollutant.decay_per_day if product is None else 0.0,
+            "volatilisation_m_per_day": (
+                pollutant.volatilisation_m_per_day if product is None else 0.0),
+            "loss_in_worst_case": False,
             "leading_edge_fraction_of_peak": LEADING_EDGE_FRACTION,
             "mass_kg": release.mass_kg,
             "duration_h": release.duration_h,
+            "species_zh": pollutant.species_zh,
+            "species_en": pollutant.species_en,
+            "species_factor": species_factor,
+            "species_mass_kg": mass_kg,
+            "solubility_mgl": sol,
+            "dissolution_duration_h": duration_s / 3600.0,
+            "near_field_mixing_length_m": None if near is None else near.mixing_length_m,
+            "transverse_mixing_m2s": None if near is None else near.transverse_m2s,
+            "transverse_mixing_coef": TRANSVERSE_MIXING_COEF,
+            "bank_mixing_length_coef": BANK_MIXING_LENGTH_COEF,
+            "ratio_print_cap": RATIO_PRINT_CAP,
         },
         assumptions=list(ASSUMPTIONS) + (OIL_ASSUMPTIONS if product is not None else []),
     )

@@ -739,14 +739,16 @@ class PlumeModel:
         sigma = np.sqrt(var)
         if dur <= 0:
             return self.mass_kg * channel_pdf(t, tau, var, k)
-        rate = self.mass_kg / dur
-        box = rate * (channel_cdf(t, tau, var, k) - channel_cdf(t - dur, tau, var, k))
         # a release much shorter than the cloud's spread is an instantaneous one at T/2
         short = dur < 1e-2 * sigma
-        if np.any(short):
+        any_short = bool(np.any(short))
+        if any_short:
             inst = self.mass_kg * channel_pdf(t - 0.5 * dur, tau, var, k) * math.exp(0.5 * k * dur)
-            box = np.where(short, inst, box)
-        return box
+            if bool(np.all(short)):
+                return inst
+        rate = self.mass_kg / dur
+        box = rate * (channel_cdf(t, tau, var, k) - channel_cdf(t - dur, tau, var, k))
+        return np.where(short, inst, box) if any_short else box
 
     def _window(self, tau: np.ndarray, var: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """A time window that surely contains the passage (the curve is then trimmed)."""

@@ -25,6 +25,7 @@ from webgis.hydro.analysis import (
     MAX_MASS_KG,
     PathStep,
     PlumeResult,
+    PollutantInput,
     ReceptorResult,
     ReleaseInput,
     WorstCase,
@@ -308,6 +309,8 @@ def _receptor_row(r: ReceptorResult) -> dict[str, Any]:
         "peak_conc_mgl": _safe(r.peak_conc_mgl), "limit_mgl": _safe(r.limit_mgl),
         "exceeds": r.exceeds, "exceed_hours": _safe(r.exceed_hours),
         "lon": _safe(r.lon), "lat": _safe(r.lat), "worst": _safe_dict(r.worst),
+        "limit_basis": r.limit_basis, "limit_basis_en": r.limit_basis_en,
+        "undissolved": r.undissolved, "near_field": r.near_field,
         "details": details, "curve": _clean(_FloatTable(r.curve)),
         **({} if r.slick is None else {"slick": _slick_row(r)}),
     }
@@ -606,6 +609,20 @@ def _same_reservoir_intakes(ref: Reference, plume: PlumeResult, pollutant
     return replace(plume, receptors=receptors), warnings
 
 
+def _pollutant_row(p: PollutantInput, mass_kg: float, floating_slick: bool
+                   ) -> dict[str, Any]:
+    """The pollutant as modelled: the regulated species and the mass converted to it, and
+    what ``peak_conc_mgl`` measures (for a floating oil the dissolved petroleum, 石油类,
+    under its slick, never a bulk concentration of the product)."""
+    return _clean({
+        "code": p.code, "name": p.name, "class": p.pclass, "behaviour": p.behaviour,
+        "concentration_of": "petroleum" if floating_slick else p.code,
+        "solubility_mgl": p.solubility_mgl,
+        "species": p.species_zh or p.name, "species_en": p.species_en,
+        "species_factor": p.species_factor, "species_mass_kg": mass_kg * p.species_factor,
+    })
+
+
 def _result(ref: Reference, req: IncidentRequest, plume: PlumeResult, config,
             touched: tuple[frozenset[str], tuple[str, ...]] = (frozenset(), ())
             ) -> dict[str, Any]:
@@ -654,12 +671,8 @@ def _result(ref: Reference, req: IncidentRequest, plume: PlumeResult, config,
             "sensitive_groups": req.sensitive_groups, "mass_incident": req.mass_incident,
             "ecology": req.ecology,
         }),
-        "pollutant": {"code": req.pollutant, "name": ref.pollutants[req.pollutant].name,
-                      "class": pclass, "behaviour": behaviour,
-                      # what peak_conc_mgl measures: for a floating oil the dissolved
-                      # petroleum (石油类) under its slick, never a bulk concentration
-                      "concentration_of": ("petroleum" if plume.slick is not None
-                                           else req.pollutant)},
+        "pollutant": _pollutant_row(ref.pollutants[req.pollutant], req.mass_kg,
+                                    plume.slick is not None),
         "snap": _clean({
             "river_code": snap.river_code, "river_name": ref.river_names.get(snap.river_code),
             "river_name_en": ref.river_names_en.get(snap.river_code),

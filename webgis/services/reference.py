@@ -308,8 +308,17 @@ def build_reference(session: Session, key: str) -> Reference:
     provinces_names = {a.code: a.name_zh for a in session.execute(
         select(m.AdminArea.code, m.AdminArea.name_zh).where(m.AdminArea.level == "province"))}
     pollutants = {
-        p.code: PollutantInput(p.code, p.name_zh, p.pclass, p.decay_per_day, p.limit_class3_mgl,
-                               p.limit_source_mgl, p.behaviour)
+        p.code: PollutantInput(
+            p.code, p.name_zh, p.pclass, p.decay_per_day, p.limit_class3_mgl,
+            p.limit_source_mgl, p.behaviour,
+            limit_class2_mgl=p.limit_class2_mgl,
+            limit_source_table=p.limit_source_table,
+            volatilisation_m_per_day=p.volatilisation_m_per_day,
+            solubility_mgl=p.solubility_mgl,
+            species_zh=p.species_zh,
+            species_en=p.species_en,
+            species_factor=p.species_factor,
+        )
         for p in session.scalars(select(m.Pollutant))
     }
     return Reference(

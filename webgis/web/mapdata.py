@@ -41,7 +41,8 @@ KEEP: dict[str, tuple[str, ...]] = {
     "enterprises": (*NAMES, "risk_level", "industry", "plan_filed", "fictitious",
                     "outfall_reach", "outfall_measure", "substances"),
     "pollutants": (*NAMES, "cas", "pclass", "limit_class3_mgl", "limit_source_mgl", "behaviour",
-                   "techniques_zh", "techniques_en"),
+                   "techniques_zh", "techniques_en", "limit_class2_mgl", "solubility_mgl",
+                   "species_zh", "species_en", "species_factor"),
 }
 #: Layers whose geometry is simplified for the zoom (points are kept exact).
 SIMPLIFIED = ("admin_areas", "rivers")

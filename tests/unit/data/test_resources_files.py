@@ -85,9 +85,11 @@ def test_pollutant_library_size_and_codes():
 def test_pollutant_fields(pollutants):
     for code, p in pollutants.items():
         assert p["pclass"] in CLASSES, code
-        assert p["behaviour"] in {"dissolves", "floats", "sinks"}, code
+        assert p["behaviour"] in {"dissolves", "floats", "sinks", "volatile"}, code
         assert p["decay_per_day"] >= 0, code
-        for key in ("limit_class3_mgl", "limit_source_mgl"):
+        assert p["volatilisation_m_per_day"] >= 0, code
+        for key in ("limit_class2_mgl", "limit_class3_mgl", "limit_source_mgl",
+                    "solubility_mgl"):
             assert p[key] is None or p[key] > 0, (code, key)
         assert p["limit_basis"] and p["source"] and p["name_zh"] and p["name_en"], code
         assert p["techniques_zh"] and p["techniques_en"], code

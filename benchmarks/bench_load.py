@@ -78,9 +78,17 @@ def spill_bodies(n: int, seed: int) -> tuple[list[str], list[str]]:
     return bodies, [b["_reach"] for b in drawn]
 
 
+#: The anonymous analysis limit for the server this script starts (one address, 50 clients).
+ANONYMOUS_ANALYSIS_LIMIT = "100000 per minute"
+
+
 def start_server(port: int, workers: int | None, log: Path) -> subprocess.Popen:
     """`scripts/run.sh` on `port` (it runs the setup, then execs gunicorn)."""
     env = dict(os.environ, WEBGIS_HOST="127.0.0.1", WEBGIS_PORT=str(port))
+    # The 50 clients stand for 50 officers but all come from 127.0.0.1: the per-address
+    # limit on anonymous analyses (README "Security") would answer most of them 429.
+    env.setdefault("WEBGIS_LIMIT_ANALYSIS_ANONYMOUS", ANONYMOUS_ANALYSIS_LIMIT)
+    print(f"server: WEBGIS_LIMIT_ANALYSIS_ANONYMOUS={env['WEBGIS_LIMIT_ANALYSIS_ANONYMOUS']}")
     if workers:
         env["WEBGIS_WORKERS"] = str(workers)
     out = log.open("wb")

@@ -149,6 +149,9 @@ def pytest_sessionfinish(session, exitstatus):
     for engines in list(db._app_engines.values()):
         for engine in engines.values():
             engine.dispose()
+    from webgis.ogc_provider import dispose_engines
+
+    dispose_engines()  # pygeoapi's provider engines (/ogc)
     gc.collect()
 
 

@@ -1,10 +1,10 @@
 """One place that turns errors into JSON (API and the map's JSON routes) or plain pages.
 
-Every error under ``/api``, ``/healthz`` and any ``*.json`` route is ``{"error", "fields"}``
-with its status: domain errors, every werkzeug HTTP error (404, 405, 413, 429, ...), a
-database that cannot be reached (503 with ``Retry-After``; the pool pings connections
-before use, so the next request after the database is back succeeds) and anything else
-(500, logged).
+Every error under ``/api``, ``/ogc``, ``/healthz`` and any ``*.json`` route is
+``{"error", "fields"}`` with its status: domain errors, every werkzeug HTTP error (404,
+405, 413, 429, ...), a database that cannot be reached (503 with ``Retry-After``; the
+pool pings connections before use, so the next request after the database is back
+succeeds) and anything else (500, logged).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ _DATA_SUFFIXES = (".json", ".pdf", ".zip", ".geojson", ".kml", ".gpx", ".xlsx")
 
 def _wants_json() -> bool:
     path = request.path
-    return (path.startswith(("/api/", "/map/")) or path in ("/api", "/healthz")
+    return (path.startswith(("/api/", "/map/", "/ogc/")) or path in ("/api", "/ogc", "/healthz")
             or path.endswith(_DATA_SUFFIXES)
             or request.accept_mimetypes.best == "application/json")
 

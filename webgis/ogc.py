@@ -21,6 +21,7 @@ uses) instead of its hard-coded psycopg2, so the install gains no second Postgre
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from collections import OrderedDict
 from typing import Any
@@ -132,7 +133,7 @@ def pygeoapi_config(app: Flask, base_url: str) -> dict[str, Any]:
             "url": base_url,
             "mimetype": "application/json; charset=UTF-8",
             "encoding": "utf-8",
-            "languages": ["zh-CN", "en-US"],
+            "languages": ["zh", "en-US"],  # "zh-CN": babel knows zh_Hans_CN only
             "pretty_print": False,
             "limits": {"default_items": 100, "max_items": 10000, "on_exceed": "throttle"},
             "map": {"url": "", "attribution": ""},
@@ -204,6 +205,25 @@ def _token_user(token: str) -> Any:
     return None
 
 
+def _check_bbox(raw: str) -> None:
+    """``bbox`` as OGC API - Features defines it: 4 (or 6) finite numbers, lower corner
+    first, in CRS84. pygeoapi passes NaN or a reversed box to PostGIS (a 500)."""
+    try:
+        nums = [float(x) for x in raw.split(",")]
+    except ValueError:
+        nums = []
+    ok = len(nums) in (4, 6) and all(math.isfinite(x) for x in nums)
+    if ok:
+        half = len(nums) // 2
+        ok = all(nums[i] <= nums[i + half] for i in range(half))
+        lon_ok = nums[0] >= -180 and nums[half] <= 180
+        lat_ok = nums[1] >= -90 and nums[half + 1] <= 90
+        ok = ok and lon_ok and lat_ok
+    if not ok:
+        raise BadRequest("bbox must be minlon,minlat,maxlon,maxlat: four finite numbers in "
+                         "CRS84, lower corner first", fields={"bbox": raw})
+
+
 @bp.before_request
 def _authorise() -> None:
     if request.method not in ("GET", "HEAD"):
@@ -214,6 +234,8 @@ def _authorise() -> None:
             raise BadRequest("NUL character in a query parameter", fields={name: "NUL"})
     if "\x00" in request.path:
         raise BadRequest("NUL character in the path", fields={"path": "NUL"})
+    if "bbox" in request.args:
+        _check_bbox(request.args["bbox"])
     if (request.args.get("f") or "").strip().lower() == "html":
         raise BadRequest("HTML pages are not served here; use f=json (the default)",
                          fields={"f": "html"})

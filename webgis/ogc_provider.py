@@ -12,7 +12,6 @@ pygeoapi's plugin loader on the first `/ogc` request, not when the app starts.
 from __future__ import annotations
 
 import math
-import weakref
 from typing import Any
 
 from pygeoapi.provider.base import ProviderInvalidQueryError
@@ -21,7 +20,9 @@ from pygeoapi.provider.sql import PostgreSQLProvider as _PygeoapiPostgreSQLProvi
 from sqlalchemy import and_
 
 # Engines the provider made (pygeoapi caches one per connection), to close them on demand.
-_ENGINES: weakref.WeakSet = weakref.WeakSet()
+# Held strongly: an engine collected with pooled connections open would leave them to the
+# garbage collector (a ResourceWarning); they live as long as the process anyway.
+_ENGINES: set[Any] = set()
 _TRUE, _FALSE = {"true", "1", "yes"}, {"false", "0", "no"}
 
 

@@ -552,13 +552,21 @@ def _near_field(
     return NearField(w, h, u, e_t, BANK_MIXING_LENGTH_COEF * u * w * w / e_t)
 
 
+#: A peak within a millionth of the solubility counts as having reached it (rounding of
+#: the dissolution-bound release gives S·(1 − 1e-15), not S).
+SATURATED_SHARE = 1.0 - 1e-6
+
+
 def _scaled(curve: Curve, factor: float, cap: float | None) -> tuple[Curve, bool]:
-    """The curve × ``factor``, capped at ``cap`` (the solubility); True where capped."""
-    if factor == 1.0 and (cap is None or curve.peak_conc_mgl <= cap):
+    """The curve × ``factor``, capped at ``cap`` (the solubility); True where the value
+    reached it (a cross-section at saturation, as the dissolution bound makes it next to
+    the source, means undissolved product is still there)."""
+    saturated = cap is not None and curve.peak_conc_mgl * factor >= cap * SATURATED_SHARE
+    if factor == 1.0 and not saturated:
         return curve, False
     conc = curve.conc_mgl * factor
     peak = curve.peak_conc_mgl * factor
-    capped = cap is not None and peak > cap
+    capped = saturated
     if capped:
         conc = np.minimum(conc, cap)
         peak = cap

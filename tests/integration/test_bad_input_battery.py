@@ -118,10 +118,16 @@ def _values_for(rule, arg) -> tuple[str, ...]:
 
 @pytest.fixture
 def battery_app(app):
-    """The test app without CSRF, so the bad bodies reach the views."""
+    """The test app without CSRF, so the bad bodies reach the views. Its engine is closed
+    afterwards: routes that read through it directly (the /ogc extents) leave a pooled
+    connection that would otherwise be collected open (a ResourceWarning)."""
     from webgis import create_app
+    from webgis.extensions import db
 
-    return create_app({**app.config, "WTF_CSRF_ENABLED": False})
+    made = create_app({**app.config, "WTF_CSRF_ENABLED": False})
+    yield made
+    with made.app_context():
+        db.engine.dispose()
 
 
 @pytest.fixture

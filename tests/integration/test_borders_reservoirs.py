@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 
 def _analyze(client, lon, lat, pollutant, mass_kg, horizon_h=72, **extra):
     body = {"location": {"lon": lon, "lat": lat}, "pollutant": pollutant,
@@ -42,6 +44,9 @@ def test_tao_spill_flags_the_lanzhou_intake_upstream_of_its_entry(bundled_client
     assert "同库区" in intake["name"] and "treat as threatened" in intake["name_en"]
     assert intake["details"]["upstream_of_entry_km"] > 1.0
     assert intake["worst"]["exceeds"] and intake["arrival_h"] > 0
+    # judged like every intake: Class II / Table 3 (benzene 0.01), and it says so
+    assert intake["limit_mgl"] == pytest.approx(0.01)
+    assert "表3" in intake["limit_basis"] and "Table 3" in intake["limit_basis_en"]
     warn = [w for w in r["warnings"] if w["receptor_code"] == "WS-HH-LANZHOU-LJX"]
     assert warn and "刘家峡" in warn[0]["zh"] and "recirculating" in warn[0]["en"]
     assert any("same reservoir" in a for a in r["model"]["assumptions"])

@@ -30,6 +30,7 @@ from webgis.hydro.analysis import (
     ReleaseInput,
     WorstCase,
     default_limit_mgl,
+    limit_and_basis,
     run_incident,
 )
 from webgis.hydro.crossings import merge_crossings
@@ -595,11 +596,17 @@ def _same_reservoir_intakes(ref: Reference, plume: PlumeResult, pollutant
     river_of = {r.code: ref.network.river_code(ref.network.index_of(r.reach_code))
                 for r in (f.receptor for f in found)}
 
+    default_limit, default_basis = limit_and_basis("water_source", pollutant)
+
     def make(*, worst, **kw) -> ReceptorResult:
         w_arr, w_peak_h, w_peak, w_exceeds = worst
+        # the limit's table and class, as for every other intake (unless its own limit)
+        basis = default_basis if kw.get("limit_mgl") == default_limit else None
         return ReceptorResult(
             kind="water_source", river_code=river_of[kw["code"]], exceed_hours=math.nan,
-            curve=[], worst=WorstCase(w_arr, w_peak_h, w_peak, w_exceeds, math.nan), **kw)
+            curve=[], worst=WorstCase(w_arr, w_peak_h, w_peak, w_exceeds, math.nan),
+            limit_basis=basis[0] if basis else None,
+            limit_basis_en=basis[1] if basis else None, **kw)
 
     rows, warnings = flagged_rows(
         found, plume.path, plume.profile, plume.worst_profile,

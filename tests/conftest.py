@@ -4,6 +4,9 @@ each integration test runs inside a transaction that is rolled back."""
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -164,3 +167,20 @@ def _fresh_rate_limits():
     if limiter._storage is not None:
         limiter.reset()
     yield
+
+
+@contextmanager
+def serve_on_loopback(app, name: str) -> Iterator[str]:
+    """`app` under werkzeug in a thread on a free loopback port; yields the base URL and
+    stops the server afterwards (the e2e browser's and GDAL's live server)."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name=name, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+        server.server_close()

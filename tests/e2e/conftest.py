@@ -10,11 +10,12 @@ any request that is not for localhost and records it: the map must work with no 
 from __future__ import annotations
 
 import os
-import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+
+from tests.conftest import serve_on_loopback
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -87,17 +88,8 @@ def e2e_app():
 @pytest.fixture(scope="session")
 def live_server(e2e_app):
     """The app under werkzeug in a thread on a free port; yields the base URL."""
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", 0, e2e_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="e2e-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
-        server.server_close()
+    with serve_on_loopback(e2e_app, "e2e-server") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,6 @@ import math
 import os
 import shutil
 import subprocess
-import threading
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -22,6 +21,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from tests.conftest import serve_on_loopback
 from webgis.ogc import COLLECTIONS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -83,17 +83,8 @@ def ogc_app(bundled_app):
 @pytest.fixture(scope="module")
 def server(ogc_app):
     """The app under werkzeug on a free loopback port; yields the base URL."""
-    from werkzeug.serving import make_server
-
-    srv = make_server("127.0.0.1", 0, ogc_app, threaded=True)
-    thread = threading.Thread(target=srv.serve_forever, name="ogc-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{srv.server_port}"
-    finally:
-        srv.shutdown()
-        thread.join(timeout=5)
-        srv.server_close()
+    with serve_on_loopback(ogc_app, "ogc-server") as url:
+        yield url
 
 
 @pytest.fixture

@@ -13,6 +13,19 @@ from pathlib import Path
 #: installed (non-editable) package, as in the docker image.
 PROJECT_ROOT = Path(os.environ.get("WEBGIS_ROOT") or Path(__file__).resolve().parent.parent)
 
+#: Request limits' defaults (webgis/edge.py enforces them; README "Errors, limits and
+#: headers"): body bytes (413), URL characters (414), one header line and all headers in
+#: bytes, header count (431), JSON nesting (400).
+REQUEST_LIMITS = {
+    "MAX_CONTENT_LENGTH": 1024 * 1024,
+    "MAX_URL_LENGTH": 6000,
+    "MAX_HEADER_BYTES": 8190,
+    "MAX_HEADERS_TOTAL": 32 * 1024,
+    "MAX_HEADER_COUNT": 100,
+    "MAX_JSON_DEPTH": 32,
+}
+
+
 def _bool(value: str | None, default: bool) -> bool:
     if value is None or value == "":
         return default
@@ -93,15 +106,9 @@ def from_environment() -> dict:
         "JSON_SORT_KEYS": False,
         # Request limits (webgis/edge.py): body bytes (413), URL characters (414), one
         # header line and all headers in bytes, header count (431), JSON nesting (400).
-        "MAX_CONTENT_LENGTH": _int("WEBGIS_MAX_CONTENT_LENGTH", 1024 * 1024),
-        "MAX_URL_LENGTH": _int("WEBGIS_MAX_URL_LENGTH", 6000),
-        "MAX_HEADER_BYTES": _int("WEBGIS_MAX_HEADER_BYTES", 8190),
-        "MAX_HEADERS_TOTAL": _int("WEBGIS_MAX_HEADERS_TOTAL", 32 * 1024),
-        "MAX_HEADER_COUNT": _int("WEBGIS_MAX_HEADER_COUNT", 100),
-        "MAX_JSON_DEPTH": _int("WEBGIS_MAX_JSON_DEPTH", 32),
+        **{key: _int(f"WEBGIS_{key}", default) for key, default in REQUEST_LIMITS.items()},
         # Build the sheets' CJK font and load the PDF libraries when a worker starts.
         "WARM_SHEETS": _bool(os.environ.get("WEBGIS_WARM_SHEETS"), True),
-
         # Reverse proxies in front of the app whose X-Forwarded-* headers are believed
         # (webgis.proxy); 0 = none, the default outside docker compose.
         "TRUSTED_PROXIES": _int("WEBGIS_TRUSTED_PROXIES", 0),

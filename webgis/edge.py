@@ -29,19 +29,19 @@ from urllib.parse import urlsplit
 from flask import Flask, Request, current_app, g, request
 from werkzeug.routing import IntegerConverter, ValidationError
 
+from webgis.config import REQUEST_LIMITS
 from webgis.errors import BadRequest, NotFound, Unprocessable
 
 log = logging.getLogger(__name__)
 
 #: PostgreSQL ``integer`` (every id column): a larger id cannot exist.
 MAX_ID = 2**31 - 1
-#: Defaults of the limits (each configurable, see config.py and the README).
-MAX_CONTENT_LENGTH = 1024 * 1024
-MAX_URL_LENGTH = 6000
-MAX_HEADER_BYTES = 8190  # one header line (name and value)
-MAX_HEADERS_TOTAL = 32 * 1024
-MAX_HEADER_COUNT = 100
-MAX_JSON_DEPTH = 32
+#: Defaults of the limits (each configurable: webgis.config.REQUEST_LIMITS, the README).
+MAX_URL_LENGTH = REQUEST_LIMITS["MAX_URL_LENGTH"]
+MAX_HEADER_BYTES = REQUEST_LIMITS["MAX_HEADER_BYTES"]  # one header line (name and value)
+MAX_HEADERS_TOTAL = REQUEST_LIMITS["MAX_HEADERS_TOTAL"]
+MAX_HEADER_COUNT = REQUEST_LIMITS["MAX_HEADER_COUNT"]
+MAX_JSON_DEPTH = REQUEST_LIMITS["MAX_JSON_DEPTH"]
 RETRY_AFTER_S = 5
 
 # C0 controls except tab, newline and carriage return; DEL; C1 controls.

@@ -139,3 +139,15 @@ def test_map_link_to_the_sheet_works(client, incident):
     resp = client.get(f"/incidents/{incident.id}/sheet.pdf")
     assert resp.status_code == 200 and resp.mimetype == "application/pdf"
     assert client.get(f"/incidents/{incident.id}").status_code == 200
+
+
+def test_english_scenario_sheet_names_the_pollutant_in_english(client, result, tmp_path):
+    """The result carries the pollutant's English name; the English sheet prints it (issue 13:
+    the English PDF showed the Chinese name)."""
+    assert result["pollutant"]["name"] == "苯" and result["pollutant"]["name_en"] == "Benzene"
+    resp = client.post("/api/v1/sheets?lang=en", json=BODY)
+    assert resp.status_code == 200
+    text = _text(resp.data, tmp_path)
+    assert "Benzene spill in the" in text and "苯" not in text
+    zh = _text(client.post("/api/v1/sheets", json=BODY).data, tmp_path)
+    assert "苯" in zh and "Benzene" not in zh

@@ -12,6 +12,7 @@ import math
 from typing import Any
 
 from webgis.exports.context import SheetContext, fmt_hours, fmt_num
+from webgis.exports.labels import target_name
 
 # KML colours are aabbggrr (the map's colours)
 KML_COLORS = {
@@ -144,7 +145,7 @@ def _describe(ctx: SheetContext, r: dict[str, Any]) -> str:
         lines.append(ctx.slick_text(r))
     if r.get("kind") == "interception":
         d = ctx.details(r)
-        tech = "、".join(ctx.t("tech_" + t) for t in d.get("techniques") or [])
+        tech = ctx.t("sep").join(ctx.t("tech_" + t) for t in d.get("techniques") or [])
         if tech:
             lines.append(f"{ctx.t('col_techniques')}: {tech}")
         if d.get("access"):
@@ -203,9 +204,10 @@ def kml(ctx: SheetContext) -> bytes:
             if site is None:
                 continue
             pt = fold.newpoint(name=ctx.name(row), coords=[site])
-            mats = "、".join(f"{mt.get('name')} {fmt_num(mt.get('quantity'))} {mt.get('unit')}"
-                            for mt in (row.get("materials") or [])[:12])
-            pt.description = (f"{ctx.t('col_target')}: {row.get('target_name') or '—'}\n"
+            mats = ctx.t("sep").join(
+                f"{mt.get('name')} {fmt_num(mt.get('quantity'))} {mt.get('unit')}"
+                for mt in (row.get("materials") or [])[:12])
+            pt.description = (f"{ctx.t('col_target')}: {target_name(ctx, row) or '—'}\n"
                               f"{ctx.t('col_travel')}: {fmt_hours(row.get('travel_h'))}\n{mats}")
             pt.style.iconstyle.color = KML_COLORS[kind]
             pt.style.iconstyle.icon.href = KML_ICONS[kind]
@@ -240,7 +242,7 @@ def gpx(ctx: SheetContext, max_route_points: int = 500) -> bytes:
                 continue
             g.waypoints.append(gpxpy.gpx.GPXWaypoint(
                 latitude=site[1], longitude=site[0], name=ctx.name(row), type=kind,
-                description=f"{ctx.t('col_target')}: {row.get('target_name') or '—'}",
+                description=f"{ctx.t('col_target')}: {target_name(ctx, row) or '—'}",
             ))
     pts: list[tuple[float, float, str | None]] = []
     for f in (ctx.result.get("path") or {}).get("features") or []:

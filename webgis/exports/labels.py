@@ -1,249 +1,277 @@
-"""Labels of the response sheet in Simplified Chinese (default) and English.
+"""The words of the response sheet and its data files, from the one Flask-Babel catalogue.
 
-The sheet is a document with its own vocabulary (a printed form), so its labels live
-here rather than in the UI's gettext catalogue; ``label(key, lang)`` falls back to Chinese.
+The sheet uses the map's catalogue (`webgis/translations`, source strings in English):
+``LABELS`` names each sheet label's message id, ``label(key, lang)`` translates it with
+:func:`webgis.i18n.translations` (no Flask request needed, so the CLI's `webgis sheet`
+works too). Where the printed form needs another Chinese word than the map for the same
+English text (e.g. "Receptors": 敏感点 on the sheet, 敏感目标 on the map), the message has
+the context ``sheet`` (``NP_``). `tests/unit/exports/test_sheet_language.py` checks that
+every message here has its Chinese translation.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-LABELS: dict[str, tuple[str, str]] = {
+from webgis.i18n import LANGUAGES, translations
+
+if TYPE_CHECKING:
+    from webgis.exports.context import SheetContext
+
+SHEET = "sheet"
+Message = str | tuple[str, str]
+
+
+def N_(msgid: str) -> str:
+    """Marks ``msgid`` for the catalogue (`pybabel extract -k N_`); translated later."""
+    return msgid
+
+
+def NP_(context: str, msgid: str) -> tuple[str, str]:
+    """Marks ``msgid`` in ``context`` (`pybabel extract -k NP_:1c,2`)."""
+    return context, msgid
+
+
+LABELS: dict[str, Message] = {
     # document
-    "sheet_title": (
-        "突发水污染事件现场处置工作单", "Field response sheet: water pollution incident"
+    "sheet_title": N_("Field response sheet: water pollution incident"),
+    "default_title": N_("{pollutant} spill in the {river}"),
+    "scenario": N_("scenario (not saved)"),
+    "drill": N_("DRILL"),
+    "drill_tag": N_("[{drill}]"),
+    "page": N_("page {n} of {total}"),
+    "generated": N_("generated {at}"),
+    "model_note": N_(
+        "Arrival times and concentrations are 1D model estimates: 'expected' is the "
+        "expected case, 'earliest' the worst case (upper-envelope velocity); road times "
+        "are estimates. Field monitoring prevails."
     ),
-    "default_title": ("{river}{pollutant}泄漏", "{pollutant} spill in the {river}"),
-    "scenario": ("情景推演（未保存）", "scenario (not saved)"),
-    "drill": ("演练", "DRILL"),
-    "page": ("第 {n} 页 / 共 {total} 页", "page {n} of {total}"),
-    "generated": ("生成于 {at}", "generated {at}"),
-    "model_note": (
-        "到达时间与浓度为一维模型估算：“预计”为期望情况，“最早”为最不利情况（流速上包络）；"
-        "道路用时为估算；以现场监测为准。",
-        "Arrival times and concentrations are 1D model estimates: 'expected' is the expected "
-        "case, 'earliest' the worst case (upper-envelope velocity); road times are estimates. "
-        "Field monitoring prevails.",
-    ),
-    "live_link": ("在线查看事件：", "Live incident: "),
-    "scan": ("扫码查看在线事件", "scan for the live incident"),
+    "live_link": N_("Live incident: "),
+    "scan": N_("scan for the live incident"),
     # header
-    "incident": ("事件", "Incident"),
-    "time": ("发生时间", "Time"),
-    "discovered": ("发现时间", "Discovered"),
-    "place": ("地点", "Place"),
-    "place_value": (
-        "{river}（河段 {reach}，距河道 {offset} m）  {lon}°E, {lat}°N",
-        "{river} (reach {reach}, {offset} m from the channel)  {lon}°E, {lat}°N",
-    ),
-    "pollutant_mass": ("污染物及数量", "Pollutant and mass"),
-    "mass_value": ("{name}  {mass} kg{duration}", "{name}  {mass} kg{duration}"),
-    "instant": ("，瞬时排放", ", instantaneous"),
-    "over_hours": ("，持续 {h} 小时", ", over {h} h"),
-    "level": ("建议事件级别", "Suggested level"),
-    "level_value": ("{level}级（{name}）", "level {level} ({name})"),
-    "level_I": ("特别重大", "especially major"),
-    "level_II": ("重大", "major"),
-    "level_III": ("较大", "larger"),
-    "level_IV": ("一般", "general"),
-    "deadline": ("报告时限", "Reporting deadline"),
-    "deadline_value": (
-        "{at} 前（发现后 {minutes} 分钟内，按{report_as}级报告）",
-        "by {at} ({minutes} min after discovery, report as level {report_as})",
-    ),
-    "officer": ("签发人 / 值班员", "Issuing officer"),
-    "officer_blank": ("____________（签字）", "____________ (signature)"),
-    "season_horizon": ("水期 / 预测时长", "Season / horizon"),
-    "season_dry": ("枯水期", "dry season"),
-    "season_normal": ("平水期", "normal flow"),
-    "season_flood": ("丰水期", "flood season"),
-    "hours": ("{h} 小时", "{h} h"),
-    "reasons": ("定级依据", "Why this level"),
+    "incident": N_("Incident"),
+    "time": N_("Time"),
+    "discovered": N_("Discovered"),
+    "place": N_("Place"),
+    "place_value": N_("{river} (reach {reach}, {offset} m from the channel)  {lon}°E, {lat}°N"),
+    "pollutant_mass": N_("Pollutant and mass"),
+    "mass_value": N_("{name}  {mass} kg{duration}"),
+    "instant": N_(", instantaneous"),
+    "over_hours": N_(", over {h} h"),
+    "level": N_("Suggested level"),
+    "level_value": N_("level {level} ({name})"),
+    "level_I": N_("especially major"),
+    "level_II": N_("major"),
+    "level_III": N_("larger"),
+    "level_IV": N_("general"),
+    "deadline": N_("Reporting deadline"),
+    "deadline_value": N_("by {at} ({minutes} min after discovery, report as level {report_as})"),
+    "officer": N_("Issuing officer"),
+    "officer_blank": N_("____________ (signature)"),
+    "season_horizon": N_("Season / horizon"),
+    "season_dry": N_("dry season"),
+    "season_normal": N_("normal flow"),
+    "season_flood": N_("flood season"),
+    "hours": N_("{h} h"),
+    "reasons": N_("Why this level"),
     # map
-    "map": ("态势图", "Situation map"),
-    "map_legend_incident": ("事发点", "incident"),
-    "map_legend_path": ("污染团路径（到达时间，h）", "plume path (arrival, h)"),
-    "map_legend_ws": ("饮用水水源取水口", "drinking-water intake"),
-    "map_legend_section": ("监测断面", "monitoring section"),
-    "map_legend_ip": ("拦截点", "interception point"),
-    "map_legend_depot": ("物资库", "material depot"),
-    "map_legend_team": ("救援队伍", "rescue team"),
-    "map_legend_boundary": ("行政边界", "boundary crossing"),
-    "map_legend_dispatch": ("调运方向", "dispatch"),
-    "arrival_h": ("到达时间 (h)", "arrival (h)"),
-    "km": ("公里", "km"),
-    "north": ("北", "N"),
+    "map": N_("Situation map"),
+    "map_legend_incident": NP_("sheet", "incident"),
+    "map_legend_path": N_("plume path (arrival, h)"),
+    "map_legend_ws": N_("drinking-water intake"),
+    "map_legend_section": N_("monitoring section"),
+    "map_legend_ip": N_("interception point"),
+    "map_legend_depot": N_("material depot"),
+    "map_legend_team": N_("rescue team"),
+    "map_legend_boundary": N_("boundary crossing"),
+    "map_legend_dispatch": N_("dispatch"),
+    "arrival_h": N_("arrival (h)"),
+    "km": N_("km"),
+    "north": N_("N"),
     # receptor table
-    "receptors": ("沿程敏感点（按河道里程）", "Receptors downstream (by river km)"),
-    "col_no": ("序", "#"),
-    "col_kind": ("类型", "Kind"),
-    "col_name": ("名称", "Name"),
-    "col_km": ("里程 km", "km"),
-    "col_arrival": ("到达（最早）", "Arrival (earliest)"),
-    "col_arrival_clock": ("预计到达", "Expected arrival"),
-    "col_earliest": ("最早到达", "Earliest arrival"),
-    "col_peak_time": ("峰值时间", "Peak at"),
-    "col_peak": ("峰值 mg/L", "Peak mg/L"),
-    "col_peak_oil": ("溶解态石油类峰值 mg/L", "Dissolved petroleum peak mg/L"),
-    "slick_line": (
-        "油膜：{arr} 到达（最早 {warr}），{end} 过境结束（最晚 {wend}），"
-        "长 {len} km（最长 {wlen} km），已蒸发 {ev}%",
-        "Slick: arrives {arr} (earliest {warr}), passed by {end} (latest {wend}), "
-        "{len} km long (longest {wlen} km), {ev}% evaporated",
+    "receptors": N_("Receptors downstream (by river km)"),
+    "col_no": N_("#"),
+    "col_kind": N_("Kind"),
+    "col_name": N_("Name"),
+    "col_km": NP_("sheet", "km"),
+    "col_arrival": N_("Arrival (earliest)"),
+    "col_arrival_clock": N_("Expected arrival"),
+    "col_earliest": N_("Earliest arrival"),
+    "col_peak_time": N_("Peak at"),
+    "col_peak": N_("Peak mg/L"),
+    "col_peak_oil": N_("Dissolved petroleum peak mg/L"),
+    "slick_line": N_(
+        "Slick: arrives {arr} (earliest {warr}), passed by {end} (latest {wend}), {len} "
+        "km long (longest {wlen} km), {ev}% evaporated"
     ),
-    "oil_note": (
-        "漂浮油品按油膜预测：油膜随表层流速漂移（预计为断面平均流速的1.18倍；最不利取1.25倍并计"
-        "顺河风漂移，得最早到达，过境结束按平均流速取最晚，得最长油膜）；蒸发按Fingas经验式，仅计入"
-        "预计情况。浓度为溶解/分散态石油类（GB 3838-2002 石油类 0.05 mg/L），以油品水溶组分"
-        "（WAF {waf} mg/L）为上限，不是油品本体浓度。岸边滞留油可在油膜过境后持续释放。",
+    "oil_note": N_(
         "Floating oil is forecast as a slick moving with the surface current (1.18 × the "
-        "cross-section mean velocity expected; the worst case takes 1.25 × plus down-river "
-        "wind drift for the earliest arrival and the mean velocity for the latest passage "
-        "end, i.e. the longest slick); evaporation by Fingas' equation, credited in the "
-        "expected case only. Concentrations are dissolved/dispersed petroleum (GB 3838-2002 "
-        "petroleum 0.05 mg/L), bounded by the product's water-accommodated fraction (WAF "
-        "{waf} mg/L), never a bulk concentration of the product. Oil stranded on the banks "
-        "can keep leaching after the slick has passed.",
+        "cross-section mean velocity expected; the worst case takes 1.25 × plus down-"
+        "river wind drift for the earliest arrival and the mean velocity for the latest "
+        "passage end, i.e. the longest slick); evaporation by Fingas' equation, credited "
+        "in the expected case only. Concentrations are dissolved/dispersed petroleum (GB "
+        "3838-2002 petroleum 0.05 mg/L), bounded by the product's water-accommodated "
+        "fraction (WAF {waf} mg/L), never a bulk concentration of the product. Oil "
+        "stranded on the banks can keep leaching after the slick has passed."
     ),
-    "sketch_slick": ("油膜 {arr} 到达，长 {len} km", "slick at {arr}, {len} km long"),
-    "sketch_peak_oil": ("石油类 {peak} mg/L", "petroleum {peak} mg/L"),
-    "col_limit": ("标准 mg/L", "Limit mg/L"),
-    "col_exceed": ("超标倍数 / 时长", "× limit / hours"),
-    "col_limit_basis": ("标准依据", "Limit basis"),
-    "col_solubility": ("溶解度", "Solubility"),
-    "col_near_field": ("近区", "Near field"),
-    "exceeds_yes": ("超标", "above"),
-    "undissolved": ("超过溶解度：未溶解的物质", "exceeds solubility: undissolved product"),
-    "near_field": ("近区（岸边浓度高于断面平均）",
-                   "near field (bank above the cross-section mean)"),
-    "kind_water_source": ("取水口", "intake"),
-    "kind_section": ("断面", "section"),
-    "kind_interception": ("拦截点", "interception"),
-    "kind_confluence": ("汇流", "confluence"),
-    "kind_boundary": ("行政边界", "boundary"),
+    "sketch_slick": N_("slick at {arr}, {len} km long"),
+    "sketch_peak_oil": N_("petroleum {peak} mg/L"),
+    "col_limit": N_("Limit mg/L"),
+    "col_exceed": N_("× limit / hours"),
+    "col_limit_basis": N_("Limit basis"),
+    "col_solubility": N_("Solubility"),
+    "col_near_field": N_("Near field"),
+    "exceeds_yes": N_("above"),
+    "undissolved": N_("exceeds solubility: undissolved product"),
+    "near_field": N_("near field (bank above the cross-section mean)"),
+    "kind_water_source": N_("intake"),
+    "kind_section": N_("section"),
+    "kind_interception": N_("interception"),
+    "kind_confluence": N_("confluence"),
+    "kind_boundary": N_("boundary"),
     # interception
-    "interceptions": ("拦截点（自上游向下游）", "Interception points (upstream to downstream)"),
-    "col_type": ("类型", "Type"),
-    "col_capacity": ("容量 / 蓄滞", "Capacity / holding"),
-    "col_techniques": ("可用技术", "Techniques"),
-    "col_access": ("通行条件", "Access"),
-    "col_plume": ("污染团最早到达", "Plume earliest"),
-    "col_assigned": ("调派", "Assigned"),
-    "holding": ("蓄滞 {h} 小时", "holds {h} h"),
-    "access_road": ("距公路 {km} km", "{km} km from road"),
-    "type_dam": ("拦河坝", "dam"),
-    "type_hydropower": ("水电站", "hydropower"),
-    "type_sluice": ("闸", "sluice"),
-    "type_reservoir": ("水库", "reservoir"),
-    "type_bridge": ("桥梁", "bridge"),
-    "type_pond": ("应急池", "pond"),
-    "type_shoal": ("河滩", "shoal"),
-    "type_weir": ("堰", "weir"),
-    "type_cofferdam_site": ("围堰点", "cofferdam site"),
-    "tech_intercept": ("拦截", "intercept"),
-    "tech_divert": ("导流", "divert"),
-    "tech_dose": ("投药", "dose"),
-    "tech_boom": ("围油栏", "boom"),
-    "tech_absorb": ("吸附", "absorb"),
-    "tech_store": ("蓄存", "store"),
-    "tech_dilute": ("稀释", "dilute"),
-    "tech_cofferdam": ("筑围堰", "cofferdam"),
+    "interceptions": N_("Interception points (upstream to downstream)"),
+    "col_type": N_("Type"),
+    "col_capacity": N_("Capacity / holding"),
+    "col_techniques": N_("Techniques"),
+    "col_access": N_("Access"),
+    "col_plume": N_("Plume earliest"),
+    "col_assigned": N_("Assigned"),
+    "holding": N_("holds {h} h"),
+    "access_road": N_("{km} km from road"),
+    "type_dam": N_("dam"),
+    "type_hydropower": N_("hydropower"),
+    "type_sluice": N_("sluice"),
+    "type_reservoir": N_("reservoir"),
+    "type_bridge": N_("bridge"),
+    "type_pond": NP_("sheet", "pond"),
+    "type_shoal": N_("shoal"),
+    "type_weir": N_("weir"),
+    "type_cofferdam_site": N_("cofferdam site"),
+    "tech_intercept": N_("intercept"),
+    "tech_divert": N_("divert"),
+    "tech_dose": N_("dose"),
+    "tech_boom": N_("boom"),
+    "tech_absorb": N_("absorb"),
+    "tech_store": N_("store"),
+    "tech_dilute": N_("dilute"),
+    "tech_cofferdam": N_("cofferdam"),
     # depots and teams
-    "depots": ("物资库及调运物资", "Depots and materials to dispatch"),
-    "col_depot": ("物资库", "Depot"),
-    "col_target": ("送往", "To"),
-    "col_distance": ("路程 km", "Road km"),
-    "col_travel": ("用时", "Travel"),
-    "col_eta": ("预计到达", "ETA"),
-    "col_in_time": ("先于污染团", "Before plume"),
-    "col_materials": ("调运物资（适用本污染物）", "Materials (for this pollutant)"),
-    "yes": ("是", "yes"),
-    "no": ("否", "no"),
-    "more_materials": ("等共 {n} 种", "({n} in all)"),
-    "teams": ("救援队伍调派", "Team assignments"),
-    "col_team": ("队伍", "Team"),
-    "col_headcount": ("人数", "Staff"),
-    "col_contact": ("联系人", "Contact"),
-    "none": ("无", "none"),
+    "depots": N_("Depots and materials to dispatch"),
+    "col_depot": N_("Depot"),
+    "col_target": N_("To"),
+    "col_distance": N_("Road km"),
+    "col_travel": N_("Travel"),
+    "col_eta": N_("ETA"),
+    "col_in_time": N_("Before plume"),
+    "col_materials": N_("Materials (for this pollutant)"),
+    "yes": N_("yes"),
+    "no": N_("no"),
+    "more_materials": N_("({n} in all)"),
+    "teams": N_("Team assignments"),
+    "col_team": N_("Team"),
+    "col_headcount": N_("Staff"),
+    "col_contact": N_("Contact"),
+    "none": N_("none"),
     # plan
-    "plan": ("处置步骤核对表", "Plan checklist"),
-    "plan_from": ("依据：{title}", "From: {title}"),
-    "col_done": ("完成", "Done"),
-    "col_phase": ("阶段", "Phase"),
-    "col_step": ("步骤", "Step"),
-    "col_responsible": ("责任单位", "Responsible"),
-    "col_due": ("时限", "Due"),
-    "phase_report": ("报告", "report"),
-    "phase_assess": ("研判", "assess"),
-    "phase_contain": ("控制", "contain"),
-    "phase_treat": ("处置", "treat"),
-    "phase_monitor": ("监测", "monitor"),
-    "phase_recover": ("恢复", "recover"),
-    "due_value": ("{at}（{minutes} 分钟）", "{at} ({minutes} min)"),
+    "plan": N_("Plan checklist"),
+    "plan_from": N_("From: {title}"),
+    "col_done": N_("Done"),
+    "col_phase": N_("Phase"),
+    "col_step": N_("Step"),
+    "col_responsible": N_("Responsible"),
+    "col_due": N_("Due"),
+    "phase_report": N_("report"),
+    "phase_assess": N_("assess"),
+    "phase_contain": N_("contain"),
+    "phase_treat": N_("treat"),
+    "phase_monitor": N_("monitor"),
+    "phase_recover": N_("recover"),
+    "due_value": N_("{at} ({minutes} min)"),
     # contacts
-    "contacts": ("联系方式", "Contacts"),
-    "col_role": ("职责", "Role"),
-    "col_unit": ("单位", "Unit"),
-    "col_person": ("姓名", "Name"),
-    "col_phone": ("电话", "Phone"),
-    "fictitious": ("（示例）", " (sample)"),
-    "notify": ("下游通报", "Downstream notifications"),
-    "col_admin": ("通报对象", "Notify"),
-    "col_reason": ("原因", "Reason"),
+    "contacts": NP_("sheet", "Contacts"),
+    "col_role": N_("Role"),
+    "col_unit": N_("Unit"),
+    "col_person": NP_("sheet", "Name"),
+    "col_phone": N_("Phone"),
+    "fictitious": N_(" (sample)"),
+    "notify": N_("Downstream notifications"),
+    "col_admin": N_("Notify"),
+    "col_reason": N_("Reason"),
     # sketch
-    "sketch": ("可能受影响的敏感点示意图", "Sketch map of sensitive points that may be affected"),
-    "sketch_note": (
-        "依《突发环境事件信息报告办法》第十三条，初报须附可能受影响的敏感点分布示意图。",
+    "sketch": N_("Sketch map of sensitive points that may be affected"),
+    "sketch_note": N_(
         "Art. 13 of the 2011 reporting measures: the initial report carries a sketch map "
-        "of the sensitive points that may be affected.",
+        "of the sensitive points that may be affected."
     ),
-    "sketch_axis": ("距事发点河道里程（km）", "river km from the incident"),
-    "sketch_start": ("事发点", "incident"),
-    "sketch_peak": ("峰值 {peak} mg/L", "peak {peak} mg/L"),
-    "sketch_limit": ("（标准 {limit}）", " (limit {limit})"),
-    "exceed_mark": ("超标", "above limit"),
+    "sketch_axis": N_("river km from the incident"),
+    "sketch_start": NP_("sheet", "incident"),
+    "sketch_peak": N_("peak {peak} mg/L"),
+    "sketch_limit": N_(" (limit {limit})"),
+    "exceed_mark": N_("above limit"),
     # data files
-    "sheet_receptors": ("敏感点", "Receptors"),
-    "sheet_materials": ("物资", "Materials"),
-    "sheet_summary": ("概况", "Summary"),
-    "sheet_interceptions": ("拦截点", "Interception"),
-    "sheet_teams": ("队伍", "Teams"),
-    "sheet_plan": ("处置步骤", "Plan"),
-    "sheet_contacts": ("联系方式", "Contacts"),
-    "folder_path": ("污染团路径", "Plume path"),
-    "folder_receptors": ("敏感点", "Receptors"),
-    "folder_depots": ("物资库", "Depots"),
-    "folder_teams": ("救援队伍", "Teams"),
-    "route_name": ("{river}污染团路径", "Plume path, {river}"),
-    "col_quantity": ("数量", "Quantity"),
-    "col_unit_m": ("单位", "Unit"),
-    "col_code": ("编码", "Code"),
-    "col_lon": ("经度", "Lon"),
-    "col_lat": ("纬度", "Lat"),
-    "col_worst_arrival": ("最早到达 h", "Earliest arrival h"),
-    "col_arrival_h": ("到达 h", "Arrival h"),
-    "col_peak_h": ("峰值时间 h", "Peak h"),
-    "col_exceeds": ("超标", "Exceeds"),
-    "col_exceed_hours": ("超标时长 h", "Hours above"),
-    "col_worst_peak": ("最不利峰值 mg/L", "Worst peak mg/L"),
-    "col_worst_peak_oil": ("最不利溶解态石油类峰值 mg/L", "Worst dissolved petroleum peak mg/L"),
-    "col_slick_arrival_h": ("油膜到达 h", "Slick arrival h"),
-    "col_slick_worst_arrival_h": ("油膜最早到达 h", "Slick earliest arrival h"),
-    "col_slick_end_h": ("油膜过境结束 h", "Slick passage end h"),
-    "col_slick_worst_end_h": ("油膜最晚过境结束 h", "Slick latest passage end h"),
-    "col_slick_length": ("油膜长度 km", "Slick length km"),
-    "col_slick_worst_length": ("最长油膜 km", "Longest slick km"),
-    "col_evaporated": ("已蒸发 %", "Evaporated %"),
-    "col_river": ("河流", "River"),
-    "col_field": ("项目", "Field"),
-    "col_value": ("内容", "Value"),
+    "sheet_receptors": NP_("sheet", "Receptors"),
+    "sheet_materials": N_("Materials"),
+    "sheet_summary": N_("Summary"),
+    "sheet_interceptions": N_("Interception"),
+    "sheet_teams": NP_("sheet", "Teams"),
+    "sheet_plan": N_("Plan"),
+    "sheet_contacts": NP_("sheet", "Contacts"),
+    "folder_path": N_("Plume path"),
+    "folder_receptors": NP_("sheet", "Receptors"),
+    "folder_depots": N_("Depots"),
+    "folder_teams": N_("Teams"),
+    "route_name": N_("Plume path, {river}"),
+    "col_quantity": N_("Quantity"),
+    "col_unit_m": N_("Unit"),
+    "col_code": N_("Code"),
+    "col_lon": N_("Lon"),
+    "col_lat": N_("Lat"),
+    "col_worst_arrival": N_("Earliest arrival h"),
+    "col_arrival_h": N_("Arrival h"),
+    "col_peak_h": N_("Peak h"),
+    "col_exceeds": N_("Exceeds"),
+    "col_exceed_hours": NP_("sheet", "Hours above"),
+    "col_worst_peak": N_("Worst peak mg/L"),
+    "col_worst_peak_oil": N_("Worst dissolved petroleum peak mg/L"),
+    "col_slick_arrival_h": N_("Slick arrival h"),
+    "col_slick_worst_arrival_h": N_("Slick earliest arrival h"),
+    "col_slick_end_h": N_("Slick passage end h"),
+    "col_slick_worst_end_h": N_("Slick latest passage end h"),
+    "col_slick_length": N_("Slick length km"),
+    "col_slick_worst_length": N_("Longest slick km"),
+    "col_evaporated": N_("Evaporated %"),
+    "col_river": N_("River"),
+    "col_field": N_("Field"),
+    "col_value": N_("Value"),
+    # punctuation: Chinese lists take 、 and ；, English ", " and "; "
+    "sep": N_(", "),
+    "clauses": N_("; "),
+    "label_colon": N_("{label}: "),
 }
+
+
+def message(key: str) -> Message | None:
+    """The message id (with its context, if any) of the label ``key``."""
+    return LABELS.get(key)
 
 
 def label(key: str, lang: str = "zh", **kw: Any) -> str:
     """The label in ``lang`` (zh or en), formatted with ``kw``; the key when unknown."""
-    pair = LABELS.get(key)
-    if pair is None:
+    msg = LABELS.get(key)
+    if msg is None:
         return key
-    text = pair[1] if lang == "en" else pair[0]
+    cat = translations(lang)
+    text = cat.pgettext(*msg) if isinstance(msg, tuple) else cat.gettext(msg)
     return text.format(**kw) if kw else text
+
+
+def every_label() -> str:
+    """Every label in every language, unformatted (the PDF's font subset covers them)."""
+    return "".join(label(key, lang) for lang in LANGUAGES for key in LABELS)
+
+
+def target_name(ctx: SheetContext, row: dict[str, Any]) -> str:
+    """The name of the interception point a depot or team goes to, in the sheet's language
+    (the row's own ``target_name`` is the Chinese one)."""
+    return ctx.name(ctx.target(row)) or str(row.get("target_name") or "")

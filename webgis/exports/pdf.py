@@ -43,7 +43,7 @@ from reportlab.platypus import (
 
 from webgis.exports import fonts, maps
 from webgis.exports.context import SheetContext, fmt_hours, fmt_num, fmt_peak, fmt_ratio
-from webgis.exports.labels import LABELS
+from webgis.exports.labels import every_label, target_name
 
 MARGIN = 12 * mm
 PAGE_W, PAGE_H = A4
@@ -183,7 +183,7 @@ def _all_text(ctx: SheetContext) -> str:
     parts += list(ctx.sensitive_notes.values())
     parts += [json.dumps(ctx.depot_sites, ensure_ascii=False, default=str)]
     parts += [json.dumps(ctx.team_sites, ensure_ascii=False, default=str)]
-    parts += [zh for zh, _ in LABELS.values()] + [en for _, en in LABELS.values()]
+    parts.append(every_label())
     parts += ["0123456789:：()（）[]【】%/-—–·.,，、。 "]
     return "".join(parts)
 
@@ -258,7 +258,8 @@ def _header(ctx: SheetContext, st: dict[str, ParagraphStyle]) -> list[Any]:
                              ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
     title = t("sheet_title")
     if ctx.kind == "drill":
-        title = f'<font color="#c00000">【{escape(t("drill"))}】</font>{escape(title)}'
+        tag = escape(t("drill_tag", drill=t("drill")))
+        title = f'<font color="#c00000">{tag}</font>{escape(title)}'
     else:
         title = escape(title)
     out: list[Any] = [Paragraph(title, st["title"]), Spacer(1, 2 * mm), top]
@@ -267,7 +268,7 @@ def _header(ctx: SheetContext, st: dict[str, ParagraphStyle]) -> list[Any]:
     reasons = [r for r in dict.fromkeys(reasons) if r]
     if reasons:
         out += [Spacer(1, 1.5 * mm),
-                _p(f"{t('reasons')}：" + "；".join(reasons), st["small"])]
+                _p(t("label_colon", label=t("reasons")) + t("clauses").join(reasons), st["small"])]
     return out
 
 
@@ -377,7 +378,7 @@ def _interception_table(ctx: SheetContext, st) -> list[Any]:
             _p("\n".join(cap), st["cell"]), _p(fmt_num(r.get("river_km")), st["cell"]),
             _p(f"{ctx.clock(worst.get('arrival_h'))}\n{fmt_hours(worst.get('arrival_h'))} h",
                st["cell"]),
-            _p("、".join(t("tech_" + x) for x in d.get("techniques") or []), st["cell"]),
+            _p(t("sep").join(t("tech_" + x) for x in d.get("techniques") or []), st["cell"]),
             _p(access, st["cell"]), _p(_assigned(ctx, r["code"]), st["cell"]),
         ])
     w = [8, 36, 22, 12, 19, 24, 38, 27]
@@ -404,13 +405,13 @@ def _depot_table(ctx: SheetContext, st) -> list[Any]:
     rows = ctx.depots[:MAX_DEPOTS]
     for i, d in enumerate(rows, start=1):
         mats = d.get("materials") or []
-        text = "、".join(f"{m.get('name')} {fmt_num(m.get('quantity'))} {m.get('unit')}"
+        text = t("sep").join(f"{m.get('name')} {fmt_num(m.get('quantity'))} {m.get('unit')}"
                         for m in mats[:MAX_MATERIALS])
         if len(mats) > MAX_MATERIALS:
             text += " " + t("more_materials", n=len(mats))
         ok = bool(d.get("arrives_before_plume"))
         data.append([
-            _p(ctx.name(d), st["cellb"]), _p(d.get("target_name") or "—", st["cell"]),
+            _p(ctx.name(d), st["cellb"]), _p(target_name(ctx, d) or "—", st["cell"]),
             _p(fmt_num(d.get("distance_km")), st["cell"]),
             _p(fmt_hours(d.get("travel_h")), st["cell"]),
             _p(f"{t('yes') if ok else t('no')}\n≤ {_latest_departure(ctx, d)}", st["cell"]),
@@ -439,7 +440,7 @@ def _team_table(ctx: SheetContext, st) -> list[Any]:
         ok = bool(row.get("arrives_before_plume"))
         data.append([
             _p(ctx.name(row), st["cellb"]), _p(row.get("headcount") or "—", st["cell"]),
-            _p(row.get("target_name") or "—", st["cell"]),
+            _p(target_name(ctx, row) or "—", st["cell"]),
             _p(fmt_num(row.get("distance_km")), st["cell"]),
             _p(fmt_hours(row.get("travel_h")), st["cell"]),
             _p(f"{t('yes') if ok else t('no')}\n≤ {_latest_departure(ctx, row)}", st["cell"]),

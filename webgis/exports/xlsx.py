@@ -11,6 +11,7 @@ import math
 from typing import Any
 
 from webgis.exports.context import SheetContext
+from webgis.exports.labels import target_name
 
 HEADER_FILL = "FF1F4E79"
 EXCEED_FILL = "FFFFD7D7"
@@ -108,8 +109,8 @@ def xlsx(ctx: SheetContext) -> bytes:
         ip_rows.append([
             r.get("code"), ctx.name(r), t("type_" + str(d.get("type"))) if d.get("type") else "",
             r.get("river_km"), worst.get("arrival_h"), d.get("capacity_m3"), d.get("holding_h"),
-            "、".join(t("tech_" + x) for x in d.get("techniques") or []), d.get("access") or "",
-            d.get("access_road_km"), "、".join(assigned),
+            t("sep").join(t("tech_" + x) for x in d.get("techniques") or []), d.get("access") or "",
+            d.get("access_road_km"), t("sep").join(assigned),
         ])
     _sheet(wb, t("sheet_interceptions"), [
         t("col_code"), t("col_name"), t("col_type"), t("col_km"), t("col_worst_arrival"),
@@ -121,7 +122,7 @@ def xlsx(ctx: SheetContext) -> bytes:
     for d in ctx.depots:
         for mt in d.get("materials") or []:
             mat_rows.append([
-                d.get("code"), ctx.name(d), d.get("target_code"), d.get("target_name"),
+                d.get("code"), ctx.name(d), d.get("target_code"), target_name(ctx, d),
                 d.get("distance_km"), d.get("travel_h"), bool(d.get("arrives_before_plume")),
                 mt.get("code"), mt.get("name"), mt.get("quantity"), mt.get("unit"),
             ])
@@ -136,7 +137,7 @@ def xlsx(ctx: SheetContext) -> bytes:
         site = ctx.team_sites.get(row.get("code", ""), {})
         team_rows.append([
             row.get("code"), ctx.name(row), row.get("headcount"), row.get("target_code"),
-            row.get("target_name"), row.get("distance_km"), row.get("travel_h"),
+            target_name(ctx, row), row.get("distance_km"), row.get("travel_h"),
             bool(row.get("arrives_before_plume")),
             row.get("contact_name") or site.get("contact_name"),
             row.get("contact_phone") or site.get("contact_phone"),

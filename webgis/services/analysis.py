@@ -616,13 +616,14 @@ def _same_reservoir_intakes(ref: Reference, plume: PlumeResult, pollutant
     return replace(plume, receptors=receptors), warnings
 
 
-def _pollutant_row(p: PollutantInput, mass_kg: float, floating_slick: bool
-                   ) -> dict[str, Any]:
+def _pollutant_row(p: PollutantInput, mass_kg: float, floating_slick: bool,
+                   name_en: str | None = None) -> dict[str, Any]:
     """The pollutant as modelled: the regulated species and the mass converted to it, and
     what ``peak_conc_mgl`` measures (for a floating oil the dissolved petroleum, 石油类,
     under its slick, never a bulk concentration of the product)."""
     return _clean({
-        "code": p.code, "name": p.name, "class": p.pclass, "behaviour": p.behaviour,
+        "code": p.code, "name": p.name, "name_en": name_en, "class": p.pclass,
+        "behaviour": p.behaviour,
         "concentration_of": "petroleum" if floating_slick else p.code,
         "solubility_mgl": p.solubility_mgl,
         "species": p.species_zh or p.name, "species_en": p.species_en,
@@ -679,7 +680,8 @@ def _result(ref: Reference, req: IncidentRequest, plume: PlumeResult, config,
             "ecology": req.ecology,
         }),
         "pollutant": _pollutant_row(ref.pollutants[req.pollutant], req.mass_kg,
-                                    plume.slick is not None),
+                                    plume.slick is not None,
+                                    ref.pollutant_names_en.get(req.pollutant)),
         "snap": _clean({
             "river_code": snap.river_code, "river_name": ref.river_names.get(snap.river_code),
             "river_name_en": ref.river_names_en.get(snap.river_code),

@@ -84,6 +84,8 @@ class Reference:
     reach_lines: dict[int, list[tuple[float, float]]] = field(default_factory=dict)
     # (plan river code, pollutant class, level) -> JSON rows of the plan steps that apply
     step_rows: dict[tuple[str, str, str], list[dict[str, Any]]] = field(default_factory=dict)
+    # pollutant code -> English name (the result's ``pollutant.name_en``, English sheets)
+    pollutant_names_en: dict[str, str] = field(default_factory=dict)
 
 
 KEY_SQL = text(
@@ -321,6 +323,8 @@ def build_reference(session: Session, key: str) -> Reference:
         )
         for p in session.scalars(select(m.Pollutant))
     }
+    pollutant_names_en = {p.code: p.name_en for p in session.execute(
+        select(m.Pollutant.code, m.Pollutant.name_en))}
     return Reference(
         key=key,
         network=network,
@@ -332,6 +336,7 @@ def build_reference(session: Session, key: str) -> Reference:
         depots=depots,
         teams=teams,
         plans=_plans(session),
+        pollutant_names_en=pollutant_names_en,
         depot_pool=ResourcePool(depots, intercepts),
         team_pool=ResourcePool(teams, intercepts),
         home_adcode=home,

@@ -125,7 +125,7 @@ def geojson(ctx: SheetContext) -> bytes:
 
 def _arrival_color(h: float, hmax: float) -> str:
     """KML colour (aabbggrr) from red (now) through purple to blue (late)."""
-    from webgis.exports.maps import ARRIVAL_CMAP
+    from webgis.exports.mapkit import ARRIVAL_CMAP
 
     r, g, b, _ = ARRIVAL_CMAP(min(max(h / hmax, 0.0), 1.0) if hmax > 0 else 0.0)
     return f"ff{int(b * 255):02x}{int(g * 255):02x}{int(r * 255):02x}"

@@ -7,7 +7,7 @@ import io
 import numpy as np
 from PIL import Image
 
-from webgis.exports import maps
+from webgis.exports import mapkit, maps
 from webgis.exports.context import SheetContext, fmt_hours, fmt_num
 
 
@@ -40,7 +40,7 @@ def test_path_segments_carry_arrival(ctx, sample):
 
 
 def test_edge_point():
-    x, y = maps._edge_point((0.0, 0.0), (10.0, 0.0), (-1, 1, -1, 1), inset=0.0)
+    x, y = mapkit.edge_point((0.0, 0.0), (10.0, 0.0), (-1, 1, -1, 1), inset=0.0)
     assert (x, y) == (1.0, 0.0)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import math
-from typing import Any
+from typing import Any, TypedDict
 
 import matplotlib
 
@@ -23,16 +23,26 @@ MM = 1 / 25.4  # inches per mm
 ARRIVAL_CMAP = LinearSegmentedColormap.from_list(
     "arrival", ["#c8102e", "#f07c00", "#8e3fa3", "#1f5fbf"]
 )
-KIND_STYLE = {
+
+
+class MarkStyle(TypedDict):
+    """How a kind of point is drawn: matplotlib marker, colour, area (pt²)."""
+
+    marker: str
+    color: str
+    size: float
+
+
+KIND_STYLE: dict[str, MarkStyle] = {
     "water_source": {"marker": "o", "color": "#0b62c4", "size": 70},
     "section": {"marker": "^", "color": "#1a8f3a", "size": 60},
     "interception": {"marker": "D", "color": "#e07000", "size": 46},
     "boundary": {"marker": "X", "color": "#6a1b9a", "size": 60},
     "confluence": {"marker": ".", "color": "#4a90c8", "size": 20},
 }
-DEPOT_STYLE = {"marker": "s", "color": "#14532d", "size": 64}
-TEAM_STYLE = {"marker": "p", "color": "#7a4a00", "size": 70}
-INCIDENT_STYLE = {"marker": "*", "color": "#d00000", "size": 340}
+DEPOT_STYLE: MarkStyle = {"marker": "s", "color": "#14532d", "size": 64}
+TEAM_STYLE: MarkStyle = {"marker": "p", "color": "#7a4a00", "size": 70}
+INCIDENT_STYLE: MarkStyle = {"marker": "*", "color": "#d00000", "size": 340}
 MAX_MAP_DEPOTS = 4
 MAX_MAP_TEAMS = 3
 

@@ -196,9 +196,9 @@ def _plume_path(ax: Any, ctx: SheetContext) -> LineCollection | None:
     if not len(segs):
         return None
     norm = Normalize(0, max(float(vals.max()) if vals.size else 1.0, 1.0))
-    ax.add_collection(LineCollection(segs, colors="#222222", linewidths=6.2, zorder=9,
+    ax.add_collection(LineCollection(list(segs), colors="#222222", linewidths=6.2, zorder=9,
                                      capstyle="round"))
-    lc = LineCollection(segs, cmap=ARRIVAL_CMAP, norm=norm, linewidths=4.2, zorder=10,
+    lc = LineCollection(list(segs), cmap=ARRIVAL_CMAP, norm=norm, linewidths=4.2, zorder=10,
                         capstyle="round")
     lc.set_array(vals)
     ax.add_collection(lc)
@@ -212,7 +212,10 @@ def _dispatch(ax: Any, ctx: SheetContext, depots: list[dict[str, Any]],
     labels: list[Label] = []
     for rows, style, team in ((depots, DEPOT_STYLE, False), (teams, TEAM_STYLE, True)):
         for row in rows:
-            x, y = ctx.site(row, team=team)
+            site = ctx.site(row, team=team)
+            if site is None:
+                continue
+            x, y = site
             tgt = ctx.target(row)
             if tgt is not None:
                 ax.plot([x, tgt["lon"]], [y, tgt["lat"]], color=style["color"], lw=1.0,
@@ -234,7 +237,7 @@ def _dispatch(ax: Any, ctx: SheetContext, depots: list[dict[str, Any]],
 def _receptor_marks(ax: Any, ctx: SheetContext, labels: list[Label]) -> None:
     """Receptors, numbered as in the table; intakes' labels placed first."""
     for i, r in enumerate(ctx.receptors(), start=1):
-        st = KIND_STYLE.get(r.get("kind"), KIND_STYLE["confluence"])
+        st = KIND_STYLE.get(str(r.get("kind")), KIND_STYLE["confluence"])
         edge = "#d00000" if r.get("exceeds") and r.get("kind") == "water_source" else "white"
         ax.scatter([r["lon"]], [r["lat"]], marker=st["marker"], s=st["size"], c=st["color"],
                    edgecolors=edge, linewidths=1.2 if edge != "white" else 0.7, zorder=16)

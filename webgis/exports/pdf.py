@@ -164,7 +164,7 @@ def _receptor_table(ctx: SheetContext, st) -> list[Any]:
             t("col_earliest"), t("col_peak_time"), ctx.peak_label(), t("col_limit"),
             t("col_exceed")]
     data = [[_p(h, st["head"]) for h in head]]
-    extra = []
+    extra: list[tuple[Any, ...]] = []
     for i, r in enumerate(ctx.receptors(), start=1):
         worst = r.get("worst") or {}
         data.append([
@@ -280,7 +280,7 @@ def _depot_table(ctx: SheetContext, st) -> list[Any]:
     head = [t("col_depot"), t("col_target"), t("col_distance"), t("col_travel"),
             t("col_in_time"), t("col_materials")]
     data = [[_p(h, st["head"]) for h in head]]
-    extra = []
+    extra: list[tuple[Any, ...]] = []
     rows = ctx.depots[:MAX_DEPOTS]
     for i, d in enumerate(rows, start=1):
         mats = d.get("materials") or []
@@ -311,7 +311,7 @@ def _team_table(ctx: SheetContext, st) -> list[Any]:
     head = [t("col_team"), t("col_headcount"), t("col_target"), t("col_distance"),
             t("col_travel"), t("col_in_time"), t("col_contact")]
     data = [[_p(h, st["head"]) for h in head]]
-    extra = []
+    extra: list[tuple[Any, ...]] = []
     for i, row in enumerate(rows, start=1):
         site = ctx.team_sites.get(row.get("code", ""), {})
         contact = (f"{row.get('contact_name') or site.get('contact_name') or ''}\n"

@@ -43,13 +43,24 @@ def _sheet(wb, title: str, header: list[str], rows: list[list[Any]], widths: lis
 
 
 def xlsx(ctx: SheetContext) -> bytes:
-    """The workbook as bytes."""
+    """The workbook as bytes: summary, receptors, interception points, materials, teams,
+    plan and contacts, one sheet each."""
     from openpyxl import Workbook
-    from openpyxl.styles import Font, PatternFill
 
-    t = ctx.t
     wb = Workbook()
     wb.remove(wb.active)
+    for add in (_summary_sheet, _receptor_sheet, _interception_sheet, _material_sheet,
+                _team_sheet, _plan_sheet, _contact_sheet):
+        add(wb, ctx)
+    wb.properties.title = ctx.sheet_title
+    wb.properties.creator = "webgis"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _summary_sheet(wb: Any, ctx: SheetContext) -> None:
+    t = ctx.t
     lon, lat = ctx.location
     lvl = ctx.level
     summary = [
@@ -69,6 +80,11 @@ def xlsx(ctx: SheetContext) -> bytes:
     ]
     _sheet(wb, t("sheet_summary"), [t("col_field"), t("col_value")], summary, [22, 70])
 
+
+def _receptor_sheet(wb: Any, ctx: SheetContext) -> None:
+    from openpyxl.styles import PatternFill
+
+    t = ctx.t
     rec_rows = []
     for no, r in enumerate(ctx.receptors(), start=1):
         worst = r.get("worst") or {}
@@ -100,6 +116,9 @@ def xlsx(ctx: SheetContext) -> bytes:
         for idx in range(16, len(row)):
             row[idx].number_format = "0.00"
 
+
+def _interception_sheet(wb: Any, ctx: SheetContext) -> None:
+    t = ctx.t
     ip_rows = []
     for r in ctx.receptors(("interception",)):
         d = ctx.details(r)
@@ -109,8 +128,8 @@ def xlsx(ctx: SheetContext) -> bytes:
         ip_rows.append([
             r.get("code"), ctx.name(r), t("type_" + str(d.get("type"))) if d.get("type") else "",
             r.get("river_km"), worst.get("arrival_h"), d.get("capacity_m3"), d.get("holding_h"),
-            t("sep").join(t("tech_" + x) for x in d.get("techniques") or []), d.get("access") or "",
-            d.get("access_road_km"), t("sep").join(assigned),
+            t("sep").join(t("tech_" + x) for x in d.get("techniques") or []),
+            d.get("access") or "", d.get("access_road_km"), t("sep").join(assigned),
         ])
     _sheet(wb, t("sheet_interceptions"), [
         t("col_code"), t("col_name"), t("col_type"), t("col_km"), t("col_worst_arrival"),
@@ -118,6 +137,9 @@ def xlsx(ctx: SheetContext) -> bytes:
         t("col_assigned"),
     ], ip_rows, [24, 32, 10, 9, 12, 14, 10, 24, 40, 12, 40])
 
+
+def _material_sheet(wb: Any, ctx: SheetContext) -> None:
+    t = ctx.t
     mat_rows = []
     for d in ctx.depots:
         for mt in d.get("materials") or []:
@@ -132,6 +154,9 @@ def xlsx(ctx: SheetContext) -> bytes:
         t("col_unit_m"),
     ], mat_rows, [18, 36, 22, 30, 10, 8, 10, 18, 26, 10, 8])
 
+
+def _team_sheet(wb: Any, ctx: SheetContext) -> None:
+    t = ctx.t
     team_rows = []
     for row in ctx.teams:
         site = ctx.team_sites.get(row.get("code", ""), {})
@@ -147,6 +172,11 @@ def xlsx(ctx: SheetContext) -> bytes:
         t("col_distance"), t("col_travel"), t("col_in_time"), t("col_person"), t("col_phone"),
     ], team_rows, [18, 34, 8, 22, 30, 10, 8, 10, 14, 16])
 
+
+def _plan_sheet(wb: Any, ctx: SheetContext) -> None:
+    from openpyxl.styles import Alignment
+
+    t = ctx.t
     steps = ctx.plan.get("steps") or []
     ws = _sheet(wb, t("sheet_plan"), [
         t("col_done"), t("col_phase"), t("col_no"), t("col_step"), t("col_responsible"),
@@ -154,21 +184,19 @@ def xlsx(ctx: SheetContext) -> bytes:
     ], [["☐", t("phase_" + str(s.get("phase"))), s.get("order"),
          s.get("text_en") if ctx.en and s.get("text_en") else s.get("text"),
          s.get("responsible"), s.get("due_min")] for s in steps], [6, 8, 5, 90, 30, 8])
-    from openpyxl.styles import Alignment
-
     for row in ws.iter_rows(min_row=2):
         row[3].alignment = Alignment(wrap_text=True, vertical="top")
 
+
+def _contact_sheet(wb: Any, ctx: SheetContext) -> None:
+    from openpyxl.styles import Font
+
+    t = ctx.t
     contact_rows = [[c.get("role_zh") or c.get("role"), c.get("unit_zh") or c.get("unit"),
                      c.get("name"), c.get("phone")] for c in ctx.contacts]
     ws = _sheet(wb, t("sheet_contacts"), [t("col_role"), t("col_unit"), t("col_person"),
                                           t("col_phone")], contact_rows, [20, 34, 16, 18])
     ws["A1"].font = Font(bold=True, color="FFFFFFFF")
-    wb.properties.title = ctx.sheet_title
-    wb.properties.creator = "webgis"
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
 
 
 # a floating oil's slick per receptor (issue 11): appended to the receptor sheet

@@ -336,6 +336,14 @@
   }
 
   function apiError(body, status) {
+    // off the river: said in the page's language, naming the river and the distances
+    if (body && body.max_offset_m !== undefined && body.fields && body.fields.location) {
+      return [body.nearest_river_code ? t("The point is {d} m from the nearest river ({river}); pick a point within {max} m of a river", {
+        d: F.num(body.distance_m, 0), max: F.num(body.max_offset_m, 0),
+        river: (WG.byCode.rivers && WG.byCode.rivers[body.nearest_river_code] &&
+          nm(WG.byCode.rivers[body.nearest_river_code].properties)) || body.nearest_river_code })
+        : t("No river near this point; pick a point on a river")];
+    }
     var msg = (body && body.error) || ("HTTP " + status);
     var fields = body && body.fields ? Object.keys(body.fields).map(function (k) {
       var v = body.fields[k];
@@ -751,11 +759,11 @@
           (r.source ? ' <span class="muted">— ' + esc(r.source) + "</span>" : "") + "</li>";
       }).join("") + "</ul>" +
       (lv.report_reasons && lv.report_reasons.length ? '<p class="muted">' + esc(t("Report as {lv}:", { lv: lv.report_as || "" })) + " " +
-        lv.report_reasons.map(function (r) { return esc(cfg.lang === "en" ? r.text_en : r.text_zh); }).join("；") + "</p>" : "") +
+        lv.report_reasons.map(function (r) { return esc(cfg.lang === "en" ? r.text_en : r.text_zh); }).join(esc(t("; "))) + "</p>" : "") +
       (lv.province_to_mee_min ? '<p class="muted">' + esc(t("The province reports to the Ministry within {m} min.", { m: lv.province_to_mee_min })) + "</p>" : "") +
       (lv.standby_intakes && lv.standby_intakes.length ? '<p class="muted">' +
         esc(t("Standby intakes (no population served; they do not raise the level):")) + " " +
-        lv.standby_intakes.map(esc).join("、") + "</p>" : "");
+        lv.standby_intakes.map(esc).join(esc(t(", "))) + "</p>" : "");
 
     var actions = '<div class="actions">' +
       (cfg.user.can_save ? '<button type="button" class="btn btn-primary" id="btn-save">' + esc(t("Save incident")) + "</button>" :
@@ -838,8 +846,12 @@
     }).join("");
 
     var model = res.model || {};
-    var modelBox = "<p>" + esc(model.method || "") + "</p><ul>" + (model.assumptions || []).map(function (a) {
-      return "<li>" + esc(a) + "</li>";
+    // the method and assumptions come in English; the dictionary holds their translations,
+    // and a warning appended to them is shown in the page's language
+    var warned = {};
+    (res.warnings || []).forEach(function (w) { warned[w.en] = cfg.lang === "en" ? w.en : w.zh || w.en; });
+    var modelBox = "<p>" + esc(t(model.method || "")) + "</p><ul>" + (model.assumptions || []).map(function (a) {
+      return "<li>" + esc(warned[a] || t(a)) + "</li>";
     }).join("") + "</ul>";
 
     // warnings the model cannot resolve (e.g. an intake upstream of the plume's entry in the

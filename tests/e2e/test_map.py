@@ -295,3 +295,25 @@ def test_diesel_spill_shows_the_slick(watched, live_server, artifacts):
     page.screenshot(path=str(artifacts / "map-diesel-slick.png"))
     assert watched.errors == []
     assert watched.blocked == []
+
+
+def test_model_block_and_off_river_error_in_chinese(watched, live_server):
+    """The model's method and assumptions, and the error for a point off the river, follow
+    the page's language (issue 13: both stayed English on the Chinese map)."""
+    page = watched.page
+    _open(watched, live_server + "/?scenario=" + quote(json.dumps(REQUEST)))
+    _wait_analysis(page)
+    page.click("#sec-model summary")
+    model = page.inner_text("#sec-model")
+    assert "一维模型：浓度为断面平均值" in model and "一维对流—弥散模型" in model
+    assert "物资库和队伍的用时为估算" in model
+    assert "1D model" not in model and "Hydraulics from" not in model
+
+    far = dict(REQUEST, location={"lon": 97.0, "lat": 41.5})
+    _open(watched, live_server + "/?scenario=" + quote(json.dumps(far)))
+    page.wait_for_function("['done', 'error'].includes(document.body.dataset.analysis)")
+    error = page.inner_text("#f-error")
+    assert "该点距最近河流" in error and "请在距河道" in error, error
+    assert "too far" not in error
+    assert watched.errors == []
+    assert watched.blocked == []

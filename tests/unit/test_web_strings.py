@@ -46,3 +46,17 @@ def test_every_source_string_has_a_chinese_translation():
         wanted |= {m[1] for m in TEMPLATE_CALL.findall(text)}
     missing = sorted(s for s in wanted if not catalogue.get(s))
     assert missing == []
+
+
+def test_the_model_block_is_in_the_catalogue():
+    """The model's assumptions are written in English by the core and the analysis service;
+    the map shows them through the catalogue (context "model"), so each needs a Chinese
+    translation there (issue 13: the block stayed English on the Chinese map)."""
+    from webgis.hydro.analysis import ASSUMPTIONS, OIL_ASSUMPTIONS
+    from webgis.web.strings import MODEL_CONTEXT
+
+    with PO.open("rb") as fh:
+        model = {m.id: m.string for m in read_po(fh) if m.context == MODEL_CONTEXT}
+    missing = [a for a in ASSUMPTIONS + OIL_ASSUMPTIONS if not model.get(a)]
+    assert missing == []
+    assert all(re.search(r"[\u4e00-\u9fff]", zh) for zh in model.values())

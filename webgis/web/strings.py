@@ -9,7 +9,18 @@ that every label has a Chinese translation.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
+from babel.messages.pofile import read_po
 from flask_babel import lazy_gettext as _l
+from flask_babel import pgettext
+
+from webgis.i18n import TRANSLATIONS
+
+# The model's method and assumptions are written in English by the core
+# (webgis.hydro.analysis) and the analysis service; their translations are the catalogue's
+# messages in this context, served under their English text.
+MODEL_CONTEXT = "model"
 
 # Plain strings: the English text is the key.
 PLAIN = [
@@ -66,6 +77,11 @@ PLAIN = [
     _l("Floating oil: it travels as a slick (arrival, length and passage in the table); "
        "concentrations are dissolved petroleum, bounded by the product's "
        "water-accommodated fraction ({waf} mg/L), not the product itself."),
+    # list punctuation (the same messages as the sheet's), the off-river error
+    _l(", "), _l("; "),
+    _l("The point is {d} m from the nearest river ({river}); pick a point within {max} m of a "
+       "river"),
+    _l("No river near this point; pick a point on a river"),
 ]
 
 # Coded values: key -> English label.
@@ -128,8 +144,16 @@ CODED = {
 }
 
 
+@lru_cache(maxsize=1)
+def model_messages() -> tuple[str, ...]:
+    """The English texts of the model's method and assumptions that the catalogue holds."""
+    with (TRANSLATIONS / "zh" / "LC_MESSAGES" / "messages.po").open("rb") as fh:
+        return tuple(m.id for m in read_po(fh) if m.context == MODEL_CONTEXT and m.id)
+
+
 def js_strings() -> dict[str, str]:
     """The dictionary for the scripts, in the current request's language."""
     out = {str(s._args[0]): str(s) for s in PLAIN}
     out.update({key: str(label) for key, label in CODED.items()})
+    out.update({text: pgettext(MODEL_CONTEXT, text) for text in model_messages()})
     return out

@@ -15,6 +15,8 @@ RUN pip install --require-hashes -r /tmp/requirements.lock
 COPY pyproject.toml README.md /tmp/src/
 COPY webgis /tmp/src/webgis
 RUN pip install --no-deps /tmp/src && rm -rf /tmp/src
+# the .mo catalogues (not in git) are compiled here: at run time site-packages is read-only
+RUN python -c "from webgis.i18n import compile_catalogues; compile_catalogues()"
 COPY migrations ./migrations
 COPY static ./static
 COPY data ./data

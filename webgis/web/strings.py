@@ -148,7 +148,7 @@ CODED = {
 def model_messages() -> tuple[str, ...]:
     """The English texts of the model's method and assumptions that the catalogue holds."""
     with (TRANSLATIONS / "zh" / "LC_MESSAGES" / "messages.po").open("rb") as fh:
-        return tuple(m.id for m in read_po(fh) if m.context == MODEL_CONTEXT and m.id)
+        return tuple(str(m.id) for m in read_po(fh) if m.context == MODEL_CONTEXT and m.id)
 
 
 def js_strings() -> dict[str, str]:

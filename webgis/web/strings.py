@@ -155,5 +155,9 @@ def js_strings() -> dict[str, str]:
     """The dictionary for the scripts, in the current request's language."""
     out = {str(s._args[0]): str(s) for s in PLAIN}
     out.update({key: str(label) for key, label in CODED.items()})
-    out.update({text: pgettext(MODEL_CONTEXT, text) for text in model_messages()})
+    # only where the page's language differs from the English (t() falls back to the key)
+    for text in model_messages():
+        translated = pgettext(MODEL_CONTEXT, text)
+        if translated != text:
+            out[text] = translated
     return out

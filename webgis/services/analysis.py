@@ -15,11 +15,11 @@ from typing import Any
 
 import numpy as np
 import shapely
-from flask import current_app
 from geoalchemy2.shape import to_shape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from webgis.config import Settings
 from webgis.errors import Unprocessable
 from webgis.hydro.analysis import (
     MAX_MASS_KG,
@@ -557,20 +557,21 @@ def _step_rows(ref: Reference, plan: Plan, pclass: str, level: str,
     return rows
 
 
-def analyze(session: Session, body: Any) -> dict[str, Any]:
-    """The full analysis of one spill (see issue 5's contract for the keys)."""
+def analyze(session: Session, body: Any, settings: Settings | None = None) -> dict[str, Any]:
+    """The full analysis of one spill (see issue 5's contract for the keys); `settings`
+    from the caller (the edge passes the app's), else the environment's."""
     ref = get_reference(session)
     req = parse_request(body, list(ref.pollutants))
-    config = current_app.config
+    config = settings or Settings.from_environment()
     pollutant = ref.pollutants[req.pollutant]
     try:
-        snap = ref.network.snap(req.lon, req.lat, config["SNAP_MAX_M"])
+        snap = ref.network.snap(req.lon, req.lat, config.snap_max_m)
         plume = run_incident(
             ref.network, snap, pollutant, ReleaseInput(req.mass_kg, req.duration_h),
             req.season, req.horizon_h,
             ref.receptors,
             river_names=ref.river_names, province_names=ref.province_names,
-            transfers=cache_for(ref.network, int(config["TRANSFER_CACHE_MB"] * 2**20)),
+            transfers=cache_for(ref.network, config.transfer_cache_bytes),
         )
     except HydroError as exc:
         body_ = exc.to_dict()
@@ -643,7 +644,7 @@ def _result(ref: Reference, req: IncidentRequest, plume: PlumeResult, config,
         r.code: Target(r.code, r.name, r.lon, r.lat, r.worst.arrival_h, r.river_km)
         for r in plume.receptors if r.kind == "interception"
     }
-    circuity, speed = config["ROAD_CIRCUITY"], config["ROAD_SPEED_KMH"]
+    circuity, speed = config.road_circuity, config.road_speed_kmh
     depots = ref.depot_pool.assign(list(targets.values()), pclass, circuity, speed,
                                    require_materials=True)
     teams = ref.team_pool.assign(list(targets.values()), pclass, circuity, speed)
@@ -657,7 +658,7 @@ def _result(ref: Reference, req: IncidentRequest, plume: PlumeResult, config,
     model = _as_dict(plume.model)
     model["coefficients"]["road_circuity"] = circuity
     model["coefficients"]["road_speed_kmh"] = speed
-    model["coefficients"]["snap_max_m"] = config["SNAP_MAX_M"]
+    model["coefficients"]["snap_max_m"] = config.snap_max_m
     model["assumptions"] = model["assumptions"] + [
         "Depot and team travel times are estimates: geodesic distance × road circuity / "
         "mean speed, not a road-network route.",

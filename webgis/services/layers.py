@@ -267,3 +267,23 @@ def layer_counts(session: Session) -> dict[str, int]:
         name: session.scalar(select(func.count()).select_from(layer.model)) or 0
         for name, layer in LAYERS.items()
     }
+
+
+# --- use cases (each reads in its own unit of work, webgis.services.uow) -------------------
+
+
+def read_layer(name: str, bbox: Bbox | None = None,
+               tolerance: float | None = None) -> dict[str, Any]:
+    """`feature_collection` of `name` for the edge (`/api/v1/<name>`, the map's bundle)."""
+    from webgis.services.uow import reading
+
+    with reading() as session:
+        return feature_collection(session, name, bbox, tolerance)
+
+
+def read_feature(name: str, code: str) -> dict[str, Any]:
+    """`one_feature` for the edge (`/api/v1/<name>/<code>`)."""
+    from webgis.services.uow import reading
+
+    with reading() as session:
+        return one_feature(session, name, code)

@@ -19,8 +19,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from webgis import models as m
-from webgis.dataset.read import LAYER_ORDER, Dataset, read_dataset
+from webgis.dataset.read import LAYER_ORDER, Dataset, DatasetInvalid, read_dataset
 from webgis.errors import DataError
+
+__all__ = ["DataError", "DatasetInvalid", "LoadReport", "check_data", "load", "load_data",
+           "network_version"]
 
 
 @dataclass(frozen=True)
@@ -222,3 +225,23 @@ def network_version(session: Session) -> str:
     """Changes whenever the reaches change: the key of the in-memory network cache."""
     row = session.get(m.DatasetLayer, "reaches")
     return row.sha256 if row else "empty"
+
+
+# --- use cases (webgis.services.uow) -------------------------------------------------------
+
+
+def load_data(root: Path | str) -> LoadReport:
+    """`webgis load-data`: validate and load `root` in one unit of work — all of it is
+    committed, or (on `DatasetInvalid`, `DataError` or a database refusal) nothing."""
+    from webgis.services.uow import unit_of_work
+
+    with unit_of_work() as session:
+        return load(session, root)
+
+
+def check_data(root: Path | str) -> tuple[list[Any], list[str]]:
+    """`webgis check-data`: the problems and the summary lines of the dataset at `root`
+    (raises `DatasetInvalid` when it cannot even be read). No database."""
+    from webgis.dataset.checks import check
+
+    return check(read_dataset(root))

@@ -336,3 +336,11 @@ def build_reference(session: Session, key: str) -> Reference:
         team_pool=ResourcePool(teams, intercepts),
         home_adcode=home,
     )
+
+
+def current_dataset_key() -> str:
+    """`dataset_key` in its own read (webgis.services.uow), for the edge's body caches."""
+    from webgis.services.uow import reading
+
+    with reading() as session:
+        return dataset_key(session)

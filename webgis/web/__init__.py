@@ -16,7 +16,6 @@ from flask_wtf.csrf import generate_csrf
 from webgis import compression
 from webgis.auth import read_access
 from webgis.errors import BadRequest, NotFound
-from webgis.extensions import db
 from webgis.i18n import LANGUAGES, select_locale
 from webgis.validation import int_arg
 from webgis.web import assets, mapdata, mapview, strings
@@ -123,4 +122,4 @@ def map_layers():
                    max(mapdata.ZOOMS))
     if zoom not in mapdata.ZOOMS:
         raise BadRequest("zoom must be an integer from 4 to 14", fields={"zoom": zoom})
-    return compression.send(mapdata.payload(db.session, zoom), "application/json")
+    return compression.send(mapdata.payload(zoom), "application/json")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -287,3 +287,23 @@ def read_feature(name: str, code: str) -> dict[str, Any]:
 
     with reading() as session:
         return one_feature(session, name, code)
+
+
+def view_extents(schema: str, views: list[str], fallback: Sequence[float]
+                 ) -> dict[str, list[float]]:
+    """Each view's bounding box (lon/lat, 6 decimals) in `schema`; `fallback` for an empty
+    one (the OGC API's collections, webgis.ogc). `schema` and `views` are the app's own
+    constant names, never a request's."""
+    from sqlalchemy import text
+
+    from webgis.services.uow import reading
+
+    extents: dict[str, list[float]] = {}
+    with reading() as session:
+        for name in views:
+            row = session.execute(text(
+                f"SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) "
+                f"FROM (SELECT ST_Extent(geom) AS e FROM {schema}.{name}) AS x")).one()
+            extents[name] = ([round(v, 6) for v in row] if row[0] is not None
+                             else list(fallback))
+    return extents

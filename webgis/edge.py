@@ -251,7 +251,7 @@ class _GuardedJson:
 class WebgisRequest(Request):
     """Flask's request with the guarded JSON parser."""
 
-    @property  # type: ignore[override]
+    @property
     def json_module(self) -> Any:
         return _GuardedJson
 

@@ -21,7 +21,7 @@ from webgis.dataset.fields import CODE_RE
 from webgis.errors import BadRequest, NotFound
 
 Bbox = tuple[float, float, float, float]
-EMPTY_JSON = literal_column("'[]'::jsonb")
+EMPTY_JSON: Any = literal_column("'[]'::jsonb")
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ class Layer:
     """How one layer is read: its model, its geometry and its extra properties."""
 
     name: str
-    model: type
+    model: type[Any]  # a model class with `code` (and `geom` when spatial)
     extras: Callable[[], dict[str, Any]] = dict
     hidden: tuple[str, ...] = ()
     # GeoJSON text of the geometry at a tolerance; default: the model's `geom` column.

@@ -30,7 +30,7 @@ __all__ = ["DataError", "DatasetInvalid", "LoadReport", "check_data", "load", "l
 class Target:
     """Where a layer goes: its model and how a clean record becomes a row."""
 
-    model: type
+    model: type[Any]  # a model class with `code`
     key: str = "code"  # the record field that is the row's code
 
 
@@ -109,16 +109,16 @@ def _row(layer: str, rec: dict[str, Any], ids: dict[str, dict[str, int]]) -> dic
     return row
 
 
-def _upsert(session: Session, model, rows: list[dict[str, Any]]) -> dict[str, int]:
+def _upsert(session: Session, model: type[Any], rows: list[dict[str, Any]]) -> dict[str, int]:
     if not rows:
         return {}
     table = model.__table__
     out: dict[str, int] = {}
     for start in range(0, len(rows), 500):
         chunk = rows[start : start + 500]
-        stmt = insert(table).values(chunk)
-        cols = {c: stmt.excluded[c] for c in chunk[0] if c != "code"}
-        stmt = stmt.on_conflict_do_update(index_elements=["code"], set_=cols).returning(
+        values = insert(table).values(chunk)
+        cols = {c: values.excluded[c] for c in chunk[0] if c != "code"}
+        stmt = values.on_conflict_do_update(index_elements=["code"], set_=cols).returning(
             table.c.code, table.c.id
         )
         out.update((row[0], row[1]) for row in session.execute(stmt))
@@ -146,7 +146,7 @@ def _replace_children(session: Session, layer: str, ds: Dataset, ids: dict[str, 
             for r in ds.layers[layer] for i in r["inventory"]
         ]
         if rows:
-            session.execute(insert(m.Inventory.__table__), rows)
+            session.execute(insert(m.Inventory), rows)
     elif layer == "enterprises":
         parent_ids = [ids["enterprises"][r["code"]] for r in ds.layers[layer]]
         session.execute(delete(m.EnterpriseSubstance).where(
@@ -157,7 +157,7 @@ def _replace_children(session: Session, layer: str, ds: Dataset, ids: dict[str, 
             for r in ds.layers[layer] for s in r["substances"]
         ]
         if rows:
-            session.execute(insert(m.EnterpriseSubstance.__table__), rows)
+            session.execute(insert(m.EnterpriseSubstance), rows)
     elif layer == "plans":
         parent_ids = [ids["plans"][r["river_code"]] for r in ds.layers[layer]]
         session.execute(delete(m.PlanStep).where(m.PlanStep.plan_id.in_(parent_ids)))
@@ -166,7 +166,7 @@ def _replace_children(session: Session, layer: str, ds: Dataset, ids: dict[str, 
             for p in ds.layers[layer] for step in p["steps"]
         ]
         if rows:
-            session.execute(insert(m.PlanStep.__table__), rows)
+            session.execute(insert(m.PlanStep), rows)
 
 
 def load(session: Session, root: Path | str) -> LoadReport:

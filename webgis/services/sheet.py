@@ -197,10 +197,10 @@ def enrich(session: Session, ctx: SheetContext) -> SheetContext:
                 "access_road_km": ip.access_road_km, "name_en": ip.name_en,
             }
 
-    river_codes = [ctx.plan.get("river_code") or ctx.snap.get("river_code")]
-    river_codes += [(f.get("properties") or {}).get("river_code")
-                    for f in (ctx.result.get("path") or {}).get("features") or []]
-    river_codes = list(dict.fromkeys(c for c in river_codes if c))
+    found = [ctx.plan.get("river_code") or ctx.snap.get("river_code")]
+    found += [(f.get("properties") or {}).get("river_code")
+              for f in (ctx.result.get("path") or {}).get("features") or []]
+    river_codes = [str(c) for c in dict.fromkeys(found) if c]
     plans = {p.code: p for p in session.scalars(select(m.RiverPlan)
                                                 .where(m.RiverPlan.code.in_(river_codes)))}
     for code in river_codes:

@@ -42,7 +42,7 @@ def _user() -> dict:
 def _render_map(incident_id: int | None = None):
     if not current_app.config["PUBLIC_READ"] and not current_user.is_authenticated:
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-    mapdata.warm(current_app._get_current_object(), LAYER_ZOOM)
+    mapdata.warm(current_app._get_current_object(), LAYER_ZOOM)  # type: ignore[attr-defined]
     lang = select_locale()
     parts = _compose(lang)
     js, css = _bundles(parts)
@@ -72,7 +72,7 @@ def _compose(lang: str) -> mapview.MapParts:
 
 def _bundles(parts: mapview.MapParts) -> tuple[assets.Bundle, assets.Bundle]:
     """The page's one script (vendored scripts, then ours) and one stylesheet."""
-    root = Path(current_app.static_folder)
+    root = Path(current_app.static_folder or "static")
     js = assets.get(root, "js", assets.static_files(parts.js) + assets.APP_JS)
     css = assets.get(root, "css", assets.static_files(parts.css) + assets.APP_CSS)
     return js, css
@@ -80,7 +80,7 @@ def _bundles(parts: mapview.MapParts) -> tuple[assets.Bundle, assets.Bundle]:
 
 def _chart() -> assets.Bundle:
     """Chart.js, loaded by incident.js on the first chart (same caching as the bundles)."""
-    return assets.get(Path(current_app.static_folder), "js", assets.CHART_JS)
+    return assets.get(Path(current_app.static_folder or "static"), "js", assets.CHART_JS)
 
 
 @bp.get("/map/assets/<name>")

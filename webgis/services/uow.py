@@ -51,6 +51,12 @@ def reading() -> Iterator[Session]:
         raise
 
 
+def discard() -> None:
+    """Roll back whatever this context's session holds (a request that failed: its error
+    handler answers, and the next request starts clean)."""
+    db.session.rollback()
+
+
 def end_of_context() -> None:
     """Close this thread's session (a background thread's last step; a request's is done
     by Flask-SQLAlchemy at teardown)."""

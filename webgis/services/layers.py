@@ -12,13 +12,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, func, literal_column, select
+from sqlalchemy import Select, and_, func, literal_column, select, text
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session, aliased
 
 from webgis import models as m
 from webgis.dataset.fields import CODE_RE
 from webgis.errors import BadRequest, NotFound
+from webgis.services.uow import reading
 
 Bbox = tuple[float, float, float, float]
 EMPTY_JSON: Any = literal_column("'[]'::jsonb")
@@ -275,16 +276,12 @@ def layer_counts(session: Session) -> dict[str, int]:
 def read_layer(name: str, bbox: Bbox | None = None,
                tolerance: float | None = None) -> dict[str, Any]:
     """`feature_collection` of `name` for the edge (`/api/v1/<name>`, the map's bundle)."""
-    from webgis.services.uow import reading
-
     with reading() as session:
         return feature_collection(session, name, bbox, tolerance)
 
 
 def read_feature(name: str, code: str) -> dict[str, Any]:
     """`one_feature` for the edge (`/api/v1/<name>/<code>`)."""
-    from webgis.services.uow import reading
-
     with reading() as session:
         return one_feature(session, name, code)
 
@@ -294,10 +291,6 @@ def view_extents(schema: str, views: list[str], fallback: Sequence[float]
     """Each view's bounding box (lon/lat, 6 decimals) in `schema`; `fallback` for an empty
     one (the OGC API's collections, webgis.ogc). `schema` and `views` are the app's own
     constant names, never a request's."""
-    from sqlalchemy import text
-
-    from webgis.services.uow import reading
-
     extents: dict[str, list[float]] = {}
     with reading() as session:
         for name in views:

@@ -19,8 +19,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from webgis import models as m
+from webgis.dataset.checks import check
 from webgis.dataset.read import LAYER_ORDER, Dataset, DatasetInvalid, read_dataset
 from webgis.errors import DataError
+from webgis.services.uow import unit_of_work
 
 __all__ = ["DataError", "DatasetInvalid", "LoadReport", "check_data", "load", "load_data",
            "network_version"]
@@ -233,8 +235,6 @@ def network_version(session: Session) -> str:
 def load_data(root: Path | str) -> LoadReport:
     """`webgis load-data`: validate and load `root` in one unit of work — all of it is
     committed, or (on `DatasetInvalid`, `DataError` or a database refusal) nothing."""
-    from webgis.services.uow import unit_of_work
-
     with unit_of_work() as session:
         return load(session, root)
 
@@ -242,6 +242,4 @@ def load_data(root: Path | str) -> LoadReport:
 def check_data(root: Path | str) -> tuple[list[Any], list[str]]:
     """`webgis check-data`: the problems and the summary lines of the dataset at `root`
     (raises `DatasetInvalid` when it cannot even be read). No database."""
-    from webgis.dataset.checks import check
-
     return check(read_dataset(root))

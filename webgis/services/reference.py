@@ -24,6 +24,7 @@ from webgis.hydro.analysis import PollutantInput, ReceptorInput
 from webgis.hydro.network import ReachInput, RiverNetwork
 from webgis.response.plans import PlanStepInput
 from webgis.response.resources import MaterialStock, ResourceOrigin, ResourcePool
+from webgis.services.uow import reading
 
 _lock = threading.Lock()
 _cache: OrderedDict[str, Reference] = OrderedDict()  # dataset key -> bundle, newest last
@@ -341,7 +342,5 @@ def build_reference(session: Session, key: str) -> Reference:
 
 def current_dataset_key() -> str:
     """`dataset_key` in its own read (webgis.services.uow), for the edge's body caches."""
-    from webgis.services.uow import reading
-
     with reading() as session:
         return dataset_key(session)

@@ -154,3 +154,27 @@ class Settings:
     @property
     def transfer_cache_bytes(self) -> int:
         return int(self.transfer_cache_mb * 2**20)
+
+    def __getitem__(self, key: str) -> Any:
+        """The app-config name of a setting (`settings["SNAP_MAX_M"]`), so code written
+        against the config mapping reads the typed settings unchanged."""
+        try:
+            return getattr(self, _SETTING_OF_KEY[key])
+        except KeyError:
+            raise KeyError(key) from None
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """`settings[key]`, or `default` for a key that is not a service setting."""
+        return getattr(self, _SETTING_OF_KEY[key]) if key in _SETTING_OF_KEY else default
+
+
+#: App-config key -> `Settings` field.
+_SETTING_OF_KEY = {
+    "SNAP_MAX_M": "snap_max_m",
+    "ROAD_CIRCUITY": "road_circuity",
+    "ROAD_SPEED_KMH": "road_speed_kmh",
+    "TRANSFER_CACHE_MB": "transfer_cache_mb",
+    "TOKEN_TTL_DAYS": "token_ttl_days",
+    "PUBLIC_URL": "public_url",
+    "DATA_DIR": "data_dir",
+}

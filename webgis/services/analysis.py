@@ -565,13 +565,13 @@ def analyze(session: Session, body: Any, settings: Settings | None = None) -> di
     config = settings or Settings.from_environment()
     pollutant = ref.pollutants[req.pollutant]
     try:
-        snap = ref.network.snap(req.lon, req.lat, config.snap_max_m)
+        snap = ref.network.snap(req.lon, req.lat, config["SNAP_MAX_M"])
         plume = run_incident(
             ref.network, snap, pollutant, ReleaseInput(req.mass_kg, req.duration_h),
             req.season, req.horizon_h,
             ref.receptors,
             river_names=ref.river_names, province_names=ref.province_names,
-            transfers=cache_for(ref.network, config.transfer_cache_bytes),
+            transfers=cache_for(ref.network, int(config["TRANSFER_CACHE_MB"] * 2**20)),
         )
     except HydroError as exc:
         body_ = exc.to_dict()
@@ -644,7 +644,7 @@ def _result(ref: Reference, req: IncidentRequest, plume: PlumeResult, config,
         r.code: Target(r.code, r.name, r.lon, r.lat, r.worst.arrival_h, r.river_km)
         for r in plume.receptors if r.kind == "interception"
     }
-    circuity, speed = config.road_circuity, config.road_speed_kmh
+    circuity, speed = config["ROAD_CIRCUITY"], config["ROAD_SPEED_KMH"]
     depots = ref.depot_pool.assign(list(targets.values()), pclass, circuity, speed,
                                    require_materials=True)
     teams = ref.team_pool.assign(list(targets.values()), pclass, circuity, speed)
@@ -658,7 +658,7 @@ def _result(ref: Reference, req: IncidentRequest, plume: PlumeResult, config,
     model = _as_dict(plume.model)
     model["coefficients"]["road_circuity"] = circuity
     model["coefficients"]["road_speed_kmh"] = speed
-    model["coefficients"]["snap_max_m"] = config.snap_max_m
+    model["coefficients"]["snap_max_m"] = config["SNAP_MAX_M"]
     model["assumptions"] = model["assumptions"] + [
         "Depot and team travel times are estimates: geodesic distance × road circuity / "
         "mean speed, not a road-network route.",

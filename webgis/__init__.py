@@ -52,9 +52,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     init_auth(app)
     csrf.exempt(api_bp)  # the JSON API checks CSRF itself on writes (webgis.auth.require_role)
     register_commands(app)
-    from webgis.services.sheet_warmup import warm_sheets_command
-
-    app.cli.add_command(warm_sheets_command)
     app.register_blueprint(api_bp)
     app.register_blueprint(web_bp)
     from webgis.ogc import init_app as init_ogc  # OGC API - Features at /ogc (pygeoapi)

@@ -235,6 +235,22 @@ def warm_command(seasons: tuple[str, ...]) -> None:
                f"{time.perf_counter() - t0:.1f} s, {mb:.0f} MB held")
 
 
+@click.command("warm-sheets")
+@click.option("--fonts-only", is_flag=True, help="Only build the CJK font cache.")
+def warm_sheets_command(fonts_only: bool) -> None:
+    """Build the sheets' CJK font cache (once per machine) and time a cold sheet."""
+    import time
+
+    from webgis.services.sheet_warmup import build_fonts, warm_sheets
+
+    t0 = time.perf_counter()
+    ok = build_fonts()
+    click.echo(f"CJK font cache: {'ready' if ok else 'no CJK font on this machine'} "
+               f"({time.perf_counter() - t0:.1f} s)")
+    if not fonts_only:
+        click.echo(f"sheet libraries and fonts loaded in {warm_sheets():.1f} s")
+
+
 def register(app: Flask) -> None:
     """Commands that need the app (and its database) live on `app.cli`."""
     app.cli.add_command(load_data)
@@ -244,3 +260,4 @@ def register(app: Flask) -> None:
     from webgis.cli_sheet import sheet_command
 
     app.cli.add_command(sheet_command)
+    app.cli.add_command(warm_sheets_command)

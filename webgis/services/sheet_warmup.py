@@ -20,7 +20,6 @@ import sys
 import threading
 import time
 
-import click
 from flask import Flask
 
 log = logging.getLogger(__name__)
@@ -97,15 +96,3 @@ def start_sheet_warmup(app: Flask) -> threading.Thread | None:
     thread = threading.Thread(target=run, name="webgis-warm-sheets", daemon=True)
     thread.start()
     return thread
-
-
-@click.command("warm-sheets")
-@click.option("--fonts-only", is_flag=True, help="Only build the CJK font cache.")
-def warm_sheets_command(fonts_only: bool) -> None:
-    """Build the sheets' CJK font cache (once per machine) and time a cold sheet."""
-    t0 = time.perf_counter()
-    ok = build_fonts()
-    click.echo(f"CJK font cache: {'ready' if ok else 'no CJK font on this machine'} "
-               f"({time.perf_counter() - t0:.1f} s)")
-    if not fonts_only:
-        click.echo(f"sheet libraries and fonts loaded in {warm_sheets():.1f} s")

@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Set everything up and run every check: lint, the bundled data's check, all tests.
+# Set everything up and run every check: lint, the layer contracts, the type check, the
+# bundled data's check, all tests.
 # Extra arguments go to pytest (e.g. scripts/test.sh tests/unit -x).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --test
 .venv/bin/ruff check .
+# the layers (.importlinter, docs/architecture.md) and the types ([tool.mypy] in pyproject)
+.venv/bin/lint-imports --no-cache
+.venv/bin/mypy
 if [ -f data/rivers/reaches.geojson ]; then
   .venv/bin/webgis check-data data
 fi

@@ -45,15 +45,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from webgis import models  # noqa: F401  (register every table)
     from webgis.api import bp as api_bp
     from webgis.auth import init_app as init_auth
-    from webgis.cli import register as register_commands
+    from webgis.commands import register as register_commands
     from webgis.errors_http import register_error_handlers
     from webgis.web import bp as web_bp
 
     init_auth(app)
+    csrf.exempt(api_bp)  # the JSON API checks CSRF itself on writes (webgis.auth.require_role)
     register_commands(app)
-    from webgis.services.sheet_warmup import warm_sheets_command
-
-    app.cli.add_command(warm_sheets_command)
     app.register_blueprint(api_bp)
     app.register_blueprint(web_bp)
     from webgis.ogc import init_app as init_ogc  # OGC API - Features at /ogc (pygeoapi)
@@ -66,7 +64,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     init_compression(app)
     init_proxy(app)
     if app.config["WARM_TRANSFERS"] and not app.config.get("TESTING"):
+        from webgis.config import Settings
         from webgis.services.warmup import start_warmup
 
-        start_warmup(app)
+        start_warmup(app, Settings.from_mapping(app.config))
     return app

@@ -17,56 +17,48 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    Request,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_user, logout_user
-from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError, validate_csrf
-from sqlalchemy import select
-from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, Length, Regexp
 
 from webgis import limits
 from webgis.errors import Forbidden, Unauthorized
-from webgis.extensions import csrf, db, login_manager
-from webgis.models.user import ROLES, User, hash_token, password_matches
+from webgis.extensions import login_manager
+from webgis.login_form import LoginForm
+from webgis.services import users
+from webgis.services.users import ROLES
+
+__all__ = ["LoginForm", "bp", "init_app", "read_access", "require_role"]
 
 bp = Blueprint("auth", __name__)
 
 
-class LoginForm(FlaskForm):
-    """Username and password, CSRF-protected."""
-
-    username = StringField("username", validators=[
-        DataRequired(), Length(max=80), Regexp(r"^[^\x00-\x1f]*$", message="control characters")])
-    password = PasswordField("password", validators=[DataRequired(), Length(max=200)])
-
-
 @login_manager.user_loader
-def _load_user(session_id: str) -> User | None:
+def load_session_user(session_id: str) -> Any:
     """The user of a session, if the session's version is still the user's (not revoked) and
     the account is active (disabling an account ends its sessions)."""
-    user_id, _, version = str(session_id).partition(":")
-    if not (user_id.isdigit() and version.isdigit()) or int(user_id) > 2**31 - 1:
-        return None  # a cookie from before revocable sessions, or not ours
-    user = db.session.get(User, int(user_id))
-    if user is None or not user.active or user.session_version != int(version):
-        return None
-    return user
+    return users.user_for_session(session_id)
 
 
 @login_manager.request_loader
-def _load_user_from_token(req) -> User | None:
+def load_token_user(req: Request) -> Any:
+    """The user of an `Authorization: Bearer <token>` header, if the token is valid."""
     header = req.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         return None
-    token = header[len("Bearer ") :].strip()
-    if not token:
-        return None
-    user = db.session.scalar(select(User).where(User.token_hash == hash_token(token)))
-    if user is not None and user.active and user.token_valid():
-        user.via_token = True  # type: ignore[attr-defined]
-        return user
-    return None
+    user = users.user_for_token(header[len("Bearer ") :].strip())
+    if user is not None:
+        user.via_token = True
+    return user
 
 
 def read_access(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -119,9 +111,9 @@ def login():
     form = LoginForm()
     error = None
     if form.validate_on_submit():
-        user = db.session.scalar(select(User).where(User.username == form.username.data))
         # The hash check runs for unknown users too: the failure's timing names no account.
-        if password_matches(user, form.password.data) and user.active:
+        user = users.authenticate(form.username.data, form.password.data)
+        if user is not None:
             login_user(user)
             target = request.args.get("next", "")
             # Only local paths: no open redirect.
@@ -136,17 +128,14 @@ def login():
 def logout():
     """Sign out (POST with the CSRF token): every session of this user ends, copies too."""
     if current_user.is_authenticated and not getattr(current_user, "via_token", False):
-        current_user.revoke_sessions()
-        db.session.commit()
+        users.end_sessions(current_user.id)
     logout_user()
     return redirect(url_for("web.index"))
 
 
 def init_app(app: Flask) -> None:
-    """Register the sign-in routes; the JSON API checks CSRF itself on writes."""
-    from webgis.api import bp as api_bp
-
-    csrf.exempt(api_bp)
+    """Register the sign-in routes and the rate limits (the JSON API checks CSRF itself on
+    writes: `create_app` exempts its blueprint)."""
     limits.init_app(app)
     login_manager.login_view = "auth.login"
     app.register_blueprint(bp)

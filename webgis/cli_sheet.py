@@ -12,11 +12,11 @@ import time
 from pathlib import Path
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 
-from webgis.cli import analysis_options, analysis_request
-from webgis.exports import FORMATS
+from webgis.cli_options import analysis_options, analysis_request
+from webgis.edge import current_settings
+from webgis.services.sheet import FORMATS
 
 SPILL_OPTIONS = ("lon", "lat", "pollutant", "mass_kg")
 
@@ -54,26 +54,26 @@ def sheet_command(incident_id: int | None, out: Path, fmt: str | None, lang: str
     import json
 
     from webgis.errors import WebgisError
-    from webgis.extensions import db
     from webgis.services import sheet
 
     fmt = _format_of(out, fmt)
-    base = base_url or current_app.config.get("PUBLIC_URL") or "http://127.0.0.1:5000"
+    settings = current_settings()
+    base = base_url or settings.public_url or "http://127.0.0.1:5000"
     given = [k for k in SPILL_OPTIONS if spill.get(k) is not None]
     t0 = time.perf_counter()
     try:
         if incident_id is not None:
             if given:
                 raise click.UsageError("give --incident or the spill options, not both")
-            ctx = sheet.context_for_incident(db.session, incident_id, lang=lang, base_url=base)
+            rendered = sheet.incident_sheet(incident_id, fmt, lang=lang, base_url=base)
         else:
             missing = [f"--{k.replace('_', '-')}" for k in SPILL_OPTIONS if k not in given]
             if missing:
                 raise click.UsageError(f"give --incident ID, or a scenario: missing "
                                        f"{', '.join(missing)}")
-            ctx = sheet.context_for_request(db.session, analysis_request(**spill), lang=lang,
-                                            base_url=base, officer=officer, title=title)
-        rendered = sheet.build(ctx, fmt)
+            rendered = sheet.scenario_sheet(analysis_request(**spill), fmt, lang=lang,
+                                            base_url=base, officer=officer, title=title,
+                                            settings=settings)
     except WebgisError as exc:
         click.echo(json.dumps(exc.to_dict(), ensure_ascii=False), err=True)
         sys.exit(2)

@@ -212,7 +212,7 @@ def _compress(response: Response) -> Response:
     response.headers["Content-Encoding"] = "gzip"
     tag, weak = response.get_etag()
     if tag:
-        response.set_etag(tag + GZIP_SUFFIX, weak=weak)
+        response.set_etag(tag + GZIP_SUFFIX, weak=bool(weak))
     return response
 
 

@@ -7,7 +7,10 @@ project-local PostGIS started by `webgis localdb start`.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 #: Where migrations/, static/, data/ and var/ are: the checkout, or WEBGIS_ROOT for an
 #: installed (non-editable) package, as in the docker image.
@@ -53,7 +56,7 @@ def local_database_url(dbname: str = "webgis") -> str:
     return f"postgresql+psycopg://webgis@127.0.0.1:{port}/{dbname}"
 
 
-def from_environment() -> dict:
+def from_environment() -> dict[str, Any]:
     """Read every setting from the environment (after `.env`, if present)."""
     env = os.environ.get("WEBGIS_ENV", "development")
     production = env == "production"
@@ -113,3 +116,65 @@ def from_environment() -> dict:
         # (webgis.proxy); 0 = none, the default outside docker compose.
         "TRUSTED_PROXIES": _int("WEBGIS_TRUSTED_PROXIES", 0),
     }
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """The settings the services use, typed; built once from the app's config at the edge
+    (`Settings.from_mapping(app.config)`), so a service never reads `current_app` and runs
+    the same in a request, a CLI command, a worker thread or a script without Flask."""
+
+    snap_max_m: float = 5000.0
+    road_circuity: float = 1.4
+    road_speed_kmh: float = 50.0
+    transfer_cache_mb: float = 256.0
+    token_ttl_days: float = 90.0
+    public_url: str = ""
+    data_dir: str = str(PROJECT_ROOT / "data")
+
+    @classmethod
+    def from_mapping(cls, cfg: Mapping[str, Any]) -> Settings:
+        """From a Flask config (or `from_environment()`): the keys the services need."""
+        return cls(
+            snap_max_m=float(cfg["SNAP_MAX_M"]),
+            road_circuity=float(cfg["ROAD_CIRCUITY"]),
+            road_speed_kmh=float(cfg["ROAD_SPEED_KMH"]),
+            transfer_cache_mb=float(cfg["TRANSFER_CACHE_MB"]),
+            token_ttl_days=float(cfg["TOKEN_TTL_DAYS"]),
+            public_url=str(cfg.get("PUBLIC_URL") or ""),
+            data_dir=str(cfg["DATA_DIR"]),
+        )
+
+    @classmethod
+    def from_environment(cls) -> Settings:
+        """The environment's settings: what a service uses when its caller gives none (a
+        script or test outside the app; inside the app the edge passes the app's)."""
+        return cls.from_mapping(from_environment())
+
+    @property
+    def transfer_cache_bytes(self) -> int:
+        return int(self.transfer_cache_mb * 2**20)
+
+    def __getitem__(self, key: str) -> Any:
+        """The app-config name of a setting (`settings["SNAP_MAX_M"]`), so code written
+        against the config mapping reads the typed settings unchanged."""
+        try:
+            return getattr(self, _SETTING_OF_KEY[key])
+        except KeyError:
+            raise KeyError(key) from None
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """`settings[key]`, or `default` for a key that is not a service setting."""
+        return getattr(self, _SETTING_OF_KEY[key]) if key in _SETTING_OF_KEY else default
+
+
+#: App-config key -> `Settings` field.
+_SETTING_OF_KEY = {
+    "SNAP_MAX_M": "snap_max_m",
+    "ROAD_CIRCUITY": "road_circuity",
+    "ROAD_SPEED_KMH": "road_speed_kmh",
+    "TRANSFER_CACHE_MB": "transfer_cache_mb",
+    "TOKEN_TTL_DAYS": "token_ttl_days",
+    "PUBLIC_URL": "public_url",
+    "DATA_DIR": "data_dir",
+}

@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 from flask import Flask, Request, current_app, g, request
 from werkzeug.routing import IntegerConverter, ValidationError
 
-from webgis.config import REQUEST_LIMITS
+from webgis.config import REQUEST_LIMITS, Settings
 from webgis.errors import BadRequest, NotFound, Unprocessable
 
 log = logging.getLogger(__name__)
@@ -251,7 +251,7 @@ class _GuardedJson:
 class WebgisRequest(Request):
     """Flask's request with the guarded JSON parser."""
 
-    @property  # type: ignore[override]
+    @property
     def json_module(self) -> Any:
         return _GuardedJson
 
@@ -341,3 +341,9 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     app.wsgi_app = EdgeMiddleware(app.wsgi_app, app.config)  # type: ignore[method-assign]
+
+
+def current_settings() -> Settings:
+    """The typed settings services take (`webgis.config.Settings`), from this app's config;
+    built per call (a few microseconds), so a test that changes the config is seen."""
+    return Settings.from_mapping(current_app.config)

@@ -32,10 +32,10 @@ def _wants_json() -> bool:
 
 
 def _rollback() -> None:
-    from webgis.extensions import db
+    from webgis.services.uow import discard
 
     with contextlib.suppress(Exception):  # the connection may be gone; the pool drops it
-        db.session.rollback()
+        discard()
 
 
 def _json(message: str, status: int, fields: dict | None = None) -> tuple[Response, int]:

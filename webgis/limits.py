@@ -110,7 +110,7 @@ def too_many_requests(err: RateLimitExceeded):
     message = f"{err.description}; try again in {retry} s"
     fields = {"limit": str(err.limit.limit), "retry_after_s": retry}
     if _wants_login_page():
-        from webgis.auth import LoginForm
+        from webgis.login_form import LoginForm
 
         resp = current_app.make_response(
             (render_template("login.html", form=LoginForm(), error="throttled",

@@ -29,7 +29,6 @@ from typing import Any
 import orjson
 from flask import Blueprint, Flask, Response, current_app, make_response, request
 from flask_login import current_user
-from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
 from webgis.errors import BadRequest, Unauthorized
@@ -88,16 +87,9 @@ def _extents(app: Flask) -> dict[str, list[float]]:
     cache = app.extensions.setdefault("webgis_ogc", {})
     if "extents" in cache:
         return cache["extents"]
-    from webgis.extensions import db
+    from webgis.services.layers import view_extents
 
-    extents: dict[str, list[float]] = {}
-    with db.engine.connect() as conn:
-        for name in COLLECTIONS:
-            row = conn.execute(text(
-                f"SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) "
-                f"FROM (SELECT ST_Extent(geom) AS e FROM {SCHEMA}.{name}) AS x")).one()
-            extents[name] = ([round(v, 6) for v in row] if row[0] is not None
-                             else list(FALLBACK_BBOX))
+    extents = view_extents(SCHEMA, list(COLLECTIONS), FALLBACK_BBOX)
     cache["extents"] = extents
     return extents
 
@@ -194,15 +186,9 @@ def _api() -> Any:
 
 def _token_user(token: str) -> Any:
     """The active user whose unexpired API token this is, else None."""
-    from webgis.extensions import db
-    from webgis.models.user import User, hash_token
+    from webgis.services.users import user_for_token
 
-    if not token:
-        return None
-    user = db.session.scalar(select(User).where(User.token_hash == hash_token(token)))
-    if user is not None and user.active and user.token_valid():
-        return user
-    return None
+    return user_for_token(token)
 
 
 def _check_bbox(raw: str) -> None:

@@ -21,5 +21,5 @@ def init_app(app: Flask) -> None:
     if hops < 0:
         raise RuntimeError("WEBGIS_TRUSTED_PROXIES must be 0 or more")
     if hops:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops,
-                                x_port=hops)
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)

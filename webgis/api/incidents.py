@@ -5,12 +5,12 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from webgis import limits
-from webgis.api import bp
+from webgis.api.blueprint import bp
 from webgis.auth import read_access
+from webgis.edge import current_settings
 from webgis.errors import BadRequest
-from webgis.extensions import db
-from webgis.services.analysis import analyze
-from webgis.services.hydraulics import reach_detail
+from webgis.services.hydraulics import reach as reach_detail
+from webgis.services.incidents import analyse
 
 
 @bp.post("/api/v1/incidents/analyze")
@@ -21,11 +21,11 @@ def analyze_incident():
     body = request.get_json(silent=True)
     if body is None:
         raise BadRequest("the body must be a JSON object", fields={"body": "malformed JSON"})
-    return jsonify(analyze(db.session, body))
+    return jsonify(analyse(body, current_settings()))
 
 
 @bp.get("/api/v1/reaches/<code>")
 @read_access
 def reach(code: str):
     """A reach as a GeoJSON feature, with its hydraulics for `?season=` (dry|normal|flood)."""
-    return jsonify(reach_detail(db.session, code, request.args.get("season", "normal")))
+    return jsonify(reach_detail(code, request.args.get("season", "normal")))

@@ -1,7 +1,8 @@
 """Saved incidents: save an analysis (duty officer), list recent ones, reopen one.
 
 Saving re-runs the analysis on the server from the request, so what is stored is what the
-model says for that request on the current data — never a result sent by a browser.
+model says for that request on the current data — never a result sent by a browser. The
+handlers parse and call `webgis.services.incidents`, which owns the queries and the commit.
 
 Who saved an incident (`created_by`, a username) is shown to signed-in users only: with
 `PUBLIC_READ` on, anonymous readers see the incidents but not the account names.
@@ -9,21 +10,18 @@ Who saved an incident (`created_by`, a username) is shown to signed-in users onl
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import current_app, jsonify, request
 from flask_login import current_user
-from sqlalchemy import func, select
-from sqlalchemy.orm import defer
 
 from webgis import limits
-from webgis.api import bp
+from webgis.api.blueprint import bp
 from webgis.auth import read_access, require_role
-from webgis.errors import BadRequest, NotFound
-from webgis.extensions import db
-from webgis.models.incident import INCIDENT_KINDS, Incident
-from webgis.models.user import User
+from webgis.edge import current_settings
+from webgis.errors import BadRequest
+from webgis.services import incidents
+from webgis.services.incidents import INCIDENT_KINDS
 
 MAX_TITLE = 200
 
@@ -47,51 +45,17 @@ def _parse(body: Any) -> tuple[str | None, str, dict[str, Any]]:
     return (title.strip() if title else None), kind, req
 
 
-def _default_title(result: dict[str, Any]) -> str:
-    snap, pollutant = result.get("snap") or {}, result.get("pollutant") or {}
-    return f"{snap.get('river_name', '')} {pollutant.get('name', '')}".strip() or "incident"
-
-
-def _summary(inc: Incident, username: str | None, level: str | None) -> dict[str, Any]:
-    lon, lat = inc.request["location"]["lon"], inc.request["location"]["lat"]
-    summary = {
-        "id": inc.id, "kind": inc.kind, "title": inc.title,
-        "created_at": inc.created_at.isoformat() if inc.created_at else None,
-        "created_by": username, "river_code": inc.river_code,
-        "pollutant_code": inc.pollutant_code, "level": level, "lon": lon, "lat": lat,
-        "url": f"/incidents/{inc.id}", "sheet_url": f"/incidents/{inc.id}/sheet.pdf",
-    }
-    if not current_user.is_authenticated:
-        del summary["created_by"]  # account names are not for anonymous readers
-    return summary
-
-
 @bp.post("/api/v1/incidents")
 @require_role("duty_officer")
 @limits.analysis
 def save_incident():
     """Analyse `request` again and store it with its result; 201 with the summary."""
-    from webgis.services.analysis import analyze
-
     title, kind, req = _parse(request.get_json(silent=True))
     # Through the app's JSON provider: plain JSON types only in the JSONB columns.
-    result = json.loads(current_app.json.dumps(analyze(db.session, req)))
-    stored_request = result.get("request") or req
-    loc = stored_request["location"]
-    inc = Incident(
-        kind=kind,
-        title=title or _default_title(result),
-        created_by_id=current_user.id,
-        river_code=(result.get("snap") or {}).get("river_code"),
-        pollutant_code=(result.get("pollutant") or {}).get("code"),
-        request=stored_request,
-        result=result,
-        geom=func.ST_SetSRID(func.ST_MakePoint(float(loc["lon"]), float(loc["lat"])), 4326),
-    )
-    db.session.add(inc)
-    db.session.commit()
-    level = (result.get("level") or {}).get("suggested")
-    return jsonify(_summary(inc, current_user.username, level)), 201
+    saved = incidents.save_incident(req, kind=kind, title=title, user_id=current_user.id,
+                                    username=current_user.username,
+                                    encode=current_app.json.dumps, settings=current_settings())
+    return jsonify(saved), 201
 
 
 @bp.get("/api/v1/incidents")
@@ -101,29 +65,13 @@ def list_incidents():
     raw = request.args.get("limit", "20")
     if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 100:
         raise BadRequest("limit must be an integer from 1 to 100", fields={"limit": raw})
-    level = Incident.result["level"]["suggested"].astext
-    rows = db.session.execute(
-        select(Incident, User.username, level)
-        .outerjoin(User, User.id == Incident.created_by_id)
-        .order_by(Incident.created_at.desc(), Incident.id.desc())
-        .limit(int(raw))
-        .options(defer(Incident.result))
-    ).all()
-    return jsonify({"incidents": [_summary(inc, name, lv) for inc, name, lv in rows]})
+    rows = incidents.list_incidents(int(raw), show_names=current_user.is_authenticated)
+    return jsonify({"incidents": rows})
 
 
 @bp.get("/api/v1/incidents/<int:incident_id>")
 @read_access
 def get_incident(incident_id: int):
     """One saved incident with its request and the result as it was analysed."""
-    row = db.session.execute(
-        select(Incident, User.username)
-        .outerjoin(User, User.id == Incident.created_by_id)
-        .where(Incident.id == incident_id)
-    ).first()
-    if row is None:
-        raise NotFound(f"no incident {incident_id}", fields={"id": incident_id})
-    inc, username = row
-    level = (inc.result.get("level") or {}).get("suggested")
-    return jsonify({**_summary(inc, username, level), "request": inc.request,
-                    "result": inc.result})
+    return jsonify(incidents.get_incident(incident_id,
+                                          show_names=current_user.is_authenticated))

@@ -10,11 +10,10 @@ from __future__ import annotations
 from flask import current_app, jsonify, request
 
 from webgis import compression
-from webgis.api import bp
+from webgis.api.blueprint import bp
 from webgis.auth import read_access
-from webgis.extensions import db
 from webgis.services import layers
-from webgis.services.reference import dataset_key
+from webgis.services.reference import current_dataset_key
 
 #: Per worker. Every layer unfiltered is ~3.5 MB plain and ~0.5 MB gzipped with this
 #: dataset; bbox and zoom variants share what is left, least recently used dropped first.
@@ -23,7 +22,7 @@ _version: list[str] = [""]  # the dataset version the cached bodies belong to
 
 
 def _cached(key: tuple, build) -> compression.Packed:
-    version = dataset_key(db.session)
+    version = current_dataset_key()
     if version != _version[0]:  # a load changed the dataset: the old bodies are dead
         _bodies.clear()
         _version[0] = version
@@ -50,7 +49,7 @@ def layer(name: str):
     bbox = layers.parse_bbox(request.args.get("bbox"))
     tolerance = layers.tolerance_for_zoom(request.args.get("zoom"))
     body = _cached(("layer", name, bbox, tolerance),
-                   lambda: layers.feature_collection(db.session, name, bbox, tolerance))
+                   lambda: layers.read_layer(name, bbox, tolerance))
     return compression.send(body, "application/json")
 
 
@@ -60,5 +59,5 @@ def feature(name: str, code: str):
     """One feature by its code."""
     layers.get_layer(name)
     body = _cached(("feature", name, code),
-                   lambda: layers.one_feature(db.session, name, code))
+                   lambda: layers.read_feature(name, code))
     return compression.send(body, "application/json")

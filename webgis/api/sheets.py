@@ -17,10 +17,10 @@ from flask import Response, current_app, request
 from flask_login import current_user
 
 from webgis import limits
-from webgis.api import bp
+from webgis.api.blueprint import bp
 from webgis.auth import read_access
+from webgis.edge import current_settings
 from webgis.errors import BadRequest, NotFound
-from webgis.extensions import db
 from webgis.services import sheet
 
 DATA_FORMATS = ("geojson", "kml", "gpx", "xlsx")
@@ -40,10 +40,9 @@ def _send(rendered: sheet.Rendered) -> Response:
 
 
 def _incident_export(incident_id: int, fmt: str) -> Response:
-    lang = sheet.check_lang(request.args.get("lang"))
-    ctx = sheet.context_for_incident(db.session, incident_id, lang=lang, base_url=_base_url(),
-                                     with_officer=current_user.is_authenticated)
-    return _send(sheet.build(ctx, fmt))
+    return _send(sheet.incident_sheet(incident_id, fmt, lang=request.args.get("lang"),
+                                      base_url=_base_url(),
+                                      with_officer=current_user.is_authenticated))
 
 
 @bp.get("/api/v1/incidents/<int:incident_id>/sheet.pdf")
@@ -79,10 +78,8 @@ def _scenario(fmt: str) -> Response:
     body = request.get_json(silent=True)
     if body is None:
         raise BadRequest("the body must be a JSON object", fields={"body": "malformed JSON"})
-    fmt = sheet.check_format(fmt)
-    lang = sheet.check_lang(request.args.get("lang"))
-    ctx = sheet.context_for_request(db.session, body, lang=lang, base_url=_base_url())
-    return _send(sheet.build(ctx, fmt))
+    return _send(sheet.scenario_sheet(body, fmt, lang=request.args.get("lang"),
+                                      base_url=_base_url(), settings=current_settings()))
 
 
 @bp.post("/api/v1/sheets")

@@ -62,7 +62,7 @@ def check_network(reaches: list[dict[str, Any]]) -> list[str]:
 
 def check_linear_refs(ds: Dataset) -> list[str]:
     """Every point on a reach lies within 500 m of its referenced position."""
-    problems = []
+    problems: list[str] = []
     reaches = ds.layers.get("reaches", [])
     if not reaches:
         return problems

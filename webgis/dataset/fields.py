@@ -79,8 +79,8 @@ non_negative = number(0)
 fraction = number(0, 1)
 
 
-def one_of(choices: Sequence[str]) -> Validator:
-    def check(value: Any) -> str:
+def one_of(choices: Sequence[Any]) -> Validator:
+    def check(value: Any) -> Any:
         if value not in choices:
             raise ValueError(f"must be one of {', '.join(map(str, choices))}; got {value!r}")
         return value

@@ -2,68 +2,22 @@
 
 Input: a :class:`~webgis.exports.context.SheetContext` (the analysis result, the request,
 incident metadata and a few layer features); output: bytes. No database, no Flask.
+
+The dispatch lives in `webgis.exports.writers`; its public names are importable from here
+too (`from webgis.exports import FORMATS, render`), loaded on first use so that importing
+one writer never imports the package's others (no import cycle through this `__init__`).
 """
 
 from __future__ import annotations
 
-import io
-import zipfile
-from collections.abc import Callable
+from typing import Any
 
-from webgis.exports.context import SheetContext
-
-# format -> (MIME type, file suffix)
-FORMATS: dict[str, tuple[str, str]] = {
-    "pdf": ("application/pdf", ".pdf"),
-    "zip": ("application/zip", ".zip"),
-    "geojson": ("application/geo+json", ".geojson"),
-    "kml": ("application/vnd.google-earth.kml+xml", ".kml"),
-    "gpx": ("application/gpx+xml", ".gpx"),
-    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx"),
-}
-BUNDLE_ORDER = ("pdf", "geojson", "kml", "gpx", "xlsx")
+__all__ = ["BUNDLE_ORDER", "FORMATS", "bundle", "render", "write"]
 
 
-def _writer(fmt: str) -> Callable[[SheetContext], bytes]:
-    if fmt == "pdf":
-        from webgis.exports.pdf import build_pdf
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        from webgis.exports import writers
 
-        return build_pdf
-    if fmt == "xlsx":
-        from webgis.exports.xlsx import xlsx
-
-        return xlsx
-    if fmt == "zip":
-        return bundle
-    from webgis.exports import gis
-
-    return {"geojson": gis.geojson, "kml": gis.kml, "gpx": gis.gpx}[fmt]
-
-
-def write(ctx: SheetContext, fmt: str) -> bytes:
-    """The sheet in one format."""
-    if fmt not in FORMATS:
-        raise ValueError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
-    return _writer(fmt)(ctx)
-
-
-def render(ctx: SheetContext, fmt: str) -> tuple[bytes, str, str]:
-    """``(bytes, MIME type, file suffix)`` of the sheet in ``fmt``."""
-    mimetype, suffix = FORMATS[fmt]
-    return write(ctx, fmt), mimetype, suffix
-
-
-def bundle(ctx: SheetContext) -> bytes:
-    """One ZIP with the PDF and every data file (UTF-8 file names)."""
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        for fmt in BUNDLE_ORDER:
-            data = write(ctx, fmt)
-            info = zipfile.ZipInfo(f"{ctx.file_stem}{FORMATS[fmt][1]}",
-                                   date_time=ctx.generated_at.timetuple()[:6])
-            # PDF and XLSX are compressed already: store them, deflate the text files
-            info.compress_type = (zipfile.ZIP_STORED if fmt in ("pdf", "xlsx")
-                                  else zipfile.ZIP_DEFLATED)
-            info.external_attr = 0o644 << 16
-            zf.writestr(info, data)
-    return buf.getvalue()
+        return getattr(writers, name)
+    raise AttributeError(f"module 'webgis.exports' has no attribute {name!r}")

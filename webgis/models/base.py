@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from geoalchemy2 import Geometry
 from sqlalchemy import CheckConstraint, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+
+from webgis.extensions import db
+
+if TYPE_CHECKING:  # Flask-SQLAlchemy builds `db.Model` at run time; mypy sees its shape
+    from sqlalchemy.orm import DeclarativeBase
+
+    class Model(DeclarativeBase):
+        """The declarative base of every table (`db.Model` at run time)."""
+
+else:
+    Model = db.Model
 
 CODE_LEN = 40
 

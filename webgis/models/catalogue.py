@@ -6,8 +6,7 @@ from sqlalchemy import CheckConstraint, Float, Integer, String, Text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
-from webgis.extensions import db
-from webgis.models.base import NamedFeature
+from webgis.models.base import Model, NamedFeature
 
 POLLUTANT_CLASSES = (
     "heavy_metal",
@@ -24,7 +23,7 @@ POLLUTANT_CLASSES = (
 BEHAVIOURS = ("dissolves", "floats", "sinks", "volatile")
 
 
-class Pollutant(NamedFeature, db.Model):
+class Pollutant(NamedFeature, Model):
     """A substance with its class, GB 3838-2002 limits, behaviour and decay."""
 
     __tablename__ = "pollutant"
@@ -75,7 +74,7 @@ class Pollutant(NamedFeature, db.Model):
     techniques_en: Mapped[str | None] = mapped_column(Text)
 
 
-class Material(NamedFeature, db.Model):
+class Material(NamedFeature, Model):
     """An emergency material; `serves` lists the pollutant classes it treats ([] = all)."""
 
     __tablename__ = "material"

@@ -14,13 +14,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from webgis.extensions import db
-from webgis.models.base import NamedFeature, geometry
+from webgis.models.base import Model, NamedFeature, geometry
 
 RISK_LEVELS = ("major", "larger", "general")
 
 
-class Enterprise(NamedFeature, db.Model):
+class Enterprise(NamedFeature, Model):
     """A plant with hazardous substances; its outfall is linearly referenced to a reach."""
 
     __tablename__ = "enterprise"
@@ -44,7 +43,7 @@ class Enterprise(NamedFeature, db.Model):
     )
 
 
-class EnterpriseSubstance(db.Model):
+class EnterpriseSubstance(Model):
     """The maximum quantity of one pollutant an enterprise holds."""
 
     __tablename__ = "enterprise_substance"

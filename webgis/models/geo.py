@@ -5,14 +5,13 @@ from __future__ import annotations
 from sqlalchemy import CheckConstraint, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from webgis.extensions import db
-from webgis.models.base import NamedFeature, geometry
+from webgis.models.base import Model, NamedFeature, geometry
 
 ADMIN_LEVELS = ("province", "prefecture", "new_district")
 PLACE_KINDS = ("capital", "prefecture_seat", "county_seat", "town")
 
 
-class AdminArea(NamedFeature, db.Model):
+class AdminArea(NamedFeature, Model):
     """A province, prefecture-level division or new district; `code` is the adcode."""
 
     __tablename__ = "admin_area"
@@ -25,7 +24,7 @@ class AdminArea(NamedFeature, db.Model):
     geom = mapped_column(geometry("MULTIPOLYGON"), nullable=False)
 
 
-class Place(NamedFeature, db.Model):
+class Place(NamedFeature, Model):
     """A city, county seat or town: labels on the offline base map and search targets."""
 
     __tablename__ = "place"

@@ -8,13 +8,12 @@ from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, String, T
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from webgis.extensions import db
-from webgis.models.base import geometry
+from webgis.models.base import Model, geometry
 
 INCIDENT_KINDS = ("incident", "drill")
 
 
-class Incident(db.Model):
+class Incident(Model):
     """An analysed spill; `result` keeps the analysis so a sheet is reproducible."""
 
     __tablename__ = "incident"

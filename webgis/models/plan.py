@@ -6,13 +6,13 @@ from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, Uniqu
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from webgis.extensions import db
+from webgis.models.base import Model
 
 PHASES = ("report", "assess", "contain", "treat", "monitor", "recover")
 LEVELS = ("I", "II", "III", "IV")
 
 
-class RiverPlan(db.Model):
+class RiverPlan(Model):
     """One plan per river; `code` is the river code."""
 
     __tablename__ = "river_plan"
@@ -37,7 +37,7 @@ class RiverPlan(db.Model):
     )
 
 
-class PlanStep(db.Model):
+class PlanStep(Model):
     """One step of a plan, for some pollutant classes and levels."""
 
     __tablename__ = "plan_step"

@@ -6,8 +6,7 @@ from sqlalchemy import Boolean, CheckConstraint, Float, Integer, String, Text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
-from webgis.extensions import db
-from webgis.models.base import NamedFeature, OnReach, geometry, measure_check
+from webgis.models.base import Model, NamedFeature, OnReach, geometry, measure_check
 
 SERVES = ("city", "county", "township")
 SECTION_LEVELS = ("state", "province")
@@ -25,7 +24,7 @@ INTERCEPTION_KINDS = (
 TECHNIQUES = ("intercept", "divert", "dose", "boom", "absorb", "store", "dilute", "cofferdam")
 
 
-class WaterSource(NamedFeature, OnReach, db.Model):
+class WaterSource(NamedFeature, OnReach, Model):
     """A centralised drinking-water intake."""
 
     __tablename__ = "water_source"
@@ -43,7 +42,7 @@ class WaterSource(NamedFeature, OnReach, db.Model):
     geom = mapped_column(geometry("POINT"), nullable=False)
 
 
-class MonitoringSection(NamedFeature, OnReach, db.Model):
+class MonitoringSection(NamedFeature, OnReach, Model):
     """A state- or province-controlled water quality section."""
 
     __tablename__ = "monitoring_section"
@@ -60,7 +59,7 @@ class MonitoringSection(NamedFeature, OnReach, db.Model):
     geom = mapped_column(geometry("POINT"), nullable=False)
 
 
-class InterceptionPoint(NamedFeature, OnReach, db.Model):
+class InterceptionPoint(NamedFeature, OnReach, Model):
     """An emergency response space: where a plume can be held, diverted or treated."""
 
     __tablename__ = "interception_point"

@@ -15,14 +15,13 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from webgis.extensions import db
-from webgis.models.base import NamedFeature, geometry
+from webgis.models.base import Model, NamedFeature, geometry
 
 DEPOT_KINDS = ("provincial", "basin")
 DEPOT_STATUSES = ("operational", "planned", "under_construction")
 
 
-class Depot(NamedFeature, db.Model):
+class Depot(NamedFeature, Model):
     """An emergency material depot."""
 
     __tablename__ = "depot"
@@ -45,7 +44,7 @@ class Depot(NamedFeature, db.Model):
     )
 
 
-class Inventory(db.Model):
+class Inventory(Model):
     """One material's stock in one depot."""
 
     __tablename__ = "inventory"
@@ -64,7 +63,7 @@ class Inventory(db.Model):
     depot: Mapped[Depot] = relationship(back_populates="inventory")
 
 
-class RescueTeam(NamedFeature, db.Model):
+class RescueTeam(NamedFeature, Model):
     """An environmental emergency rescue team."""
 
     __tablename__ = "rescue_team"

@@ -6,13 +6,13 @@ from sqlalchemy import Boolean, CheckConstraint, Float, ForeignKey, Integer, Str
 from sqlalchemy.orm import Mapped, mapped_column
 
 from webgis.extensions import db
-from webgis.models.base import NamedFeature, geometry
+from webgis.models.base import Model, NamedFeature, geometry
 
 BASINS = ("yellow", "yangtze", "inland")
 END_KINDS = ("outlet", "terminal_lake")
 
 
-class River(NamedFeature, db.Model):
+class River(NamedFeature, Model):
     """A river; `is_key` marks Gansu's 88 key rivers (others are kept for routing)."""
 
     __tablename__ = "river"
@@ -32,7 +32,7 @@ class River(NamedFeature, db.Model):
     length_km: Mapped[float | None] = mapped_column(Float)
 
 
-class Reach(db.Model):
+class Reach(Model):
     """A stretch of river in flow direction, linked to the reach it drains into."""
 
     __tablename__ = "reach"
@@ -77,7 +77,7 @@ class Reach(db.Model):
     geom = mapped_column(geometry("LINESTRING"), nullable=False)
 
 
-class DatasetLayer(db.Model):
+class DatasetLayer(Model):
     """What was last loaded per layer: a content hash, so a second load changes nothing."""
 
     __tablename__ = "dataset_layer"

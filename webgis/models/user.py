@@ -12,7 +12,7 @@ from sqlalchemy import Boolean, CheckConstraint, DateTime, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from webgis.extensions import db
+from webgis.models.base import Model
 
 ROLES = ("admin", "duty_officer", "planner", "field_team")
 
@@ -36,7 +36,7 @@ def password_matches(user: User | None, password: str) -> bool:
     return ok and user is not None
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     """A person who signs in; `role` decides what they may write."""
 
     __tablename__ = "user_account"

@@ -15,11 +15,11 @@ from typing import Any
 
 import numpy as np
 import shapely
-from flask import current_app
 from geoalchemy2.shape import to_shape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from webgis.config import Settings
 from webgis.errors import Unprocessable
 from webgis.hydro.analysis import (
     MAX_MASS_KG,
@@ -557,11 +557,12 @@ def _step_rows(ref: Reference, plan: Plan, pclass: str, level: str,
     return rows
 
 
-def analyze(session: Session, body: Any) -> dict[str, Any]:
-    """The full analysis of one spill (see issue 5's contract for the keys)."""
+def analyze(session: Session, body: Any, settings: Settings | None = None) -> dict[str, Any]:
+    """The full analysis of one spill (see issue 5's contract for the keys); `settings`
+    from the caller (the edge passes the app's), else the environment's."""
     ref = get_reference(session)
     req = parse_request(body, list(ref.pollutants))
-    config = current_app.config
+    config = settings or Settings.from_environment()
     pollutant = ref.pollutants[req.pollutant]
     try:
         snap = ref.network.snap(req.lon, req.lat, config["SNAP_MAX_M"])

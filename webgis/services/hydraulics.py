@@ -11,6 +11,7 @@ from webgis.errors import BadRequest
 from webgis.hydro.hydraulics import SEASONS, reach_hydraulics
 from webgis.services.layers import one_feature
 from webgis.services.reference import get_reference
+from webgis.services.uow import reading
 
 
 def reach_detail(session: Session, code: str, season: str) -> dict[str, Any]:
@@ -26,3 +27,9 @@ def reach_detail(session: Session, code: str, season: str) -> dict[str, Any]:
     hydraulics = {"season": season, **expected, "worst": worst}
     feature["properties"].update(hydraulics)
     return {**feature, **hydraulics}
+
+
+def reach(code: str, season: str) -> dict[str, Any]:
+    """`reach_detail` in its own read (webgis.services.uow): `/api/v1/reaches/<code>`."""
+    with reading() as session:
+        return reach_detail(session, code, season)

@@ -8,20 +8,21 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, func, literal_column, select
+from sqlalchemy import Select, and_, func, literal_column, select, text
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session, aliased
 
 from webgis import models as m
 from webgis.dataset.fields import CODE_RE
 from webgis.errors import BadRequest, NotFound
+from webgis.services.uow import reading
 
 Bbox = tuple[float, float, float, float]
-EMPTY_JSON = literal_column("'[]'::jsonb")
+EMPTY_JSON: Any = literal_column("'[]'::jsonb")
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ class Layer:
     """How one layer is read: its model, its geometry and its extra properties."""
 
     name: str
-    model: type
+    model: type[Any]  # a model class with `code` (and `geom` when spatial)
     extras: Callable[[], dict[str, Any]] = dict
     hidden: tuple[str, ...] = ()
     # GeoJSON text of the geometry at a tolerance; default: the model's `geom` column.
@@ -267,3 +268,35 @@ def layer_counts(session: Session) -> dict[str, int]:
         name: session.scalar(select(func.count()).select_from(layer.model)) or 0
         for name, layer in LAYERS.items()
     }
+
+
+# --- use cases (each reads in its own unit of work, webgis.services.uow) -------------------
+
+
+def read_layer(name: str, bbox: Bbox | None = None,
+               tolerance: float | None = None) -> dict[str, Any]:
+    """`feature_collection` of `name` for the edge (`/api/v1/<name>`, the map's bundle)."""
+    with reading() as session:
+        return feature_collection(session, name, bbox, tolerance)
+
+
+def read_feature(name: str, code: str) -> dict[str, Any]:
+    """`one_feature` for the edge (`/api/v1/<name>/<code>`)."""
+    with reading() as session:
+        return one_feature(session, name, code)
+
+
+def view_extents(schema: str, views: list[str], fallback: Sequence[float]
+                 ) -> dict[str, list[float]]:
+    """Each view's bounding box (lon/lat, 6 decimals) in `schema`; `fallback` for an empty
+    one (the OGC API's collections, webgis.ogc). `schema` and `views` are the app's own
+    constant names, never a request's."""
+    extents: dict[str, list[float]] = {}
+    with reading() as session:
+        for name in views:
+            row = session.execute(text(
+                f"SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) "
+                f"FROM (SELECT ST_Extent(geom) AS e FROM {schema}.{name}) AS x")).one()
+            extents[name] = ([round(v, 6) for v in row] if row[0] is not None
+                             else list(fallback))
+    return extents

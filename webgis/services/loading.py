@@ -19,15 +19,20 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from webgis import models as m
-from webgis.dataset.read import LAYER_ORDER, Dataset, read_dataset
+from webgis.dataset.checks import check
+from webgis.dataset.read import LAYER_ORDER, Dataset, DatasetInvalid, read_dataset
 from webgis.errors import DataError
+from webgis.services.uow import unit_of_work
+
+__all__ = ["DataError", "DatasetInvalid", "LoadReport", "check_data", "load", "load_data",
+           "network_version"]
 
 
 @dataclass(frozen=True)
 class Target:
     """Where a layer goes: its model and how a clean record becomes a row."""
 
-    model: type
+    model: type[Any]  # a model class with `code`
     key: str = "code"  # the record field that is the row's code
 
 
@@ -106,16 +111,16 @@ def _row(layer: str, rec: dict[str, Any], ids: dict[str, dict[str, int]]) -> dic
     return row
 
 
-def _upsert(session: Session, model, rows: list[dict[str, Any]]) -> dict[str, int]:
+def _upsert(session: Session, model: type[Any], rows: list[dict[str, Any]]) -> dict[str, int]:
     if not rows:
         return {}
     table = model.__table__
     out: dict[str, int] = {}
     for start in range(0, len(rows), 500):
         chunk = rows[start : start + 500]
-        stmt = insert(table).values(chunk)
-        cols = {c: stmt.excluded[c] for c in chunk[0] if c != "code"}
-        stmt = stmt.on_conflict_do_update(index_elements=["code"], set_=cols).returning(
+        values = insert(table).values(chunk)
+        cols = {c: values.excluded[c] for c in chunk[0] if c != "code"}
+        stmt = values.on_conflict_do_update(index_elements=["code"], set_=cols).returning(
             table.c.code, table.c.id
         )
         out.update((row[0], row[1]) for row in session.execute(stmt))
@@ -143,7 +148,7 @@ def _replace_children(session: Session, layer: str, ds: Dataset, ids: dict[str, 
             for r in ds.layers[layer] for i in r["inventory"]
         ]
         if rows:
-            session.execute(insert(m.Inventory.__table__), rows)
+            session.execute(insert(m.Inventory), rows)
     elif layer == "enterprises":
         parent_ids = [ids["enterprises"][r["code"]] for r in ds.layers[layer]]
         session.execute(delete(m.EnterpriseSubstance).where(
@@ -154,7 +159,7 @@ def _replace_children(session: Session, layer: str, ds: Dataset, ids: dict[str, 
             for r in ds.layers[layer] for s in r["substances"]
         ]
         if rows:
-            session.execute(insert(m.EnterpriseSubstance.__table__), rows)
+            session.execute(insert(m.EnterpriseSubstance), rows)
     elif layer == "plans":
         parent_ids = [ids["plans"][r["river_code"]] for r in ds.layers[layer]]
         session.execute(delete(m.PlanStep).where(m.PlanStep.plan_id.in_(parent_ids)))
@@ -163,7 +168,7 @@ def _replace_children(session: Session, layer: str, ds: Dataset, ids: dict[str, 
             for p in ds.layers[layer] for step in p["steps"]
         ]
         if rows:
-            session.execute(insert(m.PlanStep.__table__), rows)
+            session.execute(insert(m.PlanStep), rows)
 
 
 def load(session: Session, root: Path | str) -> LoadReport:
@@ -222,3 +227,19 @@ def network_version(session: Session) -> str:
     """Changes whenever the reaches change: the key of the in-memory network cache."""
     row = session.get(m.DatasetLayer, "reaches")
     return row.sha256 if row else "empty"
+
+
+# --- use cases (webgis.services.uow) -------------------------------------------------------
+
+
+def load_data(root: Path | str) -> LoadReport:
+    """`webgis load-data`: validate and load `root` in one unit of work — all of it is
+    committed, or (on `DatasetInvalid`, `DataError` or a database refusal) nothing."""
+    with unit_of_work() as session:
+        return load(session, root)
+
+
+def check_data(root: Path | str) -> tuple[list[Any], list[str]]:
+    """`webgis check-data`: the problems and the summary lines of the dataset at `root`
+    (raises `DatasetInvalid` when it cannot even be read). No database."""
+    return check(read_dataset(root))

@@ -24,6 +24,7 @@ from webgis.hydro.analysis import PollutantInput, ReceptorInput
 from webgis.hydro.network import ReachInput, RiverNetwork
 from webgis.response.plans import PlanStepInput
 from webgis.response.resources import MaterialStock, ResourceOrigin, ResourcePool
+from webgis.services.uow import reading
 
 _lock = threading.Lock()
 _cache: OrderedDict[str, Reference] = OrderedDict()  # dataset key -> bundle, newest last
@@ -99,7 +100,7 @@ _key_seen: dict[str, tuple[float, str]] = {}  # database URL -> (checked at, key
 def dataset_key(session: Session) -> str:
     """A key that changes whenever any loaded layer changes (re-read at most once a second)."""
     bind = session.get_bind()
-    url = str(getattr(bind, "engine", bind).url)
+    url = str(bind.engine.url)  # an Engine or a Connection: both know their engine
     now = time.monotonic()
     seen = _key_seen.get(url)
     if seen is not None and now - seen[0] < KEY_TTL_S:
@@ -192,14 +193,14 @@ def _crossings(session: Session, lines: dict[str, list]) -> dict[str, list[Cross
                 for pt in (g,) if g.geom_type == "Point" else (shapely.Point(c) for c in
                                                                   g.coords):
                     cuts.add(round(line.project(pt, normalized=True), 6))
-        cuts = sorted(c for c in cuts if 0 < c < 1)
-        if not cuts:
+        inner = sorted(c for c in cuts if 0 < c < 1)
+        if not inner:
             continue
-        marks = [0.0, *cuts, 1.0]
+        marks = [0.0, *inner, 1.0]
         owners = [where(line.interpolate((a + b) / 2, normalized=True))
                   for a, b in zip(marks, marks[1:], strict=False)]
         events = []
-        for k, cut in enumerate(cuts):
+        for k, cut in enumerate(inner):
             a, b = owners[k], owners[k + 1]
             if a == b or a is None and b is None:
                 continue
@@ -248,6 +249,7 @@ def _receptors(session: Session) -> list[ReceptorInput]:
             "techniques": list(r.techniques), "access": r.access,
             "access_road_km": r.access_road_km, "name_en": r.name_en}),
     ]
+    model: Any
     for kind, model, extra in specs:
         rows = session.execute(select(model, m.Reach.code).join(m.Reach,
                                                                 m.Reach.id == model.reach_id))
@@ -341,3 +343,9 @@ def build_reference(session: Session, key: str) -> Reference:
         team_pool=ResourcePool(teams, intercepts),
         home_adcode=home,
     )
+
+
+def current_dataset_key() -> str:
+    """`dataset_key` in its own read (webgis.services.uow), for the edge's body caches."""
+    with reading() as session:
+        return dataset_key(session)

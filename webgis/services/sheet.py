@@ -18,9 +18,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from webgis import models as m
+from webgis.config import Settings
 from webgis.errors import NotFound, Unprocessable
-from webgis.exports import FORMATS, render
 from webgis.exports.context import MapLayers, SheetContext
+from webgis.exports.writers import FORMATS, render
+from webgis.services.uow import reading
 
 LANGS = ("zh", "en")
 
@@ -81,12 +83,13 @@ def context_for_incident(session: Session, incident_id: int, *, lang: str = "zh"
 
 
 def context_for_request(session: Session, body: Any, *, lang: str = "zh", base_url: str = "",
-                        officer: str = "", title: str = "") -> SheetContext:
+                        officer: str = "", title: str = "",
+                        settings: Settings | None = None) -> SheetContext:
     """The sheet of a scenario: the analysis is run now and nothing is stored."""
     from webgis.services.analysis import analyze
 
     lang = check_lang(lang)
-    result = analyze(session, body)
+    result = analyze(session, body, settings)
     request = result.get("request") or (body if isinstance(body, dict) else {})
     ctx = SheetContext(
         result=result, request=request, kind="scenario", title=title, officer=officer,
@@ -194,10 +197,10 @@ def enrich(session: Session, ctx: SheetContext) -> SheetContext:
                 "access_road_km": ip.access_road_km, "name_en": ip.name_en,
             }
 
-    river_codes = [ctx.plan.get("river_code") or ctx.snap.get("river_code")]
-    river_codes += [(f.get("properties") or {}).get("river_code")
-                    for f in (ctx.result.get("path") or {}).get("features") or []]
-    river_codes = list(dict.fromkeys(c for c in river_codes if c))
+    found = [ctx.plan.get("river_code") or ctx.snap.get("river_code")]
+    found += [(f.get("properties") or {}).get("river_code")
+              for f in (ctx.result.get("path") or {}).get("features") or []]
+    river_codes = [str(c) for c in dict.fromkeys(found) if c]
     plans = {p.code: p for p in session.scalars(select(m.RiverPlan)
                                                 .where(m.RiverPlan.code.in_(river_codes)))}
     for code in river_codes:
@@ -220,3 +223,28 @@ def build(ctx: SheetContext, fmt: str) -> Rendered:
     """Render one format of the sheet."""
     data, mimetype, suffix = render(ctx, check_format(fmt))
     return Rendered(data, mimetype, f"{ctx.file_stem}{suffix}")
+
+
+# --- use cases (each reads in its own unit of work, webgis.services.uow) -------------------
+
+
+def incident_sheet(incident_id: int, fmt: str, *, lang: str | None = "zh",
+                   base_url: str = "", with_officer: bool = True) -> Rendered:
+    """One format of a saved incident's sheet (404 when there is none)."""
+    lang = check_lang(lang)
+    with reading() as session:
+        ctx = context_for_incident(session, incident_id, lang=lang, base_url=base_url,
+                                   with_officer=with_officer)
+    return build(ctx, fmt)
+
+
+def scenario_sheet(body: Any, fmt: str | None, *, lang: str | None = "zh", base_url: str = "",
+                   officer: str = "", title: str = "",
+                   settings: Settings | None = None) -> Rendered:
+    """One format of a scenario's sheet: analysed now, stored nowhere. The format and the
+    language are checked before the analysis runs."""
+    fmt, lang = check_format(fmt), check_lang(lang)
+    with reading() as session:
+        ctx = context_for_request(session, body, lang=lang, base_url=base_url,
+                                  officer=officer, title=title, settings=settings)
+    return build(ctx, fmt)

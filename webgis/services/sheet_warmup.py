@@ -20,7 +20,6 @@ import sys
 import threading
 import time
 
-import click
 from flask import Flask
 
 log = logging.getLogger(__name__)
@@ -61,16 +60,17 @@ def _context(lang: str):
     try:
         import numpy as np
 
-        from webgis.extensions import db
         from webgis.services.reference import get_reference
+        from webgis.services.uow import reading
 
-        ref = get_reference(db.session)
-        net = ref.network
-        lon, lat = net.point_at(int(np.argmax(net.discharge_m3s)), 0.5)
-        body = {"location": {"lon": float(lon), "lat": float(lat)},
-                "pollutant": next(iter(ref.pollutants)), "release": {"mass_kg": 1000.0}}
-        return sheet.context_for_request(db.session, body, lang=lang,
-                                         base_url="http://localhost/")
+        with reading() as session:
+            ref = get_reference(session)
+            net = ref.network
+            lon, lat = net.point_at(int(np.argmax(net.discharge_m3s)), 0.5)
+            body = {"location": {"lon": float(lon), "lat": float(lat)},
+                    "pollutant": next(iter(ref.pollutants)), "release": {"mass_kg": 1000.0}}
+            return sheet.context_for_request(session, body, lang=lang,
+                                             base_url="http://localhost/")
     except Exception as exc:  # no database, no data, no river: the libraries still load
         log.info("sheet warm-up without data (%s)", exc.__class__.__name__)
         return sheet.context_for_result(None, {"request": {}}, lang=lang)
@@ -82,12 +82,12 @@ def start_sheet_warmup(app: Flask) -> threading.Thread | None:
         return None
 
     def run() -> None:
-        from webgis.extensions import db
+        from webgis.services.uow import end_of_context
 
         try:
             with app.app_context():
                 seconds = warm_sheets()
-                db.session.remove()
+                end_of_context()
         except Exception:  # a warm-up must never take the worker down
             log.exception("sheet warm-up failed (the first sheet will pay for it)")
             return
@@ -96,15 +96,3 @@ def start_sheet_warmup(app: Flask) -> threading.Thread | None:
     thread = threading.Thread(target=run, name="webgis-warm-sheets", daemon=True)
     thread.start()
     return thread
-
-
-@click.command("warm-sheets")
-@click.option("--fonts-only", is_flag=True, help="Only build the CJK font cache.")
-def warm_sheets_command(fonts_only: bool) -> None:
-    """Build the sheets' CJK font cache (once per machine) and time a cold sheet."""
-    t0 = time.perf_counter()
-    ok = build_fonts()
-    click.echo(f"CJK font cache: {'ready' if ok else 'no CJK font on this machine'} "
-               f"({time.perf_counter() - t0:.1f} s)")
-    if not fonts_only:
-        click.echo(f"sheet libraries and fonts loaded in {warm_sheets():.1f} s")

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 import numpy as np
 from flask import Flask
 
+from webgis.config import Settings
 from webgis.hydro.analysis import ReleaseInput, run_incident
 from webgis.hydro.errors import HydroError
 from webgis.hydro.transfer import cache_for
@@ -67,20 +68,22 @@ def warm_transfers(
     return runs, cache.builds - built
 
 
-def start_warmup(app: Flask) -> threading.Thread:
-    """Warm the transfers in a daemon thread (the app answers meanwhile)."""
+def start_warmup(app: Flask, settings: Settings | None = None) -> threading.Thread:
+    """Warm the transfers in a daemon thread (the app answers meanwhile); `settings`
+    default to `app`'s."""
+    settings = settings or Settings.from_mapping(app.config)
 
     def run() -> None:
-        from webgis.extensions import db
         from webgis.services.reference import get_reference
+        from webgis.services.uow import end_of_context, reading
 
         t0 = time.perf_counter()
         try:
             with app.app_context():
-                ref = get_reference(db.session)
-                budget = int(app.config["TRANSFER_CACHE_MB"] * 2**20)
-                runs, built = warm_transfers(ref, max_bytes=budget)
-                db.session.remove()
+                with reading() as session:
+                    ref = get_reference(session)
+                runs, built = warm_transfers(ref, max_bytes=settings.transfer_cache_bytes)
+                end_of_context()
         except Exception:  # a warm-up must never take a worker down
             log.exception("transfer warm-up failed")
             return
@@ -91,3 +94,14 @@ def start_warmup(app: Flask) -> threading.Thread:
     thread = threading.Thread(target=run, name="webgis-warm-transfers", daemon=True)
     thread.start()
     return thread
+
+
+def warm_now(seasons: tuple[str, ...], settings: Settings) -> tuple[int, int, float]:
+    """`webgis warm`: notional spills, transfers built and the MB the cache holds."""
+    from webgis.services.reference import get_reference
+    from webgis.services.uow import reading
+
+    with reading() as session:
+        ref = get_reference(session)
+    runs, built = warm_transfers(ref, seasons, max_bytes=settings.transfer_cache_bytes)
+    return runs, built, cache_for(ref.network).nbytes() / 2**20

@@ -16,7 +16,6 @@ from flask_wtf.csrf import generate_csrf
 from webgis import compression
 from webgis.auth import read_access
 from webgis.errors import BadRequest, NotFound
-from webgis.extensions import db
 from webgis.i18n import LANGUAGES, select_locale
 from webgis.validation import int_arg
 from webgis.web import assets, mapdata, mapview, strings
@@ -43,7 +42,7 @@ def _user() -> dict:
 def _render_map(incident_id: int | None = None):
     if not current_app.config["PUBLIC_READ"] and not current_user.is_authenticated:
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-    mapdata.warm(current_app._get_current_object(), LAYER_ZOOM)
+    mapdata.warm(current_app._get_current_object(), LAYER_ZOOM)  # type: ignore[attr-defined]
     lang = select_locale()
     parts = _compose(lang)
     js, css = _bundles(parts)
@@ -73,7 +72,7 @@ def _compose(lang: str) -> mapview.MapParts:
 
 def _bundles(parts: mapview.MapParts) -> tuple[assets.Bundle, assets.Bundle]:
     """The page's one script (vendored scripts, then ours) and one stylesheet."""
-    root = Path(current_app.static_folder)
+    root = Path(current_app.static_folder or "static")
     js = assets.get(root, "js", assets.static_files(parts.js) + assets.APP_JS)
     css = assets.get(root, "css", assets.static_files(parts.css) + assets.APP_CSS)
     return js, css
@@ -81,7 +80,7 @@ def _bundles(parts: mapview.MapParts) -> tuple[assets.Bundle, assets.Bundle]:
 
 def _chart() -> assets.Bundle:
     """Chart.js, loaded by incident.js on the first chart (same caching as the bundles)."""
-    return assets.get(Path(current_app.static_folder), "js", assets.CHART_JS)
+    return assets.get(Path(current_app.static_folder or "static"), "js", assets.CHART_JS)
 
 
 @bp.get("/map/assets/<name>")
@@ -123,4 +122,4 @@ def map_layers():
                    max(mapdata.ZOOMS))
     if zoom not in mapdata.ZOOMS:
         raise BadRequest("zoom must be an integer from 4 to 14", fields={"zoom": zoom})
-    return compression.send(mapdata.payload(db.session, zoom), "application/json")
+    return compression.send(mapdata.payload(zoom), "application/json")

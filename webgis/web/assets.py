@@ -151,7 +151,8 @@ def precompile_measure_templates(data: bytes) -> bytes:
 
 def _build(root: Path, kind: str, files: tuple[str, ...]) -> tuple[Bundle, tuple[str, ...]]:
     """The bundle and the images inlined into it."""
-    parts, used = [], []
+    parts: list[bytes] = []
+    used: list[str] = []
     for rel in files:
         data = (root / rel).read_bytes()
         if kind == "js":

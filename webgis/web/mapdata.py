@@ -2,9 +2,9 @@
 
 The page needs ten layers at once; fetching them one by one from `/api/v1/<layer>` means
 ten round trips and ~1.2 MB of properties the map never shows (`source` notes are most of
-it). This reads the same collections through `services.layers.feature_collection`, keeps
+it). This reads the same collections through `services.layers.read_layer`, keeps
 only the properties the map uses, rounds coordinates to what the zoom can show, and caches
-the compressed bytes per dataset version (`services.reference.dataset_key`) and zoom;
+the compressed bytes per dataset version (`services.reference.current_dataset_key`) and zoom;
 `compression.send` answers with them or a 304.
 """
 
@@ -16,12 +16,11 @@ from collections import OrderedDict
 from typing import Any
 
 from flask import Flask
-from sqlalchemy.orm import Session
 
 from webgis import compression
-from webgis.extensions import db
-from webgis.services.layers import feature_collection, tolerance_for_zoom
-from webgis.services.reference import dataset_key
+from webgis.services.layers import read_layer, tolerance_for_zoom
+from webgis.services.reference import current_dataset_key
+from webgis.services.uow import end_of_context
 
 NAMES = ("code", "name_zh", "name_en")
 #: Per layer: the properties the map shows (popups, styling, search).
@@ -72,7 +71,7 @@ def _compact(name: str, fc: dict[str, Any], digits: int) -> dict[str, Any]:
     return {"type": "FeatureCollection", "name": name, "features": features}
 
 
-def build(session: Session, zoom: int) -> dict[str, Any]:
+def build(zoom: int) -> dict[str, Any]:
     """All map layers, trimmed; line and polygon geometry simplified for `zoom`."""
     # Boundaries are drawn thin and dashed: one zoom level coarser is indistinguishable.
     tolerance = {"rivers": tolerance_for_zoom(str(zoom)),
@@ -81,7 +80,7 @@ def build(session: Session, zoom: int) -> dict[str, Any]:
     digits = min(5, max(3, zoom // 2 + 1))
     layers = {}
     for name in KEEP:
-        fc = feature_collection(session, name, tolerance=tolerance.get(name))
+        fc = read_layer(name, tolerance=tolerance.get(name))
         layers[name] = _compact(name, fc, digits if name in SIMPLIFIED else 5)
     return {"zoom": zoom, "layers": layers}
 
@@ -94,24 +93,24 @@ def warm(app: Flask, zoom: int) -> None:
     def run() -> None:
         with app.app_context():
             try:
-                payload(db.session, zoom)
+                payload(zoom)
             except Exception:  # best effort: the request itself builds it again
                 app.logger.exception("warming the map layer bundle failed")
             finally:
-                db.session.remove()
+                end_of_context()
 
     threading.Thread(target=run, name="map-layers-warm", daemon=True).start()
 
 
-def payload(session: Session, zoom: int) -> compression.Packed:
+def payload(zoom: int) -> compression.Packed:
     """The JSON bytes for `zoom` with their gzip copy and ETag, cached per dataset version."""
-    key = (dataset_key(session), zoom)
+    key = (current_dataset_key(), zoom)
     hit = _cache.get(key)
     if hit is None:
         with _build_lock:  # one build at a time: a concurrent request waits for it
             hit = _cache.get(key)
             if hit is None:
-                data = build(session, zoom)
+                data = build(zoom)
                 raw = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
                 hit = compression.pack(raw, compression.etag(key[0], "map", zoom))
                 with _lock:

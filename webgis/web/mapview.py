@@ -18,6 +18,7 @@ import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import folium
 from flask_babel import force_locale, gettext
@@ -138,7 +139,7 @@ def _compose(lang: str, tile_url: str, tile_attribution: str) -> MapParts:
                 options={"maxClusterRadius": 45, "showCoverageOnHover": False},
             )
         else:
-            group = folium.FeatureGroup(name=gettext(label))
+            group = folium.FeatureGroup(name=gettext(label))  # type: ignore[assignment]
         group.add_to(fmap)
         names[key] = group.get_name()
 
@@ -166,7 +167,7 @@ def _compose(lang: str, tile_url: str, tile_attribution: str) -> MapParts:
     control = folium.LayerControl(position="topright", collapsed=False).add_to(fmap)
     names["control"] = control.get_name()
 
-    root = fmap.get_root()
+    root: Any = fmap.get_root()  # a branca Figure: header, html and script elements
     root.render()
     header = root.header.render()
     js = tuple(_SCRIPT_TAG.findall(header))

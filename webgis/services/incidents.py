@@ -1,0 +1,113 @@
+"""Incidents: analyse a spill, save an analysis, list recent ones, reopen one.
+
+Saving re-runs the analysis on the server from the request, so what is stored is what the
+model says for that request on the current data — never a result sent by a browser. The
+save runs in one unit of work (`webgis.services.uow`): the row is committed with its
+result, or nothing is.
+
+Who saved an incident (`created_by`, a username) is shown only when the caller says the
+reader may see account names (`show_names`: signed-in users).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import defer
+
+from webgis.config import Settings
+from webgis.errors import NotFound
+from webgis.models.incident import INCIDENT_KINDS, Incident
+from webgis.models.user import User
+from webgis.services.analysis import analyze
+from webgis.services.uow import reading, unit_of_work
+
+__all__ = ["INCIDENT_KINDS", "analyse", "get_incident", "list_incidents", "save_incident"]
+
+
+def analyse(body: Any, settings: Settings | None = None) -> dict[str, Any]:
+    """The analysis of one spill (`webgis.services.analysis.analyze`); stores nothing."""
+    with reading() as session:
+        return analyze(session, body, settings)
+
+
+def default_title(result: dict[str, Any]) -> str:
+    """"<river> <pollutant>" when the caller gives no title."""
+    snap, pollutant = result.get("snap") or {}, result.get("pollutant") or {}
+    return f"{snap.get('river_name', '')} {pollutant.get('name', '')}".strip() or "incident"
+
+
+def summary(inc: Incident, username: str | None, level: str | None,
+            show_names: bool) -> dict[str, Any]:
+    """The list row of an incident (and the head of its full view)."""
+    lon, lat = inc.request["location"]["lon"], inc.request["location"]["lat"]
+    row: dict[str, Any] = {
+        "id": inc.id, "kind": inc.kind, "title": inc.title,
+        "created_at": inc.created_at.isoformat() if inc.created_at else None,
+        "created_by": username, "river_code": inc.river_code,
+        "pollutant_code": inc.pollutant_code, "level": level, "lon": lon, "lat": lat,
+        "url": f"/incidents/{inc.id}", "sheet_url": f"/incidents/{inc.id}/sheet.pdf",
+    }
+    if not show_names:
+        del row["created_by"]  # account names are not for anonymous readers
+    return row
+
+
+def save_incident(req: dict[str, Any], *, kind: str, title: str | None, user_id: int,
+                  username: str, encode: Callable[[Any], str],
+                  settings: Settings | None = None) -> dict[str, Any]:
+    """Analyse `req` again, store it with its result (one unit of work); the summary.
+
+    `encode` is the app's JSON encoder: the JSONB columns hold plain JSON types only."""
+    with unit_of_work() as session:
+        result = json.loads(encode(analyze(session, req, settings)))
+        stored_request = result.get("request") or req
+        loc = stored_request["location"]
+        inc = Incident(
+            kind=kind,
+            title=title or default_title(result),
+            created_by_id=user_id,
+            river_code=(result.get("snap") or {}).get("river_code"),
+            pollutant_code=(result.get("pollutant") or {}).get("code"),
+            request=stored_request,
+            result=result,
+            geom=func.ST_SetSRID(func.ST_MakePoint(float(loc["lon"]), float(loc["lat"])),
+                                 4326),
+        )
+        session.add(inc)
+        session.flush()  # the id and created_at, for the summary
+        level = (result.get("level") or {}).get("suggested")
+        return summary(inc, username, level, show_names=True)
+
+
+def list_incidents(limit: int, *, show_names: bool) -> list[dict[str, Any]]:
+    """The `limit` most recent incidents first, without their results."""
+    level = Incident.result["level"]["suggested"].astext
+    with reading() as session:
+        rows = session.execute(
+            select(Incident, User.username, level)
+            .outerjoin(User, User.id == Incident.created_by_id)
+            .order_by(Incident.created_at.desc(), Incident.id.desc())
+            .limit(limit)
+            .options(defer(Incident.result))
+        ).all()
+        return [summary(inc, name, lv, show_names) for inc, name, lv in rows]
+
+
+def get_incident(incident_id: int, *, show_names: bool) -> dict[str, Any]:
+    """One saved incident with its request and the result as it was analysed."""
+    with reading() as session:
+        row = session.execute(
+            select(Incident, User.username)
+            .outerjoin(User, User.id == Incident.created_by_id)
+            .where(Incident.id == incident_id)
+        ).first()
+        if row is None:
+            raise NotFound(f"no incident {incident_id}", fields={"id": incident_id})
+        inc, username = row
+        level = (inc.result.get("level") or {}).get("suggested")
+        return {**summary(inc, username, level, show_names), "request": inc.request,
+                "result": inc.result}

@@ -318,18 +318,19 @@ def analyze_command(as_json: bool, **options) -> None:
 
     from webgis.errors import WebgisError
     from webgis.extensions import db
-    from webgis.services.analysis import analyze
+    from webgis.services.analysis import run_analysis
 
     try:
-        result = analyze(db.session, analysis_request(**options))
+        analysis = run_analysis(db.session, analysis_request(**options))
     except WebgisError as exc:
         click.echo(json.dumps(exc.to_dict(), ensure_ascii=False), err=True)
         sys.exit(2)
     if as_json:
-        click.echo(json.dumps(result, ensure_ascii=False))
+        click.echo(analysis.json.decode())  # the API's answer, byte for byte
         return
+    result = analysis.result
     snap, level = result["snap"], result["level"]
-    click.echo(f"{snap['river_name']} ({snap['river_code']}) reach {snap['reach_id']}, "
+    click.echo(f"{snap['river_name']} ({snap['river_code']}) reach {snap['reach_code']}, "
                f"{snap['offset_m']:.0f} m from the point; path {result['length_km']:.1f} km")
     click.echo(f"Suggested level {level['suggested']}; report as {level['report_as']} within "
                f"{level['report_due_min']} min of discovery ({level['discovered_at']}), "

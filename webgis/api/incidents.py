@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import Response, jsonify, request
 
 from webgis import limits
 from webgis.api import bp
 from webgis.auth import read_access
 from webgis.errors import BadRequest
 from webgis.extensions import db
-from webgis.services.analysis import analyze
+from webgis.services.analysis import run_analysis
 from webgis.services.hydraulics import reach_detail
 
 
@@ -21,7 +21,8 @@ def analyze_incident():
     body = request.get_json(silent=True)
     if body is None:
         raise BadRequest("the body must be a JSON object", fields={"body": "malformed JSON"})
-    return jsonify(analyze(db.session, body))
+    # the result's one serialisation (webgis.contract.result), sent as it is
+    return Response(run_analysis(db.session, body).json, mimetype="application/json")
 
 
 @bp.get("/api/v1/reaches/<code>")

@@ -1,7 +1,8 @@
 """Saved incidents: save an analysis (duty officer), list recent ones, reopen one.
 
-Saving re-runs the analysis on the server from the request, so what is stored is what the
-model says for that request on the current data — never a result sent by a browser.
+Saving stores the server's analysis of the request on the current data — never a result sent
+by a browser: the one this process answered for the same request and data minutes ago (what
+the officer saw, stored as it was serialised), else the analysis run now.
 
 Who saved an incident (`created_by`, a username) is shown to signed-in users only: with
 `PUBLIC_READ` on, anonymous readers see the incidents but not the account names.
@@ -9,12 +10,12 @@ Who saved an incident (`created_by`, a username) is shown to signed-in users onl
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from flask import current_app, jsonify, request
+from flask import jsonify, request
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import Text, cast, func, literal, select
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import defer
 
 from webgis import limits
@@ -70,12 +71,13 @@ def _summary(inc: Incident, username: str | None, level: str | None) -> dict[str
 @require_role("duty_officer")
 @limits.analysis
 def save_incident():
-    """Analyse `request` again and store it with its result; 201 with the summary."""
-    from webgis.services.analysis import analyze
+    """Store `request` with its analysis (not run again when just shown); 201 with the
+    summary."""
+    from webgis.services.analysis import analysis_for_saving
 
     title, kind, req = _parse(request.get_json(silent=True))
-    # Through the app's JSON provider: plain JSON types only in the JSONB columns.
-    result = json.loads(current_app.json.dumps(analyze(db.session, req)))
+    analysis = analysis_for_saving(db.session, req)
+    result = analysis.result
     stored_request = result.get("request") or req
     loc = stored_request["location"]
     inc = Incident(
@@ -85,7 +87,8 @@ def save_incident():
         river_code=(result.get("snap") or {}).get("river_code"),
         pollutant_code=(result.get("pollutant") or {}).get("code"),
         request=stored_request,
-        result=result,
+        # the analysis' own JSON text, cast by PostgreSQL (no second serialisation)
+        result=cast(literal(analysis.json.decode(), Text), JSONB),
         geom=func.ST_SetSRID(func.ST_MakePoint(float(loc["lon"]), float(loc["lat"])), 4326),
     )
     db.session.add(inc)

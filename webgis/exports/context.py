@@ -16,6 +16,9 @@ from typing import Any
 from webgis.exports.labels import label
 
 RECEPTOR_KINDS = ("water_source", "section", "interception", "confluence", "boundary")
+# what the sheet shows of a depot's or team's site (the result's rows carry it)
+_SITE_KEYS = ("code", "name", "name_en", "lon", "lat", "contact_name", "contact_phone",
+              "fictitious_contact")
 
 
 @dataclass
@@ -49,6 +52,25 @@ class SheetContext:
     interception_details: dict[str, dict[str, Any]] = field(default_factory=dict)
     contacts: list[dict[str, Any]] = field(default_factory=list)
     sensitive_notes: dict[str, str] = field(default_factory=dict)  # receptor code -> note
+
+    def from_result(self) -> SheetContext:
+        """Fill the sites, interception details, contacts and notes from the result itself
+        (results of schema version 1.1 and later carry them: no query needed)."""
+        res = self.result
+        for rows, sites in ((res.get("depots"), self.depot_sites),
+                            (res.get("teams"), self.team_sites)):
+            for row in rows or []:
+                sites.setdefault(row["code"], {k: row.get(k) for k in _SITE_KEYS})
+        for r in res.get("receptors") or []:
+            if r.get("kind") == "interception":
+                self.interception_details.setdefault(
+                    r["code"], {**(r.get("details") or {}), "name_en": r.get("name_en")})
+        plan = res.get("plan") or {}
+        if not self.contacts:
+            self.contacts = list(plan.get("contacts") or [])
+        for code, note in (plan.get("sensitive_notes") or {}).items():
+            self.sensitive_notes.setdefault(code, note)
+        return self
 
     # --- small readers --------------------------------------------------------------------
 

@@ -7,22 +7,40 @@ Nothing is stored.
 
 from __future__ import annotations
 
+import hashlib
 import math
-from dataclasses import asdict, dataclass, field, fields, replace
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from itertools import chain
 from typing import Any
 
-import numpy as np
+import orjson
 import shapely
 from flask import current_app
 from geoalchemy2.shape import to_shape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from webgis.contract.result import (
+    SCHEMA_VERSION,
+    AnalysisResult,
+    LevelReasonRow,
+    MaterialRow,
+    ModelBlock,
+    NotifyRow,
+    PathFeature,
+    PlanInfo,
+    PollutantInfo,
+    ReceptorRow,
+    SlickCaseRow,
+    SlickRow,
+)
 from webgis.errors import Unprocessable
 from webgis.hydro.analysis import (
     MAX_MASS_KG,
+    ModelInfo,
     PathStep,
     PlumeResult,
     PollutantInput,
@@ -37,10 +55,11 @@ from webgis.hydro.crossings import merge_crossings
 from webgis.hydro.errors import HydroError
 from webgis.hydro.hydraulics import SEASONS
 from webgis.hydro.reservoirs import flagged_rows, upstream_intakes
+from webgis.hydro.slick import SlickAt, SlickCase
 from webgis.hydro.transfer import cache_for
 from webgis.models import AdminArea
-from webgis.response.level import ECOLOGY, assess_level, report_clock
-from webgis.response.notify import downstream_notifications
+from webgis.response.level import ECOLOGY, LevelReason, assess_level, report_clock
+from webgis.response.notify import Notification, downstream_notifications
 from webgis.response.plans import fit_interception, fit_responsible, select_plan_steps
 from webgis.response.resources import (
     Assignment,
@@ -163,191 +182,62 @@ def _when(body: dict[str, Any], field: str) -> datetime | None:
     return None if raw is None else parse_instant(raw, field)
 
 
-class _FloatTable:
-    """Rows of Python floats made by the core (curves, profiles, path coordinates).
-
-    :func:`_clean` turns it into the list of lists that the numeric-table rule would give
-    (the same rows when every number is finite, checked by one sum) without converting it
-    through numpy.
-    """
-
-    __slots__ = ("rows",)
-
-    def __init__(self, rows: list[list[float]]) -> None:
-        self.rows = rows
-
-
-# leaves that _clean returns as they are (exact types; subclasses take the general rules)
-_PLAIN = frozenset((str, int, bool, type(None)))
-
-
-def _clean(value: Any) -> Any:
-    """JSON-safe: NaN/inf → None, tuples → lists; numeric tables via numpy (curves).
-
-    Exact dicts, lists, tuples and floats take a fast path (leaves inline, ``x - x == 0``
-    is ``isfinite`` for a float); anything else follows :func:`_clean_any`, the rules
-    themselves.
-    """
-    t = type(value)
-    if t is dict:
-        return {
-            k: v if (tv := type(v)) in _PLAIN or (tv is float and v - v == 0.0) else _clean(v)
-            for k, v in value.items()
-        }
-    if t is _FloatTable:
-        rows = value.rows
-        if rows and math.isfinite(sum(chain.from_iterable(rows))):
-            return rows
-        return _clean(rows)
-    if t is float:
-        return value if value - value == 0.0 else None
-    if t is list or t is tuple:
-        if t is list:
-            table = _clean_table(value)
-            if table is not None:
-                return table
-        return [
-            v if (tv := type(v)) in _PLAIN or (tv is float and v - v == 0.0) else _clean(v)
-            for v in value
-        ]
-    return _clean_any(value)
-
-
-def _clean_table(value: Any) -> list | None:
-    """A list of rows starting with a float as a 2-D float table, if it is a finite one."""
-    if (value and isinstance(value[0], list | tuple) and value[0]
-            and isinstance(value[0][0], float)):
-        arr = np.asarray(value, dtype=float)
-        if arr.ndim == 2 and np.isfinite(arr).all():
-            return arr.tolist()
-    return None
-
-
-def _clean_any(value: Any) -> Any:
-    """The rules of :func:`_clean` for any type (subclasses of float, dict, list, ...)."""
-    if isinstance(value, list):
-        table = _clean_table(value)
-        if table is not None:
-            return table
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    return value
-
-
-_LEAF = _PLAIN | {float}
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
-
-
-def _field_names(obj: Any) -> tuple[str, ...]:
-    names = _FIELD_NAMES.get(type(obj))
-    if names is None:
-        names = _FIELD_NAMES[type(obj)] = tuple(f.name for f in fields(obj))
-    return names
-
-
-def _as_dict(obj: Any) -> dict[str, Any]:
-    """``dataclasses.asdict`` for a dataclass of plain values (and flat dicts and lists of
-    them), without its recursive deep copy; anything deeper goes through ``asdict``."""
-    out = {n: getattr(obj, n) for n in _field_names(obj)}
-    for k, v in out.items():
-        tv = type(v)
-        if tv in _LEAF:
-            continue
-        if tv is dict and all(type(x) in _LEAF for x in v.values()) and all(
-                type(x) in _LEAF for x in v):
-            out[k] = dict(v)
-        elif tv is list and all(type(x) in _LEAF for x in v):
-            out[k] = list(v)
-        else:
-            return asdict(obj)
-    return out
-
-
-def _safe(value: Any) -> Any:
-    """One value by the rules of :func:`_clean`, inline for plain leaves and finite floats.
-
-    The response rows are built with it (numbers from the core may be NaN or inf) so that
-    they need no second walk; fields that are never floats, lists or dicts (codes, names,
-    flags) go in as they are.
-    """
-    tv = type(value)
-    return value if tv in _PLAIN or (tv is float and value - value == 0.0) else _clean(value)
-
-
-def _safe_dict(obj: Any) -> dict[str, Any]:
-    """``_clean(_as_dict(obj))``: one dict when every field is a plain leaf or a finite
-    float (a receptor's worst case, ten a response), else the two steps."""
-    out = {n: getattr(obj, n) for n in _field_names(obj)}
-    for v in out.values():
-        tv = type(v)
-        if not (tv in _PLAIN or (tv is float and v - v == 0.0)):
-            return _clean(_as_dict(obj))
-    return out
-
-
-_CONTAINERS = frozenset((list, dict))
-
-
-def _fresh(value: Any) -> Any:
-    """A copy of JSON-safe lists and dicts (containers rebuilt, leaves shared)."""
-    if type(value) is list:
-        return [_fresh(v) if type(v) in _CONTAINERS else v for v in value]
-    return {k: _fresh(v) if type(v) in _CONTAINERS else v for k, v in value.items()}
-
-
-def _receptor_row(r: ReceptorResult) -> dict[str, Any]:
-    """A receptor, JSON-safe."""
-    details = _clean(dict(r.extra))  # a fresh dict
+def _receptor_row(r: ReceptorResult) -> ReceptorRow:
+    """A receptor as a :class:`~webgis.contract.result.ReceptorRow` (non-finite numbers
+    become ``null`` when the result is serialised)."""
+    details = dict(r.extra)  # a fresh dict
     name_en = details.pop("name_en", None)
-    return {
+    w = r.worst
+    row: ReceptorRow = {
         "kind": r.kind, "code": r.code, "name": r.name, "name_en": name_en,
-        "river_code": r.river_code, "reach_id": r.reach_code, "river_km": _safe(r.river_km),
-        "arrival_h": _safe(r.arrival_h), "peak_h": _safe(r.peak_h),
-        "peak_conc_mgl": _safe(r.peak_conc_mgl), "limit_mgl": _safe(r.limit_mgl),
-        "exceeds": r.exceeds, "exceed_hours": _safe(r.exceed_hours),
-        "lon": _safe(r.lon), "lat": _safe(r.lat), "worst": _safe_dict(r.worst),
+        "river_code": r.river_code, "reach_code": r.reach_code, "reach_id": r.reach_code,
+        "river_km": r.river_km, "arrival_h": r.arrival_h, "peak_h": r.peak_h,
+        "peak_conc_mgl": r.peak_conc_mgl, "limit_mgl": r.limit_mgl,
+        "exceeds": r.exceeds, "exceed_hours": r.exceed_hours, "lon": r.lon, "lat": r.lat,
+        "worst": {"arrival_h": w.arrival_h, "peak_h": w.peak_h,
+                  "peak_conc_mgl": w.peak_conc_mgl, "exceeds": w.exceeds,
+                  "exceed_hours": w.exceed_hours, "undissolved": w.undissolved,
+                  "bank_factor": w.bank_factor},
         "limit_basis": r.limit_basis, "limit_basis_en": r.limit_basis_en,
         "undissolved": r.undissolved, "near_field": r.near_field,
-        "details": details, "curve": _clean(_FloatTable(r.curve)),
-        **({} if r.slick is None else {"slick": _slick_row(r)}),
+        "details": details, "curve": r.curve,
     }
+    if r.slick is not None:
+        row["slick"] = _slick_row(r.slick)
+    return row
 
 
-def _slick_row(r: ReceptorResult) -> dict[str, Any]:
-    """A floating oil's slick at a receptor, JSON-safe: expected edges and length, the
-    share evaporated by the expected arrival, and the worst case (earliest arrival,
-    latest passage end, longest slick; no evaporation credit)."""
-    s = r.slick
-    assert s is not None
+def _slick_case(c: SlickCase) -> SlickCaseRow:
+    dur = (c.passage_end_h - c.arrival_h
+           if c.passage_end_h is not None and c.arrival_h is not None else None)
+    return {"arrival_h": c.arrival_h, "passage_end_h": c.passage_end_h, "duration_h": dur,
+            "length_km": c.length_km, "evaporated_pct": 0.0}
 
-    def case(c) -> dict[str, Any]:
-        dur = (c.passage_end_h - c.arrival_h
-               if c.passage_end_h is not None and c.arrival_h is not None else None)
-        return {"arrival_h": _safe(c.arrival_h), "passage_end_h": _safe(c.passage_end_h),
-                "duration_h": _safe(dur), "length_km": _safe(c.length_km)}
 
-    return {**case(s.expected), "evaporated_pct": _safe(s.evaporated_pct),
-            "floating_kg": _safe(s.floating_kg),
-            "worst": {**case(s.worst), "evaporated_pct": 0.0}}
+def _slick_row(s: SlickAt) -> SlickRow:
+    """A floating oil's slick at a receptor: expected edges and length, the share
+    evaporated by the expected arrival, and the worst case (earliest arrival, latest
+    passage end, longest slick; no evaporation credit)."""
+    e = _slick_case(s.expected)
+    return {"arrival_h": e["arrival_h"], "passage_end_h": e["passage_end_h"],
+            "duration_h": e["duration_h"], "length_km": e["length_km"],
+            "evaporated_pct": s.evaporated_pct, "floating_kg": s.floating_kg,
+            "worst": _slick_case(s.worst)}
 
 
 @dataclass(frozen=True, slots=True)
 class _OriginRows:
-    """The static parts of a depot's or team's row, cleaned once per dataset.
+    """The static parts of a depot's or team's row, made once per dataset.
 
-    ``tail`` (its details but ``name_en``) ends the row; ``fresh`` are the keys of ``tail``
-    holding lists or dicts, copied per row. ``materials`` are the rows of its serving
-    materials per pollutant class (about 500 dicts a response for the depots).
+    ``tail`` (its details but ``name_en``, and where it is) ends the row. ``materials``
+    are the rows of its serving materials per pollutant class (about 500 dicts a response
+    for the depots). Shared by every answer: the rows go straight into the one
+    serialisation of the result and are never changed.
     """
 
     name_en: Any
     tail: dict[str, Any]
-    fresh: tuple[str, ...]
-    materials: dict[str, list[dict[str, Any]]]
+    materials: dict[str, list[MaterialRow]]
 
 
 def _origin_rows(ref: Reference, kind: str) -> dict[str, _OriginRows]:
@@ -359,87 +249,88 @@ def _origin_rows(ref: Reference, kind: str) -> dict[str, _OriginRows]:
         serving = {c: pool.serving(c) for c in classes}
         rows = {}
         for i, o in enumerate(pool.origins):
-            tail = _clean(dict(o.extra))  # a fresh dict
-            name_en = tail.pop("name_en", None)
+            static = _origin_row(o)
             rows[o.code] = _OriginRows(
-                name_en, tail, tuple(k for k, v in tail.items() if type(v) in _CONTAINERS),
-                {c: _clean([_material_row(m) for m in serving[c][i]]) for c in classes})
+                static.name_en, static.tail,
+                {c: [_material_row(m) for m in serving[c][i]] for c in classes})
         ref.origin_rows[kind] = rows
     return rows
 
 
-def _material_row(m: MaterialStock) -> dict[str, Any]:
+def _material_row(m: MaterialStock) -> MaterialRow:
     return {"code": m.code, "name": m.name, "quantity": m.quantity, "unit": m.unit}
 
 
 def _resource_row(a: Assignment, pclass: str, static: _OriginRows | None = None,
                   useful: bool = True) -> dict[str, Any]:
-    """One depot or team, JSON-safe; ``useful`` (see ``response.resources.useful_flags``):
-    drawn on the map and listed first, the others collapsed.
-
-    ``static`` is what its row always holds (else made from ``a.origin``): copied into the
-    row, so that a response shares no list or dict with the cache.
-    """
+    """One depot or team (:class:`~webgis.contract.result.DepotRow`, ``TeamRow``);
+    ``useful`` (see ``response.resources.useful_flags``): drawn on the map and listed
+    first, the others collapsed. ``static`` is what its row always holds (else made from
+    ``a.origin``)."""
     materials = static.materials.get(pclass) if static is not None else None
     if static is None or materials is None:
-        static, materials = _origin_row(a.origin), None
+        static = _origin_row(a.origin)
+        materials = [_material_row(m) for m in a.materials]
     t = a.target
     target = t if t is not None and t.code else None
     row = {
         "code": a.origin.code, "name": a.origin.name, "name_en": static.name_en,
         "target_code": None if t is None else t.code,
         "target_name": None if t is None else t.name,
-        "target_lon": _safe(target.lon) if target else None,
-        "target_lat": _safe(target.lat) if target else None,
-        "plume_arrival_h": _safe(target.plume_arrival_h) if target else None,
-        "distance_km": _safe(a.distance_km), "straight_km": _safe(a.straight_km),
-        "travel_h": _safe(a.travel_h), "arrives_before_plume": a.arrives_before_plume,
-        "slack_h": _safe(a.slack_h), "estimate": True,  # road times are estimates
-        "useful": useful,
-        "materials": list(map(dict, materials)) if materials is not None else _clean([
-            _material_row(m) for m in a.materials]),
+        "target_lon": target.lon if target else None,
+        "target_lat": target.lat if target else None,
+        "plume_arrival_h": target.plume_arrival_h if target else None,
+        "distance_km": a.distance_km, "straight_km": a.straight_km,
+        "travel_h": a.travel_h, "arrives_before_plume": a.arrives_before_plume,
+        "slack_h": a.slack_h, "estimate": True,  # road times are estimates
+        "useful": useful, "materials": materials,
     }
     row.update(static.tail)  # as ``{**row, **extra}``: a repeated key keeps its place
-    for k in static.fresh:
-        row[k] = _fresh(static.tail[k])
     return row
 
 
 def _origin_row(o: ResourceOrigin) -> _OriginRows:
-    """The static parts of an origin's row, made now (not cached)."""
-    tail = _clean(dict(o.extra))  # a fresh dict
-    return _OriginRows(tail.pop("name_en", None), tail, (), {})
+    """The static parts of an origin's row: its details, and where it is (the sheet's map
+    draws it from there)."""
+    tail = dict(o.extra)
+    name_en = tail.pop("name_en", None)
+    tail["lon"], tail["lat"] = o.lon, o.lat
+    return _OriginRows(name_en, tail, {})
 
 
-def _path_feature(ref: Reference, step: PathStep) -> dict[str, Any]:
-    """A path step as a GeoJSON feature, JSON-safe."""
+def _path_feature(ref: Reference, step: PathStep) -> PathFeature:
+    """A path step as a GeoJSON feature."""
     return {
         "type": "Feature",
-        "geometry": {"type": "LineString",
-                     "coordinates": _clean(_FloatTable(_segment_coords(ref, step)))},
+        "geometry": {"type": "LineString", "coordinates": _segment_coords(ref, step)},
         "properties": {
-            "reach_id": step.reach_code, "river_code": step.river_code,
-            "river_name": ref.river_names.get(step.river_code),
-            "from_km": _safe(step.from_km), "to_km": _safe(step.to_km),
-            "arrival_h": _safe(step.arrival_h), "worst_arrival_h": _safe(step.worst_arrival_h),
+            "reach_code": step.reach_code, "reach_id": step.reach_code,
+            "river_code": step.river_code, "river_name": ref.river_names.get(step.river_code),
+            "from_km": step.from_km, "to_km": step.to_km,
+            "arrival_h": step.arrival_h, "worst_arrival_h": step.worst_arrival_h,
             "is_reservoir": step.is_reservoir,
         },
     }
 
 
-def _segment_coords(ref: Reference, step: PathStep) -> list[list[float]]:
-    """Fresh [lon, lat] rows of a path step's line.
+COORD_DECIMALS = 6  # path vertices to 1e-6 degree (about 0.1 m): the drawn line is schematic
+
+
+def _segment_coords(ref: Reference, step: PathStep) -> list[tuple[float, float]]:
+    """The [lon, lat] vertices of a path step's line, rounded once (:data:`COORD_DECIMALS`).
 
     A step covering a whole reach (all but the first and last of a path) has the same
-    line in every analysis: it is cut from the network once per dataset and kept.
+    line in every analysis: it is cut from the network once per dataset and kept (shared
+    by every answer, which only serialises it).
     """
-    if step.from_measure == 0.0 and step.to_measure == 1.0:
-        line = ref.reach_lines.get(step.reach_idx)
-        if line is None:
-            line = ref.reach_lines[step.reach_idx] = ref.network.segment_geometry(step)
-    else:
-        line = ref.network.segment_geometry(step)
-    return list(map(list, line))
+    whole = step.from_measure == 0.0 and step.to_measure == 1.0
+    line = ref.reach_lines.get(step.reach_idx) if whole else None
+    if line is None:
+        line = [(round(x, COORD_DECIMALS), round(y, COORD_DECIMALS))
+                for x, y in ref.network.segment_geometry(step)]
+        if whole:
+            ref.reach_lines[step.reach_idx] = line
+    return line
 
 
 @dataclass
@@ -514,18 +405,22 @@ def _touched(session: Session, ref: Reference, plume: PlumeResult
 
 def _plan(ref: Reference, plume: PlumeResult, pclass: str, level: str,
           touched: tuple[frozenset[str], tuple[str, ...]] = (frozenset(), ()),
-          report_level: str | None = None) -> dict[str, Any]:
-    """The spill river's plan, else the first planned river downstream; JSON-safe.
+          report_level: str | None = None) -> PlanInfo:
+    """The spill river's plan, else the first planned river downstream.
 
     Fitted to the spill: the steps for its class and level (the report steps for the level
     it is reported as, ``report_level``), their responsible units cut to
     the prefectures the plume touches (``touched``: those and every prefecture name), and
-    the plan's interception points cut to those the plume reaches.
+    the plan's interception points cut to those the plume reaches. ``sensitive_notes``:
+    the notes of every plan on the path about the receptors the plume reaches (the sheet
+    prints them; it reads nothing else).
     """
     rivers = [plume.snap.river_code] + [s.river_code for s in plume.path]
     plan = next((ref.plans[c] for c in rivers if c in ref.plans), None)
+    notes = _sensitive_notes(ref, plume, rivers, plan)
     if plan is None:
-        return {"river_code": None, "title": None, "steps": [], "interception_points": []}
+        return {"river_code": None, "title": None, "steps": [], "interception_points": [],
+                "sensitive_notes": notes}
     reached = {r.code for r in plume.receptors if r.kind == "interception"}
     prefectures, known = touched
     steps = list(map(dict, _step_rows(ref, plan, pclass, level, report_level)))
@@ -536,29 +431,68 @@ def _plan(ref: Reference, plume: PlumeResult, pclass: str, level: str,
         "river_code": plan.river_code, "title": plan.title_zh, "title_en": plan.title_en,
         "interception_points": fit_interception(plan.interception_codes, reached),
         "prefectures": sorted(prefectures),
-        "contacts": _clean(plan.contacts),
-        "steps": steps,
+        "contacts": plan.contacts,
+        "steps": steps,  # type: ignore[typeddict-item]  # copies of PlanStepRow
+        "sensitive_notes": notes,
     }
+
+
+def _sensitive_notes(ref: Reference, plume: PlumeResult, rivers: list[str],
+                     plan: Plan | None) -> dict[str, str]:
+    """Receptor code -> the note of a plan on that sensitive point: the chosen plan's
+    river first, then the rivers on the path in order (the first note wins)."""
+    order = dict.fromkeys([plan.river_code if plan else rivers[0], *rivers])
+    codes = {r.code for r in plume.receptors}
+    notes: dict[str, str] = {}
+    for code in order:
+        p = ref.plans.get(code)
+        for k, note in (p.sensitive_notes.items() if p else ()):
+            if k in codes:
+                notes.setdefault(k, note)
+    return notes
 
 
 def _step_rows(ref: Reference, plan: Plan, pclass: str, level: str,
                report_level: str | None = None) -> list[dict[str, Any]]:
-    """JSON rows of a plan's steps for a class and level (report steps at
+    """Rows of a plan's steps for a class and level (report steps at
     ``report_level``): static, so built once per dataset (the rows are the cache's: copy
     them)."""
     key = (plan.river_code, pclass, level) if report_level is None else (
         plan.river_code, pclass, f"{level}/{report_level}")
     rows = ref.step_rows.get(key)
     if rows is None:
-        rows = ref.step_rows[key] = _clean([
+        rows = ref.step_rows[key] = [
             {"phase": s.phase, "order": s.order, "text": s.text_zh, "text_en": s.text_en,
              "responsible": s.responsible, "due_min": s.due_min}
-            for s in select_plan_steps(plan.steps, pclass, level, report_level)])
+            for s in select_plan_steps(plan.steps, pclass, level, report_level)]
     return rows
 
 
-def analyze(session: Session, body: Any) -> dict[str, Any]:
+@dataclass
+class Analysis:
+    """One analysis, serialised once: ``json`` (orjson: non-finite numbers as ``null``)
+    is what the API answers and what saving stores; ``result`` is that JSON read back
+    (parsed on first use), the :class:`~webgis.contract.result.AnalysisResult` every
+    reader in the process (CLI, sheet) uses."""
+
+    json: bytes
+    _result: AnalysisResult | None = None
+
+    @property
+    def result(self) -> AnalysisResult:
+        if self._result is None:
+            self._result = orjson.loads(self.json)
+        return self._result
+
+
+def analyze(session: Session, body: Any) -> AnalysisResult:
     """The full analysis of one spill (see issue 5's contract for the keys)."""
+    return run_analysis(session, body).result
+
+
+def run_analysis(session: Session, body: Any) -> Analysis:
+    """The full analysis of one spill, serialised once (and kept a while for saving it,
+    :func:`analysis_for_saving`)."""
     ref = get_reference(session)
     req = parse_request(body, list(ref.pollutants))
     config = current_app.config
@@ -580,9 +514,71 @@ def analyze(session: Session, body: Any) -> dict[str, Any]:
     plume = replace(plume, receptors=merge_crossings(plume.receptors))
     plume, warnings = _same_reservoir_intakes(ref, plume, pollutant)
     out = _result(ref, req, plume, config, _touched(session, ref, plume))
-    out["warnings"] = warnings
+    out["warnings"] = warnings  # type: ignore[typeddict-item]  # dicts of WarningRow keys
     out["model"]["assumptions"] += [w["en"] for w in warnings]
-    return out
+    done = Analysis(orjson.dumps(out, option=orjson.OPT_SERIALIZE_NUMPY))
+    recent.put(_recent_key(ref, body, config), done)
+    return done
+
+
+def analysis_for_saving(session: Session, body: Any) -> Analysis:
+    """The analysis of ``body`` to store: the one this process answered for the same
+    request on the same data within :data:`RECENT_TTL_S` (what the officer saw, not run
+    again), else run now. Never a result sent by a browser."""
+    ref = get_reference(session)
+    config = current_app.config
+    kept = recent.get(_recent_key(ref, body, config))
+    return kept if kept is not None else run_analysis(session, body)
+
+
+RECENT_TTL_S = 900.0  # an analysis is saved within minutes of being shown
+RECENT_MAX = 64  # ~100 KB each
+
+
+class _Recent:
+    """The last analyses of this process by key (LRU with an age limit), thread-safe."""
+
+    def __init__(self) -> None:
+        self._items: OrderedDict[str, tuple[float, Analysis]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def put(self, key: str, value: Analysis) -> None:
+        with self._lock:
+            self._items[key] = (time.monotonic(), value)
+            self._items.move_to_end(key)
+            while len(self._items) > RECENT_MAX:
+                self._items.popitem(last=False)
+
+    def get(self, key: str) -> Analysis | None:
+        with self._lock:
+            item = self._items.get(key)
+            if item is None or time.monotonic() - item[0] > RECENT_TTL_S:
+                return None
+            return item[1]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+recent = _Recent()
+
+# settings an analysis reads: a change makes a new key
+_KEYED_SETTINGS = ("SNAP_MAX_M", "ROAD_CIRCUITY", "ROAD_SPEED_KMH")
+
+
+def _recent_key(ref: Reference, body: Any, config: Any) -> str:
+    """What makes an analysis: the dataset (its content hash), the request as sent (key
+    order aside) and the settings it reads. Another spill, other data or other settings
+    never share a key."""
+    try:
+        raw = orjson.dumps(body, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
+    except (TypeError, orjson.JSONEncodeError):
+        raw = repr(body).encode()
+    digest = hashlib.sha256(raw)
+    digest.update(ref.key.encode())
+    digest.update(repr([config.get(k) for k in _KEYED_SETTINGS]).encode())
+    return digest.hexdigest()
 
 
 def _same_reservoir_intakes(ref: Reference, plume: PlumeResult, pollutant
@@ -617,23 +613,58 @@ def _same_reservoir_intakes(ref: Reference, plume: PlumeResult, pollutant
 
 
 def _pollutant_row(p: PollutantInput, mass_kg: float, floating_slick: bool
-                   ) -> dict[str, Any]:
+                   ) -> PollutantInfo:
     """The pollutant as modelled: the regulated species and the mass converted to it, and
     what ``peak_conc_mgl`` measures (for a floating oil the dissolved petroleum, 石油类,
     under its slick, never a bulk concentration of the product)."""
-    return _clean({
+    return {
         "code": p.code, "name": p.name, "class": p.pclass, "behaviour": p.behaviour,
         "concentration_of": "petroleum" if floating_slick else p.code,
         "solubility_mgl": p.solubility_mgl,
         "species": p.species_zh or p.name, "species_en": p.species_en,
         "species_factor": p.species_factor, "species_mass_kg": mass_kg * p.species_factor,
-    })
+    }
+
+
+def _reason_row(r: LevelReason) -> LevelReasonRow:
+    return {"level": r.level, "criterion": r.criterion, "text_zh": r.text_zh,
+            "text_en": r.text_en, "source": r.source}
+
+
+def _notify_row(n: Notification) -> NotifyRow:
+    return {"admin_code": n.admin_code, "admin_name": n.admin_name, "level": n.level,
+            "from_name": n.from_name, "boundary_code": n.boundary_code,
+            "river_km": n.river_km, "arrival_h": n.arrival_h,
+            "worst_arrival_h": n.worst_arrival_h, "peak_conc_mgl": n.peak_conc_mgl,
+            "exceeds": n.exceeds, "reason_zh": n.reason_zh, "reason_en": n.reason_en,
+            "source": n.source, "reason": n.reason_zh}
+
+
+def _model_block(model: ModelInfo, config: Any) -> ModelBlock:
+    """The model's description with the settings of the resource ranking."""
+    circuity, speed = config["ROAD_CIRCUITY"], config["ROAD_SPEED_KMH"]
+    return {
+        "season": model.season, "method": model.method, "horizon_h": model.horizon_h,
+        "horizon_basis": model.horizon_basis,
+        "truncated_at_horizon": model.truncated_at_horizon, "end_kind": model.end_kind,
+        "coefficients": {**model.coefficients, "road_circuity": circuity,
+                         "road_speed_kmh": speed, "snap_max_m": config["SNAP_MAX_M"]},
+        "assumptions": [
+            *model.assumptions,
+            "Depot and team travel times are estimates: geodesic distance × road circuity / "
+            "mean speed, not a road-network route.",
+            "A depot or team 'arrives before the plume' when it reaches the interception "
+            "point before the worst-case (earliest) leading edge.",
+        ],
+    }
 
 
 def _result(ref: Reference, req: IncidentRequest, plume: PlumeResult, config,
             touched: tuple[frozenset[str], tuple[str, ...]] = (frozenset(), ())
-            ) -> dict[str, Any]:
-    """The response: rows are built JSON-safe; the small rest goes through :func:`_clean`."""
+            ) -> AnalysisResult:
+    """The result (:class:`~webgis.contract.result.AnalysisResult`, but ``warnings``),
+    made of the core's values as they are: the one serialisation turns non-finite numbers
+    into ``null`` and numpy values into plain JSON."""
     pclass = ref.pollutants[req.pollutant].pclass
     now = datetime.now(UTC).replace(microsecond=0)
     started = req.started_at or now
@@ -654,21 +685,11 @@ def _result(ref: Reference, req: IncidentRequest, plume: PlumeResult, config,
                          mass_incident=req.mass_incident, ecology=req.ecology)
     clock = report_clock(level, discovered)
     snap = plume.snap
-    model = _as_dict(plume.model)
-    model["coefficients"]["road_circuity"] = circuity
-    model["coefficients"]["road_speed_kmh"] = speed
-    model["coefficients"]["snap_max_m"] = config["SNAP_MAX_M"]
-    model["assumptions"] = model["assumptions"] + [
-        "Depot and team travel times are estimates: geodesic distance × road circuity / "
-        "mean speed, not a road-network route.",
-        "A depot or team 'arrives before the plume' when it reaches the interception point "
-        "before the worst-case (earliest) leading edge.",
-    ]
-    behaviour = ref.pollutants[req.pollutant].behaviour
-    return {
-        "behaviour": behaviour,
-        "slick": _clean(plume.slick),
-        "request": _clean({
+    return {  # type: ignore[typeddict-item]  # "warnings" follows in run_analysis
+        "schema_version": SCHEMA_VERSION,
+        "behaviour": ref.pollutants[req.pollutant].behaviour,
+        "slick": plume.slick,
+        "request": {
             "location": {"lon": req.lon, "lat": req.lat}, "pollutant": req.pollutant,
             "release": {"mass_kg": req.mass_kg, "duration_h": req.duration_h},
             "season": req.season, "horizon_h": req.horizon_h,
@@ -677,43 +698,42 @@ def _result(ref: Reference, req: IncidentRequest, plume: PlumeResult, config,
             "evacuated": req.evacuated, "loss_cny": req.loss_cny,
             "sensitive_groups": req.sensitive_groups, "mass_incident": req.mass_incident,
             "ecology": req.ecology,
-        }),
+        },
         "pollutant": _pollutant_row(ref.pollutants[req.pollutant], req.mass_kg,
                                     plume.slick is not None),
-        "snap": _clean({
+        "snap": {
             "river_code": snap.river_code, "river_name": ref.river_names.get(snap.river_code),
             "river_name_en": ref.river_names_en.get(snap.river_code),
-            "reach_id": snap.reach_code, "measure": snap.measure, "offset_m": snap.offset_m,
+            "reach_code": snap.reach_code, "reach_id": snap.reach_code,
+            "measure": snap.measure, "offset_m": snap.offset_m,
             "lon": snap.lon, "lat": snap.lat,
-        }),
+        },
         "path": {"type": "FeatureCollection",
                  "features": [_path_feature(ref, s) for s in plume.path]},
-        "length_km": _safe(plume.length_km),
+        "length_km": plume.length_km,
         "receptors": [_receptor_row(r) for r in plume.receptors],
-        "profile": _clean(_FloatTable(plume.profile)),
-        "worst_profile": _clean(_FloatTable(plume.worst_profile)),
+        "profile": plume.profile,
+        "worst_profile": plume.worst_profile,
         "depots": [_resource_row(a, pclass, depot_rows.get(a.origin.code), useful)
                    for a, useful in zip(depots, useful_flags(depots), strict=True)],
         "teams": [_resource_row(a, pclass, team_rows.get(a.origin.code), useful)
                   for a, useful in zip(teams, useful_flags(teams), strict=True)],
         "plan": _plan(ref, plume, pclass, level.suggested, touched,
                       "II" if level.report_as == "I/II" else None),
-        "level": _clean({
+        "level": {
             "suggested": level.suggested,
-            "reasons": [_as_dict(r) for r in level.reasons],
+            "reasons": [_reason_row(r) for r in level.reasons],
             "report_due_min": level.report_due_min,
             "discovered_at": clock["discovered_at"],
             "report_due_at": clock["report_due_at"],  # counted from discovery (Art. 3)
             "report_as": level.report_as,
-            "report_reasons": [_as_dict(r) for r in level.report_reasons],
+            "report_reasons": [_reason_row(r) for r in level.report_reasons],
             "province_to_mee_min": level.province_to_mee_min,
             "province_to_mee_due_at": clock["province_to_mee_due_at"],
             "lead": level.lead,
             "standby_intakes": list(level.standby_intakes),
-        }),
-        "notify": _clean([
-            {**_as_dict(n), "reason": n.reason_zh} for n in downstream_notifications(
-                plume.receptors, home_adcode=ref.home_adcode)
-        ]),
-        "model": _clean(model),
+        },
+        "notify": [_notify_row(n) for n in downstream_notifications(
+            plume.receptors, home_adcode=ref.home_adcode)],
+        "model": _model_block(plume.model, config),
     }

@@ -20,6 +20,7 @@ allowed by the schema (negative times, lengths, concentrations).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any, Literal, NotRequired
 
 from pydantic import ConfigDict, Field, TypeAdapter, with_config
@@ -38,7 +39,8 @@ NonNeg = Annotated[float, Field(ge=0)]
 # times since the release started (h); null: not reached within the horizon
 Hours = NonNeg | None
 Conc = NonNeg | None  # mg/L; null: not computed
-Table = list[list[float]]  # rows of floats (curves: [t_h, mg/L], profiles: [km, mg/L])
+# rows of floats (curves: [t_h, mg/L], profiles: [km, mg/L], lines: [lon, lat])
+Table = Sequence[Sequence[float]]
 
 
 @with_config(_STRICT)

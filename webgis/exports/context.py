@@ -287,6 +287,12 @@ class SheetContext:
         return f"scenario-{code}-{stamp}".lower()
 
 
+def reach_code(row: dict[str, Any]) -> str | None:
+    """A row's reach code: ``reach_code`` (schema 1.1), else the deprecated ``reach_id`` of
+    results saved before it."""
+    return row.get("reach_code") or row.get("reach_id")
+
+
 def fmt_num(value: Any, digits: int = 3) -> str:
     """Numbers for people: significant digits, no scientific notation for ordinary sizes."""
     if value is None:

@@ -8,7 +8,7 @@ few layer features the map and the tables need. Writers only read it.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -32,7 +32,9 @@ class MapLayers:
 
 @dataclass
 class SheetContext:
-    """Everything a sheet shows. ``result`` follows the analysis contract (issue 5)."""
+    """Everything a sheet shows. ``result`` is the analysis result as the API sends it
+    (:class:`webgis.contract.result.AnalysisResult`; a result saved before schema 1.1 may
+    lack the keys added since)."""
 
     result: dict[str, Any]
     request: dict[str, Any] = field(default_factory=dict)
@@ -287,7 +289,7 @@ class SheetContext:
         return f"scenario-{code}-{stamp}".lower()
 
 
-def reach_code(row: dict[str, Any]) -> str | None:
+def reach_code(row: Mapping[str, Any]) -> str | None:
     """A row's reach code: ``reach_code`` (schema 1.1), else the deprecated ``reach_id`` of
     results saved before it."""
     return row.get("reach_code") or row.get("reach_id")

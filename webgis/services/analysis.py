@@ -229,21 +229,18 @@ def _touched(session: Session, ref: Reference, plume: PlumeResult
     return frozenset(names), pref.names
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class Analysis:
     """One analysis, serialised once: ``json`` (orjson: non-finite numbers as ``null``)
-    is what the API answers and what saving stores; ``result`` is that JSON read back
-    (parsed on first use), the :class:`~webgis.contract.result.AnalysisResult` every
-    reader in the process (CLI, sheet) uses."""
+    is what the API answers and what saving stores; ``result`` is that JSON read back, the
+    :class:`~webgis.contract.result.AnalysisResult` every reader in the process (CLI,
+    sheet) uses: a fresh copy on each access (a kept analysis is shared)."""
 
     json: bytes
-    _result: AnalysisResult | None = None
 
     @property
     def result(self) -> AnalysisResult:
-        if self._result is None:
-            self._result = orjson.loads(self.json)
-        return self._result
+        return orjson.loads(self.json)  # type: ignore[no-any-return]
 
 
 def analyze(session: Session, body: Any) -> AnalysisResult:

@@ -339,9 +339,10 @@ def analyze_command(as_json: bool, **options) -> None:
         click.echo(f"  - {reason['text_en']} [{reason['source']}]")
     click.echo(f"{'km':>7} {'arrival h':>9} {'peak h':>7} {'peak mg/L':>10} {'limit':>8}  "
                "receptor")
-    if result.get("slick"):
+    slick = result["slick"]
+    if slick:
         click.echo("Floating oil: peak mg/L is dissolved petroleum (bounded by the WAF, "
-                   f"{result['slick']['waf_mgl']:g} mg/L); slick: arrival h (earliest) / "
+                   f"{slick['waf_mgl']:g} mg/L); slick: arrival h (earliest) / "
                    "passage end h (latest) / length km (longest)")
     for r in result["receptors"]:
         flag = " EXCEEDS" if r["exceeds"] else ""

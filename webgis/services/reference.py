@@ -293,7 +293,8 @@ def _plans(session: Session) -> dict[str, Plan]:
         steps = [PlanStepInput(s.phase, s.order, s.text_zh, s.text_en, s.responsible, s.due_min,
                                tuple(s.classes), s.min_level) for s in p.steps]
         notes: dict[str, str] = {}
-        for sp in p.sensitive_points or []:
+        points: list[dict[str, Any]] = list(p.sensitive_points or [])
+        for sp in points:
             if sp.get("code") and sp.get("note_zh"):
                 notes.setdefault(sp["code"], sp["note_zh"])
         out[p.code] = Plan(p.code, p.title_zh, p.title_en, list(p.interception_codes),

@@ -86,7 +86,8 @@ def context_for_request(session: Session, body: Any, *, lang: str = "zh", base_u
     from webgis.services.analysis import analyze
 
     lang = check_lang(lang)
-    result = analyze(session, body)
+    # the context also reads results saved under older schema versions: a plain dict
+    result: dict[str, Any] = dict(analyze(session, body))
     request = result.get("request") or (body if isinstance(body, dict) else {})
     ctx = SheetContext(
         result=result, request=request, kind="scenario", title=title, officer=officer,

@@ -172,15 +172,16 @@ def analyze_command(as_json: bool, **options) -> None:
     from webgis.services.incidents import analyse
 
     try:
-        result = analyse(analysis_request(**options), current_settings())
+        analysis = analyse(analysis_request(**options), current_settings())
     except WebgisError as exc:
         click.echo(json.dumps(exc.to_dict(), ensure_ascii=False), err=True)
         sys.exit(2)
     if as_json:
-        click.echo(json.dumps(result, ensure_ascii=False))
+        click.echo(analysis.json.decode())  # the API's answer, byte for byte
         return
+    result = analysis.result
     snap, level = result["snap"], result["level"]
-    click.echo(f"{snap['river_name']} ({snap['river_code']}) reach {snap['reach_id']}, "
+    click.echo(f"{snap['river_name']} ({snap['river_code']}) reach {snap['reach_code']}, "
                f"{snap['offset_m']:.0f} m from the point; path {result['length_km']:.1f} km")
     click.echo(f"Suggested level {level['suggested']}; report as {level['report_as']} within "
                f"{level['report_due_min']} min of discovery ({level['discovered_at']}), "
@@ -189,9 +190,10 @@ def analyze_command(as_json: bool, **options) -> None:
         click.echo(f"  - {reason['text_en']} [{reason['source']}]")
     click.echo(f"{'km':>7} {'arrival h':>9} {'peak h':>7} {'peak mg/L':>10} {'limit':>8}  "
                "receptor")
-    if result.get("slick"):
+    slick = result["slick"]
+    if slick:
         click.echo("Floating oil: peak mg/L is dissolved petroleum (bounded by the WAF, "
-                   f"{result['slick']['waf_mgl']:g} mg/L); slick: arrival h (earliest) / "
+                   f"{slick['waf_mgl']:g} mg/L); slick: arrival h (earliest) / "
                    "passage end h (latest) / length km (longest)")
     for r in result["receptors"]:
         flag = " EXCEEDS" if r["exceeds"] else ""

@@ -472,7 +472,7 @@
         cur.push([coords[i][1], coords[i][0]]);
         var km = p.from_km + lens[i] / 1000 * scale;
         if (km - startKm >= 1.0 || i === coords.length - 1) {
-          pieces.push({ latlngs: cur, km0: startKm, km1: km, km: (startKm + km) / 2, reach: p.reach_id,
+          pieces.push({ latlngs: cur, km0: startKm, km1: km, km: (startKm + km) / 2, reach: p.reach_code || p.reach_id,
             river: p.river_name, reservoir: p.is_reservoir });
           cur = [[coords[i][1], coords[i][0]]]; startKm = km;
         }
@@ -745,7 +745,7 @@
     var rel = req.release || {};
     var head = '<div class="summary"><div><b>' + esc(polName) + "</b> · " + F.num(rel.mass_kg) + " kg · " +
       esc(rel.duration_h ? t("continuous over {h} h", { h: rel.duration_h }) : t("instantaneous")) +
-      "</div><div>" + esc(river || "") + " · " + esc(snap.reach_id || "") + " · " +
+      "</div><div>" + esc(river || "") + " · " + esc(snap.reach_code || snap.reach_id || "") + " · " +
       esc(t("{m} m from the point", { m: F.num(snap.offset_m, 0) })) + "</div><div class=muted>" +
       esc(t("season_" + (req.season || "normal"))) + " · " + esc(t("started")) + " " +
       esc(startDate() ? F.clock(startDate()) : "–") + " · " + esc(t("path")) + " " +

@@ -70,7 +70,7 @@ def test_tokens_are_issued_and_revoked_in_their_own_units(ctx):
 
 def test_saving_an_incident_commits_it_with_its_result(ctx):
     saved = incidents.save_incident(BODY, kind="drill", title=None, user_id=None,
-                                    username="nobody", encode=_encode)
+                                    username="nobody")
     ctx.rollback()
     again = incidents.get_incident(saved["id"], show_names=False)
     assert again["kind"] == "drill" and again["result"]["snap"]["river_code"]
@@ -82,27 +82,21 @@ def test_a_failed_save_writes_no_incident(ctx):
     with pytest.raises(Exception, match="kind_known"):
         # the database refuses the row (CHECK kind IN ...) after the analysis ran
         incidents.save_incident(BODY, kind="exercise", title="x", user_id=None,
-                                username="nobody", encode=_encode)
+                                username="nobody")
     assert ctx.scalar(select(func.count()).select_from(Incident)) == before
 
 
 def test_the_analysis_uses_the_settings_it_is_given(ctx):
     settings = Settings.from_mapping(_app_config())
     off_river = {**BODY, "location": {"lon": 103.11, "lat": 35.92}}  # ~900 m east of it
-    offset_m = incidents.analyse(off_river, settings)["snap"]["offset_m"]
+    offset_m = incidents.analyse(off_river, settings).result["snap"]["offset_m"]
     assert 100.0 < offset_m < settings.snap_max_m
     near_only = dataclasses.replace(settings, snap_max_m=offset_m / 2)
     with pytest.raises(Unprocessable):
         incidents.analyse(off_river, near_only)
     wider = dataclasses.replace(settings, snap_max_m=offset_m * 2)
-    assert incidents.analyse(off_river, wider)["model"]["coefficients"][
+    assert incidents.analyse(off_river, wider).result["model"]["coefficients"][
         "snap_max_m"] == offset_m * 2
-
-
-def _encode(obj) -> str:
-    from flask import current_app
-
-    return current_app.json.dumps(obj)
 
 
 def _app_config():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import Response, jsonify, request
 
 from webgis import limits
 from webgis.api.blueprint import bp
@@ -21,7 +21,8 @@ def analyze_incident():
     body = request.get_json(silent=True)
     if body is None:
         raise BadRequest("the body must be a JSON object", fields={"body": "malformed JSON"})
-    return jsonify(analyse(body, current_settings()))
+    # the result's one serialisation (webgis.contract.result), sent as it is
+    return Response(analyse(body, current_settings()).json, mimetype="application/json")
 
 
 @bp.get("/api/v1/reaches/<code>")

@@ -1,7 +1,8 @@
 """Saved incidents: save an analysis (duty officer), list recent ones, reopen one.
 
-Saving re-runs the analysis on the server from the request, so what is stored is what the
-model says for that request on the current data — never a result sent by a browser. The
+Saving stores the server's analysis of the request on the current data — never a result sent
+by a browser: the one this process answered for the same request and data minutes ago (what
+the officer saw, stored as it was serialised), else the analysis run now. The
 handlers parse and call `webgis.services.incidents`, which owns the queries and the commit.
 
 Who saved an incident (`created_by`, a username) is shown to signed-in users only: with
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, jsonify, request
+from flask import jsonify, request
 from flask_login import current_user
 
 from webgis import limits
@@ -49,12 +50,12 @@ def _parse(body: Any) -> tuple[str | None, str, dict[str, Any]]:
 @require_role("duty_officer")
 @limits.analysis
 def save_incident():
-    """Analyse `request` again and store it with its result; 201 with the summary."""
+    """Store `request` with its analysis (not run again when just shown); 201 with the
+    summary."""
     title, kind, req = _parse(request.get_json(silent=True))
     # Through the app's JSON provider: plain JSON types only in the JSONB columns.
     saved = incidents.save_incident(req, kind=kind, title=title, user_id=current_user.id,
-                                    username=current_user.username,
-                                    encode=current_app.json.dumps, settings=current_settings())
+                                    username=current_user.username, settings=current_settings())
     return jsonify(saved), 201
 
 

@@ -8,7 +8,7 @@ few layer features the map and the tables need. Writers only read it.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,6 +16,9 @@ from typing import Any
 from webgis.exports.labels import label
 
 RECEPTOR_KINDS = ("water_source", "section", "interception", "confluence", "boundary")
+# what the sheet shows of a depot's or team's site (the result's rows carry it)
+_SITE_KEYS = ("code", "name", "name_en", "lon", "lat", "contact_name", "contact_phone",
+              "fictitious_contact")
 
 
 @dataclass
@@ -29,7 +32,9 @@ class MapLayers:
 
 @dataclass
 class SheetContext:
-    """Everything a sheet shows. ``result`` follows the analysis contract (issue 5)."""
+    """Everything a sheet shows. ``result`` is the analysis result as the API sends it
+    (:class:`webgis.contract.result.AnalysisResult`; a result saved before schema 1.1 may
+    lack the keys added since)."""
 
     result: dict[str, Any]
     request: dict[str, Any] = field(default_factory=dict)
@@ -49,6 +54,25 @@ class SheetContext:
     interception_details: dict[str, dict[str, Any]] = field(default_factory=dict)
     contacts: list[dict[str, Any]] = field(default_factory=list)
     sensitive_notes: dict[str, str] = field(default_factory=dict)  # receptor code -> note
+
+    def from_result(self) -> SheetContext:
+        """Fill the sites, interception details, contacts and notes from the result itself
+        (results of schema version 1.1 and later carry them: no query needed)."""
+        res = self.result
+        for rows, sites in ((res.get("depots"), self.depot_sites),
+                            (res.get("teams"), self.team_sites)):
+            for row in rows or []:
+                sites.setdefault(row["code"], {k: row.get(k) for k in _SITE_KEYS})
+        for r in res.get("receptors") or []:
+            if r.get("kind") == "interception":
+                self.interception_details.setdefault(
+                    r["code"], {**(r.get("details") or {}), "name_en": r.get("name_en")})
+        plan = res.get("plan") or {}
+        if not self.contacts:
+            self.contacts = list(plan.get("contacts") or [])
+        for code, note in (plan.get("sensitive_notes") or {}).items():
+            self.sensitive_notes.setdefault(code, note)
+        return self
 
     # --- small readers --------------------------------------------------------------------
 
@@ -263,6 +287,12 @@ class SheetContext:
         code = self.snap.get("river_code") or "scenario"
         stamp = (self.started_at or self.generated_at).strftime("%Y%m%d-%H%M")
         return f"scenario-{code}-{stamp}".lower()
+
+
+def reach_code(row: Mapping[str, Any]) -> str | None:
+    """A row's reach code: ``reach_code`` (schema 1.1), else the deprecated ``reach_id`` of
+    results saved before it."""
+    return row.get("reach_code") or row.get("reach_id")
 
 
 def fmt_num(value: Any, digits: int = 3) -> str:

@@ -11,7 +11,7 @@ import json
 import math
 from typing import Any
 
-from webgis.exports.context import SheetContext, fmt_hours, fmt_num
+from webgis.exports.context import SheetContext, fmt_hours, fmt_num, reach_code
 from webgis.exports.labels import target_name
 
 # KML colours are aabbggrr (the map's colours)
@@ -251,7 +251,7 @@ def gpx(ctx: SheetContext, max_route_points: int = 500) -> bytes:
         for i, c in enumerate(coords):
             if pts and (pts[-1][0], pts[-1][1]) == (c[0], c[1]):
                 continue
-            pts.append((c[0], c[1], props.get("reach_id") if i == 0 else None))
+            pts.append((c[0], c[1], reach_code(props) if i == 0 else None))
     if len(pts) > max_route_points:
         keep = {round(i * (len(pts) - 1) / (max_route_points - 1))
                 for i in range(max_route_points)}

@@ -36,7 +36,7 @@ from reportlab.platypus import (
 )
 
 from webgis.exports import fonts, maps
-from webgis.exports.context import SheetContext, fmt_hours, fmt_num, fmt_peak, fmt_ratio
+from webgis.exports.context import SheetContext, fmt_hours, fmt_num, fmt_peak, fmt_ratio, reach_code
 from webgis.exports.labels import every_label, target_name
 from webgis.exports.pdfkit import (
     BODY_W,
@@ -103,7 +103,7 @@ def _header(ctx: SheetContext, st: dict[str, ParagraphStyle]) -> list[Any]:
         (t("time"), _p(started.strftime("%Y-%m-%d %H:%M %Z").strip() if started else "—",
                        st["value"])),
         (t("discovered"), _p(_stamp(ctx.discovered_at, started), st["value"])),
-        (t("place"), _p(t("place_value", river=ctx.river_name, reach=snap.get("reach_id", "—"),
+        (t("place"), _p(t("place_value", river=ctx.river_name, reach=reach_code(snap) or "—",
                           offset=fmt_num(snap.get("offset_m"), 2),
                           lon=f"{lon:.5f}", lat=f"{lat:.5f}"), st["value"])),
         (t("pollutant_mass"), _p(t("mass_value", name=ctx.name(ctx.pollutant),

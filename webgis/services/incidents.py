@@ -1,7 +1,8 @@
 """Incidents: analyse a spill, save an analysis, list recent ones, reopen one.
 
-Saving re-runs the analysis on the server from the request, so what is stored is what the
-model says for that request on the current data — never a result sent by a browser. The
+Saving stores the server's analysis of the request on the current data — never a result sent
+by a browser: the one this process answered for the same request and data minutes ago (what
+the officer saw, stored as it was serialised), else the analysis run now. The
 save runs in one unit of work (`webgis.services.uow`): the row is committed with its
 result, or nothing is.
 
@@ -11,30 +12,31 @@ reader may see account names (`show_names`: signed-in users).
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
+from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Text, cast, func, literal, select
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import defer
 
 from webgis.config import Settings
 from webgis.errors import NotFound
 from webgis.models.incident import INCIDENT_KINDS, Incident
 from webgis.models.user import User
-from webgis.services.analysis import analyze
+from webgis.services.analysis import Analysis, analysis_for_saving, run_analysis
 from webgis.services.uow import reading, unit_of_work
 
 __all__ = ["INCIDENT_KINDS", "analyse", "get_incident", "list_incidents", "save_incident"]
 
 
-def analyse(body: Any, settings: Settings | None = None) -> dict[str, Any]:
-    """The analysis of one spill (`webgis.services.analysis.analyze`); stores nothing."""
+def analyse(body: Any, settings: Settings | None = None) -> Analysis:
+    """The analysis of one spill (`webgis.services.analysis.run_analysis`: its JSON, serialised
+    once, and the typed result read back); stores nothing."""
     with reading() as session:
-        return analyze(session, body, settings)
+        return run_analysis(session, body, settings)
 
 
-def default_title(result: dict[str, Any]) -> str:
+def default_title(result: Mapping[str, Any]) -> str:
     """"<river> <pollutant>" when the caller gives no title."""
     snap, pollutant = result.get("snap") or {}, result.get("pollutant") or {}
     return f"{snap.get('river_name', '')} {pollutant.get('name', '')}".strip() or "incident"
@@ -57,13 +59,12 @@ def summary(inc: Incident, username: str | None, level: str | None,
 
 
 def save_incident(req: dict[str, Any], *, kind: str, title: str | None, user_id: int,
-                  username: str, encode: Callable[[Any], str],
-                  settings: Settings | None = None) -> dict[str, Any]:
-    """Analyse `req` again, store it with its result (one unit of work); the summary.
-
-    `encode` is the app's JSON encoder: the JSONB columns hold plain JSON types only."""
+                  username: str, settings: Settings | None = None) -> dict[str, Any]:
+    """Store `req` with its analysis (not run again when just shown), in one unit of work;
+    the summary."""
     with unit_of_work() as session:
-        result = json.loads(encode(analyze(session, req, settings)))
+        analysis = analysis_for_saving(session, req, settings)
+        result = analysis.result
         stored_request = result.get("request") or req
         loc = stored_request["location"]
         inc = Incident(
@@ -73,7 +74,8 @@ def save_incident(req: dict[str, Any], *, kind: str, title: str | None, user_id:
             river_code=(result.get("snap") or {}).get("river_code"),
             pollutant_code=(result.get("pollutant") or {}).get("code"),
             request=stored_request,
-            result=result,
+            # the analysis' own JSON text, cast by PostgreSQL (no second serialisation)
+            result=cast(literal(analysis.json.decode(), Text), JSONB),
             geom=func.ST_SetSRID(func.ST_MakePoint(float(loc["lon"]), float(loc["lat"])),
                                  4326),
         )

@@ -52,6 +52,8 @@ class Plan:
     interception_codes: list[str]
     contacts: list[Any]
     steps: list[PlanStepInput]
+    # receptor code -> the plan's note on that sensitive point (printed on the sheet)
+    sensitive_notes: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -294,8 +296,13 @@ def _plans(session: Session) -> dict[str, Plan]:
     for p in session.scalars(select(m.RiverPlan)):
         steps = [PlanStepInput(s.phase, s.order, s.text_zh, s.text_en, s.responsible, s.due_min,
                                tuple(s.classes), s.min_level) for s in p.steps]
+        notes: dict[str, str] = {}
+        points: list[dict[str, Any]] = list(p.sensitive_points or [])
+        for sp in points:
+            if sp.get("code") and sp.get("note_zh"):
+                notes.setdefault(sp["code"], sp["note_zh"])
         out[p.code] = Plan(p.code, p.title_zh, p.title_en, list(p.interception_codes),
-                           list(p.contacts or []), steps)
+                           list(p.contacts or []), steps, notes)
     return out
 
 

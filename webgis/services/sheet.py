@@ -89,7 +89,8 @@ def context_for_request(session: Session, body: Any, *, lang: str = "zh", base_u
     from webgis.services.analysis import analyze
 
     lang = check_lang(lang)
-    result = analyze(session, body, settings)
+    # the context also reads results saved under older schema versions: a plain dict
+    result: dict[str, Any] = dict(analyze(session, body, settings))
     request = result.get("request") or (body if isinstance(body, dict) else {})
     ctx = SheetContext(
         result=result, request=request, kind="scenario", title=title, officer=officer,
@@ -181,12 +182,25 @@ def read_layers(session: Session, bbox: tuple[float, ...], lang: str = "zh") -> 
 
 
 def enrich(session: Session, ctx: SheetContext) -> SheetContext:
-    """Fill the context's layers, sites, interception details, contacts and notes."""
-    ctx.depot_sites = _sites(session, m.Depot)
-    ctx.team_sites = _sites(session, m.RescueTeam)
+    """Fill the context's base-map layers (the only query) and, from the result, its sites,
+    interception details, contacts and notes; a result saved before it carried them
+    (no ``schema_version``) has them read from the database."""
+    if "schema_version" in ctx.result:
+        ctx.from_result()
+    else:
+        _enrich_legacy(session, ctx)
     shown = [ctx.site(d) for d in ctx.depots[:4]] + [ctx.site(t, True) for t in ctx.teams[:3]]
     ctx.layers = read_layers(session, _bbox(ctx, [s for s in shown if s]), ctx.lang)
+    if ctx.created_at is None:
+        ctx.created_at = datetime.now(UTC)
+    return ctx
 
+
+def _enrich_legacy(session: Session, ctx: SheetContext) -> None:
+    """Sites, interception details, contacts and notes of a result saved before schema
+    version 1.1, read from the database."""
+    ctx.depot_sites = _sites(session, m.Depot)
+    ctx.team_sites = _sites(session, m.RescueTeam)
     codes = [r["code"] for r in ctx.receptors(("interception",))]
     if codes:
         for ip in session.scalars(select(m.InterceptionPoint)
@@ -214,9 +228,6 @@ def enrich(session: Session, ctx: SheetContext) -> SheetContext:
     if not contacts and river_codes and river_codes[0] in plans:
         contacts = list(plans[river_codes[0]].contacts or [])
     ctx.contacts = contacts
-    if ctx.created_at is None:
-        ctx.created_at = datetime.now(UTC)
-    return ctx
 
 
 def build(ctx: SheetContext, fmt: str) -> Rendered:

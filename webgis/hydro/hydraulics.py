@@ -19,8 +19,9 @@ the missing ones are completed by continuity Q = w·h·u where possible.
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
@@ -165,9 +166,54 @@ def hydraulics_arrays(
     case: Case | str = "expected",
     params: HydraulicParams = DEFAULT_PARAMS,
 ) -> HydraulicsArrays:
-    """Vectorised hydraulics for the given reaches (see module docstring for the model)."""
+    """Vectorised hydraulics for the given reaches (see module docstring for the model).
+
+    Every quantity is computed element by element, so the rows of the whole network are
+    computed once per network, season, case and parameters (:func:`network_hydraulics`)
+    and the given reaches are read from them: the same floats, at the cost of a fancy
+    index per array.
+    """
     _check(season, case)
     idx = np.asarray(reach_idx, dtype=np.int64)
+    try:
+        every = network_hydraulics(network, season, case, params)
+    except TypeError:  # not weakly referenceable (a stand-in network): compute the rows
+        return _hydraulics_rows(network, idx, season, case, params)
+    return HydraulicsArrays(*(getattr(every, f.name)[idx] for f in fields(HydraulicsArrays)))
+
+
+# network -> {(season, case, params): the hydraulics of every reach}, kept with the network
+_EVERY: weakref.WeakKeyDictionary[
+    RiverNetwork, dict[tuple[str, str, HydraulicParams], HydraulicsArrays]
+] = weakref.WeakKeyDictionary()
+
+
+def network_hydraulics(
+    network: RiverNetwork,
+    season: Season | str = "normal",
+    case: Case | str = "expected",
+    params: HydraulicParams = DEFAULT_PARAMS,
+) -> HydraulicsArrays:
+    """The hydraulics of every reach of ``network`` (computed once, kept with the network:
+    the network's arrays do not change after it is built). Read it, do not change it."""
+    _check(season, case)
+    per = _EVERY.get(network)
+    if per is None:
+        per = _EVERY.setdefault(network, {})
+    key = (season, case, params)
+    got = per.get(key)
+    if got is None:
+        every = np.arange(network.length_m.size, dtype=np.int64)
+        # reaches no path uses may have no discharge: their rows are inf/NaN, never read
+        with np.errstate(all="ignore"):
+            got = per[key] = _hydraulics_rows(network, every, season, case, params)
+    return got
+
+
+def _hydraulics_rows(
+    network: RiverNetwork, idx: np.ndarray, season: str, case: str, params: HydraulicParams
+) -> HydraulicsArrays:
+    """The model of the module docstring for the reaches ``idx``."""
     q_mean = network.discharge_m3s[idx]
     factor = network.season_factor[season][idx]
     q = q_mean * factor

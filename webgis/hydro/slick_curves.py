@@ -4,13 +4,12 @@ and the hydraulics the slick model needs."""
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 
 from webgis.hydro import slick as oil
-from webgis.hydro.hydraulics import HydraulicParams, PathHydraulics, hydraulics_arrays
+from webgis.hydro.hydraulics import HydraulicParams, PathHydraulics, network_hydraulics
 from webgis.hydro.network import RiverNetwork
 from webgis.hydro.transport import Curve
 
@@ -54,18 +53,6 @@ def slick_path(network: RiverNetwork, hyd: Mapping[str, PathHydraulics],
         dispersion_m2s=e.dispersion_m2s)
 
 
-# network -> {(season, params): expected-case width of every reach}, kept with the network
-_WIDTHS: weakref.WeakKeyDictionary[RiverNetwork, dict[tuple[str, HydraulicParams], np.ndarray]]
-_WIDTHS = weakref.WeakKeyDictionary()
-
-
 def reach_widths(network: RiverNetwork, season: str, params: HydraulicParams) -> np.ndarray:
     """Channel width of every reach (expected case), computed once per season."""
-    per = _WIDTHS.get(network)
-    if per is None:
-        per = _WIDTHS.setdefault(network, {})
-    got = per.get((season, params))
-    if got is None:
-        got = per[(season, params)] = hydraulics_arrays(
-            network, np.arange(network.length_m.size), season, "expected", params).width_m
-    return got
+    return network_hydraulics(network, season, "expected", params).width_m

@@ -3,6 +3,7 @@ passes and the province borders it crosses, each with its limit and the limit's 
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -54,14 +55,43 @@ def stations_on(ctx: StationContext, path: Sequence[PathSegment], total_km: floa
     if ctx.province_boundaries:
         found += province_crossings(ctx.network, path, ctx.pollutant, ctx.province_names)
     found = [s for s in found if s.km <= total_km + 1e-9]
-    found = [
-        s if s.basis is not None or s.limit is None
-        or s.limit != default_limit_mgl(s.kind, ctx.pollutant)
-        else replace(s, basis=limit_and_basis(s.kind, ctx.pollutant)[1])
-        for s in found
-    ]
+    defaults: dict[str, tuple[float | None, LimitBasis | None]] = {}
+    for k, s in enumerate(found):
+        if s.basis is not None or s.limit is None:
+            continue
+        default = defaults.get(s.kind)
+        if default is None:
+            default = defaults[s.kind] = limit_and_basis(s.kind, ctx.pollutant)
+        if s.limit == default[0]:
+            found[k] = replace(s, basis=default[1])
     found.sort(key=lambda s: s.km)
     return found
+
+
+# id(receptors) -> (the sequence, its items when indexed, {reach code: [(position, item)]})
+_BY_REACH: dict[int, tuple[Sequence[ReceptorInput], tuple[ReceptorInput, ...],
+                           dict[str, list[tuple[int, ReceptorInput]]]]] = {}
+_BY_REACH_MAX = 8
+
+
+def receptors_by_reach(receptors: Sequence[ReceptorInput]
+                       ) -> dict[str, list[tuple[int, ReceptorInput]]]:
+    """The receptors grouped by reach code, each with its position in ``receptors``.
+
+    The same sequence (one per dataset) is passed to every analysis: its index is kept
+    while the sequence holds the very same items (checked by identity on every call, so
+    a list changed in place is indexed afresh, never read stale)."""
+    got = _BY_REACH.get(id(receptors))
+    if (got is not None and got[0] is receptors and len(got[1]) == len(receptors)
+            and all(map(operator.is_, got[1], receptors))):
+        return got[2]
+    index: dict[str, list[tuple[int, ReceptorInput]]] = {}
+    for k, r in enumerate(receptors):
+        index.setdefault(r.reach_code, []).append((k, r))
+    if len(_BY_REACH) >= _BY_REACH_MAX:
+        _BY_REACH.clear()
+    _BY_REACH[id(receptors)] = (receptors, tuple(receptors), index)
+    return index
 
 
 def locate_receptors(
@@ -71,12 +101,16 @@ def locate_receptors(
     pollutant: PollutantInput,
 ) -> list[Station]:
     """The receptors that lie on ``path`` (their reach traced and their measure within the
-    traced part), at their km from the spill."""
-    by_reach = {s.reach_code: s for s in path}
+    traced part), at their km from the spill, in the order of ``receptors``."""
+    index = receptors_by_reach(receptors)
+    on_path: list[tuple[int, ReceptorInput, PathSegment]] = []
+    for s in {s.reach_code: s for s in path}.values():
+        on_path.extend((k, r, s) for k, r in index.get(s.reach_code, ()))
+    on_path.sort(key=lambda x: x[0])
+    defaults: dict[str, tuple[float | None, LimitBasis | None]] = {}
     out = []
-    for r in receptors:
-        s = by_reach.get(r.reach_code)
-        if s is None or not (s.from_measure - 1e-9 <= r.measure <= s.to_measure + 1e-9):
+    for _, r, s in on_path:
+        if not (s.from_measure - 1e-9 <= r.measure <= s.to_measure + 1e-9):
             continue
         length = float(network.length_m[s.reach_idx])
         km = s.from_km + (r.measure - s.from_measure) * length / 1000.0
@@ -85,7 +119,10 @@ def locate_receptors(
         if r.limit_mgl is not None:
             limit, basis = r.limit_mgl, OWN_LIMIT_BASIS
         else:
-            limit, basis = limit_and_basis(r.kind, pollutant)
+            default = defaults.get(r.kind)
+            if default is None:
+                default = defaults[r.kind] = limit_and_basis(r.kind, pollutant)
+            limit, basis = default
         out.append(
             Station(r.kind, r.code, r.name, r.reach_code, s.river_code, max(km, 0.0),
                     r.lon, r.lat, limit, dict(r.extra), basis)

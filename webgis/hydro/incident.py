@@ -46,7 +46,7 @@ from webgis.hydro.results import (
     WorstCase,
 )
 from webgis.hydro.slick_curves import oil_curves, slick_path
-from webgis.hydro.stations import Station, StationContext, stations_on
+from webgis.hydro.stations import Station, StationContext, stations_on, stations_on_prefix
 from webgis.hydro.transfer import Transfer, TransferCache, cache_for
 from webgis.hydro.transport import (
     Curve,
@@ -100,7 +100,7 @@ def run_incident(
                          province_names or {}, province_boundaries)
     ev = evaluate_stations(network, ctx, traced.path, models, basis_case, profile_points,
                            curve_points)
-    path, stations, truncated = cut_at_horizon(network, ctx, traced.path, ev, basis_case,
+    path, stations, truncated = cut_at_horizon(network, traced.path, ev, basis_case,
                                                horizon_h)
     curves = station_curves(models, ev, stations, curve_points)
     slicks: list[oil.SlickAt | None] = [None] * len(stations)
@@ -310,8 +310,8 @@ def evaluate_stations(network: RiverNetwork, ctx: StationContext, path: list[Pat
     return Evaluation(prof_km, prof, stations, rec_km, curves)
 
 
-def cut_at_horizon(network: RiverNetwork, ctx: StationContext, path: list[PathSegment],
-                   ev: Evaluation, basis_case: str, horizon_h: float
+def cut_at_horizon(network: RiverNetwork, path: list[PathSegment], ev: Evaluation,
+                   basis_case: str, horizon_h: float
                    ) -> tuple[list[PathSegment], list[Station], bool]:
     """The exact horizon cut on the computed leading edges: (path, stations, truncated)."""
     km_b, arr_b = arrival_profile(ev.prof[basis_case][0], ev.prof_km[basis_case])
@@ -322,7 +322,7 @@ def cut_at_horizon(network: RiverNetwork, ctx: StationContext, path: list[PathSe
     cut_km = float(np.interp(horizon_h, arr_b[k - 1 : k + 1], km_b[k - 1 : k + 1]))
     cut_km = max(cut_km, min(total_km, 0.1))
     path = cut_path(path, network, cut_km)
-    return path, stations_on(ctx, path, path[-1].to_km), True
+    return path, stations_on_prefix(ev.stations, path), True
 
 
 def station_curves(models: Mapping[str, PlumeModel], ev: Evaluation,

@@ -30,6 +30,8 @@ class Station:
     limit: float | None
     extra: Mapping[str, Any]
     basis: LimitBasis | None = None
+    # a receptor's measure on its reach (None: generated from the network)
+    measure: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +68,26 @@ def stations_on(ctx: StationContext, path: Sequence[PathSegment], total_km: floa
             found[k] = replace(s, basis=default[1])
     found.sort(key=lambda s: s.km)
     return found
+
+
+def stations_on_prefix(stations: Sequence[Station], path: Sequence[PathSegment]
+                       ) -> list[Station]:
+    """:func:`stations_on` for ``path``, a prefix of the path ``stations`` were placed on
+    whose last segment may end earlier (the horizon cut), read from them.
+
+    Every station of the shorter path is one of the longer path's with the same values: a
+    confluence or a crossing depends only on the segments' starts, a receptor on its
+    segment's start and, on the last segment, its end. The order stays (a stable sort's
+    subsequence is the stable sort of the subsequence)."""
+    reaches = {s.reach_code for s in path}
+    last = path[-1]
+    total_km = last.to_km
+    return [
+        s for s in stations
+        if s.reach_code in reaches and s.km <= total_km + 1e-9
+        and (s.measure is None or s.reach_code != last.reach_code
+             or s.measure <= last.to_measure + 1e-9)
+    ]
 
 
 # id(receptors) -> (the sequence, its items when indexed, {reach code: [(position, item)]})
@@ -125,7 +147,7 @@ def locate_receptors(
             limit, basis = default
         out.append(
             Station(r.kind, r.code, r.name, r.reach_code, s.river_code, max(km, 0.0),
-                    r.lon, r.lat, limit, dict(r.extra), basis)
+                    r.lon, r.lat, limit, dict(r.extra), basis, r.measure)
         )
     return out
 

@@ -5,6 +5,9 @@ speed. Circuity 1.4 is a typical road-network detour ratio for rural China and
 mountainous terrain (Ballou et al. 2002 report 1.2–1.6 by region; Gansu's valleys sit at
 the upper end); 50 km/h is a mean emergency-convoy speed on mixed provincial roads.
 Both are parameters; the output says ``estimate``.
+
+One ranking API: :meth:`ResourcePool.assign` (a pool per dataset, or built for a one-off
+ranking), giving :class:`Assignment` rows; :func:`useful_flags` marks the head to draw.
 """
 
 from __future__ import annotations
@@ -67,24 +70,6 @@ class Target:
     river_km: float | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class RankedResource:
-    """One origin with the interception point it should serve."""
-
-    code: str
-    name: str
-    target_code: str | None
-    target_name: str | None
-    distance_km: float
-    straight_km: float
-    travel_h: float
-    arrives_before_plume: bool
-    slack_h: float | None
-    materials: list[MaterialStock]
-    estimate: bool = True
-    extra: dict = field(default_factory=dict)
-
-
 def serving_materials(
     materials: Sequence[MaterialStock | tuple], pclass: str
 ) -> list[MaterialStock]:
@@ -99,27 +84,6 @@ def serving_materials(
         if m.quantity > 0 and (not classes or pclass in classes):
             out.append(m)
     return out
-
-
-def rank_resources(
-    origins: Sequence[ResourceOrigin],
-    targets: Sequence[Target],
-    pollutant_class: str,
-    circuity: float = DEFAULT_CIRCUITY,
-    speed_kmh: float = DEFAULT_SPEED_KMH,
-    *,
-    require_materials: bool = False,
-) -> list[RankedResource]:
-    """For each origin the first (most upstream) target it reaches before the plume.
-
-    If it reaches none in time, the target it reaches with the least lateness. Ranked
-    feasible first, then by travel time. ``require_materials`` drops depots left with no
-    serving material (use it for depots, not for teams). To rank the same origins many
-    times, build a :class:`ResourcePool` once (same result).
-    """
-    return ResourcePool(origins).rank(
-        targets, pollutant_class, circuity, speed_kmh, require_materials=require_materials
-    )
 
 
 class ResourcePool:
@@ -172,36 +136,6 @@ class ResourcePool:
         _, _, dist = _GEOD.inv(o_lon, o_lat, p_lon, p_lat)
         return (dist.reshape(n_p, n_o) / 1000.0).tolist()
 
-    def rank(
-        self,
-        targets: Sequence[Target],
-        pollutant_class: str,
-        circuity: float = DEFAULT_CIRCUITY,
-        speed_kmh: float = DEFAULT_SPEED_KMH,
-        *,
-        require_materials: bool = False,
-    ) -> list[RankedResource]:
-        """:func:`rank_resources` for the pool's origins."""
-        return [
-            RankedResource(
-                a.origin.code,
-                a.origin.name,
-                None if a.target is None else a.target.code,
-                None if a.target is None else a.target.name,
-                a.distance_km,
-                a.straight_km,
-                a.travel_h,
-                a.arrives_before_plume,
-                a.slack_h,
-                list(a.materials),
-                True,
-                dict(a.origin.extra),
-            )
-            for a in self.assign(
-                targets, pollutant_class, circuity, speed_kmh, require_materials=require_materials
-            )
-        ]
-
     def assign(
         self,
         targets: Sequence[Target],
@@ -211,9 +145,14 @@ class ResourcePool:
         *,
         require_materials: bool = False,
     ) -> list[Assignment]:
-        """The ranking of :meth:`rank` as light tuples, for a caller that only reads it
-        (the analysis turns them into JSON rows: no per-origin copies of materials and
-        details, no frozen dataclass to build)."""
+        """For each origin the first (most upstream) target it reaches before the plume.
+
+        If it reaches none in time, the target it reaches with the least lateness. Ranked
+        feasible first, then by travel time. ``require_materials`` drops depots left with
+        no serving material (use it for depots, not for teams). The plume's arrival is
+        each target's ``plume_arrival_h``: the analysis passes the worst-case (earliest)
+        leading edge, so "before the plume" holds in the worst case. The one ranking of
+        the module: light tuples that share the pool's materials lists (read them)."""
         if circuity < 1 or speed_kmh <= 0:
             raise ValueError("circuity must be ≥ 1 and speed_kmh > 0")
         order = sorted(
@@ -266,10 +205,35 @@ class Assignment(NamedTuple):
     arrives_before_plume: bool
     slack_h: float | None
 
+    @property
+    def code(self) -> str:
+        """The origin's code."""
+        return self.origin.code
+
+    @property
+    def name(self) -> str:
+        """The origin's name."""
+        return self.origin.name
+
+    @property
+    def target_code(self) -> str | None:
+        """The code of the target it should serve (None: no target)."""
+        return None if self.target is None else self.target.code
+
+    @property
+    def target_name(self) -> str | None:
+        """The name of the target it should serve (None: no target)."""
+        return None if self.target is None else self.target.name
+
+    @property
+    def extra(self) -> dict[str, Any]:
+        """The origin's details (a team's specialities...): read them."""
+        return self.origin.extra
+
 
 def useful_flags(ranked: Sequence[Any], max_n: int = USEFUL_MAX,
                  min_n: int = USEFUL_MIN) -> list[bool]:
-    """Per row of a ranking (:meth:`ResourcePool.assign` or :func:`rank_resources` order),
+    """Per row of a ranking (:meth:`ResourcePool.assign` order),
     whether it is one of the useful ones: a row with a target, among the first ``max_n``,
     that arrives before the plume or is among the first ``min_n`` with a target.
 
@@ -279,9 +243,8 @@ def useful_flags(ranked: Sequence[Any], max_n: int = USEFUL_MAX,
     out: list[bool] = []
     n = 0
     for row in ranked:
-        target = getattr(row, "target", None)
-        code = target.code if target is not None else getattr(row, "target_code", None)
-        ok = code is not None and n < max_n and (bool(row.arrives_before_plume) or n < min_n)
+        ok = (row.target_code is not None and n < max_n
+              and (bool(row.arrives_before_plume) or n < min_n))
         out.append(ok)
         n += ok
     return out

@@ -156,7 +156,8 @@ def fischer_dispersion_m2s(
     """Fischer's longitudinal dispersion, clipped to the field range (see params)."""
     shear = np.sqrt(params.gravity_mps2 * depth_m * slope)
     d = params.fischer_coef * velocity_mps**2 * width_m**2 / (depth_m * shear)
-    return np.clip(d, params.dispersion_min_m2s, params.dispersion_max_m2s)
+    clipped: np.ndarray = np.clip(d, params.dispersion_min_m2s, params.dispersion_max_m2s)
+    return clipped
 
 
 def hydraulics_arrays(

@@ -354,7 +354,7 @@ def slicks_along(network: RiverNetwork, traced: TracedPath, product: oil.OilProd
                  ) -> tuple[list[oil.SlickAt | None], list[oil.SlickAt | None]]:
     """A floating oil's slick at the receptors and at the start of each path step (the
     path's arrivals)."""
-    got = list(oil.slick_at(
+    got: list[oil.SlickAt | None] = list(oil.slick_at(
         product, slick_path(network, traced.hyd, [s.reach_idx for s in traced.path],
                             season, params),
         release.mass_kg, release.duration_h, season, horizon_h,

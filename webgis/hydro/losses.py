@@ -67,7 +67,8 @@ def loss_exponent(hyd: PathHydraulics, k_per_s: np.ndarray, km: np.ndarray) -> n
     ends = (hyd.start_m + hyd.length_m) / 1000.0
     nodes_km = np.concatenate(([0.0], ends))
     cum = np.concatenate(([0.0], np.cumsum(k_per_s * tau)))
-    return np.interp(km, nodes_km, cum)
+    exponent: np.ndarray = np.interp(km, nodes_km, cum)
+    return exponent
 
 
 #: A peak within a millionth of the solubility counts as having reached it (rounding of
@@ -84,11 +85,10 @@ def scaled_curve(curve: Curve, factor: float, cap: float | None) -> tuple[Curve,
         return curve, False
     conc = curve.conc_mgl * factor
     peak = curve.peak_conc_mgl * factor
-    capped = saturated
-    if capped:
+    if saturated and cap is not None:
         conc = np.minimum(conc, cap)
         peak = cap
-    return replace(curve, conc_mgl=conc, peak_conc_mgl=peak), capped
+    return replace(curve, conc_mgl=conc, peak_conc_mgl=peak), saturated
 
 
 def pulse_peak_near_source_mgl(hyd: PathHydraulics, mass_kg: float) -> float:
@@ -156,7 +156,8 @@ class Scaling:
 
     def loss(self, km: np.ndarray) -> np.ndarray:
         """Expected case: the share left after the per-reach loss down to ``km``."""
-        return np.exp(-loss_exponent(self.hyd_expected, self.k_seg_per_s, km))
+        share: np.ndarray = np.exp(-loss_exponent(self.hyd_expected, self.k_seg_per_s, km))
+        return share
 
     def near_km(self, km: np.ndarray) -> np.ndarray:
         """Within the mixing length below the spill and above the first reservoir."""

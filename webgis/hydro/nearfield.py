@@ -45,7 +45,8 @@ class NearField:
         series = np.exp(-((n * w) ** 2) / spread[:, None]).sum(axis=1)
         r = 2.0 * w / np.sqrt(4.0 * math.pi * spread) * series
         cap = max(w / max(self.depth_m, 1e-3), 1.0)
-        return np.clip(r, 1.0, cap)
+        factor: np.ndarray = np.clip(r, 1.0, cap)
+        return factor
 
 
 NearFieldKey = tuple[int, str, HydraulicParams]  # (reach index, season, params)

@@ -20,7 +20,7 @@ import math
 from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast, overload
 
 import numpy as np
 import shapely
@@ -179,14 +179,20 @@ class TracePath(Sequence[PathSegment]):
         return PathSegment(
             i,
             net.codes[i],
-            net.rivers[net.river_index[i]],  # type: ignore[arg-type]
+            net.river_code(i),
             self._first_measure if k == 0 else 0.0,
             self._last_measure if k == n - 1 else 1.0,
             self._starts_m[k] / 1e3,
             to_m / 1e3,
         )
 
-    def __getitem__(self, k):  # type: ignore[override]
+    @overload
+    def __getitem__(self, k: int) -> PathSegment: ...
+
+    @overload
+    def __getitem__(self, k: slice) -> list[PathSegment]: ...
+
+    def __getitem__(self, k: int | slice) -> PathSegment | list[PathSegment]:
         if isinstance(k, slice):
             return [self._segment(j) for j in range(*k.indices(len(self)))]
         n = len(self._reaches)
@@ -230,8 +236,8 @@ class RiverNetwork:
     reservoir_index: np.ndarray
     reservoir_names: list[str | None]
     n_upstream: np.ndarray = field(init=False)
-    _down: array = field(init=False, repr=False)
-    _len: array = field(init=False, repr=False)
+    _down: array[int] = field(init=False, repr=False)
+    _len: array[float] = field(init=False, repr=False)
     _index: dict[str, int] | None = field(default=None, init=False, repr=False)
     _tree: Any = field(default=None, init=False, repr=False)
     _geoms: Any = field(default=None, init=False, repr=False)
@@ -304,7 +310,7 @@ class RiverNetwork:
         offsets = np.zeros(len(codes) + 1, dtype=np.int64)
         np.cumsum(np.frombuffer(nvert, dtype=np.int64), out=offsets[1:])
 
-        def arr(a: array) -> np.ndarray:
+        def arr(a: array[float]) -> np.ndarray:
             return np.frombuffer(a, dtype=np.float64).copy()
 
         net = cls.from_arrays(
@@ -468,19 +474,23 @@ class RiverNetwork:
 
     def river_code(self, idx: int) -> str:
         """River code of a reach."""
-        return self.rivers[self.river_index[idx]]  # type: ignore[return-value]
+        # every reach has a river (build() refuses one without); the list type allows None
+        return cast(str, self.rivers[self.river_index[idx]])
 
     def province(self, idx: int) -> str | None:
         """Province adcode of a reach (None when not given)."""
-        return self.provinces[self.province_index[idx]]
+        adcode: str | None = self.provinces[self.province_index[idx]]
+        return adcode
 
     def reservoir_name(self, idx: int) -> str | None:
         """Name of the reservoir a reservoir reach belongs to (None elsewhere)."""
-        return self.reservoir_names[self.reservoir_index[idx]]
+        name: str | None = self.reservoir_names[self.reservoir_index[idx]]
+        return name
 
     def end_kind(self, idx: int) -> str | None:
         """``outlet`` / ``terminal_lake`` for network ends, else None."""
-        return self.end_kinds[self.end_kind_index[idx]]
+        kind: str | None = self.end_kinds[self.end_kind_index[idx]]
+        return kind
 
     def upstream_of(self, idx: int) -> np.ndarray:
         """Indices of the reaches flowing directly into ``idx``."""

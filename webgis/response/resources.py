@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 from pyproj import Geod
@@ -50,8 +50,8 @@ class ResourceOrigin:
     name: str
     lon: float
     lat: float
-    materials: Sequence[MaterialStock | tuple] = ()
-    extra: dict = field(default_factory=dict)
+    materials: Sequence[MaterialStock | tuple[Any, ...]] = ()
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +71,7 @@ class Target:
 
 
 def serving_materials(
-    materials: Sequence[MaterialStock | tuple], pclass: str
+    materials: Sequence[MaterialStock | tuple[Any, ...]], pclass: str
 ) -> list[MaterialStock]:
     """Materials in stock (quantity > 0) that serve ``pclass`` or are general purpose."""
     out = []
@@ -117,12 +117,12 @@ class ResourcePool:
     def straight_km(self, points: Sequence[tuple[float, float]]) -> list[list[float]]:
         """Per point, the geodesic km from every origin (a known point's list is the
         table's own: read it, do not change it)."""
-        cols = [self._km.get(p) for p in points]
-        missing = [p for p, c in zip(points, cols, strict=True) if c is None]
-        if missing:
-            measured = dict(zip(missing, self._measure(missing), strict=True))
-            cols = [measured[p] if c is None else c for p, c in zip(points, cols, strict=True)]
-        return cols
+        found = [self._km.get(p) for p in points]
+        missing = [p for p, c in zip(points, found, strict=True) if c is None]
+        if not missing:
+            return cast(list[list[float]], found)
+        measured = dict(zip(missing, self._measure(missing), strict=True))
+        return [measured[p] if c is None else c for p, c in zip(points, found, strict=True)]
 
     def _measure(self, points: Sequence[tuple[float, float]]) -> list[list[float]]:
         """Geodesic km from every origin to each point, as one list per point."""
@@ -134,7 +134,8 @@ class ResourcePool:
         p_lon = np.repeat(np.array([p[0] for p in points], dtype=np.float64), n_o)
         p_lat = np.repeat(np.array([p[1] for p in points], dtype=np.float64), n_o)
         _, _, dist = _GEOD.inv(o_lon, o_lat, p_lon, p_lat)
-        return (dist.reshape(n_p, n_o) / 1000.0).tolist()
+        km: list[list[float]] = (dist.reshape(n_p, n_o) / 1000.0).tolist()
+        return km
 
     def assign(
         self,

@@ -271,7 +271,7 @@ class RiverNetwork:
         return pts
 
     # ------------------------------------------------------------------ snapping
-    def _strtree(self) -> shapely.STRtree:
+    def spatial_index(self) -> shapely.STRtree:
         """Spatial index over reach lines, built on first use (vectorised)."""
         if self._tree is None:
             nv = np.diff(self.vertex_offsets)
@@ -320,7 +320,7 @@ class RiverNetwork:
         """
         if len(self.codes) == 0:
             raise TooFarFromRiver(None, math.inf, max_offset_m)
-        tree = self._strtree()
+        tree = self.spatial_index()
         pt = shapely.Point(lon, lat)
         # a degree radius that surely contains every reach within max_offset_m
         coslat = max(math.cos(lat * _DEG), 1e-3)

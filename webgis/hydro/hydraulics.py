@@ -22,6 +22,7 @@ import math
 import weakref
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields
+from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
@@ -96,11 +97,18 @@ class HydraulicParams:
         return 1.0 - self.width_exp - self.depth_exp
 
     def as_dict(self) -> dict[str, float]:
-        """Coefficients for the result's ``model`` block."""
-        d: dict[str, float] = asdict(self)
-        d["velocity_coef"] = self.velocity_coef
-        d["velocity_exp"] = self.velocity_exp
-        return d
+        """Coefficients for the result's ``model`` block (a new dict each call)."""
+        return dict(_params_dict(self))
+
+
+@lru_cache(maxsize=64)
+def _params_dict(params: HydraulicParams) -> dict[str, float]:
+    """:meth:`HydraulicParams.as_dict`, built once per (frozen) parameter set; callers get
+    a copy."""
+    d: dict[str, float] = asdict(params)
+    d["velocity_coef"] = params.velocity_coef
+    d["velocity_exp"] = params.velocity_exp
+    return d
 
 
 DEFAULT_PARAMS = HydraulicParams()

@@ -59,27 +59,43 @@ class ReachColumns:
 
 
 def read_reaches(reaches: Iterable[ReachInput]) -> ReachColumns:
-    """One pass over the rows into :class:`ReachColumns`."""
+    """One pass over the rows into :class:`ReachColumns` (spelled out: this loop runs once
+    per reach of a national network)."""
     nan = math.nan
     c = ReachColumns()
     chain = itertools.chain.from_iterable
-    floats = [(c.floats[k], k) for k in FLOAT_COLUMNS]
-    tables, indices = c.tables, c.indices
+    codes, downs, nvert, flat, res = c.codes, c.downs, c.nvert, c.flat, c.res
+    f = c.floats
+    q, fd, fn, ff = f["discharge_m3s"], f["factor_dry"], f["factor_normal"], f["factor_flood"]
+    vol, vel, wid, dep = f["volume_m3"], f["velocity_mps"], f["width_m"], f["depth_m"]
+    slo, share, hyd = f["slope"], f["active_share"], f["length_m"]
+    riv_i, end_i = c.indices["river"], c.indices["end"]
+    prov_i, resn_i = c.indices["province"], c.indices["reservoir"]
+    riv_t, end_t = c.tables["river"], c.tables["end"]
+    prov_t, resn_t = c.tables["province"], c.tables["reservoir"]
     for r in reaches:
-        c.codes.append(r.code)
-        c.downs.append(r.downstream_code)
+        codes.append(r.code)
+        downs.append(r.downstream_code)
         coords = r.coords
-        c.nvert.append(len(coords))
-        c.flat.extend(chain(coords))
-        for col, name in floats:
-            v = getattr(r, name)
-            col.append(nan if v is None else v)
-        c.res.append(bool(r.is_reservoir))
-        for key, value in (("river", r.river_code), ("end", r.end_kind),
-                           ("province", r.province),
-                           ("reservoir", r.reservoir_name if r.is_reservoir else None)):
-            t = tables[key]
-            indices[key].append(t.setdefault(value, len(t)))
+        nvert.append(len(coords))
+        flat.extend(chain(coords))
+        q.append(nan if r.discharge_m3s is None else r.discharge_m3s)
+        fd.append(nan if r.factor_dry is None else r.factor_dry)
+        fn.append(nan if r.factor_normal is None else r.factor_normal)
+        ff.append(nan if r.factor_flood is None else r.factor_flood)
+        res.append(bool(r.is_reservoir))
+        vol.append(nan if r.volume_m3 is None else r.volume_m3)
+        vel.append(nan if r.velocity_mps is None else r.velocity_mps)
+        wid.append(nan if r.width_m is None else r.width_m)
+        dep.append(nan if r.depth_m is None else r.depth_m)
+        slo.append(nan if r.slope is None else r.slope)
+        share.append(nan if r.active_share is None else r.active_share)
+        hyd.append(nan if r.length_m is None else r.length_m)
+        riv_i.append(riv_t.setdefault(r.river_code, len(riv_t)))
+        end_i.append(end_t.setdefault(r.end_kind, len(end_t)))
+        prov_i.append(prov_t.setdefault(r.province, len(prov_t)))
+        resn_i.append(resn_t.setdefault(r.reservoir_name if r.is_reservoir else None,
+                                        len(resn_t)))
     return c
 
 

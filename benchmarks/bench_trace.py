@@ -226,7 +226,7 @@ def main() -> None:
 
     if args.snap:
         t0 = time.perf_counter()
-        net._strtree()
+        net.spatial_index()
         took = time.perf_counter() - t0
         print(f"STRtree (lazy, first snap): {took:.2f} s; RSS {current_rss_mb():.0f} MB")
         pts = rng.choice(args.reaches, 200)

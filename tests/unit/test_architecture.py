@@ -26,7 +26,6 @@ ALLOWED_CYCLES: list[set[str]] = []
 #: names; helpers A (hydro/analysis.py) and B (the transport package) remove them: delete
 #: the entries when their branches land.
 ALLOWED_PRIVATE: set[tuple[str, str, str]] = {
-    ("webgis.hydro.analysis", "webgis.hydro.transport", "_LE_Z"),
     ("webgis.hydro.transfer", "webgis.hydro.transport", "_convolve_rows"),
     ("webgis.hydro.transfer", "webgis.hydro.transport", "_GridState"),
     ("webgis.hydro.transfer", "webgis.hydro.transport", "_Group"),

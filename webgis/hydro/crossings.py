@@ -37,7 +37,7 @@ DEFAULT_TOLERANCE_KM = 10.0
 JITTER_KM = 3.0
 
 
-def _pair(r: Any) -> frozenset:
+def _pair(r: Any) -> frozenset[str | None]:
     e = r.extra
     return frozenset((e.get("from_adcode"), e.get("to_adcode")))
 

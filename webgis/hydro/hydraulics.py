@@ -19,8 +19,10 @@ the missing ones are completed by continuity Q = w·h·u where possible.
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
+from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
@@ -95,11 +97,18 @@ class HydraulicParams:
         return 1.0 - self.width_exp - self.depth_exp
 
     def as_dict(self) -> dict[str, float]:
-        """Coefficients for the result's ``model`` block."""
-        d: dict[str, float] = asdict(self)
-        d["velocity_coef"] = self.velocity_coef
-        d["velocity_exp"] = self.velocity_exp
-        return d
+        """Coefficients for the result's ``model`` block (a new dict each call)."""
+        return dict(_params_dict(self))
+
+
+@lru_cache(maxsize=64)
+def _params_dict(params: HydraulicParams) -> dict[str, float]:
+    """:meth:`HydraulicParams.as_dict`, built once per (frozen) parameter set; callers get
+    a copy."""
+    d: dict[str, float] = asdict(params)
+    d["velocity_coef"] = params.velocity_coef
+    d["velocity_exp"] = params.velocity_exp
+    return d
 
 
 DEFAULT_PARAMS = HydraulicParams()
@@ -155,7 +164,8 @@ def fischer_dispersion_m2s(
     """Fischer's longitudinal dispersion, clipped to the field range (see params)."""
     shear = np.sqrt(params.gravity_mps2 * depth_m * slope)
     d = params.fischer_coef * velocity_mps**2 * width_m**2 / (depth_m * shear)
-    return np.clip(d, params.dispersion_min_m2s, params.dispersion_max_m2s)
+    clipped: np.ndarray = np.clip(d, params.dispersion_min_m2s, params.dispersion_max_m2s)
+    return clipped
 
 
 def hydraulics_arrays(
@@ -165,9 +175,54 @@ def hydraulics_arrays(
     case: Case | str = "expected",
     params: HydraulicParams = DEFAULT_PARAMS,
 ) -> HydraulicsArrays:
-    """Vectorised hydraulics for the given reaches (see module docstring for the model)."""
+    """Vectorised hydraulics for the given reaches (see module docstring for the model).
+
+    Every quantity is computed element by element, so the rows of the whole network are
+    computed once per network, season, case and parameters (:func:`network_hydraulics`)
+    and the given reaches are read from them: the same floats, at the cost of a fancy
+    index per array.
+    """
     _check(season, case)
     idx = np.asarray(reach_idx, dtype=np.int64)
+    try:
+        every = network_hydraulics(network, season, case, params)
+    except TypeError:  # not weakly referenceable (a stand-in network): compute the rows
+        return _hydraulics_rows(network, idx, season, case, params)
+    return HydraulicsArrays(*(getattr(every, f.name)[idx] for f in fields(HydraulicsArrays)))
+
+
+# network -> {(season, case, params): the hydraulics of every reach}, kept with the network
+_EVERY: weakref.WeakKeyDictionary[
+    RiverNetwork, dict[tuple[str, str, HydraulicParams], HydraulicsArrays]
+] = weakref.WeakKeyDictionary()
+
+
+def network_hydraulics(
+    network: RiverNetwork,
+    season: Season | str = "normal",
+    case: Case | str = "expected",
+    params: HydraulicParams = DEFAULT_PARAMS,
+) -> HydraulicsArrays:
+    """The hydraulics of every reach of ``network`` (computed once, kept with the network:
+    the network's arrays do not change after it is built). Read it, do not change it."""
+    _check(season, case)
+    per = _EVERY.get(network)
+    if per is None:
+        per = _EVERY.setdefault(network, {})
+    key = (season, case, params)
+    got = per.get(key)
+    if got is None:
+        every = np.arange(network.length_m.size, dtype=np.int64)
+        # reaches no path uses may have no discharge: their rows are inf/NaN, never read
+        with np.errstate(all="ignore"):
+            got = per[key] = _hydraulics_rows(network, every, season, case, params)
+    return got
+
+
+def _hydraulics_rows(
+    network: RiverNetwork, idx: np.ndarray, season: str, case: str, params: HydraulicParams
+) -> HydraulicsArrays:
+    """The model of the module docstring for the reaches ``idx``."""
     q_mean = network.discharge_m3s[idx]
     factor = network.season_factor[season][idx]
     q = q_mean * factor

@@ -20,181 +20,42 @@ import math
 from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import shapely
-from pyproj import Geod
 
-from webgis.hydro.errors import NetworkCycleError, NetworkDataError, TooFarFromRiver
+from webgis.hydro.errors import NetworkCycleError, TooFarFromRiver
+from webgis.hydro.network_build import (
+    GEOD,
+    check_arrays,
+    from_arrays_arguments,
+    per_reach,
+    reach_lengths,
+    read_reaches,
+    reservoirs,
+    resolve_downstream,
+    season_factors,
+)
+from webgis.hydro.paths import Confluence, PathSegment, ReachInput, Snap, TracePath
 
-GEOD = Geod(ellps="WGS84")
+__all__ = [
+    "DEFAULT_MAX_OFFSET_M",
+    "GEOD",
+    "Confluence",
+    "PathSegment",
+    "ReachInput",
+    "RiverNetwork",
+    "Snap",
+    "TracePath",
+]
+
 # Mean Earth radius (IUGG, m), used only for the local equirectangular pre-selection of
 # the nearest segment; the reported offsets and measures are geodesic.
 _EARTH_RADIUS_M = 6_371_008.8
 _DEG = math.pi / 180.0
 
 DEFAULT_MAX_OFFSET_M = 5_000.0
-
-
-@dataclass(frozen=True, slots=True)
-class ReachInput:
-    """One routable reach as read from the reaches table (units in the names).
-
-    ``volume_m3`` is the water volume of *this reach's* part of a reservoir; when a
-    reservoir is split into several reaches, give each reach its own share.
-    ``active_share`` optionally overrides the flow-through share of that volume.
-    ``length_m`` is the hydraulic length (the real river's, from its published length);
-    None means the geodesic length of ``coords``. A schematic line is shorter than the
-    meandering river, so distances and travel times use ``length_m`` while positions
-    (snaps, measures, drawing) stay on the drawn line: a measure is the same fraction of both.
-    """
-
-    code: str
-    river_code: str
-    downstream_code: str | None
-    coords: Sequence[Sequence[float]]
-    discharge_m3s: float
-    factor_dry: float = 1.0
-    factor_normal: float = 1.0
-    factor_flood: float = 1.0
-    is_reservoir: bool = False
-    volume_m3: float | None = None
-    velocity_mps: float | None = None
-    width_m: float | None = None
-    depth_m: float | None = None
-    slope: float | None = None
-    end_kind: str | None = None
-    province: str | None = None
-    active_share: float | None = None
-    length_m: float | None = None
-    reservoir_name: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Snap:
-    """Where a clicked point meets the network."""
-
-    reach_idx: int
-    reach_code: str
-    river_code: str
-    measure: float
-    offset_m: float
-    lon: float
-    lat: float
-    along_m: float
-
-
-@dataclass(frozen=True, slots=True)
-class PathSegment:
-    """A piece of one reach on a downstream trace (km counted from the spill point)."""
-
-    reach_idx: int
-    reach_code: str
-    river_code: str
-    from_measure: float
-    to_measure: float
-    from_km: float
-    to_km: float
-
-    @property
-    def length_m(self) -> float:
-        """Geodesic length of this piece."""
-        return (self.to_km - self.from_km) * 1000.0
-
-
-@dataclass(frozen=True, slots=True)
-class Confluence:
-    """A place on a trace where another reach flows in (dilution happens here)."""
-
-    river_km: float
-    reach_idx: int
-    reach_code: str
-    receiving_river_code: str
-    path_river_code: str
-    joining_reach_idx: int
-    joining_reach_code: str
-    joining_river_code: str
-    joining_discharge_m3s: float
-    path_discharge_m3s: float
-    lon: float
-    lat: float
-
-
-class TracePath(Sequence[PathSegment]):
-    """A downstream trace: reach indices plus start distances, segments made on access."""
-
-    __slots__ = ("_net", "_reaches", "_starts_m", "_first_measure", "_last_measure", "_end_m")
-
-    def __init__(
-        self,
-        net: RiverNetwork,
-        reaches: list[int],
-        starts_m: list[float],
-        first_measure: float,
-        last_measure: float,
-        end_m: float,
-    ):
-        self._net = net
-        self._reaches = reaches
-        self._starts_m = starts_m
-        self._first_measure = first_measure
-        self._last_measure = last_measure
-        self._end_m = end_m
-
-    def __len__(self) -> int:
-        return len(self._reaches)
-
-    @property
-    def reach_indices(self) -> np.ndarray:
-        """Reach indices in downstream order."""
-        return np.array(self._reaches, dtype=np.int64)
-
-    @property
-    def length_m(self) -> float:
-        """Total traced length from the start point."""
-        return self._end_m
-
-    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """(reach index, from_measure, to_measure, from_m, to_m) per segment, vectorised."""
-        n = len(self._reaches)
-        idx = np.array(self._reaches, dtype=np.int64)
-        from_m = np.array(self._starts_m, dtype=np.float64)
-        to_m = np.empty(n, dtype=np.float64)
-        to_m[:-1] = from_m[1:]
-        if n:
-            to_m[-1] = self._end_m
-        m0 = np.zeros(n)
-        m1 = np.ones(n)
-        if n:
-            m0[0] = self._first_measure
-            m1[-1] = self._last_measure
-        return idx, m0, m1, from_m, to_m
-
-    def _segment(self, k: int) -> PathSegment:
-        n = len(self._reaches)
-        i = self._reaches[k]
-        net = self._net
-        to_m = self._starts_m[k + 1] if k + 1 < n else self._end_m
-        return PathSegment(
-            i,
-            net.codes[i],
-            net.rivers[net.river_index[i]],  # type: ignore[arg-type]
-            self._first_measure if k == 0 else 0.0,
-            self._last_measure if k == n - 1 else 1.0,
-            self._starts_m[k] / 1e3,
-            to_m / 1e3,
-        )
-
-    def __getitem__(self, k):  # type: ignore[override]
-        if isinstance(k, slice):
-            return [self._segment(j) for j in range(*k.indices(len(self)))]
-        n = len(self._reaches)
-        if k < 0:
-            k += n
-        if not 0 <= k < n:
-            raise IndexError(k)
-        return self._segment(k)
 
 
 @dataclass(eq=False)
@@ -230,8 +91,8 @@ class RiverNetwork:
     reservoir_index: np.ndarray
     reservoir_names: list[str | None]
     n_upstream: np.ndarray = field(init=False)
-    _down: array = field(init=False, repr=False)
-    _len: array = field(init=False, repr=False)
+    _down: array[int] = field(init=False, repr=False)
+    _len: array[float] = field(init=False, repr=False)
     _index: dict[str, int] | None = field(default=None, init=False, repr=False)
     _tree: Any = field(default=None, init=False, repr=False)
     _geoms: Any = field(default=None, init=False, repr=False)
@@ -251,89 +112,9 @@ class RiverNetwork:
     @classmethod
     def build(cls, reaches: Iterable[ReachInput]) -> RiverNetwork:
         """Build from reach rows; downstream links are resolved by code."""
-        # plain-double arrays and interned strings keep a 10^6-reach build well under 1 GB
-        nan = math.nan
-        codes: list[str] = []
-        downs: list[str | None] = []
-        nvert = array("q")
-        flat = array("d")
-        q, fd, fn, ff = array("d"), array("d"), array("d"), array("d")
-        vol, vel, wid, dep, slo, share, hyd = (array("d") for _ in range(7))
-        res = array("b")
-        riv_i, end_i, prov_i, resn_i = array("i"), array("i"), array("i"), array("i")
-        resn_t: dict[str | None, int] = {None: 0}
-        riv_t: dict[str | None, int] = {}
-        end_t: dict[str | None, int] = {}
-        prov_t: dict[str | None, int] = {}
-        chain = itertools.chain.from_iterable
-        for r in reaches:
-            codes.append(r.code)
-            downs.append(r.downstream_code)
-            coords = r.coords
-            nvert.append(len(coords))
-            flat.extend(chain(coords))
-            q.append(r.discharge_m3s)
-            fd.append(r.factor_dry)
-            fn.append(r.factor_normal)
-            ff.append(r.factor_flood)
-            res.append(bool(r.is_reservoir))
-            vol.append(nan if r.volume_m3 is None else r.volume_m3)
-            vel.append(nan if r.velocity_mps is None else r.velocity_mps)
-            wid.append(nan if r.width_m is None else r.width_m)
-            dep.append(nan if r.depth_m is None else r.depth_m)
-            slo.append(nan if r.slope is None else r.slope)
-            share.append(nan if r.active_share is None else r.active_share)
-            hyd.append(nan if r.length_m is None else r.length_m)
-            riv_i.append(riv_t.setdefault(r.river_code, len(riv_t)))
-            end_i.append(end_t.setdefault(r.end_kind, len(end_t)))
-            prov_i.append(prov_t.setdefault(r.province, len(prov_t)))
-            resn_i.append(resn_t.setdefault(r.reservoir_name if r.is_reservoir else None,
-                                            len(resn_t)))
-        index = {c: i for i, c in enumerate(codes)}
-        if len(index) != len(codes):
-            dup = next(c for c, k in itertools.groupby(sorted(codes)) if len(list(k)) > 1)
-            raise NetworkDataError(f"duplicate reach code {dup}")
-        get = index.get
-        down_list = [-1 if dc is None else get(dc, -2) for dc in downs]
-        down = np.array(down_list, dtype=np.int32)
-        if (down == -2).any():
-            i = int(np.argmax(down == -2))
-            raise NetworkDataError(f"reach {codes[i]}: unknown downstream_code {downs[i]}")
-        del downs, down_list
-        xy = np.frombuffer(flat, dtype=np.float64).reshape(-1, 2)
-        offsets = np.zeros(len(codes) + 1, dtype=np.int64)
-        np.cumsum(np.frombuffer(nvert, dtype=np.int64), out=offsets[1:])
-
-        def arr(a: array) -> np.ndarray:
-            return np.frombuffer(a, dtype=np.float64).copy()
-
-        net = cls.from_arrays(
-            codes=codes,
-            river_index=np.frombuffer(riv_i, dtype=np.int32).copy(),
-            rivers=list(riv_t),
-            downstream=down,
-            vertex_offsets=offsets,
-            lon=xy[:, 0].copy(),
-            lat=xy[:, 1].copy(),
-            discharge_m3s=arr(q),
-            factor_dry=arr(fd),
-            factor_normal=arr(fn),
-            factor_flood=arr(ff),
-            is_reservoir=np.frombuffer(res, dtype=np.int8).astype(bool),
-            volume_m3=arr(vol),
-            velocity_mps=arr(vel),
-            width_m=arr(wid),
-            depth_m=arr(dep),
-            slope=arr(slo),
-            active_share=arr(share),
-            length_m=arr(hyd),
-            end_kind_index=np.frombuffer(end_i, dtype=np.int32).copy(),
-            end_kinds=list(end_t),
-            province_index=np.frombuffer(prov_i, dtype=np.int32).copy(),
-            provinces=list(prov_t),
-            reservoir_index=np.frombuffer(resn_i, dtype=np.int32).copy(),
-            reservoir_names=list(resn_t),
-        )
+        columns = read_reaches(reaches)
+        index, down = resolve_downstream(columns.codes, columns.downs)
+        net = cls.from_arrays(**from_arrays_arguments(columns, down))
         net._index = index
         return net
 
@@ -378,55 +159,11 @@ class RiverNetwork:
         lon = np.ascontiguousarray(lon, dtype=np.float64)
         lat = np.ascontiguousarray(lat, dtype=np.float64)
         down = np.ascontiguousarray(downstream, dtype=np.int32)
-        if offsets.shape != (n + 1,) or offsets[0] != 0 or offsets[-1] != lon.size:
-            raise NetworkDataError("vertex_offsets do not match the coordinates")
-        nv = np.diff(offsets)
-        if n and nv.min() < 2:
-            bad = int(np.argmax(nv < 2))
-            raise NetworkDataError(f"reach {codes[bad]}: a reach needs at least 2 vertices")
-        if not (np.isfinite(lon).all() and np.isfinite(lat).all()):
-            raise NetworkDataError("non-finite coordinates")
-        if down.shape != (n,) or (n and (down.min() < -1 or down.max() >= n)):
-            raise NetworkDataError("downstream indices out of range")
         q = np.ascontiguousarray(discharge_m3s, dtype=np.float64)
-        if n and not (np.isfinite(q).all() and q.min() > 0):
-            bad = int(np.argmax(~(q > 0)))
-            raise NetworkDataError(f"reach {codes[bad]}: discharge_m3s must be > 0")
-
-        # geodesic length of every segment (pairs of consecutive vertices of one reach)
-        seg_ok = np.ones(max(lon.size - 1, 0), dtype=bool)
-        seg_ok[offsets[1:-1] - 1] = False  # pairs that straddle two reaches
-        seg_len = np.zeros(lon.size, dtype=np.float64)
-        if lon.size > 1:
-            _, _, d = GEOD.inv(lon[:-1], lat[:-1], lon[1:], lat[1:])
-            seg_len[1:] = np.where(seg_ok, d, 0.0)
-        cum = np.cumsum(seg_len)
-        cum -= np.repeat(cum[offsets[:-1]], nv)  # restart at 0 on each reach's first vertex
-        drawn = cum[offsets[1:] - 1].copy() if n else np.zeros(0)
-        length = drawn.copy()
-        if length_m is not None:
-            hyd = np.broadcast_to(np.asarray(length_m, dtype=np.float64), (n,))
-            given = np.isfinite(hyd) & (hyd > 0)
-            length[given] = hyd[given]
-
-        def full(v: np.ndarray | float | None, fill: float) -> np.ndarray:
-            if v is None:
-                return np.full(n, fill, dtype=np.float64)
-            return np.broadcast_to(np.asarray(v, dtype=np.float64), (n,)).copy()
-
-        factors = {
-            "dry": full(factor_dry, 1.0),
-            "normal": full(factor_normal, 1.0),
-            "flood": full(factor_flood, 1.0),
-        }
-        for name, arr in factors.items():
-            if n and not (np.isfinite(arr).all() and arr.min() > 0):
-                raise NetworkDataError(f"factor_{name} must be > 0")
-        res = np.zeros(n, dtype=bool) if is_reservoir is None else np.asarray(is_reservoir, bool)
-        vol = full(volume_m3, np.nan)
-        if n and res.any() and not (vol[res] > 0).all():
-            bad = int(np.flatnonzero(res & ~(vol > 0))[0])
-            raise NetworkDataError(f"reach {codes[bad]}: a reservoir needs volume_m3 > 0")
+        check_arrays(codes, offsets, lon, lat, down, q)
+        cum, drawn, length = reach_lengths(lon, lat, offsets, length_m)
+        factors = season_factors(n, factor_dry, factor_normal, factor_flood)
+        res, vol = reservoirs(n, codes, is_reservoir, volume_m3)
         zeros = np.zeros(n, dtype=np.int32)
         return cls(
             codes=list(codes),
@@ -443,11 +180,11 @@ class RiverNetwork:
             season_factor=factors,
             is_reservoir=res,
             volume_m3=vol,
-            velocity_mps=full(velocity_mps, np.nan),
-            width_m=full(width_m, np.nan),
-            depth_m=full(depth_m, np.nan),
-            slope=full(slope, np.nan),
-            active_share=full(active_share, np.nan),
+            velocity_mps=per_reach(velocity_mps, np.nan, n),
+            width_m=per_reach(width_m, np.nan, n),
+            depth_m=per_reach(depth_m, np.nan, n),
+            slope=per_reach(slope, np.nan, n),
+            active_share=per_reach(active_share, np.nan, n),
             end_kind_index=zeros if end_kind_index is None else np.asarray(end_kind_index),
             end_kinds=[None] if end_kinds is None else list(end_kinds),
             province_index=zeros if province_index is None else np.asarray(province_index),
@@ -468,19 +205,23 @@ class RiverNetwork:
 
     def river_code(self, idx: int) -> str:
         """River code of a reach."""
-        return self.rivers[self.river_index[idx]]  # type: ignore[return-value]
+        # every reach has a river (build() refuses one without); the list type allows None
+        return cast(str, self.rivers[self.river_index[idx]])
 
     def province(self, idx: int) -> str | None:
         """Province adcode of a reach (None when not given)."""
-        return self.provinces[self.province_index[idx]]
+        adcode: str | None = self.provinces[self.province_index[idx]]
+        return adcode
 
     def reservoir_name(self, idx: int) -> str | None:
         """Name of the reservoir a reservoir reach belongs to (None elsewhere)."""
-        return self.reservoir_names[self.reservoir_index[idx]]
+        name: str | None = self.reservoir_names[self.reservoir_index[idx]]
+        return name
 
     def end_kind(self, idx: int) -> str | None:
         """``outlet`` / ``terminal_lake`` for network ends, else None."""
-        return self.end_kinds[self.end_kind_index[idx]]
+        kind: str | None = self.end_kinds[self.end_kind_index[idx]]
+        return kind
 
     def upstream_of(self, idx: int) -> np.ndarray:
         """Indices of the reaches flowing directly into ``idx``."""
@@ -530,7 +271,7 @@ class RiverNetwork:
         return pts
 
     # ------------------------------------------------------------------ snapping
-    def _strtree(self) -> shapely.STRtree:
+    def spatial_index(self) -> shapely.STRtree:
         """Spatial index over reach lines, built on first use (vectorised)."""
         if self._tree is None:
             nv = np.diff(self.vertex_offsets)
@@ -579,7 +320,7 @@ class RiverNetwork:
         """
         if len(self.codes) == 0:
             raise TooFarFromRiver(None, math.inf, max_offset_m)
-        tree = self._strtree()
+        tree = self.spatial_index()
         pt = shapely.Point(lon, lat)
         # a degree radius that surely contains every reach within max_offset_m
         coslat = max(math.cos(lat * _DEG), 1e-3)

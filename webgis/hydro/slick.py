@@ -204,7 +204,8 @@ def fay_half_length_m(volume_m3: float, width_m: np.ndarray, density_kgm3: float
     viscous = FAY_K2 * (delta * GRAVITY_MPS2 * area**2 * t**1.5 / math.sqrt(nu)) ** 0.25
     tension = FAY_K3 * (SPREADING_COEFFICIENT_NM**2 * t**3
                         / (WATER_DENSITY_KGM3**2 * nu)) ** 0.25
-    return np.maximum(np.minimum(inertia, viscous), tension)
+    half: np.ndarray = np.maximum(np.minimum(inertia, viscous), tension)
+    return half
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,12 +262,16 @@ class _Track:
     def x_at(self, t_s: np.ndarray) -> np.ndarray:
         x = np.interp(t_s, self.t_s, self.x_m)
         beyond = t_s > self.t_s[-1]
-        return np.where(beyond, self.x_m[-1] + (t_s - self.t_s[-1]) * self.last_speed, x)
+        out: np.ndarray = np.where(
+            beyond, self.x_m[-1] + (t_s - self.t_s[-1]) * self.last_speed, x)
+        return out
 
     def acc_at(self, t_s: np.ndarray) -> np.ndarray:
         a = np.interp(t_s, self.t_s, self.acc)
         beyond = t_s > self.t_s[-1]
-        return np.where(beyond, self.acc[-1] + (t_s - self.t_s[-1]) * self.last_rate, a)
+        out: np.ndarray = np.where(
+            beyond, self.acc[-1] + (t_s - self.t_s[-1]) * self.last_rate, a)
+        return out
 
 
 def _time_grid_s(horizon_h: float, duration_h: float, tracks: Sequence[_Track]) -> np.ndarray:

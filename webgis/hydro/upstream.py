@@ -55,7 +55,6 @@ from __future__ import annotations
 
 import math
 import weakref
-from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -71,6 +70,7 @@ from webgis.hydro.hydraulics import (
     hydraulics_arrays,
 )
 from webgis.hydro.network import PathSegment, RiverNetwork, Snap
+from webgis.hydro.upstream_index import UpIndex, ancestor_sums, upstream_index
 
 # the downstream worst case's velocity factor, re-exported for callers that scale
 # velocities themselves (one constant, defined in hydraulics.HydraulicParams)
@@ -91,104 +91,9 @@ class UpstreamInputError(HydroError):
         return {"error": str(self), "fields": {self.field: str(self).split(": ", 1)[1]}}
 
 
-@dataclass(frozen=True, slots=True)
-class _UpIndex:
-    """Pre-order of the upstream forest and the main-stem choice, once per network."""
-
-    order: np.ndarray  # reach indices in pre-order (network ends are the roots)
-    pos: np.ndarray  # pre-order position of each reach; -1 = in or above a cycle
-    size: np.ndarray  # reaches in the upstream subtree of each reach, itself included
-    main_up: array[int]  # main-stem upstream reach, -1 = none
-    length: array[float]  # reach lengths as Python floats (fast walk)
-
-
-_INDEX: weakref.WeakKeyDictionary[RiverNetwork, _UpIndex] = weakref.WeakKeyDictionary()
 _VELOCITIES: weakref.WeakKeyDictionary[
     RiverNetwork, dict[tuple[str, str, HydraulicParams], np.ndarray]
 ] = weakref.WeakKeyDictionary()
-
-
-def _children(down: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """CSR of upstream neighbours: reaches flowing into i are idx[ptr[i]:ptr[i + 1]]."""
-    order = np.argsort(down, kind="stable")
-    first = int(np.searchsorted(down[order], 0))
-    idx = order[first:]
-    ptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(down[idx], minlength=n), out=ptr[1:])
-    return ptr, idx
-
-
-def _main_upstream(net: RiverNetwork, down: np.ndarray) -> np.ndarray:
-    """Per reach, the upstream reach the main stem continues into (see module doc)."""
-    n = len(net)
-    main = np.full(n, -1, dtype=np.int32)
-    u = np.flatnonzero(down >= 0)
-    if u.size == 0:
-        return main
-    p = down[u]
-    named = np.array([r is not None for r in net.rivers], dtype=bool)
-    riv = net.river_index
-    same = (riv[u] == riv[p]) & named[riv[p]]
-    # primary key last: by downstream reach, same river first, larger discharge, lower index
-    key = np.lexsort((u, -net.discharge_m3s[u], ~same, p))
-    ps = p[key]
-    first = np.ones(ps.size, dtype=bool)
-    first[1:] = ps[1:] != ps[:-1]
-    main[ps[first]] = u[key][first]
-    return main
-
-
-def _build_index(net: RiverNetwork) -> _UpIndex:
-    """Pre-order positions and subtree sizes, level by level (vectorised per level)."""
-    n = len(net)
-    down = np.asarray(net.downstream, dtype=np.int64)
-    ptr, kids = _children(down, n)
-    roots = np.flatnonzero(down < 0)
-    levels = [roots]
-    front = roots
-    while front.size:
-        cnt = ptr[front + 1] - ptr[front]
-        total = int(cnt.sum())
-        if total == 0:
-            break
-        # children of every reach of the level, grouped by parent in level order
-        offs = np.repeat(ptr[front] - (np.cumsum(cnt) - cnt), cnt) + np.arange(total)
-        front = kids[offs]
-        levels.append(front)
-    size = np.ones(n, dtype=np.int64)
-    for lvl in reversed(levels[1:]):
-        par = down[lvl]
-        starts = np.flatnonzero(np.concatenate(([True], par[1:] != par[:-1])))
-        size[par[starts]] += np.add.reduceat(size[lvl], starts)
-    pos = np.full(n, -1, dtype=np.int64)
-    s = size[roots]
-    pos[roots] = np.cumsum(s) - s
-    for lvl in levels[1:]:
-        par = down[lvl]
-        s = size[lvl]
-        before = np.cumsum(s) - s
-        new = np.concatenate(([True], par[1:] != par[:-1]))
-        group_start = before[new][np.cumsum(new) - 1]
-        pos[lvl] = pos[par] + 1 + before - group_start
-    reached = np.flatnonzero(pos >= 0)
-    order = np.empty(reached.size, dtype=np.int64)
-    order[pos[reached]] = reached
-    return _UpIndex(
-        order=order,
-        pos=pos,
-        size=size,
-        main_up=array("i", _main_upstream(net, down).tobytes()),
-        length=array("d", np.asarray(net.length_m, dtype=np.float64).tobytes()),
-    )
-
-
-def upstream_index(network: RiverNetwork) -> _UpIndex:
-    """The navigation index of a network, built on first use and cached (weakly)."""
-    idx = _INDEX.get(network)
-    if idx is None:
-        idx = _build_index(network)
-        _INDEX[network] = idx
-    return idx
 
 
 def season_velocities_mps(
@@ -415,18 +320,6 @@ def _positive(name: str, value: float | None) -> float | None:
     return v
 
 
-def _ancestor_sums(sub_size: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """For a pre-order slice, the sum of ``w`` over each row's ancestors and itself.
-
-    Euler-tour prefix sum: +w where a subtree starts, -w where it ends, then cumsum.
-    """
-    k = w.size
-    d = np.zeros(k + 1, dtype=np.float64)
-    d[:k] = w
-    d -= np.bincount(np.arange(k) + sub_size, weights=w, minlength=k + 1)
-    return np.cumsum(d[:k])
-
-
 def trace_upstream(
     network: RiverNetwork,
     start: Snap | tuple[int, float],
@@ -452,92 +345,41 @@ def trace_upstream(
     Cost: main stem, a Python walk of the chain (~0.3 µs per reach); with tributaries,
     a few numpy passes over the reaches above the start (the limit is applied to them).
     """
-    n = len(network)
-    if isinstance(start, Snap):
-        s, m = start.reach_idx, start.measure
-    else:
-        s, m = start
-    if isinstance(s, bool) or not isinstance(s, int | np.integer) or not 0 <= int(s) < n:
-        raise UpstreamInputError("reach", f"no reach with index {s!r}")
-    s, m = int(s), float(m)
-    if not (math.isfinite(m) and 0.0 <= m <= 1.0):
-        raise UpstreamInputError("measure", f"must be within 0..1, not {m!r}")
+    s, m = _start_of(network, start)
     limit_m = _positive("max_length_m", max_length_m)
     limit_h = _positive("max_travel_h", max_travel_h)
     factor = _positive("velocity_factor", velocity_factor)
     assert factor is not None
-    vel: np.ndarray | None = None
-    if velocities_mps is not None:
-        vel = np.asarray(velocities_mps, dtype=np.float64)
-        if vel.shape != (n,):
-            raise UpstreamInputError("velocities_mps", f"needs one value per reach ({n})")
-    elif limit_h is not None:
-        raise UpstreamInputError("velocities_mps", "a travel-time limit needs velocities")
-
+    vel = _velocities(len(network), velocities_mps, limit_h)
     ix = upstream_index(network)
     if ix.pos[s] < 0:
         raise NetworkCycleError(network.codes[s])
-    length_all = network.length_m
     if mainstem_only:
-        main, lens = ix.main_up, ix.length
-        rows_l = [s]
-        done, i = m * lens[s], s
-        cap = math.inf if limit_m is None else limit_m
-        while done < cap:
-            j = main[i]
-            if j < 0:
-                break
-            rows_l.append(j)
-            done += lens[j]
-            i = j
-        rows = np.array(rows_l, dtype=np.int64)
-        seg_len = length_all[rows].astype(np.float64)
-        seg_len[0] *= m
-        to_d = np.cumsum(seg_len) - seg_len
-        tree_size = None
-        res_on_way = np.cumsum(network.is_reservoir[rows]) > 0
+        rows, tree_size = _main_stem_rows(ix, s, m, limit_m), None
     else:
         a = int(ix.pos[s])
         rows = ix.order[a : a + int(ix.size[s])]
         tree_size = ix.size[rows]
-        seg_len = length_all[rows].astype(np.float64)
-        seg_len[0] *= m
-        to_d = _ancestor_sums(tree_size, seg_len) - seg_len
-        res_on_way = _ancestor_sums(tree_size, network.is_reservoir[rows].astype(float)) > 0.5
-
+    seg_len = network.length_m[rows].astype(np.float64)
+    seg_len[0] *= m
+    to_d = _above(tree_size, seg_len) - seg_len
+    res_on_way = _above(tree_size, network.is_reservoir[rows].astype(float)) > 0.5
     to_measure = np.ones(rows.size)
     to_measure[0] = m
     keep = np.ones(rows.size, dtype=bool)
     keep[1:] = True if limit_m is None else to_d[1:] < limit_m
+    to_t = seg_h = None
     if vel is not None:
-        v = vel[rows] * factor
-        bad = ~(np.isfinite(v) & (v > 0))
-        if (bad & keep).any():
-            code = network.codes[int(rows[int(np.argmax(bad & keep))])]
-            raise UpstreamInputError("velocities_mps", f"reach {code} has no positive velocity")
-        # beyond the distance limit a missing velocity does not matter; keep it out of the
-        # prefix sums (a NaN there would spread to every later row)
-        v = np.where(bad, np.inf, v)
-        seg_h = seg_len / v / 3600.0
-        if tree_size is None:
-            to_t = np.cumsum(seg_h) - seg_h
-        else:
-            to_t = _ancestor_sums(tree_size, seg_h) - seg_h
+        seg_h = _segment_hours(network, rows, vel, factor, seg_len, keep)
+        to_t = _above(tree_size, seg_h) - seg_h
         if limit_h is not None:
             keep[1:] &= to_t[1:] < limit_h
     if not keep.all():
         rows, to_d, seg_len, to_measure = rows[keep], to_d[keep], seg_len[keep], to_measure[keep]
         res_on_way = res_on_way[keep]
-        if vel is not None:
+        if to_t is not None and seg_h is not None:
             to_t, seg_h = to_t[keep], seg_h[keep]
-    # share of each row kept below the limit(s), as a fraction of the row's full span
-    share = np.ones(rows.size)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        if limit_m is not None:
-            share = np.minimum(share, np.where(seg_len > 0, (limit_m - to_d) / seg_len, 1.0))
-        if vel is not None and limit_h is not None:
-            share = np.minimum(share, np.where(seg_h > 0, (limit_h - to_t) / seg_h, 1.0))
-    share = np.clip(share, 0.0, 1.0)
+    share = _share_within(seg_len, to_d, limit_m, seg_h, to_t, limit_h)
     cut = share < 1.0
     from_measure = to_measure * (1.0 - share)
     from_d = to_d + share * seg_len
@@ -553,9 +395,90 @@ def trace_upstream(
         to_measure=to_measure,
         from_distance_m=from_d,
         to_distance_m=to_d,
-        from_travel_h=None if vel is None else to_t + share * seg_h,
-        to_travel_h=None if vel is None else to_t,
+        from_travel_h=None if to_t is None or seg_h is None else to_t + share * seg_h,
+        to_travel_h=to_t,
         cut=cut,
         via_reservoir=res_on_way,
     )
 
+
+def _start_of(network: RiverNetwork, start: Snap | tuple[int, float]) -> tuple[int, float]:
+    """(reach index, measure) of the start, checked."""
+    n = len(network)
+    if isinstance(start, Snap):
+        s, m = start.reach_idx, start.measure
+    else:
+        s, m = start
+    if isinstance(s, bool) or not isinstance(s, int | np.integer) or not 0 <= int(s) < n:
+        raise UpstreamInputError("reach", f"no reach with index {s!r}")
+    s, m = int(s), float(m)
+    if not (math.isfinite(m) and 0.0 <= m <= 1.0):
+        raise UpstreamInputError("measure", f"must be within 0..1, not {m!r}")
+    return s, m
+
+
+def _velocities(n: int, velocities_mps: np.ndarray | None, limit_h: float | None
+                ) -> np.ndarray | None:
+    """The per-reach velocities as floats (one per reach), or None without them."""
+    if velocities_mps is None:
+        if limit_h is not None:
+            raise UpstreamInputError("velocities_mps", "a travel-time limit needs velocities")
+        return None
+    vel = np.asarray(velocities_mps, dtype=np.float64)
+    if vel.shape != (n,):
+        raise UpstreamInputError("velocities_mps", f"needs one value per reach ({n})")
+    return vel
+
+
+def _main_stem_rows(ix: UpIndex, s: int, m: float, limit_m: float | None) -> np.ndarray:
+    """The main stem above the start, walked until the distance limit is passed."""
+    main, lens = ix.main_up, ix.length
+    rows_l = [s]
+    done, i = m * lens[s], s
+    cap = math.inf if limit_m is None else limit_m
+    while done < cap:
+        j = main[i]
+        if j < 0:
+            break
+        rows_l.append(j)
+        done += lens[j]
+        i = j
+    return np.array(rows_l, dtype=np.int64)
+
+
+def _above(tree_size: np.ndarray | None, w: np.ndarray) -> np.ndarray:
+    """Sum of ``w`` over each row and the rows between it and the start: a running sum
+    along a main stem (``tree_size`` None), else over its ancestors in the slice."""
+    if tree_size is None:
+        total: np.ndarray = np.cumsum(w)
+        return total
+    return ancestor_sums(tree_size, w)
+
+
+def _segment_hours(network: RiverNetwork, rows: np.ndarray, vel: np.ndarray, factor: float,
+                   seg_len: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """Advective hours through each row; a kept row needs a positive velocity."""
+    v = vel[rows] * factor
+    bad = ~(np.isfinite(v) & (v > 0))
+    if (bad & keep).any():
+        code = network.codes[int(rows[int(np.argmax(bad & keep))])]
+        raise UpstreamInputError("velocities_mps", f"reach {code} has no positive velocity")
+    # beyond the distance limit a missing velocity does not matter; keep it out of the
+    # prefix sums (a NaN there would spread to every later row)
+    v = np.where(bad, np.inf, v)
+    hours: np.ndarray = seg_len / v / 3600.0
+    return hours
+
+
+def _share_within(seg_len: np.ndarray, to_d: np.ndarray, limit_m: float | None,
+                  seg_h: np.ndarray | None, to_t: np.ndarray | None, limit_h: float | None
+                  ) -> np.ndarray:
+    """Share of each row kept below the limit(s), as a fraction of the row's full span."""
+    share = np.ones(seg_len.size)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if limit_m is not None:
+            share = np.minimum(share, np.where(seg_len > 0, (limit_m - to_d) / seg_len, 1.0))
+        if seg_h is not None and to_t is not None and limit_h is not None:
+            share = np.minimum(share, np.where(seg_h > 0, (limit_h - to_t) / seg_h, 1.0))
+    clipped: np.ndarray = np.clip(share, 0.0, 1.0)
+    return clipped

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -186,6 +186,38 @@ def assess_level(
     """
     if ecology is not None and ecology not in ECOLOGY:
         raise ValueError(f"ecology must be one of {tuple(ECOLOGY)}")
+    reasons = _count_reasons(deaths, poisoned, evacuated, loss_cny, ecology)
+    found = _read_receptors(receptors, source_alert_share)
+    found.interrupted[:0] = [(s, None) for s in intakes_interrupted]
+    found.boundaries[:0] = [(kind, "", True) for kind, flag in (
+        ("country", cross_border), ("province", cross_province),
+        ("prefecture", cross_prefecture)) if flag]
+    reasons += _impact_reasons(found)
+    suggested = _suggested(reasons)
+    report_reasons = _report_reasons(
+        found, source_alert_share, sensitive_groups=sensitive_groups,
+        heavy=pollutant_class in HEAVY_CLASSES,
+        cross=cross_border or cross_province or any(
+            b[0] in ("province", "country") for b in found.boundaries),
+        mass_incident=mass_incident)
+    report_as = "I/II" if _SEVERITY[suggested] <= 1 or report_reasons else "III/IV"
+    due = 120 if report_as == "I/II" else REPORT_DUE_MIN[suggested]
+    lead = {"I": "province", "II": "province", "III": "prefecture", "IV": "county"}[suggested]
+    return LevelAssessment(
+        suggested=suggested,
+        reasons=reasons,
+        report_due_min=due,
+        report_as=report_as,
+        report_reasons=report_reasons,
+        province_to_mee_min=PROVINCE_TO_MEE_MIN if report_as == "I/II" else None,
+        lead=lead,
+        standby_intakes=tuple(found.standby),
+    )
+
+
+def _count_reasons(deaths: int, poisoned: int, evacuated: int, loss_cny: float,
+                   ecology: str | None) -> list[LevelReason]:
+    """The plan's rows for casualties, evacuation, losses and ecology."""
     reasons: list[LevelReason] = []
     values = {"deaths": deaths, "poisoned": poisoned, "evacuated": evacuated, "loss_cny": loss_cny}
     for key, bounds, zh, en in _COUNTS:
@@ -196,17 +228,23 @@ def assess_level(
     if ecology is not None:
         level, zh, en = ECOLOGY[ecology]
         reasons.append(LevelReason(level, "ecology", zh, en, PLAN_2014))
+    return reasons
 
-    interrupted = [(s, None) for s in intakes_interrupted]
-    may_affect_source: list[tuple[str, float | None, bool]] = []  # name, share, standby
-    standby: list[str] = []
-    boundaries: list[tuple[str, str, bool]] = []
-    if cross_border:
-        boundaries.append(("country", "", True))
-    if cross_province:
-        boundaries.append(("province", "", True))
-    if cross_prefecture:
-        boundaries.append(("prefecture", "", True))
+
+@dataclass(slots=True)
+class _Findings:
+    """What the plume's receptors say for the grade and the report."""
+
+    interrupted: list[tuple[str, str | None]] = field(default_factory=list)  # serves, name
+    may_affect_source: list[tuple[str, float | None, bool]] = field(
+        default_factory=list)  # name, share, standby
+    standby: list[str] = field(default_factory=list)
+    boundaries: list[tuple[str, str, bool]] = field(default_factory=list)  # level, name, conf.
+
+
+def _read_receptors(receptors: Sequence[Any], source_alert_share: float) -> _Findings:
+    """Intakes interrupted or possibly affected, standby intakes, boundaries reached."""
+    found = _Findings()
     for r in receptors:
         kind = _attr(r, "kind")
         extra = _attr(r, "extra", {}) or {}
@@ -217,19 +255,24 @@ def assess_level(
         if kind == "water_source":
             spare = is_standby(extra)
             if spare:
-                standby.append(name)
+                found.standby.append(name)
             if exceeds and extra.get("serves") in _INTAKE and not spare:
-                interrupted.append((extra["serves"], name))
+                found.interrupted.append((extra["serves"], name))
             share = source_share(r)
             if (share is not None and share >= source_alert_share) or (
                     share is None and _reaches(r)):
-                may_affect_source.append((name, share, spare))
+                found.may_affect_source.append((name, share, spare))
         elif kind == "boundary":
             level = extra.get("level")
             if level in _BOUNDARY and (exceeds or worst_exceeds):
-                boundaries.append((level, name, exceeds))
+                found.boundaries.append((level, name, exceeds))
+    return found
 
-    for serves, name in interrupted:
+
+def _impact_reasons(found: _Findings) -> list[LevelReason]:
+    """The plan's rows for interrupted intakes and confirmed cross-boundary impacts."""
+    reasons: list[LevelReason] = []
+    for serves, name in found.interrupted:
         if serves not in _INTAKE:
             continue
         level, zh, en = _INTAKE[serves]
@@ -245,7 +288,7 @@ def assess_level(
                 PLAN_2014,
             )
         )
-    for level_kind, name, confirmed in boundaries:
+    for level_kind, name, confirmed in found.boundaries:
         if not confirmed:
             continue
         level, zh, en = _BOUNDARY[level_kind]
@@ -258,100 +301,77 @@ def assess_level(
                 PLAN_2014,
             )
         )
+    return reasons
 
+
+def _suggested(reasons: list[LevelReason]) -> str:
+    """The most severe level among the reasons; none: IV, with the catch-all reason."""
     if reasons:
-        suggested = min((r.level for r in reasons), key=_SEVERITY.__getitem__)
-    else:
-        suggested = "IV"
-        reasons.append(
-            LevelReason(
-                "IV",
-                "catch_all",
-                "造成一定环境影响、尚未达到较大级别的突发环境事件",
-                "some environmental impact, below the criteria of level III",
-                PLAN_2014,
-            )
+        return min((r.level for r in reasons), key=_SEVERITY.__getitem__)
+    reasons.append(
+        LevelReason(
+            "IV",
+            "catch_all",
+            "造成一定环境影响、尚未达到较大级别的突发环境事件",
+            "some environmental impact, below the criteria of level III",
+            PLAN_2014,
         )
+    )
+    return "IV"
 
-    report_reasons: list[LevelReason] = []
+
+# Art. 4 (2)-(5) of the 2011 measures: (code, zh, en, item)
+_ART4_ITEMS = {
+    "art4_2": ("涉及居民聚居区、学校、医院等敏感区域和敏感人群",
+               "residential areas, schools, hospitals or other sensitive groups involved",
+               "第（二）项"),
+    "art4_3": ("涉及重金属或者类金属污染", "heavy metals or metalloids involved", "第（三）项"),
+    "art4_4": ("有可能产生跨省或者跨国影响", "possible cross-province or cross-border impact",
+               "第（四）项"),
+    "art4_5": ("可能或已引发大规模群体性事件", "mass incident or large social impact possible",
+               "第（五）项"),
+}
+
+
+def _report_reasons(found: _Findings, source_alert_share: float, *, sensitive_groups: bool,
+                    heavy: bool, cross: bool, mass_incident: bool) -> list[LevelReason]:
+    """Why the first report goes out as II/I (Art. 4 of the 2011 measures)."""
     art4 = f"{MEASURES_2011}第四条"
-    if may_affect_source:
-        pct = f"{source_alert_share:.0%}"
+    out: list[LevelReason] = []
+    if found.may_affect_source:
+        out.append(_source_reason(found.may_affect_source, source_alert_share, art4))
+    for code, applies in (("art4_2", sensitive_groups), ("art4_3", heavy),
+                          ("art4_4", cross), ("art4_5", mass_incident)):
+        if applies:
+            zh, en, item = _ART4_ITEMS[code]
+            out.append(LevelReason("II", code, zh, en, f"{art4}{item}"))
+    return out
 
-        def item(name: str, share: float | None, spare: bool, en: bool) -> str:
-            tag = (" (standby)" if en else "（备用）") if spare and "备用" not in name else ""
-            if share is None:
-                return name + tag + (": reached (no peak/limit ratio)" if en
-                                     else "：污染物可到达（无法与限值比较）")
-            if share >= 1:  # the ratio itself is the receptor table's business
-                return name + tag + (": worst-case peak at or above the limit" if en
-                                     else "：最不利情况峰值达到或超过限值")
-            return name + tag + (f": worst-case peak {share:.0%} of the limit" if en
-                                 else f"：最不利情况峰值为限值的{share:.0%}")
 
-        report_reasons.append(
-            LevelReason(
-                "II",
-                "art4_1",
-                f"饮用水水源保护区可能受到影响（最不利情况下峰值达到限值的{pct}及以上即计入）："
-                + "；".join(item(*m, False) for m in may_affect_source),
-                f"drinking-water source may be affected (counted from a worst-case peak of "
-                f"{pct} of the limit): " + "; ".join(item(*m, True) for m in may_affect_source),
-                f"{art4}第（一）项",
-            )
-        )
-    if sensitive_groups:
-        report_reasons.append(
-            LevelReason(
-                "II",
-                "art4_2",
-                "涉及居民聚居区、学校、医院等敏感区域和敏感人群",
-                "residential areas, schools, hospitals or other sensitive groups involved",
-                f"{art4}第（二）项",
-            )
-        )
-    if pollutant_class in HEAVY_CLASSES:
-        report_reasons.append(
-            LevelReason(
-                "II",
-                "art4_3",
-                "涉及重金属或者类金属污染",
-                "heavy metals or metalloids involved",
-                f"{art4}第（三）项",
-            )
-        )
-    if cross_border or cross_province or any(b[0] in ("province", "country") for b in boundaries):
-        report_reasons.append(
-            LevelReason(
-                "II",
-                "art4_4",
-                "有可能产生跨省或者跨国影响",
-                "possible cross-province or cross-border impact",
-                f"{art4}第（四）项",
-            )
-        )
-    if mass_incident:
-        report_reasons.append(
-            LevelReason(
-                "II",
-                "art4_5",
-                "可能或已引发大规模群体性事件",
-                "mass incident or large social impact possible",
-                f"{art4}第（五）项",
-            )
-        )
-    report_as = "I/II" if _SEVERITY[suggested] <= 1 or report_reasons else "III/IV"
-    due = 120 if report_as == "I/II" else REPORT_DUE_MIN[suggested]
-    lead = {"I": "province", "II": "province", "III": "prefecture", "IV": "county"}[suggested]
-    return LevelAssessment(
-        suggested=suggested,
-        reasons=reasons,
-        report_due_min=due,
-        report_as=report_as,
-        report_reasons=report_reasons,
-        province_to_mee_min=PROVINCE_TO_MEE_MIN if report_as == "I/II" else None,
-        lead=lead,
-        standby_intakes=tuple(standby),
+def _source_reason(may_affect: list[tuple[str, float | None, bool]], source_alert_share: float,
+                   art4: str) -> LevelReason:
+    """Art. 4 (1): the intakes that may be affected, each with its worst-case share."""
+    pct = f"{source_alert_share:.0%}"
+
+    def item(name: str, share: float | None, spare: bool, en: bool) -> str:
+        tag = (" (standby)" if en else "（备用）") if spare and "备用" not in name else ""
+        if share is None:
+            return name + tag + (": reached (no peak/limit ratio)" if en
+                                 else "：污染物可到达（无法与限值比较）")
+        if share >= 1:  # the ratio itself is the receptor table's business
+            return name + tag + (": worst-case peak at or above the limit" if en
+                                 else "：最不利情况峰值达到或超过限值")
+        return name + tag + (f": worst-case peak {share:.0%} of the limit" if en
+                             else f"：最不利情况峰值为限值的{share:.0%}")
+
+    return LevelReason(
+        "II",
+        "art4_1",
+        f"饮用水水源保护区可能受到影响（最不利情况下峰值达到限值的{pct}及以上即计入）："
+        + "；".join(item(*m, False) for m in may_affect),
+        f"drinking-water source may be affected (counted from a worst-case peak of "
+        f"{pct} of the limit): " + "; ".join(item(*m, True) for m in may_affect),
+        f"{art4}第（一）项",
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 PHASES = ("report", "assess", "contain", "treat", "monitor", "recover")
 _PHASE_ORDER = {p: i for i, p in enumerate(PHASES)}
@@ -81,8 +82,15 @@ def fit_responsible(text: str, prefectures: Collection[str], known: Collection[s
     """
     if not prefectures or not known or not text:
         return text
-    keep = tuple(prefectures)
-    names = tuple(known)
+    # the same plan texts and prefectures recur from spill to spill: kept (a pure function
+    # of its arguments, which are read as sets)
+    return _fit_responsible(text, frozenset(prefectures), frozenset(known))
+
+
+@lru_cache(maxsize=4096)
+def _fit_responsible(text: str, prefectures: frozenset[str], known: frozenset[str]) -> str:
+    keep = tuple(sorted(prefectures))
+    names = tuple(sorted(known))
     groups = []
     changed = False
     for group in text.split(_GROUP_SEP):

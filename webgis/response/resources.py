@@ -5,6 +5,9 @@ speed. Circuity 1.4 is a typical road-network detour ratio for rural China and
 mountainous terrain (Ballou et al. 2002 report 1.2–1.6 by region; Gansu's valleys sit at
 the upper end); 50 km/h is a mean emergency-convoy speed on mixed provincial roads.
 Both are parameters; the output says ``estimate``.
+
+One ranking API: :meth:`ResourcePool.assign` (a pool per dataset, or built for a one-off
+ranking), giving :class:`Assignment` rows; :func:`useful_flags` marks the head to draw.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 from pyproj import Geod
@@ -47,8 +50,8 @@ class ResourceOrigin:
     name: str
     lon: float
     lat: float
-    materials: Sequence[MaterialStock | tuple] = ()
-    extra: dict = field(default_factory=dict)
+    materials: Sequence[MaterialStock | tuple[Any, ...]] = ()
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,26 +70,8 @@ class Target:
     river_km: float | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class RankedResource:
-    """One origin with the interception point it should serve."""
-
-    code: str
-    name: str
-    target_code: str | None
-    target_name: str | None
-    distance_km: float
-    straight_km: float
-    travel_h: float
-    arrives_before_plume: bool
-    slack_h: float | None
-    materials: list[MaterialStock]
-    estimate: bool = True
-    extra: dict = field(default_factory=dict)
-
-
 def serving_materials(
-    materials: Sequence[MaterialStock | tuple], pclass: str
+    materials: Sequence[MaterialStock | tuple[Any, ...]], pclass: str
 ) -> list[MaterialStock]:
     """Materials in stock (quantity > 0) that serve ``pclass`` or are general purpose."""
     out = []
@@ -99,27 +84,6 @@ def serving_materials(
         if m.quantity > 0 and (not classes or pclass in classes):
             out.append(m)
     return out
-
-
-def rank_resources(
-    origins: Sequence[ResourceOrigin],
-    targets: Sequence[Target],
-    pollutant_class: str,
-    circuity: float = DEFAULT_CIRCUITY,
-    speed_kmh: float = DEFAULT_SPEED_KMH,
-    *,
-    require_materials: bool = False,
-) -> list[RankedResource]:
-    """For each origin the first (most upstream) target it reaches before the plume.
-
-    If it reaches none in time, the target it reaches with the least lateness. Ranked
-    feasible first, then by travel time. ``require_materials`` drops depots left with no
-    serving material (use it for depots, not for teams). To rank the same origins many
-    times, build a :class:`ResourcePool` once (same result).
-    """
-    return ResourcePool(origins).rank(
-        targets, pollutant_class, circuity, speed_kmh, require_materials=require_materials
-    )
 
 
 class ResourcePool:
@@ -153,12 +117,12 @@ class ResourcePool:
     def straight_km(self, points: Sequence[tuple[float, float]]) -> list[list[float]]:
         """Per point, the geodesic km from every origin (a known point's list is the
         table's own: read it, do not change it)."""
-        cols = [self._km.get(p) for p in points]
-        missing = [p for p, c in zip(points, cols, strict=True) if c is None]
-        if missing:
-            measured = dict(zip(missing, self._measure(missing), strict=True))
-            cols = [measured[p] if c is None else c for p, c in zip(points, cols, strict=True)]
-        return cols
+        found = [self._km.get(p) for p in points]
+        missing = [p for p, c in zip(points, found, strict=True) if c is None]
+        if not missing:
+            return cast(list[list[float]], found)
+        measured = dict(zip(missing, self._measure(missing), strict=True))
+        return [measured[p] if c is None else c for p, c in zip(points, found, strict=True)]
 
     def _measure(self, points: Sequence[tuple[float, float]]) -> list[list[float]]:
         """Geodesic km from every origin to each point, as one list per point."""
@@ -170,37 +134,8 @@ class ResourcePool:
         p_lon = np.repeat(np.array([p[0] for p in points], dtype=np.float64), n_o)
         p_lat = np.repeat(np.array([p[1] for p in points], dtype=np.float64), n_o)
         _, _, dist = _GEOD.inv(o_lon, o_lat, p_lon, p_lat)
-        return (dist.reshape(n_p, n_o) / 1000.0).tolist()
-
-    def rank(
-        self,
-        targets: Sequence[Target],
-        pollutant_class: str,
-        circuity: float = DEFAULT_CIRCUITY,
-        speed_kmh: float = DEFAULT_SPEED_KMH,
-        *,
-        require_materials: bool = False,
-    ) -> list[RankedResource]:
-        """:func:`rank_resources` for the pool's origins."""
-        return [
-            RankedResource(
-                a.origin.code,
-                a.origin.name,
-                None if a.target is None else a.target.code,
-                None if a.target is None else a.target.name,
-                a.distance_km,
-                a.straight_km,
-                a.travel_h,
-                a.arrives_before_plume,
-                a.slack_h,
-                list(a.materials),
-                True,
-                dict(a.origin.extra),
-            )
-            for a in self.assign(
-                targets, pollutant_class, circuity, speed_kmh, require_materials=require_materials
-            )
-        ]
+        km: list[list[float]] = (dist.reshape(n_p, n_o) / 1000.0).tolist()
+        return km
 
     def assign(
         self,
@@ -211,9 +146,14 @@ class ResourcePool:
         *,
         require_materials: bool = False,
     ) -> list[Assignment]:
-        """The ranking of :meth:`rank` as light tuples, for a caller that only reads it
-        (the analysis turns them into JSON rows: no per-origin copies of materials and
-        details, no frozen dataclass to build)."""
+        """For each origin the first (most upstream) target it reaches before the plume.
+
+        If it reaches none in time, the target it reaches with the least lateness. Ranked
+        feasible first, then by travel time. ``require_materials`` drops depots left with
+        no serving material (use it for depots, not for teams). The plume's arrival is
+        each target's ``plume_arrival_h``: the analysis passes the worst-case (earliest)
+        leading edge, so "before the plume" holds in the worst case. The one ranking of
+        the module: light tuples that share the pool's materials lists (read them)."""
         if circuity < 1 or speed_kmh <= 0:
             raise ValueError("circuity must be ≥ 1 and speed_kmh > 0")
         order = sorted(
@@ -266,10 +206,35 @@ class Assignment(NamedTuple):
     arrives_before_plume: bool
     slack_h: float | None
 
+    @property
+    def code(self) -> str:
+        """The origin's code."""
+        return self.origin.code
+
+    @property
+    def name(self) -> str:
+        """The origin's name."""
+        return self.origin.name
+
+    @property
+    def target_code(self) -> str | None:
+        """The code of the target it should serve (None: no target)."""
+        return None if self.target is None else self.target.code
+
+    @property
+    def target_name(self) -> str | None:
+        """The name of the target it should serve (None: no target)."""
+        return None if self.target is None else self.target.name
+
+    @property
+    def extra(self) -> dict[str, Any]:
+        """The origin's details (a team's specialities...): read them."""
+        return self.origin.extra
+
 
 def useful_flags(ranked: Sequence[Any], max_n: int = USEFUL_MAX,
                  min_n: int = USEFUL_MIN) -> list[bool]:
-    """Per row of a ranking (:meth:`ResourcePool.assign` or :func:`rank_resources` order),
+    """Per row of a ranking (:meth:`ResourcePool.assign` order),
     whether it is one of the useful ones: a row with a target, among the first ``max_n``,
     that arrives before the plume or is among the first ``min_n`` with a target.
 
@@ -279,9 +244,8 @@ def useful_flags(ranked: Sequence[Any], max_n: int = USEFUL_MAX,
     out: list[bool] = []
     n = 0
     for row in ranked:
-        target = getattr(row, "target", None)
-        code = target.code if target is not None else getattr(row, "target_code", None)
-        ok = code is not None and n < max_n and (bool(row.arrives_before_plume) or n < min_n)
+        ok = (row.target_code is not None and n < max_n
+              and (bool(row.arrives_before_plume) or n < min_n))
         out.append(ok)
         n += ok
     return out

@@ -15,7 +15,6 @@ from webgis.response.resources import (
     ResourceOrigin,
     ResourcePool,
     Target,
-    rank_resources,
     serving_materials,
     useful_flags,
 )
@@ -33,7 +32,7 @@ IP3 = Target("IP3", "Sluice 3", 105.00, 35.00, plume_arrival_h=12.0, river_km=12
 
 def test_first_reachable_interception_point_is_chosen():
     near = ResourceOrigin("D-NEAR", "Near depot", 105.05, 34.02, [LIME, CARBON, BAGS, EMPTY])
-    (r,) = rank_resources([near], [IP3, IP2, IP1], "metalloid")
+    (r,) = ResourcePool([near]).assign([IP3, IP2, IP1], "metalloid")
     # ~5 km straight: 7 km by road at 50 km/h = 0.14 h < 1 h -> the most upstream point
     assert r.target_code == "IP1"
     assert r.arrives_before_plume
@@ -45,11 +44,11 @@ def test_first_reachable_interception_point_is_chosen():
 
 def test_a_far_depot_goes_further_downstream_or_is_late():
     far = ResourceOrigin("D-FAR", "Far depot", 105.0, 36.5, [LIME])  # IP2 too late, IP3 in time
-    (r,) = rank_resources([far], [IP1, IP2, IP3], "metalloid")
+    (r,) = ResourcePool([far]).assign([IP1, IP2, IP3], "metalloid")
     assert r.target_code == "IP3"
     assert r.arrives_before_plume
     too_far = ResourceOrigin("D-X", "Very far", 105.0, 40.0, [LIME])
-    (late,) = rank_resources([too_far], [IP1, IP2, IP3], "metalloid")
+    (late,) = ResourcePool([too_far]).assign([IP1, IP2, IP3], "metalloid")
     assert not late.arrives_before_plume
     assert late.target_code == "IP3"  # least lateness
     assert late.slack_h < 0
@@ -59,7 +58,7 @@ def test_feasible_first_then_by_travel_time():
     a = ResourceOrigin("A", "A", 105.0, 40.0, [LIME])  # late
     b = ResourceOrigin("B", "B", 105.3, 34.6, [LIME])  # in time, medium
     c = ResourceOrigin("C", "C", 105.02, 34.01, [LIME])  # in time, closest
-    ranked = rank_resources([a, b, c], [IP1, IP2, IP3], "metalloid")
+    ranked = ResourcePool([a, b, c]).assign([IP1, IP2, IP3], "metalloid")
     assert [r.code for r in ranked] == ["C", "B", "A"]
     assert [r.arrives_before_plume for r in ranked] == [True, True, False]
 
@@ -67,19 +66,19 @@ def test_feasible_first_then_by_travel_time():
 def test_depot_without_serving_material_can_be_dropped_and_teams_kept():
     oil_only = ResourceOrigin("D-OIL", "Oil depot", 105.0, 34.1, [CARBON])
     team = ResourceOrigin("T-1", "Team 1", 105.0, 34.1, [], {"specialities": ["sampling"]})
-    ranked = rank_resources([oil_only, team], [IP1], "metalloid", require_materials=True)
+    ranked = ResourcePool([oil_only, team]).assign([IP1], "metalloid", require_materials=True)
     assert [r.code for r in ranked] == []  # the team has no materials either
-    teams = rank_resources([team], [IP1], "metalloid")
+    teams = ResourcePool([team]).assign([IP1], "metalloid")
     assert teams[0].extra == {"specialities": ["sampling"]}
 
 
 def test_speed_and_circuity_are_parameters():
     d = ResourceOrigin("D", "D", 105.2, 34.2, [LIME])
-    slow = rank_resources([d], [IP1, IP2, IP3], "metalloid", circuity=2.0, speed_kmh=20)[0]
-    fast = rank_resources([d], [IP1, IP2, IP3], "metalloid")[0]
+    slow = ResourcePool([d]).assign([IP1, IP2, IP3], "metalloid", circuity=2.0, speed_kmh=20)[0]
+    fast = ResourcePool([d]).assign([IP1, IP2, IP3], "metalloid")[0]
     assert slow.travel_h > fast.travel_h
     with pytest.raises(ValueError):
-        rank_resources([d], [IP1], "metalloid", circuity=0.5)
+        ResourcePool([d]).assign([IP1], "metalloid", circuity=0.5)
 
 
 # --- a pool prepared once per dataset ranks exactly as a direct computation ------------------
@@ -137,15 +136,15 @@ def _scene(seed):
 
 
 @pytest.mark.parametrize("seed", range(8))
-def test_pool_and_rank_resources_equal_the_pair_by_pair_ranking(seed):
+def test_pool_ranks_as_the_pair_by_pair_ranking(seed):
     origins, targets = _scene(seed)
     known = [(t.lon, t.lat) for t in targets[::2]]  # half known to the pool, half measured
     pool = ResourcePool(origins, known)
     for pclass, require in (("metalloid", True), ("volatile_organic", False)):
         expected = _direct(origins, targets, pclass, require_materials=require)
-        assert _flat(pool.rank(targets, pclass, require_materials=require)) == expected
-        assert _flat(rank_resources(origins, targets, pclass,
-                                    require_materials=require)) == expected
+        assert _flat(pool.assign(targets, pclass, require_materials=require)) == expected
+        assert _flat(ResourcePool(origins).assign(targets, pclass,
+                                                  require_materials=require)) == expected
 
 
 def test_pool_distances_are_the_scalar_geodesics():
@@ -157,31 +156,28 @@ def test_pool_distances_are_the_scalar_geodesics():
                     for lon, lat in points]
 
 
-def test_pool_serving_materials_once_per_class_and_fresh_lists_per_ranking():
+def test_pool_serving_materials_once_per_class_shared_by_every_ranking():
     near = ResourceOrigin("D-NEAR", "Near depot", 105.05, 34.02, [LIME, CARBON, BAGS, EMPTY])
     pool = ResourcePool([near])
     assert pool.serving("metalloid") is pool.serving("metalloid")
     assert [m.code for m in pool.serving("metalloid")[0]] == ["LIME", "BAGS"]
-    a, b = pool.rank([IP1], "metalloid"), pool.rank([IP1], "metalloid")
-    assert a == b and a[0].materials is not b[0].materials
-    assert a[0].materials is not pool.serving("metalloid")[0]
+    a, b = pool.assign([IP1], "metalloid"), pool.assign([IP1], "metalloid")
+    assert a == b and a[0].materials is pool.serving("metalloid")[0]
 
 
 def test_no_targets_gives_unassigned_rows():
     d = ResourceOrigin("D", "D", 105.2, 34.2, [LIME])
-    (r,) = ResourcePool([d], [(IP1.lon, IP1.lat)]).rank([], "metalloid")
+    (r,) = ResourcePool([d], [(IP1.lon, IP1.lat)]).assign([], "metalloid")
     assert r.target_code is None and math.isnan(r.travel_h) and not r.arrives_before_plume
 
 
-def test_assign_is_rank_without_the_copies():
+def test_assign_rows_name_their_origin_and_target():
     origins, targets = _scene(3)
     pool = ResourcePool(origins, [(t.lon, t.lat) for t in targets])
     assigned = pool.assign(targets, "metalloid", 1.6, 40.0)
-    ranked = pool.rank(targets, "metalloid", 1.6, 40.0)
-    assert [(a.origin.code, a.target and a.target.code, a.distance_km, a.travel_h, a.slack_h,
-             a.arrives_before_plume) for a in assigned] == [
-        (r.code, r.target_code, r.distance_km, r.travel_h, r.slack_h, r.arrives_before_plume)
-        for r in ranked]
+    assert [(a.code, a.name, a.target_code, a.target_name, a.extra) for a in assigned] == [
+        (a.origin.code, a.origin.name, a.target and a.target.code, a.target and a.target.name,
+         a.origin.extra) for a in assigned]
     serving = dict(zip([o.code for o in origins], pool.serving("metalloid"), strict=True))
     assert all(a.materials is serving[a.origin.code] for a in assigned)
 
@@ -223,4 +219,3 @@ def test_useful_flags_on_a_real_ranking():
     assert len(flags) == 10 and sum(flags) == USEFUL_MAX
     assert flags == [True] * USEFUL_MAX + [False] * (10 - USEFUL_MAX)
     assert all(a.arrives_before_plume for a in ranked[:USEFUL_MAX])
-    assert useful_flags(rank_resources(origins, [IP1, IP2, IP3], "oil")) == flags

@@ -7,11 +7,14 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from webgis.api import bp
+from webgis.api.openapi import document
+from webgis.contract.responses import Health
 from webgis.extensions import db
 from webgis.services.layers import layer_counts
 
 
 @bp.get("/healthz")
+@document(ok=Health, tags=["health"])
 def healthz():
     """Database and PostGIS versions and per-layer counts; 503 when the database is down."""
     try:

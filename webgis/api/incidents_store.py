@@ -12,39 +12,21 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import current_app, jsonify, request
+from flask import current_app, jsonify
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import defer
 
 from webgis import limits
-from webgis.api import bp
+from webgis.api import bp, params
+from webgis.api.openapi import document
 from webgis.auth import read_access, require_role
-from webgis.errors import BadRequest, NotFound
+from webgis.contract.requests import IncidentListQuery, SaveIncident
+from webgis.contract.responses import IncidentDetail, IncidentList, IncidentSummary
+from webgis.errors import NotFound
 from webgis.extensions import db
-from webgis.models.incident import INCIDENT_KINDS, Incident
+from webgis.models.incident import Incident
 from webgis.models.user import User
-
-MAX_TITLE = 200
-
-
-def _parse(body: Any) -> tuple[str | None, str, dict[str, Any]]:
-    if not isinstance(body, dict):
-        raise BadRequest("the body must be a JSON object", fields={"body": "malformed JSON"})
-    title = body.get("title")
-    if title is not None and (not isinstance(title, str) or len(title) > MAX_TITLE
-                              or any(ord(ch) < 32 for ch in title)):
-        raise BadRequest(f"title must be text of at most {MAX_TITLE} characters, without "
-                         "control characters",
-                         fields={"title": title if isinstance(title, str) else repr(title)})
-    kind = body.get("kind", "incident")
-    if kind not in INCIDENT_KINDS:
-        raise BadRequest(f"kind must be one of {', '.join(INCIDENT_KINDS)}", fields={"kind": kind})
-    req = body.get("request")
-    if not isinstance(req, dict):
-        raise BadRequest("request must be the analysis request object",
-                         fields={"request": "missing or not an object"})
-    return (title.strip() if title else None), kind, req
 
 
 def _default_title(result: dict[str, Any]) -> str:
@@ -69,14 +51,17 @@ def _summary(inc: Incident, username: str | None, level: str | None) -> dict[str
 @bp.post("/api/v1/incidents")
 @require_role("duty_officer")
 @limits.analysis
+@document(json=SaveIncident, ok=IncidentSummary, status=201, tags=["incidents"],
+          security=[{"bearer": []}, {"session": []}])
 def save_incident():
     """Analyse `request` again and store it with its result; 201 with the summary."""
     from webgis.services.analysis import analyze
 
-    title, kind, req = _parse(request.get_json(silent=True))
+    save = params.body(SaveIncident)
+    title, kind, req = save.title, save.kind, save.request
     # Through the app's JSON provider: plain JSON types only in the JSONB columns.
     result = json.loads(current_app.json.dumps(analyze(db.session, req)))
-    stored_request = result.get("request") or req
+    stored_request = result["request"]
     loc = stored_request["location"]
     inc = Incident(
         kind=kind,
@@ -96,17 +81,16 @@ def save_incident():
 
 @bp.get("/api/v1/incidents")
 @read_access
+@document(query=IncidentListQuery, ok=IncidentList, tags=["incidents"])
 def list_incidents():
     """The most recent incidents first (`?limit=` 1..100, default 20), without results."""
-    raw = request.args.get("limit", "20")
-    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 100:
-        raise BadRequest("limit must be an integer from 1 to 100", fields={"limit": raw})
+    limit = params.query(IncidentListQuery).limit
     level = Incident.result["level"]["suggested"].astext
     rows = db.session.execute(
         select(Incident, User.username, level)
         .outerjoin(User, User.id == Incident.created_by_id)
         .order_by(Incident.created_at.desc(), Incident.id.desc())
-        .limit(int(raw))
+        .limit(limit)
         .options(defer(Incident.result))
     ).all()
     return jsonify({"incidents": [_summary(inc, name, lv) for inc, name, lv in rows]})
@@ -114,6 +98,7 @@ def list_incidents():
 
 @bp.get("/api/v1/incidents/<int:incident_id>")
 @read_access
+@document(ok=IncidentDetail, tags=["incidents"])
 def get_incident(incident_id: int):
     """One saved incident with its request and the result as it was analysed."""
     row = db.session.execute(

@@ -17,21 +17,28 @@ from flask import Response, current_app, request
 from flask_login import current_user
 
 from webgis import limits
-from webgis.api import bp
+from webgis.api import bp, params
+from webgis.api.openapi import document
 from webgis.auth import read_access
-from webgis.errors import BadRequest, NotFound
+from webgis.contract.requests import (
+    AnalysisRequest,
+    ExportFormatPath,
+    ScenarioSheetQuery,
+    SheetFormatPath,
+    SheetQuery,
+)
 from webgis.extensions import db
 from webgis.services import sheet
 
-DATA_FORMATS = ("geojson", "kml", "gpx", "xlsx")
+_FILE = {"ok": None, "tags": ["sheets"]}  # a file: PDF, ZIP, GeoJSON, KML, GPX or XLSX
 
 
 def _base_url() -> str:
     return current_app.config.get("PUBLIC_URL") or request.url_root
 
 
-def _send(rendered: sheet.Rendered) -> Response:
-    inline = rendered.mimetype == "application/pdf" and request.args.get("download") is None
+def _send(rendered: sheet.Rendered, download: bool) -> Response:
+    inline = rendered.mimetype == "application/pdf" and not download
     resp = Response(rendered.data, mimetype=rendered.mimetype)
     disposition = "inline" if inline else "attachment"
     resp.headers["Content-Disposition"] = f'{disposition}; filename="{rendered.filename}"'
@@ -40,16 +47,17 @@ def _send(rendered: sheet.Rendered) -> Response:
 
 
 def _incident_export(incident_id: int, fmt: str) -> Response:
-    lang = sheet.check_lang(request.args.get("lang"))
-    ctx = sheet.context_for_incident(db.session, incident_id, lang=lang, base_url=_base_url(),
+    q = params.query(SheetQuery)
+    ctx = sheet.context_for_incident(db.session, incident_id, lang=q.lang, base_url=_base_url(),
                                      with_officer=current_user.is_authenticated)
-    return _send(sheet.build(ctx, fmt))
+    return _send(sheet.build(ctx, fmt), q.download is not None)
 
 
 @bp.get("/api/v1/incidents/<int:incident_id>/sheet.pdf")
 @bp.get("/incidents/<int:incident_id>/sheet.pdf")
 @read_access
 @limits.sheets
+@document(query=SheetQuery, **_FILE)
 def incident_sheet_pdf(incident_id: int):
     """The printable A4 sheet of a saved incident."""
     return _incident_export(incident_id, "pdf")
@@ -59,6 +67,7 @@ def incident_sheet_pdf(incident_id: int):
 @bp.get("/incidents/<int:incident_id>/sheet.zip")
 @read_access
 @limits.sheets
+@document(query=SheetQuery, **_FILE)
 def incident_sheet_zip(incident_id: int):
     """The PDF and every GPS/data file of a saved incident in one ZIP."""
     return _incident_export(incident_id, "zip")
@@ -67,35 +76,33 @@ def incident_sheet_zip(incident_id: int):
 @bp.get("/api/v1/incidents/<int:incident_id>/export.<fmt>")
 @read_access
 @limits.sheets
+@document(query=SheetQuery, **_FILE)
 def incident_export(incident_id: int, fmt: str):
     """One data file of a saved incident: geojson, kml, gpx or xlsx."""
-    if fmt not in DATA_FORMATS:
-        raise NotFound(f"no export .{fmt}; one of {', '.join(DATA_FORMATS)}",
-                       fields={"format": fmt})
-    return _incident_export(incident_id, fmt)
+    return _incident_export(incident_id, params.values(ExportFormatPath, format=fmt).format)
 
 
-def _scenario(fmt: str) -> Response:
-    body = request.get_json(silent=True)
-    if body is None:
-        raise BadRequest("the body must be a JSON object", fields={"body": "malformed JSON"})
-    fmt = sheet.check_format(fmt)
-    lang = sheet.check_lang(request.args.get("lang"))
-    ctx = sheet.context_for_request(db.session, body, lang=lang, base_url=_base_url())
-    return _send(sheet.build(ctx, fmt))
+def _scenario(fmt: str, q: SheetQuery) -> Response:
+    req = params.body(AnalysisRequest)
+    ctx = sheet.context_for_request(db.session, req, lang=q.lang, base_url=_base_url())
+    return _send(sheet.build(ctx, fmt), q.download is not None)
 
 
 @bp.post("/api/v1/sheets")
 @read_access
 @limits.sheets
+@document(json=AnalysisRequest, query=ScenarioSheetQuery, **_FILE)
 def scenario_sheet():
     """The sheet of an analysis request (run now, stored nowhere); ``?format=`` (pdf)."""
-    return _scenario(request.args.get("format", "pdf"))
+    q = params.query(ScenarioSheetQuery)
+    return _scenario(q.format, q)
 
 
 @bp.post("/api/v1/sheets.<fmt>")
 @read_access
 @limits.sheets
+@document(json=AnalysisRequest, query=SheetQuery, **_FILE)
 def scenario_sheet_format(fmt: str):
     """The same, the format in the path: ``/api/v1/sheets.zip``."""
-    return _scenario(fmt)
+    fmt = params.values(SheetFormatPath, format=fmt).format
+    return _scenario(fmt, params.query(SheetQuery))

@@ -156,8 +156,8 @@ class SaveIncident(BaseModel):
     river and pollutant) and whether it is a real incident or a drill."""
 
     request: AnalysisRequest
-    title: Annotated[str | None, BeforeValidator(_clean_title),
-                     Field(max_length=MAX_TITLE)] = None
+    title: Annotated[Annotated[str, Strict(), Field(max_length=MAX_TITLE)] | None,
+                     BeforeValidator(_clean_title)] = None
     kind: IncidentKind = "incident"
 
     @field_validator("title")
@@ -203,8 +203,8 @@ class LayerQuery(BaseModel):
                     WithJsonSchema({"type": "string",
                                     "description": "minlon,minlat,maxlon,maxlat (degrees)"})
                     ] = None
-    zoom: Annotated[float | None, BeforeValidator(_no_blank),
-                    Field(ge=0, le=22, allow_inf_nan=False)] = None
+    zoom: Annotated[Annotated[float, Field(ge=0, le=22, allow_inf_nan=False)] | None,
+                    BeforeValidator(_no_blank)] = None
 
 
 class ReachQuery(BaseModel):

@@ -15,7 +15,7 @@ from typing import Any
 from flask import Response, jsonify, render_template_string, url_for
 from spectree import Response as Responses
 from spectree import SpecTree
-from spectree.models import SecurityScheme, SecuritySchemeData
+from spectree.models import InType, SecureType, SecurityScheme, SecuritySchemeData
 from spectree.plugins.flask_plugin import FlaskPlugin
 
 from webgis.api import bp
@@ -39,9 +39,10 @@ spec = SpecTree(
     description=("Spill analysis, saved incidents, response sheets and map layers. Errors are "
                  "`{\"error\", \"fields\"}` JSON (see the README's API contract)."),
     security_schemes=[
-        SecurityScheme(name="bearer", data=SecuritySchemeData(type="http", scheme="bearer")),
+        SecurityScheme(name="bearer", data=SecuritySchemeData(type=SecureType.HTTP,
+                                                                  scheme="bearer")),
         SecurityScheme(name="session", data=SecuritySchemeData(
-            type="apiKey", name="session", field_in="cookie")),
+            type=SecureType.API_KEY, name="session", field_in=InType.COOKIE)),
     ],
 )
 

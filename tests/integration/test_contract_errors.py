@@ -82,4 +82,6 @@ def test_openapi_document_and_offline_docs_page(client):
     assert "http" not in html.replace('content="', "")  # nothing loaded from elsewhere
     for asset in ("vendor/swagger-ui/swagger-ui-bundle.js", "vendor/swagger-ui/swagger-ui.css",
                   "app/apidocs.js"):
-        assert client.get(f"/static/{asset}").status_code == 200
+        resp = client.get(f"/static/{asset}")
+        assert resp.status_code == 200
+        resp.close()

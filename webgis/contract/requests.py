@@ -19,9 +19,11 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Discriminator,
     Field,
     Strict,
     StringConstraints,
+    Tag,
     WithJsonSchema,
     field_validator,
 )
@@ -79,8 +81,15 @@ def _no_blank(value: Any) -> Any:
     return None if value == "" else value
 
 
+def _casualties_form(value: Any) -> str:
+    """``{"deaths", "poisoned"}`` or a number of deaths (so an error names only one form)."""
+    return "split" if isinstance(value, dict | Casualties) else "count"
+
+
 Number = Annotated[float, Strict(), Field(allow_inf_nan=False)]
-Count = Annotated[int, BeforeValidator(_whole), Strict()]
+# a whole number of people (bounds inside, so the document shows minimum/maximum)
+Count = Annotated[int, Strict(), Field(ge=0, le=1_000_000), BeforeValidator(_whole)]
+Evacuated = Annotated[int, Strict(), Field(ge=0, le=100_000_000), BeforeValidator(_whole)]
 Instant = Annotated[datetime, BeforeValidator(_instant),
                     WithJsonSchema({"type": "string", "format": "date-time", "maxLength": 64})]
 
@@ -102,8 +111,8 @@ class Release(BaseModel):
 class Casualties(BaseModel):
     """People dead and poisoned so far (the level's casualty rows)."""
 
-    deaths: Annotated[Count, Field(ge=0, le=1_000_000)] = 0
-    poisoned: Annotated[Count, Field(ge=0, le=1_000_000)] = 0
+    deaths: Count = 0
+    poisoned: Count = 0
 
 
 class AnalysisRequest(BaseModel):
@@ -122,8 +131,11 @@ class AnalysisRequest(BaseModel):
     horizon_h: Annotated[Number, Field(gt=0, le=MAX_HORIZON_H)] = 72.0
     started_at: Instant | None = None
     discovered_at: Instant | None = None
-    casualties: Casualties | Annotated[Count, Field(ge=0, le=1_000_000)] = 0
-    evacuated: Annotated[Count, Field(ge=0, le=100_000_000)] = 0
+    casualties: Annotated[
+        Annotated[Casualties, Tag("split")]
+        | Annotated[Count, Tag("count")],
+        Discriminator(_casualties_form)] = 0
+    evacuated: Evacuated = 0
     loss_cny: Annotated[Number, Field(ge=0, le=1e13)] = 0.0
     sensitive_groups: Annotated[bool, Strict()] = False  # Art. 4 (2) of the 2011 measures
     mass_incident: Annotated[bool, Strict()] = False  # Art. 4 (5)

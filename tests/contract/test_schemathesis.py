@@ -20,6 +20,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -28,12 +29,13 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-POSITIVE = 40
+POSITIVE = 50
 NEGATIVE = 40
 MIN_CASES = 1000
 LAYERS = ("rivers", "reaches", "receptors", "depots", "pollutants", "admin_areas")
 POLLUTANTS = ("BENZENE", "ANTIMONY", "PHENOL")
 ON_RIVER = {"lon": 103.1, "lat": 35.92}  # on the mini dataset's main river
+PLAIN = {"Accept-Encoding": "identity"}
 
 
 def error_body_names_the_field(ctx, response, case) -> bool | None:
@@ -76,7 +78,8 @@ def _run(operation, mode: GenerationMode, n: int, seen: Counter) -> None:
               suppress_health_check=list(HealthCheck))
     @given(case=strategy)
     def test(case: Any) -> None:
-        response = case.call()
+        # plain bodies: schemathesis' WSGI transport would not un-gzip a layer read
+        response = case.call(headers=PLAIN)
         seen[response.status_code] += 1
         seen["cases"] += 1
         case.validate_response(response, checks=CHECKS)
@@ -118,9 +121,13 @@ def test_schemathesis_every_operation(schema):
     assert len(operations) >= 14
     for operation in operations:
         _run(operation, GenerationMode.POSITIVE, POSITIVE, seen)
-        _run(operation, GenerationMode.NEGATIVE, NEGATIVE, seen)
-    statuses = {k: v for k, v in seen.items() if k != "cases"}
+        try:
+            _run(operation, GenerationMode.NEGATIVE, NEGATIVE, seen)
+        except Unsatisfiable:  # nothing can be invalid: only text path values, or nothing
+            seen["operations without invalid cases"] += 1
+    statuses = {k: v for k, v in seen.items() if isinstance(k, int)}
     print(f"schemathesis: {seen['cases']} cases over {len(operations)} operations; "
-          f"statuses {dict(sorted(statuses.items()))}")
+          f"statuses {dict(sorted(statuses.items()))}; "
+          f"{seen['operations without invalid cases']} operations without invalid cases")
     assert seen["cases"] >= MIN_CASES
     assert 200 in seen and 422 in seen  # both valid and invalid requests were answered

@@ -15,6 +15,7 @@ PACKAGES=(
   leaflet-measure@3.1.0
   leaflet-mouse-position@1.2.0
   chart.js@4.4.9
+  swagger-ui-dist@5.36.0
 )
 
 for spec in "${PACKAGES[@]}"; do
@@ -30,7 +31,7 @@ copy() {  # copy SRC... DIR (relative to the unpacked package)
 }
 
 rm -rf "$DEST/leaflet" "$DEST/markercluster" "$DEST/fullscreen" "$DEST/measure" \
-  "$DEST/mouseposition" "$DEST/chartjs"
+  "$DEST/mouseposition" "$DEST/chartjs" "$DEST/swagger-ui"
 copy leaflet leaflet dist/leaflet.js dist/leaflet.css dist/images LICENSE
 copy leaflet.markercluster markercluster dist/leaflet.markercluster.js \
   dist/MarkerCluster.css dist/MarkerCluster.Default.css MIT-LICENCE.txt
@@ -41,5 +42,7 @@ copy leaflet-measure measure dist/leaflet-measure.cn.js dist/leaflet-measure.en.
 copy leaflet-mouse-position mouseposition src/L.Control.MousePosition.js \
   src/L.Control.MousePosition.css MIT-LICENCE.txt
 copy chart.js chartjs dist/chart.umd.js LICENSE.md
+# the API documentation page /api/docs (webgis/api/docs.py)
+copy swagger-ui-dist swagger-ui swagger-ui-bundle.js swagger-ui.css LICENSE
 echo "vendored into $DEST:"
 du -sh "$DEST"/*/

@@ -1,69 +1,72 @@
-"""Domain errors that carry an HTTP status and a user-safe message.
+"""The app's errors: one base class (`WebgisError`), a stable code each, no HTTP.
 
-One handler (registered in `create_app`) turns them into JSON
-`{"error": ..., "fields": {...}}`; handlers never build error responses themselves.
+Each carries a machine `code`, a user-safe `message` and the offending `fields`. The edge
+(`webgis.errors_http`) maps the code to an HTTP status and writes the JSON body
+``{"error": ..., "fields": {...}}`` (the message translated in Chinese mode); handlers never
+build error responses themselves. The CLI prints the same body.
+
+Codes and what they mean (the README's "API contract" lists their statuses):
+
+* ``bad_request`` — the request cannot be read at all (malformed JSON, a body nested too
+  deep): nothing was validated.
+* ``invalid`` — a value is invalid: a body field, a query parameter or a path value such as
+  an unknown season, format or language (always the same status, whatever the route).
+* ``not_found`` — an unknown resource: incident id, layer name, feature or reach code.
+* ``unauthorized`` / ``forbidden`` — not signed in / signed in without the role.
+* ``hydro_invalid``, ``too_far_from_river``, ``network_cycle``, ``network_data`` — the
+  hydro core cannot model the input (`webgis.hydro.errors`).
+* ``data_invalid`` — a data file failed validation (loader and CLI, never an HTTP answer).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from webgis.hydro.errors import HydroError, WebgisError
 
-
-class WebgisError(Exception):
-    """Base class: `http_status`, a user-safe `message` and the offending `fields`."""
-
-    http_status = 400
-
-    def __init__(self, message: str, fields: dict[str, Any] | None = None, **extra: Any):
-        super().__init__(message)
-        self.message = message
-        self.fields = fields or {}
-        self.extra = extra
-
-    def to_dict(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"error": self.message, "fields": self.fields}
-        body.update(self.extra)
-        return body
+__all__ = ["BadRequest", "DataError", "Forbidden", "HydroError", "NotFound", "Unauthorized",
+           "Unprocessable", "WebgisError"]
 
 
 class BadRequest(WebgisError):
-    """Malformed input (bad JSON, bad query parameter)."""
+    """The request cannot be read (malformed JSON, too deep, not JSON at all)."""
 
-    http_status = 400
+    code = "bad_request"
 
 
 class NotFound(WebgisError):
-    """An unknown layer or code."""
+    """An unknown layer, code or id."""
 
-    http_status = 404
+    code = "not_found"
 
 
 class Unprocessable(WebgisError):
-    """Well-formed but invalid input (out-of-range coordinates, unknown pollutant, ...)."""
+    """A readable request with an invalid value (out-of-range number, unknown season, ...)."""
 
-    http_status = 422
+    code = "invalid"
 
 
 class Unauthorized(WebgisError):
     """Not signed in (or a bad token)."""
 
-    http_status = 401
+    code = "unauthorized"
 
 
 class Forbidden(WebgisError):
     """Signed in without the role this action needs."""
 
-    http_status = 403
+    code = "forbidden"
 
 
-class DataError(Exception):
+class DataError(WebgisError):
     """A data file failed validation; names the file, the feature and the field."""
 
+    code = "data_invalid"
+
     def __init__(self, file: str, feature: str | int | None, field: str | None, message: str):
-        self.file, self.feature, self.field, self.message = file, feature, field, message
+        self.file, self.feature, self.field = file, feature, field
         where = file
         if feature is not None:
             where += f" feature {feature!r}"
         if field:
             where += f" field {field!r}"
-        super().__init__(f"{where}: {message}")
+        super().__init__(f"{where}: {message}", {field: message} if field else None)
+        self.message = message  # the loader prints file, feature and field itself

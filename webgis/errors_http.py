@@ -1,6 +1,8 @@
 """One place that turns errors into JSON (API and the map's JSON routes) or plain pages.
 
-Every error under ``/api``, ``/ogc``, ``/healthz`` and any ``*.json`` route is
+Errors know no HTTP: `STATUS` maps each `WebgisError.code` to its status, here at the edge
+only, and the message is translated through the Flask-Babel catalogue (Chinese in Chinese
+mode). Every error under ``/api``, ``/ogc``, ``/healthz`` and any ``*.json`` route is
 ``{"error", "fields"}`` with its status: domain errors, every werkzeug HTTP error (404,
 405, 413, 429, ...), a database that cannot be reached (503 with ``Retry-After``; the
 pool pings connections before use, so the next request after the database is back
@@ -12,12 +14,44 @@ from __future__ import annotations
 import contextlib
 
 from flask import Flask, Response, jsonify, request
+from flask_babel import gettext
 from werkzeug.exceptions import HTTPException
 
 from webgis.edge import RETRY_AFTER_S, is_database_down
 from webgis.errors import WebgisError
 
 _DB_DOWN = "the database is unavailable, try again shortly"
+
+#: HTTP status of each error code (webgis.errors lists the codes). An invalid value is 422
+#: wherever it arrives (body, query or path); 400 only for a request that cannot be read.
+STATUS: dict[str, int] = {
+    "bad_request": 400,
+    "unauthorized": 401,
+    "forbidden": 403,
+    "not_found": 404,
+    "invalid": 422,
+    "hydro_invalid": 422,
+    "too_far_from_river": 422,
+    "network_cycle": 422,
+    "network_data": 422,
+}
+
+
+def status_of(err: WebgisError) -> int:
+    """The HTTP status of a domain error; 500 for a code no request should meet."""
+    return STATUS.get(err.code, 500)
+
+
+def error_body(err: WebgisError) -> dict:
+    """`err.to_dict()` with the message in the request's language (catalogue lookup of the
+    English template, then filled with the error's parameters)."""
+    body = err.to_dict()
+    try:
+        body["error"] = gettext(err.template, **err.params) if err.params else gettext(
+            err.template)
+    except (KeyError, ValueError, TypeError):  # a translation with other placeholders
+        body["error"] = err.message
+    return body
 
 
 #: Routes that answer data or files, not pages: their errors are JSON too.
@@ -47,7 +81,10 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(WebgisError)
     def _domain(err: WebgisError):
-        return jsonify(err.to_dict()), err.http_status
+        status = status_of(err)
+        if status >= 500:
+            return _unexpected(err)
+        return jsonify(error_body(err)), status
 
     @app.errorhandler(HTTPException)
     def _http(err: HTTPException):

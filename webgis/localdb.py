@@ -26,13 +26,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from webgis.config import PROJECT_ROOT
+from webgis.errors import WebgisError
 
 SUPERUSER = "webgis"
 DATABASES = ("webgis", "webgis_test")
 
 
-class LocalDbError(RuntimeError):
+class LocalDbError(WebgisError, RuntimeError):
     """The local cluster cannot be created or started; the message says what to do."""
+
+    code = "local_database"
 
 
 @dataclass(frozen=True)

@@ -16,14 +16,18 @@ from pathlib import Path
 
 from flask import Flask
 
+from webgis.errors import WebgisError
+
 #: Hex characters of a generated key (256 bits).
 KEY_HEX_CHARS = 64
 #: How long a worker waits for another one that is writing the key at the same moment.
 WAIT_FOR_WRITER_S = 5.0
 
 
-class SecretKeyError(RuntimeError):
+class SecretKeyError(WebgisError, RuntimeError):
     """The key is missing where it must be explicit, or the key file is unusable."""
+
+    code = "secret_key"
 
 
 def key_file_for(app: Flask) -> Path:

@@ -169,7 +169,8 @@ def test_reach_hydraulics(client):
                                                                                       rel=1e-6)
     flood = client.get("/api/v1/reaches/MAIN-001?season=flood").get_json()
     assert flood["velocity_mps"] > body["velocity_mps"]
-    assert client.get("/api/v1/reaches/MAIN-001?season=wet").status_code == 400
+    # an unknown season is 422 in every route (issue 13: one status per error kind)
+    assert client.get("/api/v1/reaches/MAIN-001?season=wet").status_code == 422
     assert client.get("/api/v1/reaches/NOPE?season=dry").status_code == 404
 
 

@@ -59,9 +59,9 @@ def test_depot_has_inventory_and_enterprise_substances(client):
 @pytest.mark.parametrize(
     "url,status,field",
     [
-        ("/api/v1/reaches?bbox=1,2,3", 400, "bbox"),
-        ("/api/v1/reaches?bbox=5,5,1,1", 400, "bbox"),
-        ("/api/v1/reaches?zoom=abc", 400, "zoom"),
+        ("/api/v1/reaches?bbox=1,2,3", 422, "bbox"),  # issue 13: invalid values are 422
+        ("/api/v1/reaches?bbox=5,5,1,1", 422, "bbox"),
+        ("/api/v1/reaches?zoom=abc", 422, "zoom"),
         ("/api/v1/reaches/NOPE-999", 404, "code"),
         ("/api/v1/nolayer", 404, "layer"),
         ("/api/v1/nolayer/X", 404, "layer"),

@@ -149,7 +149,7 @@ def test_layer_bundle_is_compact_and_cached(client):
 @pytest.mark.parametrize("zoom", ["3", "15", "x", "-1"])
 def test_layer_bundle_rejects_bad_zoom(client, zoom):
     resp = client.get(f"/map/layers.json?zoom={zoom}")
-    assert resp.status_code == 400 and "zoom" in resp.get_json()["fields"]
+    assert resp.status_code == 422 and "zoom" in resp.get_json()["fields"]  # issue 13
 
 
 @pytest.fixture
@@ -212,7 +212,7 @@ def test_save_list_and_reopen(client, officer):
 def test_save_rejects_bad_input(client, officer, body, field):
     cfg = _login(client, "duty_map")
     resp = client.post("/api/v1/incidents", json=body, headers={"X-CSRFToken": cfg["csrf"]})
-    assert resp.status_code == 400 and field in resp.get_json()["fields"]
+    assert resp.status_code == 422 and field in resp.get_json()["fields"]  # issue 13
 
 
 def test_save_rejects_a_bad_analysis_request_and_writes_nothing(client, officer):
@@ -226,7 +226,7 @@ def test_save_rejects_a_bad_analysis_request_and_writes_nothing(client, officer)
 
 def test_unknown_incident_is_404(client):
     assert client.get("/api/v1/incidents/999999").status_code == 404
-    assert client.get("/api/v1/incidents?limit=0").status_code == 400
+    assert client.get("/api/v1/incidents?limit=0").status_code == 422  # issue 13
 
 
 def test_title_with_control_characters_is_422(client, officer):

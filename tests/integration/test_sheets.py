@@ -90,7 +90,8 @@ def test_incident_zip_and_exports(client, incident, result):
 def test_incident_errors(client, incident):
     assert client.get("/api/v1/incidents/999999/sheet.pdf").status_code == 404
     resp = client.get(f"/api/v1/incidents/{incident.id}/export.docx")
-    assert resp.status_code == 404 and "error" in resp.get_json()
+    # an unknown format is 422 in every route (issue 13), naming it
+    assert resp.status_code == 422 and resp.get_json()["fields"] == {"format": "docx"}
     resp = client.get(f"/api/v1/incidents/{incident.id}/sheet.pdf?lang=fr")
     assert resp.status_code == 422 and resp.get_json()["fields"] == {"lang": "fr"}
 

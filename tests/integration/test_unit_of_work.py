@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from webgis.config import Settings
 from webgis.errors import Unprocessable
+from webgis.hydro.errors import TooFarFromRiver
 from webgis.models import Incident, User
 from webgis.services import incidents, users
 from webgis.services.uow import unit_of_work
@@ -92,7 +93,7 @@ def test_the_analysis_uses_the_settings_it_is_given(ctx):
     offset_m = incidents.analyse(off_river, settings).result["snap"]["offset_m"]
     assert 100.0 < offset_m < settings.snap_max_m
     near_only = dataclasses.replace(settings, snap_max_m=offset_m / 2)
-    with pytest.raises(Unprocessable):
+    with pytest.raises(TooFarFromRiver):
         incidents.analyse(off_river, near_only)
     wider = dataclasses.replace(settings, snap_max_m=offset_m * 2)
     assert incidents.analyse(off_river, wider).result["model"]["coefficients"][

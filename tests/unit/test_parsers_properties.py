@@ -14,6 +14,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from werkzeug.routing import Map, ValidationError
 
+from webgis.contract.errors import parse
+from webgis.contract.requests import (
+    EARLIEST,
+    LATEST,
+    AnalysisRequest,
+    IncidentListQuery,
+    LayerQuery,
+    SaveIncident,
+    ScenarioSheetQuery,
+)
 from webgis.edge import (
     MAX_ID,
     EdgeMiddleware,
@@ -25,9 +35,7 @@ from webgis.edge import (
 from webgis.errors import BadRequest, Unprocessable, WebgisError
 from webgis.jsonprovider import OrjsonProvider
 from webgis.services.analysis import MAX_HORIZON_H, parse_request
-from webgis.services.layers import parse_bbox, tolerance_for_zoom
-from webgis.services.sheet import check_format, check_lang
-from webgis.validation import EARLIEST, LATEST, int_arg, parse_instant
+from webgis.services.layers import tolerance_for_zoom
 
 SETTINGS = settings(max_examples=200, deadline=None, database=None,
                     suppress_health_check=[HealthCheck.too_slow])
@@ -111,24 +119,26 @@ def test_parse_request_one_field_wrong(mutation):
 @given(st.one_of(any_text, st.datetimes().map(datetime.isoformat),
                  st.datetimes(timezones=st.timezones()).map(datetime.isoformat), json_values))
 def test_parse_instant(raw):
+    body = {**VALID, "started_at": raw}
     try:
-        value = parse_instant(raw, "started_at")
+        value = parse(AnalysisRequest, body).started_at
     except Unprocessable as err:
         assert "started_at" in err.fields
         _serialisable(err)
     else:
-        assert EARLIEST <= value < LATEST and value.tzinfo is not None
+        assert raw is None or (EARLIEST <= value < LATEST and value.tzinfo is not None)
 
 
 @SETTINGS
 @given(st.one_of(digitish, any_text))
-def test_int_arg(raw):
+def test_limit_query(raw):
     try:
-        value = int_arg(raw, "limit", 1, 100)
-    except BadRequest as err:
+        value = parse(IncidentListQuery, {"limit": raw}).limit
+    except Unprocessable as err:
         assert "limit" in err.fields
+        _serialisable(err)
     else:
-        assert 1 <= value <= 100 and raw.isascii()
+        assert 1 <= value <= 100
 
 
 @SETTINGS
@@ -136,9 +146,10 @@ def test_int_arg(raw):
                  .map(",".join)))
 def test_parse_bbox(raw):
     try:
-        box = parse_bbox(raw)
-    except BadRequest as err:
+        box = parse(LayerQuery, {"bbox": raw}).bbox
+    except Unprocessable as err:
         assert "bbox" in err.fields
+        _serialisable(err)
     else:
         if box is not None:
             minx, miny, maxx, maxy = box
@@ -149,9 +160,10 @@ def test_parse_bbox(raw):
 @given(st.one_of(digitish, any_text, st.floats().map(str)))
 def test_tolerance_for_zoom(raw):
     try:
-        tol = tolerance_for_zoom(raw)
-    except BadRequest as err:
+        tol = tolerance_for_zoom(parse(LayerQuery, {"zoom": raw}).zoom)
+    except Unprocessable as err:
         assert "zoom" in err.fields
+        _serialisable(err)
     else:
         assert tol is None or (math.isfinite(tol) and tol > 0)
 
@@ -159,9 +171,9 @@ def test_tolerance_for_zoom(raw):
 @SETTINGS
 @given(st.one_of(st.none(), any_text))
 def test_lang_and_format(raw):
-    for check, field in ((check_lang, "lang"), (check_format, "format")):
+    for field in ("lang", "format"):
         try:
-            check(raw)
+            parse(ScenarioSheetQuery, {field: raw} if raw is not None else {})
         except Unprocessable as err:
             assert field in err.fields
             _serialisable(err)
@@ -246,20 +258,16 @@ def test_middleware_limits_never_raise(length, path):
 
 @pytest.mark.parametrize("body", [None, [], "x", 1, {"request": []}])
 def test_save_parser_refuses_non_objects(body):
-    from webgis.api.incidents_store import _parse
-
     with pytest.raises(WebgisError):
-        _parse(body)
+        parse(SaveIncident, body)
 
 
 @SETTINGS
 @given(json_values)
 def test_save_parser(body):
-    from webgis.api.incidents_store import _parse
-
     try:
-        title, kind, req = _parse(body)
+        save = parse(SaveIncident, body)
     except WebgisError as err:
         _serialisable(err)
     else:
-        assert isinstance(req, dict) and isinstance(kind, str)
+        assert isinstance(save.request, AnalysisRequest) and save.kind in ("incident", "drill")

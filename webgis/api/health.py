@@ -6,10 +6,13 @@ from flask import jsonify
 from sqlalchemy.exc import SQLAlchemyError
 
 from webgis.api.blueprint import bp
+from webgis.api.openapi import document
+from webgis.contract.responses import Health as HealthBody
 from webgis.services.health import health
 
 
 @bp.get("/healthz")
+@document(ok=HealthBody, tags=["health"])
 def healthz():
     """Database and PostGIS versions and per-layer counts; 503 when the database is down."""
     try:

@@ -11,67 +11,48 @@ Who saved an incident (`created_by`, a username) is shown to signed-in users onl
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import jsonify, request
+from flask import jsonify
 from flask_login import current_user
 
 from webgis import limits
+from webgis.api import params
 from webgis.api.blueprint import bp
+from webgis.api.openapi import document
 from webgis.auth import read_access, require_role
+from webgis.contract.requests import IncidentListQuery, SaveIncident
+from webgis.contract.responses import IncidentDetail, IncidentList, IncidentSummary
 from webgis.edge import current_settings
-from webgis.errors import BadRequest
 from webgis.services import incidents
-from webgis.services.incidents import INCIDENT_KINDS
-
-MAX_TITLE = 200
-
-
-def _parse(body: Any) -> tuple[str | None, str, dict[str, Any]]:
-    if not isinstance(body, dict):
-        raise BadRequest("the body must be a JSON object", fields={"body": "malformed JSON"})
-    title = body.get("title")
-    if title is not None and (not isinstance(title, str) or len(title) > MAX_TITLE
-                              or any(ord(ch) < 32 for ch in title)):
-        raise BadRequest(f"title must be text of at most {MAX_TITLE} characters, without "
-                         "control characters",
-                         fields={"title": title if isinstance(title, str) else repr(title)})
-    kind = body.get("kind", "incident")
-    if kind not in INCIDENT_KINDS:
-        raise BadRequest(f"kind must be one of {', '.join(INCIDENT_KINDS)}", fields={"kind": kind})
-    req = body.get("request")
-    if not isinstance(req, dict):
-        raise BadRequest("request must be the analysis request object",
-                         fields={"request": "missing or not an object"})
-    return (title.strip() if title else None), kind, req
 
 
 @bp.post("/api/v1/incidents")
 @require_role("duty_officer")
 @limits.analysis
+@document(json=SaveIncident, ok=IncidentSummary, status=201, tags=["incidents"],
+          security=[{"bearer": []}, {"session": []}])
 def save_incident():
     """Store `request` with its analysis (not run again when just shown); 201 with the
     summary."""
-    title, kind, req = _parse(request.get_json(silent=True))
-    # Through the app's JSON provider: plain JSON types only in the JSONB columns.
-    saved = incidents.save_incident(req, kind=kind, title=title, user_id=current_user.id,
-                                    username=current_user.username, settings=current_settings())
+    save = params.body(SaveIncident)
+    saved = incidents.save_incident(save.request, kind=save.kind, title=save.title,
+                                    user_id=current_user.id, username=current_user.username,
+                                    settings=current_settings())
     return jsonify(saved), 201
 
 
 @bp.get("/api/v1/incidents")
 @read_access
+@document(query=IncidentListQuery, ok=IncidentList, tags=["incidents"])
 def list_incidents():
     """The most recent incidents first (`?limit=` 1..100, default 20), without results."""
-    raw = request.args.get("limit", "20")
-    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 100:
-        raise BadRequest("limit must be an integer from 1 to 100", fields={"limit": raw})
-    rows = incidents.list_incidents(int(raw), show_names=current_user.is_authenticated)
+    limit = params.query(IncidentListQuery).limit
+    rows = incidents.list_incidents(limit, show_names=current_user.is_authenticated)
     return jsonify({"incidents": rows})
 
 
 @bp.get("/api/v1/incidents/<int:incident_id>")
 @read_access
+@document(ok=IncidentDetail, tags=["incidents"])
 def get_incident(incident_id: int):
     """One saved incident with its request and the result as it was analysed."""
     return jsonify(incidents.get_incident(incident_id,

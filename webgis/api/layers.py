@@ -7,11 +7,15 @@ a repeated read costs a lookup and a client holding the current copy gets a 304.
 
 from __future__ import annotations
 
-from flask import current_app, jsonify, request
+from flask import current_app, jsonify
 
 from webgis import compression
+from webgis.api import params
 from webgis.api.blueprint import bp
+from webgis.api.openapi import document
 from webgis.auth import read_access
+from webgis.contract.requests import LayerQuery
+from webgis.contract.responses import Feature, FeatureCollection, LayerList
 from webgis.services import layers
 from webgis.services.reference import current_dataset_key
 
@@ -36,6 +40,7 @@ def _cached(key: tuple, build) -> compression.Packed:
 
 @bp.get("/api/v1/layers")
 @read_access
+@document(ok=LayerList, tags=["layers"])
 def list_layers():
     """The layer names this API serves."""
     return jsonify({"layers": sorted(layers.LAYERS)})
@@ -43,11 +48,12 @@ def list_layers():
 
 @bp.get("/api/v1/<name>")
 @read_access
+@document(query=LayerQuery, ok=FeatureCollection, tags=["layers"])
 def layer(name: str):
     """`?bbox=minlon,minlat,maxlon,maxlat` filters; `?zoom=Z` simplifies for that map scale."""
     layers.get_layer(name)
-    bbox = layers.parse_bbox(request.args.get("bbox"))
-    tolerance = layers.tolerance_for_zoom(request.args.get("zoom"))
+    q = params.query(LayerQuery)
+    bbox, tolerance = q.bbox, layers.tolerance_for_zoom(q.zoom)
     body = _cached(("layer", name, bbox, tolerance),
                    lambda: layers.read_layer(name, bbox, tolerance))
     return compression.send(body, "application/json")
@@ -55,6 +61,7 @@ def layer(name: str):
 
 @bp.get("/api/v1/<name>/<code>")
 @read_access
+@document(ok=Feature, tags=["layers"])
 def feature(name: str, code: str):
     """One feature by its code."""
     layers.get_layer(name)

@@ -13,25 +13,36 @@ is on, and a saved incident's sheet then leaves out who saved it.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Response, current_app, request
 from flask_login import current_user
 
 from webgis import limits
+from webgis.api import params
 from webgis.api.blueprint import bp
+from webgis.api.openapi import document
 from webgis.auth import read_access
+from webgis.contract.requests import (
+    AnalysisRequest,
+    ExportFormatPath,
+    ScenarioSheetQuery,
+    SheetFormatPath,
+    SheetQuery,
+)
 from webgis.edge import current_settings
-from webgis.errors import BadRequest, NotFound
 from webgis.services import sheet
 
-DATA_FORMATS = ("geojson", "kml", "gpx", "xlsx")
+# a file: PDF, ZIP, GeoJSON, KML, GPX or XLSX
+_FILE: dict[str, Any] = {"ok": None, "tags": ["sheets"]}
 
 
 def _base_url() -> str:
     return current_app.config.get("PUBLIC_URL") or request.url_root
 
 
-def _send(rendered: sheet.Rendered) -> Response:
-    inline = rendered.mimetype == "application/pdf" and request.args.get("download") is None
+def _send(rendered: sheet.Rendered, download: bool) -> Response:
+    inline = rendered.mimetype == "application/pdf" and not download
     resp = Response(rendered.data, mimetype=rendered.mimetype)
     disposition = "inline" if inline else "attachment"
     resp.headers["Content-Disposition"] = f'{disposition}; filename="{rendered.filename}"'
@@ -40,15 +51,17 @@ def _send(rendered: sheet.Rendered) -> Response:
 
 
 def _incident_export(incident_id: int, fmt: str) -> Response:
-    return _send(sheet.incident_sheet(incident_id, fmt, lang=request.args.get("lang"),
-                                      base_url=_base_url(),
-                                      with_officer=current_user.is_authenticated))
+    q = params.query(SheetQuery)
+    return _send(sheet.incident_sheet(incident_id, fmt, lang=q.lang, base_url=_base_url(),
+                                      with_officer=current_user.is_authenticated),
+                 q.download is not None)
 
 
 @bp.get("/api/v1/incidents/<int:incident_id>/sheet.pdf")
 @bp.get("/incidents/<int:incident_id>/sheet.pdf")
 @read_access
 @limits.sheets
+@document(query=SheetQuery, **_FILE)
 def incident_sheet_pdf(incident_id: int):
     """The printable A4 sheet of a saved incident."""
     return _incident_export(incident_id, "pdf")
@@ -58,6 +71,7 @@ def incident_sheet_pdf(incident_id: int):
 @bp.get("/incidents/<int:incident_id>/sheet.zip")
 @read_access
 @limits.sheets
+@document(query=SheetQuery, **_FILE)
 def incident_sheet_zip(incident_id: int):
     """The PDF and every GPS/data file of a saved incident in one ZIP."""
     return _incident_export(incident_id, "zip")
@@ -66,33 +80,34 @@ def incident_sheet_zip(incident_id: int):
 @bp.get("/api/v1/incidents/<int:incident_id>/export.<fmt>")
 @read_access
 @limits.sheets
+@document(query=SheetQuery, **_FILE)
 def incident_export(incident_id: int, fmt: str):
     """One data file of a saved incident: geojson, kml, gpx or xlsx."""
-    if fmt not in DATA_FORMATS:
-        raise NotFound(f"no export .{fmt}; one of {', '.join(DATA_FORMATS)}",
-                       fields={"format": fmt})
-    return _incident_export(incident_id, fmt)
+    return _incident_export(incident_id, params.values(ExportFormatPath, format=fmt).format)
 
 
-def _scenario(fmt: str) -> Response:
-    body = request.get_json(silent=True)
-    if body is None:
-        raise BadRequest("the body must be a JSON object", fields={"body": "malformed JSON"})
-    return _send(sheet.scenario_sheet(body, fmt, lang=request.args.get("lang"),
-                                      base_url=_base_url(), settings=current_settings()))
+def _scenario(fmt: str, q: SheetQuery) -> Response:
+    req = params.body(AnalysisRequest)
+    return _send(sheet.scenario_sheet(req, fmt, lang=q.lang, base_url=_base_url(),
+                                      settings=current_settings()),
+                 q.download is not None)
 
 
 @bp.post("/api/v1/sheets")
 @read_access
 @limits.sheets
+@document(json=AnalysisRequest, query=ScenarioSheetQuery, **_FILE)
 def scenario_sheet():
     """The sheet of an analysis request (run now, stored nowhere); ``?format=`` (pdf)."""
-    return _scenario(request.args.get("format", "pdf"))
+    q = params.query(ScenarioSheetQuery)
+    return _scenario(q.format, q)
 
 
 @bp.post("/api/v1/sheets.<fmt>")
 @read_access
 @limits.sheets
+@document(json=AnalysisRequest, query=SheetQuery, **_FILE)
 def scenario_sheet_format(fmt: str):
     """The same, the format in the path: ``/api/v1/sheets.zip``."""
-    return _scenario(fmt)
+    fmt = params.values(SheetFormatPath, format=fmt).format
+    return _scenario(fmt, params.query(SheetQuery))

@@ -12,6 +12,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from webgis.errors import WebgisError
+
 Validator = Callable[[Any], Any]
 CODE_RE = re.compile(r"^[A-Z0-9_-]{1,40}$")
 MISSING = object()
@@ -116,10 +118,12 @@ def clean(record: Any, fields: Sequence[Field]) -> dict[str, Any]:
     return out
 
 
-class FieldError(ValueError):
+class FieldError(WebgisError, ValueError):
     """A bad value in a named field."""
 
+    code = "data_invalid"
+
     def __init__(self, field: str, message: str):
-        super().__init__(f"{field}: {message}")
+        super().__init__(f"{field}: {message}", {field: message})
         self.field = field
         self.message = message

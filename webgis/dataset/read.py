@@ -22,7 +22,7 @@ from shapely.geometry.base import BaseGeometry
 
 from webgis.dataset import fields as f
 from webgis.dataset.fields import Field, FieldError
-from webgis.errors import DataError
+from webgis.errors import DataError, WebgisError
 
 GEOD = Geod(ellps="WGS84")
 MAX_ERRORS = 50
@@ -216,8 +216,10 @@ class Dataset:
         return {r[key] for r in self.layers.get(layer, [])}
 
 
-class DatasetInvalid(Exception):
+class DatasetInvalid(WebgisError):
     """Every problem found, each naming the file, the feature and the field."""
+
+    code = "data_invalid"
 
     def __init__(self, errors: list[DataError]):
         self.errors = errors

@@ -25,10 +25,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from webgis.config import Settings
+from webgis.contract.errors import parse
+from webgis.contract.requests import MAX_HORIZON_H, AnalysisRequest  # noqa: F401 (public name)
 from webgis.contract.result import AnalysisResult
 from webgis.errors import Unprocessable
 from webgis.hydro.analysis import (
-    MAX_MASS_KG,
     PlumeResult,
     ReceptorResult,
     ReleaseInput,
@@ -38,17 +39,12 @@ from webgis.hydro.analysis import (
     run_incident,
 )
 from webgis.hydro.crossings import merge_crossings
-from webgis.hydro.errors import HydroError
-from webgis.hydro.hydraulics import SEASONS
 from webgis.hydro.reservoirs import flagged_rows, upstream_intakes
 from webgis.hydro.transfer import cache_for
 from webgis.models import AdminArea
-from webgis.response.level import ECOLOGY
 from webgis.services.reference import Reference, get_reference
 from webgis.services.result import build_result
-from webgis.validation import parse_instant
 
-MAX_HORIZON_H = 1440.0
 # a discovery time later than this after now is a typo, not a drill (clock skew and a drill
 # planned for later today stay within it)
 MAX_DISCOVERY_AHEAD = timedelta(hours=24)
@@ -76,87 +72,31 @@ class IncidentRequest:
     ecology: str | None = None  # a key of response.level.ECOLOGY (2014 plan, ecology row)
 
 
-def _num(value: Any, field: str, lo: float, hi: float, *, lo_open: bool = False,
-         integer: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise Unprocessable(f"{field} must be a finite number", fields={field: value})
-    if (value <= lo if lo_open else value < lo) or value > hi:
-        bound = f"{'>' if lo_open else '≥'} {lo:g} and ≤ {hi:g}"
-        raise Unprocessable(f"{field} must be {bound}", fields={field: value})
-    if integer and value != int(value):
-        raise Unprocessable(f"{field} must be a whole number", fields={field: value})
-    return int(value) if integer else float(value)
-
-
-def _obj(value: Any, field: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise Unprocessable(f"{field} must be an object", fields={field: value})
-    return value
-
-
 def parse_request(body: Any, pollutant_codes: list[str]) -> IncidentRequest:
-    """Validate an analysis request; every error is a 422 naming the field."""
-    body = _obj(body, "body")
-    loc = _obj(body.get("location"), "location")
-    lon = _num(loc.get("lon"), "location.lon", -180, 180)
-    lat = _num(loc.get("lat"), "location.lat", -90, 90)
-    pollutant = body.get("pollutant")
-    if not isinstance(pollutant, str) or pollutant not in pollutant_codes:
-        raise Unprocessable(f"unknown pollutant {pollutant!r}", fields={"pollutant": pollutant},
-                            valid=sorted(pollutant_codes))
-    release = _obj(body.get("release"), "release")
-    mass = _num(release.get("mass_kg"), "release.mass_kg", 0, MAX_MASS_KG, lo_open=True)
-    duration = _num(release.get("duration_h", 0), "release.duration_h", 0, 8760)
-    season = body.get("season", "normal")
-    if season not in SEASONS:
-        raise Unprocessable(f"season must be one of {', '.join(SEASONS)}",
-                            fields={"season": season})
-    horizon = _num(body.get("horizon_h", 72), "horizon_h", 0, MAX_HORIZON_H, lo_open=True)
-    started_at = _when(body, "started_at")
-    discovered_at = _when(body, "discovered_at")
+    """Validate an analysis request (`AnalysisRequest`, or raw JSON parsed by it); every
+    error is a 422 naming the field. The pollutant and the times are checked here: the
+    codes come from the database, "now" from the clock."""
+    req = body if isinstance(body, AnalysisRequest) else parse(AnalysisRequest, body)
+    if req.pollutant not in pollutant_codes:
+        raise Unprocessable("unknown pollutant %(pollutant)r", fields={"pollutant": req.pollutant},
+                            params={"pollutant": req.pollutant}, valid=sorted(pollutant_codes))
+    started_at, discovered_at = req.started_at, req.discovered_at
     if discovered_at is not None:
+        raw = {"discovered_at": discovered_at.isoformat()}
         if started_at is not None and discovered_at < started_at:
             raise Unprocessable("discovered_at must not be before started_at (a release is "
                                 "discovered after it starts)",
-                                fields={"discovered_at": body["discovered_at"],
-                                        "started_at": body["started_at"]})
+                                fields={**raw, "started_at": started_at.isoformat()})
         if discovered_at > datetime.now(UTC) + MAX_DISCOVERY_AHEAD:
-            raise Unprocessable("discovered_at lies more than 24 h in the future",
-                                fields={"discovered_at": body["discovered_at"]})
-    flags = {}
-    for key in ("sensitive_groups", "mass_incident"):
-        raw = body.get(key, False)
-        if not isinstance(raw, bool):
-            raise Unprocessable(f"{key} must be true or false", fields={key: raw})
-        flags[key] = raw
-    ecology = body.get("ecology")
-    if ecology in ("", "none"):
-        ecology = None
-    if ecology is not None and ecology not in ECOLOGY:
-        raise Unprocessable(f"ecology must be one of none, {', '.join(ECOLOGY)}",
-                            fields={"ecology": ecology})
-    casualties = body.get("casualties", 0)
-    if isinstance(casualties, dict):
-        deaths = _num(casualties.get("deaths", 0), "casualties.deaths", 0, 1e6, integer=True)
-        poisoned = _num(casualties.get("poisoned", 0), "casualties.poisoned", 0, 1e6,
-                        integer=True)
-    else:
-        deaths = _num(casualties, "casualties", 0, 1e6, integer=True)
-        poisoned = 0
+            raise Unprocessable("discovered_at lies more than 24 h in the future", fields=raw)
     return IncidentRequest(
-        lon=lon, lat=lat, pollutant=pollutant, mass_kg=mass, duration_h=duration,
-        season=season, horizon_h=horizon, started_at=started_at, deaths=deaths,
-        poisoned=poisoned,
-        evacuated=_num(body.get("evacuated", 0), "evacuated", 0, 1e8, integer=True),
-        loss_cny=_num(body.get("loss_cny", 0), "loss_cny", 0, 1e13),
-        discovered_at=discovered_at, ecology=ecology, **flags,
+        lon=req.location.lon, lat=req.location.lat, pollutant=req.pollutant,
+        mass_kg=req.release.mass_kg, duration_h=req.release.duration_h, season=req.season,
+        horizon_h=req.horizon_h, started_at=started_at, deaths=req.deaths,
+        poisoned=req.poisoned, evacuated=req.evacuated, loss_cny=req.loss_cny,
+        discovered_at=discovered_at, ecology=req.ecology_key,
+        sensitive_groups=req.sensitive_groups, mass_incident=req.mass_incident,
     )
-
-
-def _when(body: dict[str, Any], field: str) -> datetime | None:
-    """An optional ISO-8601 date-time from 1900 to 2200 (UTC when it has no offset); 422."""
-    raw = body.get(field)
-    return None if raw is None else parse_instant(raw, field)
 
 
 @dataclass
@@ -240,7 +180,7 @@ class Analysis:
 
     @property
     def result(self) -> AnalysisResult:
-        return orjson.loads(self.json)  # type: ignore[no-any-return]
+        return orjson.loads(self.json)
 
 
 def analyze(session: Session, body: Any, settings: Settings | None = None) -> AnalysisResult:
@@ -256,18 +196,15 @@ def run_analysis(session: Session, body: Any, settings: Settings | None = None) 
     req = parse_request(body, list(ref.pollutants))
     config = settings or Settings.from_environment()
     pollutant = ref.pollutants[req.pollutant]
-    try:
-        snap = ref.network.snap(req.lon, req.lat, config["SNAP_MAX_M"])
-        plume = run_incident(
-            ref.network, snap, pollutant, ReleaseInput(req.mass_kg, req.duration_h),
-            req.season, req.horizon_h,
-            ref.receptors,
-            river_names=ref.river_names, province_names=ref.province_names,
-            transfers=cache_for(ref.network, int(config["TRANSFER_CACHE_MB"] * 2**20)),
-        )
-    except HydroError as exc:
-        body_ = exc.to_dict()
-        raise Unprocessable(body_.pop("error"), fields=body_.pop("fields"), **body_) from None
+    # a HydroError (too far from any river, ...) is a WebgisError: the edge answers it
+    snap = ref.network.snap(req.lon, req.lat, config["SNAP_MAX_M"])
+    plume = run_incident(
+        ref.network, snap, pollutant, ReleaseInput(req.mass_kg, req.duration_h),
+        req.season, req.horizon_h,
+        ref.receptors,
+        river_names=ref.river_names, province_names=ref.province_names,
+        transfers=cache_for(ref.network, int(config["TRANSFER_CACHE_MB"] * 2**20)),
+    )
     # a river weaving along a border crosses the drawn boundary many times: one border
     # stretch per real crossing (webgis.hydro.crossings)
     plume = replace(plume, receptors=merge_crossings(plume.receptors))
@@ -276,7 +213,7 @@ def run_analysis(session: Session, body: Any, settings: Settings | None = None) 
     out["warnings"] = warnings  # type: ignore[typeddict-item]  # dicts of WarningRow keys
     out["model"]["assumptions"] += [w["en"] for w in warnings]
     done = Analysis(orjson.dumps(out, option=orjson.OPT_SERIALIZE_NUMPY))
-    recent.put(_recent_key(ref, body, config), done)
+    recent.put(_recent_key(ref, req, config), done)
     return done
 
 
@@ -287,7 +224,7 @@ def analysis_for_saving(session: Session, body: Any, settings: Settings | None =
     again), else run now. Never a result sent by a browser."""
     ref = get_reference(session)
     config = settings or Settings.from_environment()
-    kept = recent.get(_recent_key(ref, body, config))
+    kept = recent.get(_recent_key(ref, parse_request(body, list(ref.pollutants)), config))
     return kept if kept is not None else run_analysis(session, body, settings)
 
 
@@ -327,15 +264,12 @@ recent = _Recent()
 _KEYED_SETTINGS = ("SNAP_MAX_M", "ROAD_CIRCUITY", "ROAD_SPEED_KMH")
 
 
-def _recent_key(ref: Reference, body: Any, config: Any) -> str:
-    """What makes an analysis: the dataset (its content hash), the request as sent (key
-    order aside) and the settings it reads. Another spill, other data or other settings
-    never share a key."""
-    try:
-        raw = orjson.dumps(body, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
-    except (TypeError, orjson.JSONEncodeError):
-        raw = repr(body).encode()
-    digest = hashlib.sha256(raw)
+def _recent_key(ref: Reference, req: IncidentRequest, config: Any) -> str:
+    """What makes an analysis: the dataset (its content hash), the request as parsed (so a
+    browser's JSON and a typed request, in any key order, with defaults written or not,
+    meet) and the settings it reads. Another spill, other data or other settings never
+    share a key."""
+    digest = hashlib.sha256(repr(req).encode())
     digest.update(ref.key.encode())
     digest.update(repr([config.get(k) for k in _KEYED_SETTINGS]).encode())
     return digest.hexdigest()

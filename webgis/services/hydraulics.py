@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from webgis.errors import BadRequest
+from webgis.errors import Unprocessable
 from webgis.hydro.hydraulics import SEASONS, reach_hydraulics
 from webgis.services.layers import one_feature
 from webgis.services.reference import get_reference
@@ -17,8 +17,9 @@ from webgis.services.uow import reading
 def reach_detail(session: Session, code: str, season: str) -> dict[str, Any]:
     """The reach feature plus `length_m`, `discharge_m3s`, `velocity_mps`, `width_m`,
     `depth_m`, `dispersion_m2s` (top level and in properties) and the worst case."""
-    if season not in SEASONS:
-        raise BadRequest(f"season must be one of {', '.join(SEASONS)}", fields={"season": season})
+    if season not in SEASONS:  # the API's ReachQuery admits only these
+        raise Unprocessable("season must be one of %(seasons)s", fields={"season": season},
+                            params={"seasons": ", ".join(SEASONS)})
     feature = one_feature(session, "reaches", code)  # 404 for an unknown code
     ref = get_reference(session)
     idx = ref.network.index_of(code)

@@ -58,7 +58,7 @@ def summary(inc: Incident, username: str | None, level: str | None,
     return row
 
 
-def save_incident(req: dict[str, Any], *, kind: str, title: str | None, user_id: int,
+def save_incident(req: Any, *, kind: str, title: str | None, user_id: int,
                   username: str, settings: Settings | None = None) -> dict[str, Any]:
     """Store `req` with its analysis (not run again when just shown), in one unit of work;
     the summary."""

@@ -7,7 +7,6 @@ code, a depot's inventory) and `ST_AsGeoJSON` of the (optionally simplified) geo
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +17,7 @@ from sqlalchemy.orm import Session, aliased
 
 from webgis import models as m
 from webgis.dataset.fields import CODE_RE
-from webgis.errors import BadRequest, NotFound
+from webgis.errors import NotFound
 from webgis.services.uow import reading
 
 Bbox = tuple[float, float, float, float]
@@ -171,39 +170,10 @@ def get_layer(name: str) -> Layer:
         ) from None
 
 
-def parse_bbox(raw: str | None) -> Bbox | None:
-    """`minlon,minlat,maxlon,maxlat` in degrees, or a 400 naming `bbox`."""
-    if raw is None or raw == "":
-        return None
-    parts = raw.split(",")
-    try:
-        values = tuple(float(p) for p in parts)
-    except ValueError:
-        values = ()
-    if len(values) != 4 or not all(math.isfinite(v) for v in values):
-        raise BadRequest(
-            "bbox must be four numbers: minlon,minlat,maxlon,maxlat", fields={"bbox": raw}
-        )
-    minx, miny, maxx, maxy = values
-    if not (-180 <= minx < maxx <= 180 and -90 <= miny < maxy <= 90):
-        raise BadRequest(
-            "bbox out of range or empty (need -180<=minlon<maxlon<=180, -90<=minlat<maxlat<=90)",
-            fields={"bbox": raw},
-        )
-    return minx, miny, maxx, maxy
-
-
-def tolerance_for_zoom(raw: str | None) -> float | None:
-    """Simplification tolerance in degrees: half a screen pixel at web-map zoom `raw`."""
-    if raw is None or raw == "":
-        return None
-    try:
-        zoom = float(raw)
-    except ValueError:
-        zoom = math.nan
-    if not (math.isfinite(zoom) and 0 <= zoom <= 22):
-        raise BadRequest("zoom must be a number from 0 to 22", fields={"zoom": raw})
-    if zoom >= 14:
+def tolerance_for_zoom(zoom: float | None) -> float | None:
+    """Simplification tolerance in degrees: half a screen pixel at web-map zoom `zoom`
+    (none from zoom 14 on). The query value is validated by `contract.requests.LayerQuery`."""
+    if zoom is None or zoom >= 14:
         return None
     return 0.5 * 360.0 / (256 * 2**zoom)
 

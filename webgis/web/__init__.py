@@ -15,9 +15,10 @@ from flask_wtf.csrf import generate_csrf
 
 from webgis import compression
 from webgis.auth import read_access
-from webgis.errors import BadRequest, NotFound
+from webgis.contract.errors import parse
+from webgis.contract.requests import MapLayersQuery
+from webgis.errors import NotFound
 from webgis.i18n import LANGUAGES, select_locale
-from webgis.validation import int_arg
 from webgis.web import assets, mapdata, mapview, strings
 
 bp = Blueprint("web", __name__)
@@ -118,8 +119,5 @@ def incident_page(incident_id: int):
 @read_access
 def map_layers():
     """Every map layer in one gzip-compressed response (see `mapdata`); `?zoom=` 4..14."""
-    zoom = int_arg(request.args.get("zoom", str(LAYER_ZOOM)), "zoom", min(mapdata.ZOOMS),
-                   max(mapdata.ZOOMS))
-    if zoom not in mapdata.ZOOMS:
-        raise BadRequest("zoom must be an integer from 4 to 14", fields={"zoom": zoom})
+    zoom = parse(MapLayersQuery, request.args.to_dict()).zoom
     return compression.send(mapdata.payload(zoom), "application/json")

@@ -74,8 +74,8 @@ def _compact(name: str, fc: dict[str, Any], digits: int) -> dict[str, Any]:
 def build(zoom: int) -> dict[str, Any]:
     """All map layers, trimmed; line and polygon geometry simplified for `zoom`."""
     # Boundaries are drawn thin and dashed: one zoom level coarser is indistinguishable.
-    tolerance = {"rivers": tolerance_for_zoom(str(zoom)),
-                 "admin_areas": tolerance_for_zoom(str(max(zoom - 1, 0)))}
+    tolerance = {"rivers": tolerance_for_zoom(zoom),
+                 "admin_areas": tolerance_for_zoom(max(zoom - 1, 0))}
     # About a tenth of a pixel at this zoom, at least 1e-5 degrees (1 m).
     digits = min(5, max(3, zoom // 2 + 1))
     layers = {}

@@ -62,7 +62,7 @@ class ReservoirChains:
         most ``res.MAX_GRID`` steps over the inflow and the chain's response. A gridded
         inflow whose step already fits is kept as it is (re-binning smooths a little).
         A spill at the inlet itself is not gridded: its cells are evaluated in closed
-        form (``_direct``), on nodes that hit the end (and the start) of the release.
+        form (``direct``), on nodes that hit the end (and the start) of the release.
         """
         h = self.hydraulics
         theta = float(h.theta_s[seg])
@@ -70,16 +70,8 @@ class ReservoirChains:
         theta_c = theta / ncell
         chain_span = theta * (1.0 + 10.0 / math.sqrt(ncell) + 10.0 / ncell)
         if src is None and tau <= 0:
-            dur = self.release.duration_s
-            dt = max(
-                (dur + chain_span) / res.MAX_GRID,
-                math.hypot(dur / res.DIRECT_RELEASE_STEPS, theta_c / res.DIRECT_CELL_STEPS),
-            )
             self.direct.add(seg)
-            if dur < dt:  # a short release: the first node at its end (the first cell's peak)
-                return GridState(dur, dt, np.zeros(0))
-            # nodes at the start and at the end of the release
-            return GridState(0.0, dur / math.ceil(dur / dt), np.zeros(0))
+            return self._direct_grid(chain_span, theta_c)
         if src is None:
             # fine analytic curve at the inlet, then re-binned mass-conservatively
             tt, fl, cum_m = self.release.fine(tau, var)
@@ -132,6 +124,19 @@ class ReservoirChains:
             mass = np.diff(np.interp(edges, cum_t, cum_m, left=0.0, right=float(cum_m[-1])))
             grid.head = GridState(start, dt_h, np.maximum(mass, 0.0) / dt_h)
         return grid
+
+    def _direct_grid(self, chain_span: float, theta_c: float) -> GridState:
+        """The nodes of a reservoir's cells when the release enters it directly: they hit
+        the end (and the start) of the release."""
+        dur = self.release.duration_s
+        dt = max(
+            (dur + chain_span) / res.MAX_GRID,
+            math.hypot(dur / res.DIRECT_RELEASE_STEPS, theta_c / res.DIRECT_CELL_STEPS),
+        )
+        if dur < dt:  # a short release: the first node at its end (the first cell's peak)
+            return GridState(dur, dt, np.zeros(0))
+        # nodes at the start and at the end of the release
+        return GridState(0.0, dur / math.ceil(dur / dt), np.zeros(0))
 
     def direct_cells(self, seg: int, need: list[int]) -> dict[int, FloatArray]:
         """Cell outflows (kg/s on the inlet grid's nodes) of a release at the inlet itself.

@@ -121,36 +121,10 @@ class Transfer:
         """
         rows = self.rows_at(seg, offset_m, cells)
         rise_in = inflow.peak_s - inflow.origin_s
-        batches: dict[tuple[float, int, tuple[bool, int, int] | None], list[int]] = {}
+        batches: dict[tuple[float, int, HeadKey | None], list[int]] = {}
         for r, g in enumerate(rows):
             m = _coarsening(inflow.broad_s, g.dt_s)
-            dt = g.dt_s * m
-            head_key = None
-            # the result's front is at least as smooth as the row's, where the row's
-            # own grid resolves it (a row without a fine head)
-            front = inflow.front_s if g.head is not None else max(inflow.front_s, g.front)
-            if front < _HEAD_STEPS * dt:
-                h = g.head
-                # the row's head if it holds the row's peak, or if the row's grid is
-                # no finer than the composition's anyway (it still holds the front)
-                use_head = (
-                    h is not None
-                    and front < _HEAD_STEPS * g.dt_s
-                    and (m == 1 or h.t0_s + h.dt_s * (h.flux.size - 1) >= g.peak_s)
-                )
-                base = h if use_head else g
-                assert base is not None
-                mf = _coarsening(front, base.dt_s)
-                span = _HEAD_SPAN * dt + (g.peak_s - g.t0_s) + rise_in
-                while span / (base.dt_s * mf) > _MAX_HEAD_STEPS:
-                    mf *= 2
-                if base.dt_s * mf < dt:
-                    # rounded up to a quarter octave, so that rows share batches
-                    nh = min(_bucket(int(span / (base.dt_s * mf)) + 1), _MAX_HEAD_STEPS)
-                    if use_head:  # a head is exact up to its own end only
-                        nh = min(nh, -(-base.flux.size // mf))
-                    head_key = (use_head, mf, nh)
-            batches.setdefault((g.dt_s, m, head_key), []).append(r)
+            batches.setdefault((g.dt_s, m, _head_key(g, m, inflow, rise_in)), []).append(r)
         grids: dict[tuple[float, int | None], tuple[float, FloatArray]] = {}
 
         def on_grid(dt: float, steps: int | None = None) -> tuple[float, FloatArray]:
@@ -171,8 +145,8 @@ class Transfer:
             head = None
             if head_key is not None:
                 use_head, mf, nh = head_key
-                hs = [(rows[r].head if use_head else rows[r]).coarse(mf)  # type: ignore[union-attr]
-                      for r in members]
+                bases = [rows[r].head if use_head else rows[r] for r in members]
+                hs = [b.coarse(mf) for b in bases if b is not None]
                 dth = hs[0].dt_s
                 t0h = np.array([h.t0_s for h in hs])
                 kern_h = _stack([h.flux[:nh] for h in hs], width=nh)
@@ -189,6 +163,43 @@ class Transfer:
         for g in self._rows.values():
             total += g.flux.nbytes + (g.head.flux.nbytes if g.head is not None else 0)
         return total + self.model.nbytes()
+
+
+# how the start of a composed row is computed again on a finer grid: (from the row's
+# fine head rather than its own grid, coarsening of that grid, number of steps)
+HeadKey = tuple[bool, int, int]
+
+
+def _head_key(g: GridState, m: int, inflow: Inflow, rise_in: float) -> HeadKey | None:
+    """The fine head of row ``g`` composed with ``inflow`` on its grid made ``m`` times
+    coarser, or None where that grid resolves the result's front (see
+    :meth:`Transfer.compose`)."""
+    dt = g.dt_s * m
+    # the result's front is at least as smooth as the row's, where the row's own grid
+    # resolves it (a row without a fine head)
+    front = inflow.front_s if g.head is not None else max(inflow.front_s, g.front)
+    if front >= _HEAD_STEPS * dt:
+        return None
+    h = g.head
+    # the row's head if it holds the row's peak, or if the row's grid is no finer than
+    # the composition's anyway (it still holds the front)
+    use_head = (
+        h is not None
+        and front < _HEAD_STEPS * g.dt_s
+        and (m == 1 or h.t0_s + h.dt_s * (h.flux.size - 1) >= g.peak_s)
+    )
+    base = h if use_head and h is not None else g
+    mf = _coarsening(front, base.dt_s)
+    span = _HEAD_SPAN * dt + (g.peak_s - g.t0_s) + rise_in
+    while span / (base.dt_s * mf) > _MAX_HEAD_STEPS:
+        mf *= 2
+    if base.dt_s * mf >= dt:
+        return None
+    # rounded up to a quarter octave, so that rows share batches
+    nh = min(_bucket(int(span / (base.dt_s * mf)) + 1), _MAX_HEAD_STEPS)
+    if use_head:  # a head is exact up to its own end only
+        nh = min(nh, -(-base.flux.size // mf))
+    return (use_head, mf, nh)
 
 
 def _bucket(n: int) -> int:

@@ -249,10 +249,20 @@ class PlumeModel:
             self._group_results(group, qs, want_curve, stats, curves)
         # from the spill itself: closed form
         analytic = np.flatnonzero(near & ~gridded & (cells < 1))
-        for flag, n in ((True, npts), (False, stats_npts)):
-            idx = analytic[want_curve[analytic] == flag]
-            if idx.size:
-                self._analytic_results(idx, seg, taus, varis, qs, n, flag, stats, curves)
+        if analytic.size:
+            a_tau, a_var = taus[analytic].copy(), varis[analytic].copy()
+            for r in np.flatnonzero(a_tau <= 0).tolist():
+                a_tau[r], a_var[r] = self._tiny_moments(int(seg[analytic[r]]))
+            # where each passage is (the same for curves and statistics), then sampled
+            lo, hi = self._release.zoom(a_tau, a_var)
+            for flag, n in ((True, npts), (False, stats_npts)):
+                sel = np.flatnonzero(want_curve[analytic] == flag)
+                if sel.size:
+                    idx = analytic[sel]
+                    t2, c2 = self._release.sampled(
+                        a_tau[sel], a_var[sel], qs[idx], lo[sel], hi[sel], n
+                    )
+                    self._analytic_results(idx, t2, c2, flag, stats, curves)
         stats[:2] /= 3600.0
         return (stats[0], stats[1], stats[2]), curves
 
@@ -307,24 +317,17 @@ class PlumeModel:
                 (curve,) = trimmed_curves(t0s[[r]], dt, c[[r]], [0], one, fine[r])
                 curves[int(idx[r])] = curve
 
+    @staticmethod
     def _analytic_results(
-        self,
         idx: IntArray,
-        seg: IntArray,
-        taus: FloatArray,
-        varis: FloatArray,
-        qs: FloatArray,
-        npts: int,
+        t2: FloatArray,
+        c2: FloatArray,
         want_curve: bool,
         stats: FloatArray,
         curves: list[Curve | None],
     ) -> None:
         """Statistics (into ``stats``, s) and, if wanted, curves of positions ``idx`` fed
-        by the release itself (closed form, ``npts`` samples each)."""
-        a_tau, a_var = taus[idx].copy(), varis[idx].copy()
-        for r in np.flatnonzero(a_tau <= 0).tolist():
-            a_tau[r], a_var[r] = self._tiny_moments(int(seg[idx[r]]))
-        t2, c2 = self._release.curves(a_tau, a_var, qs[idx], npts)
+        by the release itself (closed form, sampled at times ``t2``)."""
         arr, tp, cp = curve_stats_rows(t2[:, 0], t2[:, 1] - t2[:, 0], c2)
         stats[0, idx], stats[1, idx], stats[2, idx] = arr, tp, cp
         if want_curve:

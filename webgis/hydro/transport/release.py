@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -18,6 +19,14 @@ from webgis.hydro.transport.curves import TRIM_FRACTION, sharpness
 from webgis.hydro.transport.grid import Inflow
 from webgis.hydro.transport.kernels import channel_cdf, channel_pdf
 from webgis.hydro.transport.types import FloatArray
+
+
+@lru_cache(maxsize=16)
+def _unit_steps(n: int) -> FloatArray:
+    """np.linspace(0, 1, n), made once per n (read-only)."""
+    out = np.linspace(0.0, 1.0, n)
+    out.flags.writeable = False
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +52,9 @@ class Release:
             if bool(np.all(short)):
                 return inst
         rate = self.mass_kg / dur
-        box = rate * (channel_cdf(t, tau, var, k) - channel_cdf(t - dur, tau, var, k))
+        # F(t) and F(t - T) in one evaluation
+        both = channel_cdf(np.stack((t, t - dur)), tau, var, k)
+        box = rate * (both[0] - both[1])
         return np.where(short, inst, box) if any_short else box
 
     def window(self, tau: FloatArray, var: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -57,9 +68,14 @@ class Release:
         self, tau: FloatArray, var: FloatArray, q: FloatArray, npts: int
     ) -> tuple[FloatArray, FloatArray]:
         """Sampled curves (s, mg/L; one row per position), two passes to zoom in."""
+        lo2, hi2 = self.zoom(tau, var)
+        return self.sampled(tau, var, q, lo2, hi2, npts)
+
+    def zoom(self, tau: FloatArray, var: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """The span of each row's passage above ``TRIM_FRACTION`` of its peak (and one of
+        64 samples of :meth:`window` on each side): where :meth:`sampled` samples it."""
         lo, hi = self.window(tau, var)
-        frac = np.linspace(0.0, 1.0, 64)
-        t = lo[:, None] + (hi - lo)[:, None] * frac[None, :]
+        t = lo[:, None] + (hi - lo)[:, None] * _unit_steps(64)[None, :]
         c = self.flux(t, tau[:, None], var[:, None])
         cmax = c.max(axis=1, keepdims=True)
         ok = c >= TRIM_FRACTION * np.maximum(cmax, 1e-300)
@@ -68,8 +84,20 @@ class Release:
         rows = np.arange(c.shape[0])
         lo2 = t[rows, np.maximum(first - 1, 0)]
         hi2 = t[rows, np.minimum(last + 1, c.shape[1] - 1)]
-        frac2 = np.linspace(0.0, 1.0, npts)
-        t2 = lo2[:, None] + (hi2 - lo2)[:, None] * frac2[None, :]
+        return lo2, hi2
+
+    def sampled(
+        self,
+        tau: FloatArray,
+        var: FloatArray,
+        q: FloatArray,
+        lo: FloatArray,
+        hi: FloatArray,
+        npts: int,
+    ) -> tuple[FloatArray, FloatArray]:
+        """Curves (s, mg/L; one row per position) sampled ``npts`` times from ``lo`` to
+        ``hi``, diluted into discharges ``q``."""
+        t2 = lo[:, None] + (hi - lo)[:, None] * _unit_steps(npts)[None, :]
         c2 = self.flux(t2, tau[:, None], var[:, None])
         return t2, res.MG_PER_KG_OVER_L_PER_M3 * c2 / q[:, None]
 

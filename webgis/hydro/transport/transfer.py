@@ -74,10 +74,9 @@ class Transfer:
         caller located them, so a point on a cell boundary stays in its cell), a channel
         point once per millimetre."""
         rows = self._rows
-        keys = [
-            (s, -c) if c >= 1 else (s, round(x * 1000.0))
-            for s, x, c in zip(seg.tolist(), offset_m.tolist(), cells.tolist(), strict=True)
-        ]
+        # (rint rounds half to even like round())
+        sub = np.where(cells >= 1, -cells, np.rint(offset_m * 1000.0)).astype(np.int64)
+        keys = list(zip(seg.tolist(), sub.tolist(), strict=True))
         todo = {k: i for i, k in enumerate(keys) if k not in rows}
         if todo:
             with self._lock:  # the model's own caches are not meant for two threads

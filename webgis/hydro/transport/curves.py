@@ -141,7 +141,9 @@ def curve_stats_rows(t0: FloatArray, dt: FloatArray | float, c: FloatArray) -> S
     good = ok & (den < 0) & (np.abs(off) <= 1.0) & (refined <= 1.005 * cmax)
     tp = np.where(good, ti + off * dt, ti)
     cp = np.where(good, refined, cmax)
-    arr = first_crossing(t0, dt, c, LEADING_EDGE_FRACTION * cp)
+    # the curve reaches 1 % of its peak at the latest at its largest sample: the
+    # columns after the last row's largest sample need not be searched
+    arr = first_crossing(t0, dt, c[:, : int(i.max()) + 1], LEADING_EDGE_FRACTION * cp)
     ok_peak = cmax > 0
     return np.where(ok_peak, arr, np.nan), np.where(ok_peak, tp, np.nan), cp
 

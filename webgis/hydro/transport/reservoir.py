@@ -96,7 +96,7 @@ class ReservoirChains:
                 math.hypot(scale / res.SCALE_STEPS, theta_c / res.CELL_STEPS),
             )
             if 0.5 * dt <= src_dt <= 1.25 * dt and (b - a) + chain_span / src_dt < res.MAX_GRID:
-                # a transfer's pulse keeps its fine head (see webgis.hydro.transfer)
+                # a transfer's pulse keeps its fine head (see webgis.hydro.transport.transfer)
                 keep = from_inflow and tau <= 0 and var <= 0 and a == 0
                 return GridState(float(tt[0]), src_dt, fl.copy(), src.head if keep else None)
             cum_t = np.concatenate(([tt[0] - 0.5 * src_dt], tt + 0.5 * src_dt))

@@ -15,8 +15,8 @@ from typing import Protocol
 
 import numpy as np
 
+import webgis.hydro.transport.resolution as res
 from webgis.hydro.hydraulics import PathHydraulics
-from webgis.hydro.transport import resolution as res
 from webgis.hydro.transport.curves import front_scale, sharpness
 from webgis.hydro.transport.types import FloatArray, IntArray
 

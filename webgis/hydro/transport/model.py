@@ -36,8 +36,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+import webgis.hydro.transport.resolution as res
 from webgis.hydro.hydraulics import PathHydraulics
-from webgis.hydro.transport import resolution as res
 from webgis.hydro.transport.curves import (
     Curve,
     Stats,

@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from webgis.hydro.transport import resolution as res
+import webgis.hydro.transport.resolution as res
 from webgis.hydro.transport.curves import TRIM_FRACTION, sharpness
 from webgis.hydro.transport.grid import Inflow
 from webgis.hydro.transport.kernels import channel_cdf, channel_pdf

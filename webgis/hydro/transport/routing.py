@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from webgis.hydro.transport import resolution as res
+import webgis.hydro.transport.resolution as res
 from webgis.hydro.transport.curves import front_scale, sharpness
 from webgis.hydro.transport.grid import GridState, Inflow
 from webgis.hydro.transport.kernels import channel_cdf, channel_pdf, convolve_rows, tent_rows

@@ -27,8 +27,8 @@ from collections.abc import Callable, Hashable
 
 import numpy as np
 
+import webgis.hydro.transport.resolution as res
 from webgis.hydro.hydraulics import PathHydraulics
-from webgis.hydro.transport import resolution as res
 from webgis.hydro.transport.grid import (
     GridState,
     Group,

@@ -36,10 +36,11 @@ EXP_FLOOR = -600.0
 
 
 def exp_floor(x: FloatArray) -> FloatArray:
-    """exp(x), with 0 where x < ``EXP_FLOOR`` (no underflow, no subnormal result)."""
+    """exp(x), with 0 where x < ``EXP_FLOOR`` (no underflow, no subnormal result; NaN
+    stays NaN)."""
     x = np.asarray(x, dtype=np.float64)
     out = np.zeros(x.shape)
-    np.exp(x, out=out, where=x >= EXP_FLOOR)
+    np.exp(x, out=out, where=~(x < EXP_FLOOR))
     return out
 
 
@@ -67,8 +68,9 @@ def exp_erfc(a: FloatArray, b: FloatArray) -> FloatArray:
     e^``EXP_FLOOR``."""
     ab = np.abs(b)
     r = erfcx(ab)
-    ab *= ab
-    e = exp_floor(np.subtract(a, ab, out=ab))
+    with np.errstate(over="ignore", invalid="ignore"):
+        ab *= ab  # (inf far from the front: the exponent is then -inf, e = 0)
+        e = exp_floor(np.subtract(a, ab, out=ab))
     e *= r
     neg = b < 0
     if neg.any():

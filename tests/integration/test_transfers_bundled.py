@@ -83,9 +83,9 @@ def test_warm_up_builds_the_transfers_a_spill_above_a_reservoir_uses(bundled_app
     with bundled_app.app_context():
         ref = get_reference(db.session)
     cache = TransferCache()
-    from webgis.hydro import transfer
+    from webgis.hydro.transfer import install_cache
 
-    transfer._CACHES[ref.network] = cache  # a fresh cache for this network
+    install_cache(ref.network, cache)  # a fresh cache for this network
     try:
         runs, built = warm_transfers(ref)
         assert runs > 50 and built == cache.builds > 50
@@ -102,24 +102,24 @@ def test_warm_up_builds_the_transfers_a_spill_above_a_reservoir_uses(bundled_app
                 assert fresh.builds >= 2  # the spill does use transfers
         assert cache.builds == built
     finally:
-        transfer._CACHES.pop(ref.network, None)
+        install_cache(ref.network, None)
 
 
 def test_a_worker_warms_its_transfers_in_the_background(bundled_app):
     """start_warmup runs in a daemon thread with its own app context and fills the
     network's cache (WEBGIS_WARM_TRANSFERS turns it on in create_app)."""
     from webgis.extensions import db
-    from webgis.hydro import transfer
+    from webgis.hydro.transfer import install_cache
     from webgis.services.reference import get_reference
     from webgis.services.warmup import start_warmup
 
     with bundled_app.app_context():
         net = get_reference(db.session).network
-    transfer._CACHES[net] = cache = TransferCache()
+    install_cache(net, cache := TransferCache())
     try:
         thread = start_warmup(bundled_app)
         thread.join(timeout=120)
         assert not thread.is_alive() and thread.daemon
         assert cache.builds > 50
     finally:
-        transfer._CACHES.pop(net, None)
+        install_cache(net, None)

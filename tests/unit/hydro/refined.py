@@ -7,18 +7,18 @@ from contextlib import contextmanager
 
 import pytest
 
-import webgis.hydro.transport as transport
+from webgis.hydro.transport import resolution
 
 # constants scaled by the factor: steps per scale (finer) and grid caps (longer)
-_FINER = ("_CELL_STEPS", "_SCALE_STEPS", "_DIRECT_CELL_STEPS", "_DIRECT_RELEASE_STEPS",
-          "_ROUTE_STEPS", "_MAX_GRID", "_MAX_HEAD")
+_FINER = ("CELL_STEPS", "SCALE_STEPS", "DIRECT_CELL_STEPS", "DIRECT_RELEASE_STEPS",
+          "ROUTE_STEPS", "MAX_GRID", "MAX_HEAD")
 
 
 @contextmanager
 def refined(factor: int = 16) -> Iterator[None]:
-    """Every grid of webgis.hydro.transport ``factor`` times finer inside the block."""
+    """Every grid of the transport ``factor`` times finer inside the block."""
     with pytest.MonkeyPatch.context() as mp:
         for name in _FINER:
-            value = getattr(transport, name)
-            mp.setattr(transport, name, type(value)(value * factor))
+            value = getattr(resolution, name)
+            mp.setattr(resolution, name, type(value)(value * factor))
         yield

@@ -9,12 +9,14 @@ import pytest
 
 from webgis.hydro.hydraulics import PathHydraulics
 from webgis.hydro.transport import (
+    LEADING_EDGE_Z,
     Curve,
     PlumeModel,
     channel_cdf,
     channel_pdf,
     exceed_hours_many,
 )
+from webgis.hydro.transport.curves import curve_stats_rows
 
 U, D, Q, M = 0.8, 60.0, 120.0, 1_000.0  # m/s, m²/s, m³/s, kg
 K = 0.3 / 86_400.0  # 1/s
@@ -195,3 +197,18 @@ def test_mixing_cell_chain_reproduces_the_erlang_response():
     mid = model.curves([10_000.0])[0]
     assert mid.peak_h < out.peak_h
     assert mid.peak_conc_mgl > out.peak_conc_mgl
+
+
+def test_peak_and_leading_edge_of_a_sampled_gaussian_are_exact():
+    """The parabola through the log-samples around the largest one is exact for a
+    Gaussian, wherever its peak falls between two samples; the leading edge is where it
+    first reaches 1 % of that peak, mu − sqrt(2 ln 100)·sigma."""
+    dt, sigma = 0.2, 1.2  # (a sample at most dt/2 from the peak is < 0.5 % below it)
+    mu = np.array([7.31, 9.1, 12.0, 5.26])
+    amp = np.array([2.0, 5.0, 0.3, 1e-3])
+    times = np.arange(150) * dt
+    c = amp[:, None] * np.exp(-((times[None, :] - mu[:, None]) ** 2) / (2 * sigma**2))
+    arr, tp, cp = curve_stats_rows(np.zeros(mu.size), dt, c)
+    assert tp == pytest.approx(mu, rel=1e-12)
+    assert cp == pytest.approx(amp, rel=1e-12)
+    assert arr == pytest.approx(mu - LEADING_EDGE_Z * sigma, abs=0.02)

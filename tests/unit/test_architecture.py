@@ -25,11 +25,7 @@ ALLOWED_CYCLES: list[set[str]] = []
 #: (importing module, imported module, private name). The four below are the ones issue 13
 #: names; helpers A (hydro/analysis.py) and B (the transport package) remove them: delete
 #: the entries when their branches land.
-ALLOWED_PRIVATE: set[tuple[str, str, str]] = {
-    ("webgis.hydro.transfer", "webgis.hydro.transport", "_convolve_rows"),
-    ("webgis.hydro.transfer", "webgis.hydro.transport", "_GridState"),
-    ("webgis.hydro.transfer", "webgis.hydro.transport", "_Group"),
-}
+ALLOWED_PRIVATE: set[tuple[str, str, str]] = set()
 
 
 def _module_name(path: Path) -> str:

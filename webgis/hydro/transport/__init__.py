@@ -33,10 +33,6 @@ from webgis.hydro.transport.resolution import (
     TRANSFER_RESOLVE_STEPS,
 )
 
-# Deprecated spelling of LEADING_EDGE_Z, kept until webgis.hydro.analysis imports the
-# public name (it did before the package split); not for new code.
-_LE_Z = LEADING_EDGE_Z
-
 __all__ = [
     "LEADING_EDGE_FRACTION",
     "LEADING_EDGE_Z",

@@ -2,15 +2,17 @@
 
 The handlers serialise plain dicts (built by the services); these models describe them.
 GeoJSON geometries and a feature's properties vary by layer, so they are open objects.
-The analysis result is described by `webgis.contract.result.AnalysisResult` when that
-module exists (issue 13, helper C2); until then by `AnalysisResultJson`, an open object.
+The analysis result is `webgis.contract.result.AnalysisResult` (a TypedDict checked by
+pydantic), wrapped as a root model for the document.
 """
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, RootModel
+
+from webgis.contract.result import AnalysisResult
 
 
 class ErrorBody(BaseModel):
@@ -96,16 +98,9 @@ class IncidentList(BaseModel):
     incidents: list[IncidentSummary]
 
 
-class AnalysisResultJson(BaseModel):
-    """The analysis result as JSON (see the README's analysis contract for its keys)."""
-
-    model_config = ConfigDict(extra="allow")
-
-    request: dict[str, Any]
-    snap: dict[str, Any]
-    receptors: list[dict[str, Any]]
-    level: dict[str, Any]
-    model: dict[str, Any]
+class AnalysisResultJson(RootModel[AnalysisResult]):
+    """The analysis result (`webgis.contract.result.AnalysisResult`; its JSON Schema is
+    published in docs/analysis-result.schema.json)."""
 
 
 class IncidentDetail(IncidentSummary):

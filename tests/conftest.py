@@ -49,6 +49,11 @@ def app(database_url):
         "PUBLIC_READ": True,
         "WTF_CSRF_ENABLED": True,
     })
+    if os.environ.get("WEBGIS_TEST_DB_READY") == "1":
+        # scripts/mutation.sh: the database was migrated and loaded once before the run;
+        # its many short pytest sessions (in parallel) only read it, in rolled-back
+        # transactions
+        return app
     with app.app_context():
         downgrade(revision="base")
         upgrade()

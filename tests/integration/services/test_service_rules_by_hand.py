@@ -334,3 +334,19 @@ def test_plan_steps_for_the_class_and_the_report_level(client, pollutant, extra,
     assert plan["river_code"] == "MAIN" and plan["title"] == "干流突发水污染事件应急处置方案"
     assert [(s["phase"], s["order"]) for s in plan["steps"]] == steps
     assert plan["interception_points"] == ["IP_A"]  # the plume passes 甲坝 below MAIN-001
+
+
+def test_a_release_found_later_is_reported_from_now_not_from_its_start(client):
+    """Started two hours ago, no discovery time given: discovered now (the default), so the
+    report is due 4 h from now, not 4 h from the start (2 h from now)."""
+    start = (datetime.now().astimezone() - timedelta(hours=2)).replace(microsecond=0)
+    b = body(mass_kg=TRACE_KG, started_at=start.isoformat())
+    del b["discovered_at"]
+    before = datetime.now().astimezone().replace(microsecond=0)
+    resp = client.post(URL, json=b)
+    assert resp.status_code == 200, resp.get_json()
+    lv = resp.get_json()["level"]
+    found = datetime.fromisoformat(lv["discovered_at"])
+    assert before <= found <= datetime.now().astimezone()
+    assert datetime.fromisoformat(lv["report_due_at"]) - found == timedelta(hours=4)
+    assert datetime.fromisoformat(lv["report_due_at"]) >= before + timedelta(hours=4)

@@ -644,3 +644,93 @@ def test_useful_flags_by_hand():
     assert useful_flags(one_in_time) == [True, True, True, False, False]
     assert useful_flags(ranked, max_n=2) == [True, True] + [False] * 8
     assert useful_flags(only_late, min_n=1) == [True, False, False, False]
+
+
+# --- edges the mutation run found untested -----------------------------------------------
+
+
+def test_a_minimal_boundary_receptor_gives_a_notification_with_safe_defaults():
+    """No code, km, arrivals, peak, limit or flags: the fields default (not crash)."""
+    (n,) = downstream_notifications([{"kind": "boundary", "name": "某界",
+                                      "extra": {"to_adcode": "640000"}}])
+    assert (n.admin_code, n.admin_name, n.level, n.boundary_code) == (
+        "640000", "某界", "prefecture", "")
+    assert math.isnan(n.arrival_h) and math.isnan(n.worst_arrival_h)
+    assert math.isnan(n.river_km)
+    assert n.peak_conc_mgl == 0.0 and n.exceeds is False
+    assert n.reason_zh == ("污染团预计nan小时后（最早nan小时）到达某界界，峰值约0 mg/L，"
+                           "预计未超标；依第八条通报同级生态环境部门")
+    # attribute-style receptors (dataclasses) work the same
+    from types import SimpleNamespace
+    (o,) = downstream_notifications([SimpleNamespace(kind="boundary", extra={
+        "to_adcode": "640000", "level": "province"}, name="N", worst=SimpleNamespace())])
+    assert o.admin_name == "N" and o.level == "province" and math.isnan(o.worst_arrival_h)
+    assert o.exceeds is False and "预计未超标" in o.reason_zh
+    (p,) = downstream_notifications([{"kind": "boundary", "extra": {"to_adcode": "1"}}])
+    assert p.admin_name == ""
+
+
+def test_notifications_skip_other_receptors_anywhere_in_the_list():
+    rs = [{"kind": "water_source", "name": "W"},
+          crossing("640000", "宁夏", arrival=5.0, worst=4.0),
+          {"kind": "section", "name": "S"},
+          crossing("610000", "陕西", arrival=6.0, worst=5.0)]
+    assert [n.admin_code for n in downstream_notifications(rs)] == ["640000", "610000"]
+
+
+def test_the_origin_of_a_crossing_without_a_level_is_a_prefecture():
+    rs = [{"kind": "boundary", "name": "a", "arrival_h": 1.0,
+           "extra": {"to_adcode": "B", "from_adcode": "A"}},
+          {"kind": "boundary", "name": "b", "arrival_h": 2.0,
+           "extra": {"to_adcode": "A", "from_adcode": "B"}}]
+    assert [n.admin_code for n in downstream_notifications(rs)] == ["B"]
+
+
+def test_same_code_other_names_is_one_administration_and_ties_keep_the_first():
+    rs = [crossing("640000", "宁夏", arrival=5.0, worst=4.0, code="first"),
+          crossing("640000", "宁夏回族自治区", arrival=5.0, worst=4.0, code="second")]
+    (n,) = downstream_notifications(rs)
+    assert n.boundary_code == "first" and n.peak_conc_mgl == 0.5
+
+
+def test_a_worst_case_without_flags_counts_as_not_exceeded():
+    (n,) = downstream_notifications([crossing("640000", "宁夏", arrival=5.0, worst=4.0)
+                                     | {"worst": {"arrival_h": 4.0}}])
+    assert "预计未超标" in n.reason_zh
+    assert source_share(intake(worst_peak=0.05, limit=1.0) | {
+        "worst": {"peak_conc_mgl": 0.05}}) == pytest.approx(0.05)
+    a = assess_level(pollutant_class="oil", receptors=[
+        boundary("province") | {"worst": None}])
+    assert a.report_reasons == []
+
+
+@pytest.mark.parametrize(("share", "text"), [
+    (1.0, "甲：最不利情况峰值达到或超过限值"),
+    (1.5, "甲：最不利情况峰值达到或超过限值"),
+    (0.99, "甲：最不利情况峰值为限值的99%"),
+])
+def test_art4_1_wording_at_and_above_the_limit(share, text):
+    a = assess_level(pollutant_class="oil", receptors=[intake(worst_peak=share, limit=1.0)])
+    assert text in a.report_reasons[0].text_zh
+
+
+def test_later_criteria_count_after_an_ignored_or_unconfirmed_one():
+    a = assess_level(pollutant_class="oil", intakes_interrupted=["village", "county"])
+    assert a.suggested == "II"
+    b = assess_level(pollutant_class="oil", receptors=[
+        boundary("province", worst_exceeds=True, name="甲"),
+        boundary("prefecture", exceeds=True, name="乙")])
+    assert b.suggested == "III" and [r.criterion for r in b.reasons] == ["boundary"]
+    (r,) = assess_level(pollutant_class="oil", intakes_interrupted=["city"]).reasons
+    assert r.source == PLAN_2014
+
+
+def test_unknown_ecology_names_the_choices():
+    with pytest.raises(ValueError, match="ecology must be one of"):
+        assess_level(pollutant_class="oil", ecology="dead fish")
+
+
+def test_steps_of_an_unknown_phase_go_last():
+    odd = PlanStepInput("debrief", 1, "", "", "")
+    rep = PlanStepInput("report", 1, "", "", "")
+    assert select_plan_steps([odd, rep], "oil", "IV") == [rep, odd]

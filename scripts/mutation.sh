@@ -19,7 +19,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 scripts/setup.sh --test >/dev/null
-.venv/bin/python -m pip install -q -e ".[mutation]"
+[ -x .venv/bin/mutmut ] || .venv/bin/python -m pip install -q -e ".[mutation]"
 # The mini test database, migrated and loaded once by an ordinary run; the mutants' many
 # short pytest sessions then only read it (WEBGIS_TEST_DB_READY, tests/conftest.py).
 .venv/bin/python -m pytest -p no:cacheprovider -q -x tests/integration/services -k echo >/dev/null

@@ -163,6 +163,17 @@ def pytest_sessionfinish(session, exitstatus):
     gc.collect()
 
 
+def pytest_collection_modifyitems(config, items):
+    """Under scripts/mutation.sh (WEBGIS_TEST_DB_READY) leave out the tests on the bundled
+    dataset: loading it is too slow for a pytest session per mutant."""
+    if os.environ.get("WEBGIS_TEST_DB_READY") != "1":
+        return
+    kept = [i for i in items if "bundled_app" not in getattr(i, "fixturenames", ())]
+    if len(kept) != len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i not in kept])
+        items[:] = kept
+
+
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits():
     """Rate-limit counters (in memory, per process) start empty in every test, so one test's

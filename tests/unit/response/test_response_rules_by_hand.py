@@ -734,3 +734,15 @@ def test_steps_of_an_unknown_phase_go_last():
     odd = PlanStepInput("debrief", 1, "", "", "")
     rep = PlanStepInput("report", 1, "", "", "")
     assert select_plan_steps([odd, rep], "oil", "IV") == [rep, odd]
+
+
+def test_rank_keeps_the_names_and_accepts_a_slow_convoy():
+    o = ResourceOrigin("T", "队", 104.0, 36.1)
+    t = Target("P", "点", 104.0, 36.0, plume_arrival_h=100.0)
+    (r,) = rank_resources([o], [t], "oil", speed_kmh=0.5)  # on foot in a flood: allowed
+    assert (r.code, r.name, r.target_name) == ("T", "队", "点")
+    assert r.travel_h == pytest.approx(km((104.0, 36.1), (104.0, 36.0)) * 1.4 / 0.5)
+    with pytest.raises(ValueError, match="circuity must be ≥ 1 and speed_kmh > 0"):
+        rank_resources([o], [t], "oil", speed_kmh=0.0)
+    (none,) = rank_resources([o], [], "oil")
+    assert math.isnan(none.distance_km) and math.isnan(none.straight_km)

@@ -15,6 +15,7 @@
 # only the tests that call the mutated function (it records which during a first clean run).
 # Re-running continues where it stopped; `rm -rf var/mutation` starts afresh.
 # Inspect survivors: cd var/mutation/<package> && ../../../.venv/bin/mutmut browse
+# One run at a time: each starts by migrating and loading the test database afresh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -47,12 +48,12 @@ for pkg in "${packages[@]}"; do
   [ -n "${TESTS[$pkg]:-}" ] || { echo "unknown package $pkg (response | services)" >&2; exit 2; }
   work="var/mutation/$pkg$SUFFIX"
   mkdir -p "$work"
-  for d in webgis tests migrations static; do ln -sfn "$ROOT/$d" "$work/$d"; done
+  for d in webgis tests migrations static gunicorn.conf.py; do ln -sfn "$ROOT/$d" "$work/$d"; done
   cat > "$work/pyproject.toml" <<EOF
 [tool.mutmut]
 source_paths = ["webgis"]
 only_mutate = ["webgis/$pkg/*.py"]
-also_copy = ["migrations", "static"]
+also_copy = ["migrations", "static", "gunicorn.conf.py"]
 pytest_add_cli_args = ["-p", "no:cacheprovider", "-m", "not e2e"]
 pytest_add_cli_args_test_selection = [$IGNORE${TESTS[$pkg]}]
 use_git_change_detection = false

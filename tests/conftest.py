@@ -175,6 +175,22 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_reference_under_mutation():
+    """Under scripts/mutation.sh every test builds the reference data afresh, so that each
+    test calling the analysis also calls the code that reads and prepares the reference:
+    mutmut runs, per mutant, only the tests it saw call the mutated function, and with the
+    per-process cache only the first test of a session would."""
+    if os.environ.get("WEBGIS_TEST_DB_READY") == "1":
+        from webgis.services import analysis, reference
+
+        for cache in (getattr(reference, "_cache", None), getattr(reference, "_key_seen", None),
+                      getattr(analysis, "_PREFECTURES", None)):
+            if cache is not None:
+                cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _fresh_rate_limits():
     """Rate-limit counters (in memory, per process) start empty in every test, so one test's
     sign-ins, analyses and sheets never throttle the next."""

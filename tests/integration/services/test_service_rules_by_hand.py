@@ -350,3 +350,20 @@ def test_a_release_found_later_is_reported_from_now_not_from_its_start(client):
     assert before <= found <= datetime.now().astimezone()
     assert datetime.fromisoformat(lv["report_due_at"]) - found == timedelta(hours=4)
     assert datetime.fromisoformat(lv["report_due_at"]) >= before + timedelta(hours=4)
+
+
+@pytest.mark.parametrize(("pollutant", "stock"), [
+    # 甲物资库 holds activated carbon 20 t, quicklime 50 t, sandbags 5000 (materials.yaml:
+    # carbon serves organics, lime metals and metalloids, sandbags every class)
+    ("BENZENE", [("ACTIVATED_CARBON", "活性炭", 20, "t"), ("SANDBAG", "编织袋", 5000, "piece")]),
+    ("SB", [("QUICKLIME", "生石灰", 50, "t"), ("SANDBAG", "编织袋", 5000, "piece")]),
+    ("DIESEL", [("SANDBAG", "编织袋", 5000, "piece")]),
+])
+def test_the_depot_lists_the_materials_serving_the_class(client, pollutant, stock):
+    b = body(mass_kg=TRACE_KG)
+    b["pollutant"] = pollutant
+    resp = client.post(URL, json=b)
+    assert resp.status_code == 200, resp.get_json()
+    (depot,) = resp.get_json()["depots"]
+    got = sorted((m["code"], m["name"], m["quantity"], m["unit"]) for m in depot["materials"])
+    assert got == sorted(stock)

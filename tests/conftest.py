@@ -49,6 +49,11 @@ def app(database_url):
         "PUBLIC_READ": True,
         "WTF_CSRF_ENABLED": True,
     })
+    if os.environ.get("WEBGIS_TEST_DB_READY") == "1":
+        # scripts/mutation.sh: the database was migrated and loaded once before the run;
+        # its many short pytest sessions (in parallel) only read it, in rolled-back
+        # transactions
+        return app
     with app.app_context():
         downgrade(revision="base")
         upgrade()
@@ -156,6 +161,33 @@ def pytest_sessionfinish(session, exitstatus):
 
     dispose_engines()  # pygeoapi's provider engines (/ogc)
     gc.collect()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under scripts/mutation.sh (WEBGIS_TEST_DB_READY) leave out the tests on the bundled
+    dataset: loading it is too slow for a pytest session per mutant."""
+    if os.environ.get("WEBGIS_TEST_DB_READY") != "1":
+        return
+    kept = [i for i in items if "bundled_app" not in getattr(i, "fixturenames", ())]
+    if len(kept) != len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i not in kept])
+        items[:] = kept
+
+
+@pytest.fixture(autouse=True)
+def _fresh_reference_under_mutation():
+    """Under scripts/mutation.sh every test builds the reference data afresh, so that each
+    test calling the analysis also calls the code that reads and prepares the reference:
+    mutmut runs, per mutant, only the tests it saw call the mutated function, and with the
+    per-process cache only the first test of a session would."""
+    if os.environ.get("WEBGIS_TEST_DB_READY") == "1":
+        from webgis.services import analysis, reference
+
+        for cache in (getattr(reference, "_cache", None), getattr(reference, "_key_seen", None),
+                      getattr(analysis, "_PREFECTURES", None)):
+            if cache is not None:
+                cache.clear()
+    yield
 
 
 @pytest.fixture(autouse=True)

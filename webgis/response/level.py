@@ -43,6 +43,9 @@ PROVINCE_TO_MEE_MIN = 60  # Art. 3: the provincial EPB reports I/II to the MEE w
 # own spread between cases is a factor of 2-3. One order of magnitude below the limit covers
 # these together; below it, field test kits hardly tell the plume from the background.
 SOURCE_ALERT_SHARE = 0.10
+# A share computed as peak / limit can land a rounding step below the trigger it equals
+# (0.02 / 0.2 == 0.09999999999999999): the comparison allows that much, on the safe side.
+SHARE_ROUNDING = 1e-9
 # 2014 plan, Annex 1, ecology row: what the officer observed -> level.
 ECOLOGY = {
     "function_lost": ("I", "区域生态功能丧失或该区域国家重点保护物种灭绝",
@@ -259,7 +262,7 @@ def _read_receptors(receptors: Sequence[Any], source_alert_share: float) -> _Fin
             if exceeds and extra.get("serves") in _INTAKE and not spare:
                 found.interrupted.append((extra["serves"], name))
             share = source_share(r)
-            if (share is not None and share >= source_alert_share) or (
+            if (share is not None and share >= source_alert_share * (1 - SHARE_ROUNDING)) or (
                     share is None and _reaches(r)):
                 found.may_affect_source.append((name, share, spare))
         elif kind == "boundary":

@@ -22,9 +22,8 @@ EDGE = ("webgis/api", "webgis/web", "webgis/cli.py", "webgis/commands.py",
 #: Declared exceptions, each with its reason (none today). `hydro.transport` names
 #: `hydro.transfer.Transfer` only under `if TYPE_CHECKING:`, which never runs.
 ALLOWED_CYCLES: list[set[str]] = []
-#: (importing module, imported module, private name). The four below are the ones issue 13
-#: names; helpers A (hydro/analysis.py) and B (the transport package) remove them: delete
-#: the entries when their branches land.
+#: (importing module, imported module, private name), each with its reason. None today: the
+#: four that issue 13 names became public names of the hydro.transport package.
 ALLOWED_PRIVATE: set[tuple[str, str, str]] = set()
 
 

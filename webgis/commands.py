@@ -258,7 +258,7 @@ def upstream_command(as_json: bool, **options) -> None:
                f"of river, {len(result['features'])} features ({result['mode']}, "
                f"{result['season']}, {result['case']} case)")
     for note in result["notes"]:
-        click.echo(f"  - {note}")
+        click.echo(f"  - {note['en']}")
     click.echo(f"{'km':>8} {'hours':>7}  kind          code / name")
     for f in result["features"]:
         flag = " (via reservoir)" if f["via_reservoir"] else ""

@@ -73,7 +73,8 @@ def test_from_the_outlet_every_feature_nearest_first_with_hand_distances_and_tim
     assert r["length_km"] == pytest.approx((L1 + L2 + L3 + LT) / 1000.0, rel=1e-9)
     assert r["rivers"] == ["MAIN", "TRIB"]
     assert r["start"]["reach_code"] == "MAIN-003" and r["start"]["measure"] == 1.0
-    assert r["case"] == "worst" and "safe side" in r["notes"][0]
+    assert r["case"] == "worst" and "safe side" in r["notes"][0]["en"]
+    assert "安全侧" in r["notes"][0]["zh"]
     # the reaches as GeoJSON lines with km and hours to the start
     props = {f["properties"]["reach_code"]: f["properties"] for f in r["reaches"]["features"]}
     assert set(props) == {"MAIN-001", "MAIN-002", "MAIN-003", "TRIB-001"}
@@ -89,7 +90,9 @@ def test_from_the_outlet_every_feature_nearest_first_with_hand_distances_and_tim
 
 def test_the_safe_side_is_faster_than_the_expected_case(client):
     worst = by_code(get(client, reach="MAIN-003"))
-    expected = by_code(get(client, reach="MAIN-003", case="expected"))
+    answer = get(client, reach="MAIN-003", case="expected")
+    assert "not the safe side" in answer["notes"][0]["en"]
+    expected = by_code(answer)
     v3 = velocity(client, "MAIN-003", "expected")
     assert expected["WS_A"]["travel_h"] == pytest.approx(0.5 * L3 / v3 / 3600.0, rel=1e-9)
     for code in worst:
@@ -201,3 +204,20 @@ def test_cli_bad_input_names_the_field(runner):
     out = runner.invoke(args=["upstream", "--lon", "103.1"])
     assert out.exit_code == 2
     assert "lat" in json.loads(out.stderr)["fields"]
+
+
+def test_the_feature_set_is_built_once_per_dataset_key(app, session):
+    from dataclasses import replace
+
+    from webgis.services.reference import get_reference
+    from webgis.services.upstream import dataset_features
+
+    with app.app_context():
+        ref = get_reference(session)
+        first = dataset_features(session, ref)
+        assert dataset_features(session, ref) is first  # kept
+        other = dataset_features(session, replace(ref, key=ref.key + "-reloaded"))
+    assert other is not first and other.dataset_key == ref.key + "-reloaded"
+    assert first.dataset_key == ref.key
+    assert sorted(f.code for f in first.feature_set.features) == [
+        "ENT_A", "IP_A", "SEC_A", "WS_A"]

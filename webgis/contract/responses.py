@@ -142,6 +142,13 @@ class UpstreamFeature(BaseModel):
     via_reservoir: bool
 
 
+class Note(BaseModel):
+    """A note in Chinese and English."""
+
+    zh: str
+    en: str
+
+
 class UpstreamResult(BaseModel):
     """``GET /api/v1/upstream``: the features nearest first, the upstream reaches as
     GeoJSON lines (``from_km``/``to_km``, ``from_h``/``to_h`` to the start in their
@@ -157,4 +164,4 @@ class UpstreamResult(BaseModel):
     rivers: list[str]
     features: list[UpstreamFeature]
     reaches: FeatureCollection
-    notes: list[str]
+    notes: list[Note]

@@ -144,14 +144,25 @@ def _reaches_geojson(ref: Reference, up: UpstreamNetwork) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": features}
 
 
-NOTE_WORST = ("Travel times are on the safe side: the worst case's fastest velocity (the "
-              "downstream worst case's), so the shortest time from each feature to the "
-              "start point.")
-NOTE_EXPECTED = ("Travel times use the season's expected mean velocity (not the safe side: "
-                 "a release can arrive sooner).")
-NOTE_ADVECTIVE = ("Times are advective (plug flow); a dispersed plume's leading edge runs "
-                  "ahead. Through a reservoir (via_reservoir) the time is the passage of the "
-                  "active volume and a first trace can arrive much sooner.")
+#: the notes on the travel times, Chinese first (like the analysis' warnings)
+NOTE_WORST = {
+    "zh": "行程时间按安全侧计算：采用下游最不利工况的最快流速，即各要素到起点的最短时间。",
+    "en": ("Travel times are on the safe side: the worst case's fastest velocity (the "
+           "downstream worst case's), so the shortest time from each feature to the start "
+           "point."),
+}
+NOTE_EXPECTED = {
+    "zh": "行程时间按该季节的期望平均流速计算（非安全侧：污染物可能更早到达）。",
+    "en": ("Travel times use the season's expected mean velocity (not the safe side: a "
+           "release can arrive sooner)."),
+}
+NOTE_ADVECTIVE = {
+    "zh": ("时间为推流（对流）时间，扩散羽流的前锋会更早到达；"
+           "途经水库（via_reservoir）时为有效库容的通过时间，首次检出可能早得多。"),
+    "en": ("Times are advective (plug flow); a dispersed plume's leading edge runs ahead. "
+           "Through a reservoir (via_reservoir) the time is the passage of the active "
+           "volume and a first trace can arrive much sooner."),
+}
 
 
 def upstream_detail(session: Session, q: UpstreamQuery, settings: Settings | None = None
@@ -186,7 +197,7 @@ def upstream_detail(session: Session, q: UpstreamQuery, settings: Settings | Non
         "rivers": sorted(r for r in up.river_codes if r is not None),
         "features": rows,
         "reaches": _reaches_geojson(ref, up),
-        "notes": [NOTE_WORST if q.case == "worst" else NOTE_EXPECTED, NOTE_ADVECTIVE],
+        "notes": [dict(NOTE_WORST if q.case == "worst" else NOTE_EXPECTED), dict(NOTE_ADVECTIVE)],
     }
 
 

@@ -1,5 +1,5 @@
 """The commands that need the app and its database, on `app.cli` (`create_app` registers
-them): `load-data`, `users ...`, `analyze`, `warm`, `sheet`. Each parses its options and
+them): `load-data`, `users ...`, `analyze`, `upstream`, `warm`, `sheet`. Each parses its options and
 calls one service (`webgis.services`), which owns the transaction."""
 
 from __future__ import annotations
@@ -220,6 +220,52 @@ def analyze_command(as_json: bool, **options) -> None:
         click.echo(f"Notify: {n['reason']}")
 
 
+@click.command("upstream")
+@click.option("--lon", type=float, help="Start point longitude (snapped to the nearest reach).")
+@click.option("--lat", type=float, help="Start point latitude.")
+@click.option("--reach", help="Start at the downstream end of this reach (instead of a point).")
+@click.option("--mode", type=click.Choice(["main", "all"]), default="all", show_default=True,
+              help="Main stem only, or every tributary.")
+@click.option("--max-km", type=float, help="Distance limit along the river, km.")
+@click.option("--max-h", type=float, help="Travel-time limit for the season, hours.")
+@click.option("--season", type=click.Choice(["dry", "normal", "flood"]), default="normal",
+              show_default=True)
+@click.option("--case", type=click.Choice(["worst", "expected"]), default="worst",
+              show_default=True, help="worst: the safe side (fastest velocity, shortest times).")
+@click.option("--json", "as_json", is_flag=True, help="Print the API's JSON answer.")
+@with_appcontext
+def upstream_command(as_json: bool, **options) -> None:
+    """The network upstream of a point or reach and every feature on it, nearest first."""
+    import json
+
+    from webgis.contract.errors import parse
+    from webgis.contract.requests import UpstreamQuery
+    from webgis.errors import WebgisError
+    from webgis.services.upstream import upstream
+
+    try:
+        query = parse(UpstreamQuery, {k: v for k, v in options.items() if v is not None})
+        result = upstream(query, current_settings())
+    except WebgisError as exc:
+        click.echo(json.dumps(exc.to_dict(), ensure_ascii=False), err=True)
+        sys.exit(2)
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False))
+        return
+    start = result["start"]
+    click.echo(f"Upstream of {start['river_name']} ({start['river_code']}) reach "
+               f"{start['reach_code']} at {start['measure']:.3f}: {result['length_km']:.1f} km "
+               f"of river, {len(result['features'])} features ({result['mode']}, "
+               f"{result['season']}, {result['case']} case)")
+    for note in result["notes"]:
+        click.echo(f"  - {note['en']}")
+    click.echo(f"{'km':>8} {'hours':>7}  kind          code / name")
+    for f in result["features"]:
+        flag = " (via reservoir)" if f["via_reservoir"] else ""
+        click.echo(f"{f['distance_km']:8.1f} {f['travel_h']:7.1f}  {f['kind']:<13} "
+                   f"{f['code']} {f['name']} [{f['river_code']}]{flag}")
+
+
 @click.command("warm")
 @click.option("--season", "seasons", multiple=True, default=("normal",),
               type=click.Choice(["dry", "normal", "flood"]), show_default=True,
@@ -259,6 +305,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(warm_command)
     app.cli.add_command(users_group)
     app.cli.add_command(analyze_command)
+    app.cli.add_command(upstream_command)
     from webgis.cli_sheet import sheet_command
 
     app.cli.add_command(sheet_command)

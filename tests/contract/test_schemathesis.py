@@ -61,6 +61,9 @@ def _realistic(case, rng_seed: int):
         return case
     if case.path_parameters and "name" in case.path_parameters:
         case.path_parameters["name"] = rng.choice(LAYERS)
+    if case.path == "/api/v1/upstream":  # a start on the river, not a reach code as well
+        case.query = {k: v for k, v in (case.query or {}).items() if k != "reach"}
+        case.query.update(ON_RIVER)
     body = case.body
     if isinstance(body, dict) and "pollutant" in body and "/sheets" not in case.path:
         body["pollutant"] = rng.choice(POLLUTANTS)  # sheets stay cheap: no PDF per case

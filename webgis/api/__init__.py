@@ -1,7 +1,14 @@
 """The JSON API, versioned under /api/v1. Handlers parse, call a service, serialise."""
 
 # Routes register on import.
-from webgis.api import health, incidents, incidents_store, layers, sheets  # noqa: E402,F401
+from webgis.api import (  # noqa: E402,F401
+    health,
+    incidents,
+    incidents_store,
+    layers,
+    sheets,
+    upstream,
+)
 from webgis.api.blueprint import bp
 
 __all__ = ["bp"]

@@ -257,3 +257,33 @@ class MapLayersQuery(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     zoom: Annotated[int, Field(ge=4, le=14)] = 8
+
+
+def _blank_none(value: Any) -> Any:
+    return None if value == "" else value
+
+
+QueryNumber = Annotated[float, Field(allow_inf_nan=False)]
+
+
+class UpstreamQuery(BaseModel):
+    """``GET /api/v1/upstream``: the river network above a point (``lon`` and ``lat``,
+    snapped to the nearest reach) or above the downstream end of a reach (``reach``), with
+    the main stem only (``mode=main``) or every tributary (``mode=all``), limited by
+    ``max_km`` along the river and/or ``max_h`` of travel time for the ``season``. Travel
+    times are on the safe side (``case=worst``: fastest velocity, shortest time) unless
+    ``case=expected``."""
+
+    lon: Annotated[Annotated[QueryNumber, Field(ge=-180, le=180)] | None,
+                   BeforeValidator(_blank_none)] = None
+    lat: Annotated[Annotated[QueryNumber, Field(ge=-90, le=90)] | None,
+                   BeforeValidator(_blank_none)] = None
+    reach: Annotated[Annotated[str, StringConstraints(min_length=1, max_length=60)] | None,
+                     BeforeValidator(_blank_none)] = None
+    mode: Literal["main", "all"] = "all"
+    max_km: Annotated[Annotated[QueryNumber, Field(gt=0, le=10_000)] | None,
+                      BeforeValidator(_blank_none)] = None
+    max_h: Annotated[Annotated[QueryNumber, Field(gt=0, le=MAX_HORIZON_H)] | None,
+                     BeforeValidator(_blank_none)] = None
+    season: Season = "normal"
+    case: Literal["worst", "expected"] = "worst"

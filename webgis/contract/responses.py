@@ -108,3 +108,60 @@ class IncidentDetail(IncidentSummary):
 
     request: dict[str, Any]
     result: dict[str, Any] = Field(description="the analysis result as it was saved")
+
+
+class UpstreamStart(BaseModel):
+    """Where the upstream network starts: the snapped point (``offset_m`` from the given
+    point) or the downstream end of the given reach (``offset_m`` null)."""
+
+    reach_code: str
+    river_code: str
+    river_name: str | None
+    measure: float
+    lon: float
+    lat: float
+    offset_m: float | None
+
+
+class UpstreamFeature(BaseModel):
+    """A feature on the upstream network (``kind``: outfall, water_source, section,
+    interception) with its distance along the river and travel time to the start."""
+
+    code: str
+    kind: Literal["outfall", "water_source", "section", "interception"]
+    name: str
+    name_en: str | None
+    reach_code: str
+    river_code: str | None
+    river_name: str | None
+    measure: float
+    lon: float
+    lat: float
+    distance_km: float
+    travel_h: float
+    via_reservoir: bool
+
+
+class Note(BaseModel):
+    """A note in Chinese and English."""
+
+    zh: str
+    en: str
+
+
+class UpstreamResult(BaseModel):
+    """``GET /api/v1/upstream``: the features nearest first, the upstream reaches as
+    GeoJSON lines (``from_km``/``to_km``, ``from_h``/``to_h`` to the start in their
+    properties) and the notes on the travel times (safe side by default)."""
+
+    start: UpstreamStart
+    mode: Literal["main", "all"]
+    season: Literal["dry", "normal", "flood"]
+    case: Literal["worst", "expected"]
+    max_km: float | None
+    max_h: float | None
+    length_km: float
+    rivers: list[str]
+    features: list[UpstreamFeature]
+    reaches: FeatureCollection
+    notes: list[Note]

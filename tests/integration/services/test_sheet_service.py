@@ -108,6 +108,19 @@ def test_the_printed_map_layers_in_the_language(ctx, lang):
     assert {a["level"] for a in lay.admin} <= {"province", "prefecture"}
     assert all(p["kind"] in ("capital", "prefecture_seat", "county_seat") for p in lay.places)
     assert all(r["geometry"]["type"] in ("LineString", "MultiLineString") for r in lay.rivers)
+    # one line per reach, on its own river (reach codes are "<river>-<n>" in the fixture)
+    assert sorted(r["code"] for r in lay.rivers) == ["MAIN-001", "MAIN-002", "MAIN-003",
+                                                     "TRIB-001"]
+    assert all(r["river_code"] == r["code"].split("-")[0] for r in lay.rivers)
+    # a printed map needs 1e-5 degree (about 1 m), no more
+    coords = [c for f in [*lay.rivers, *lay.admin] for c in _flat(f["geometry"]["coordinates"])]
+    assert coords and all(round(c, 5) == c for c in coords)
+
+
+def _flat(coords):
+    if isinstance(coords, int | float):
+        return [coords]
+    return [c for x in coords for c in _flat(x)]
 
 
 def test_a_scenario_sheet_as_geojson(ctx):

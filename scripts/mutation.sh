@@ -5,7 +5,8 @@
 #   scripts/mutation.sh response            one package (response | services)
 #   MUTATION_BASELINE=1 scripts/mutation.sh the same without the hand-computed rule tests
 #                                           (tests/unit/response/test_response_rules_by_hand.py,
-#                                           tests/integration/services/): the score before them
+#                                           tests/integration/services/, tests/unit/services/): the score
+#                                           before them
 #   MUTATION_CHILDREN=2                     parallel mutants (default: the CPU count)
 #   MUTATION_SAMPLE=200                     only a random sample of that many mutants per
 #                                           package (seeded by MUTATION_SEED, default 13): an

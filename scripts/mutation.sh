@@ -5,7 +5,8 @@
 #   scripts/mutation.sh response            one package (response | services)
 #   MUTATION_BASELINE=1 scripts/mutation.sh the same without the hand-computed rule tests
 #                                           (tests/unit/response/test_response_rules_by_hand.py,
-#                                           tests/integration/services/): the score before them
+#                                           tests/integration/services/, tests/unit/services/): the score
+#                                           before them
 #   MUTATION_CHILDREN=2                     parallel mutants (default: the CPU count)
 #   MUTATION_SAMPLE=200                     only a random sample of that many mutants per
 #                                           package (seeded by MUTATION_SEED, default 13): an
@@ -32,12 +33,12 @@ export WEBGIS_TEST_DATABASE_URL=${WEBGIS_TEST_DATABASE_URL:-$(.venv/bin/python -
 # package -> the tests that can kill its mutants (fast ones; mutmut picks per function)
 declare -A TESTS=(
   [response]='"tests/unit/response"'
-  [services]='"tests/integration/services", "tests/integration/test_analysis_api.py", "tests/integration/test_reporting.py", "tests/integration/test_api.py", "tests/integration/test_load_data.py", "tests/integration/test_sheets.py", "tests/integration/test_sheet_warmup.py"'
+  [services]='"tests/integration/services", "tests/unit/services", "tests/integration/test_analysis_api.py", "tests/integration/test_reporting.py", "tests/integration/test_api.py", "tests/integration/test_load_data.py", "tests/integration/test_sheets.py", "tests/integration/test_sheet_warmup.py", "tests/integration/test_unit_of_work.py", "tests/integration/test_result_contract.py", "tests/integration/test_auth.py", "tests/unit/test_result_schema.py", "tests/unit/test_layers_params.py"'
 )
 IGNORE=""
 SUFFIX=""
 if [ "${MUTATION_BASELINE:-0}" = 1 ]; then
-  IGNORE='"--ignore=tests/unit/response/test_response_rules_by_hand.py", "--ignore=tests/integration/services", '
+  IGNORE='"--ignore=tests/unit/response/test_response_rules_by_hand.py", "--ignore=tests/integration/services", "--ignore=tests/unit/services", '
   SUFFIX="-baseline"
 fi
 CHILDREN=${MUTATION_CHILDREN:-$(nproc)}
@@ -48,12 +49,12 @@ for pkg in "${packages[@]}"; do
   [ -n "${TESTS[$pkg]:-}" ] || { echo "unknown package $pkg (response | services)" >&2; exit 2; }
   work="var/mutation/$pkg$SUFFIX"
   mkdir -p "$work"
-  for d in webgis tests migrations static gunicorn.conf.py; do ln -sfn "$ROOT/$d" "$work/$d"; done
+  for d in webgis tests migrations static docs gunicorn.conf.py; do ln -sfn "$ROOT/$d" "$work/$d"; done
   cat > "$work/pyproject.toml" <<EOF
 [tool.mutmut]
 source_paths = ["webgis"]
 only_mutate = ["webgis/$pkg/*.py"]
-also_copy = ["migrations", "static", "gunicorn.conf.py"]
+also_copy = ["migrations", "static", "docs", "gunicorn.conf.py"]
 pytest_add_cli_args = ["-p", "no:cacheprovider", "-m", "not e2e"]
 pytest_add_cli_args_test_selection = [$IGNORE${TESTS[$pkg]}]
 use_git_change_detection = false

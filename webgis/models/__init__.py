@@ -8,13 +8,17 @@ from webgis.models.plan import PlanStep, RiverPlan
 from webgis.models.receptors import InterceptionPoint, MonitoringSection, WaterSource
 from webgis.models.resources import Depot, Inventory, RescueTeam
 from webgis.models.river import DatasetLayer, Reach, River
+from webgis.models.supervision import AuditEntry, Hazard, HazardEvidence
 from webgis.models.user import User
 
 __all__ = [
     "AdminArea",
+    "AuditEntry",
     "DatasetLayer",
     "Depot",
     "Enterprise",
+    "Hazard",
+    "HazardEvidence",
     "EnterpriseSubstance",
     "Incident",
     "IncidentEvent",

@@ -42,6 +42,7 @@ TEMPLATES: dict[str, str] = {
     "instant_range": "%(field)s must be between %(earliest)s and %(latest)s",
     "control_characters": "%(field)s must not contain control characters",
     "extra_forbidden": "%(field)s is not a known field",
+    "duplicate_step": "%(field)s: step %(i)s repeats %(phase)s order %(order)s",
     "deadline_before_found": "%(field)s: the deadline must not be before the day it was found",
     "date_from_datetime_parsing": "%(field)s must be a date (YYYY-MM-DD)",
     "date_parsing": "%(field)s must be a date (YYYY-MM-DD)",
@@ -56,7 +57,8 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
     """The pydantic model an annotation holds (directly, in a union or `Annotated`)."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
-    if typing.get_origin(annotation) in (typing.Union, types.UnionType, typing.Annotated):
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType, typing.Annotated,
+                                         list):  # a list's items: ``lines[0].quantity``
         for arg in typing.get_args(annotation):
             found = _model_in(arg)
             if found is not None:

@@ -91,9 +91,12 @@ class Reference:
     pollutant_names_en: dict[str, str] = field(default_factory=dict)
 
 
+#: The loaded layers' hashes, and the plan versions issued in the product (issuing one
+#: changes what incidents use: `_plans`).
 KEY_SQL = text(
-    "SELECT md5(coalesce(string_agg(layer || ':' || sha256, ',' ORDER BY layer), '')) "
-    "FROM dataset_layer"
+    "SELECT md5(coalesce(string_agg(layer || ':' || sha256, ',' ORDER BY layer), '') || "
+    "(SELECT coalesce(string_agg(id::text, ',' ORDER BY id), '') FROM plan_version "
+    "WHERE status = 'issued')) FROM dataset_layer"
 )
 KEY_TTL_S = 1.0  # a load becomes visible to analyses at most this long after its commit
 _key_seen: dict[str, tuple[float, str]] = {}  # database URL -> (checked at, key)
@@ -110,6 +113,13 @@ def dataset_key(session: Session) -> str:
     key = session.execute(KEY_SQL).scalar_one()
     _key_seen[url] = (now, key)
     return key
+
+
+def forget_dataset_key() -> None:
+    """Re-read the dataset key on the next analysis in this process (a change committed
+    here, e.g. an issued plan version, is then used at once; other processes see it within
+    `KEY_TTL_S`)."""
+    _key_seen.clear()
 
 
 def get_reference(session: Session) -> Reference:
@@ -292,10 +302,20 @@ def _teams(session: Session) -> list[ResourceOrigin]:
 
 
 def _plans(session: Session) -> dict[str, Plan]:
+    """Every river's plan; the steps are the version issued in the product if there is one
+    (issue 17), else the bundled ones."""
+    issued = {v.plan_id: v.steps for v in session.scalars(
+        select(m.PlanVersion).where(m.PlanVersion.status == "issued"))}
     out = {}
     for p in session.scalars(select(m.RiverPlan)):
-        steps = [PlanStepInput(s.phase, s.order, s.text_zh, s.text_en, s.responsible, s.due_min,
-                               tuple(s.classes), s.min_level) for s in p.steps]
+        rows: list[Any] = issued.get(p.id) or [
+            {"phase": s.phase, "order": s.order, "text_zh": s.text_zh, "text_en": s.text_en,
+             "responsible": s.responsible, "due_min": s.due_min, "classes": s.classes,
+             "min_level": s.min_level} for s in p.steps]
+        steps = [PlanStepInput(s["phase"], s["order"], s["text_zh"], s.get("text_en") or "",
+                               s.get("responsible") or "", s.get("due_min"),
+                               tuple(s.get("classes") or ()), s.get("min_level"))
+                 for s in rows]
         notes: dict[str, str] = {}
         points: list[dict[str, Any]] = list(p.sensitive_points or [])
         for sp in points:

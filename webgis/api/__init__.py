@@ -7,6 +7,7 @@ from webgis.api import (  # noqa: E402,F401
     incidents_store,
     layers,
     plans,
+    registers,
     sheets,
     supervision,
     upstream,

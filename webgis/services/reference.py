@@ -91,12 +91,15 @@ class Reference:
     pollutant_names_en: dict[str, str] = field(default_factory=dict)
 
 
-#: The loaded layers' hashes, and the plan versions issued in the product (issuing one
-#: changes what incidents use: `_plans`).
+#: The loaded layers' hashes, the plan versions issued in the product (issuing one changes
+#: what incidents use: `_plans`) and the last edit of a register the analysis reads
+#: (`webgis.services.registers`).
 KEY_SQL = text(
     "SELECT md5(coalesce(string_agg(layer || ':' || sha256, ',' ORDER BY layer), '') || "
     "(SELECT coalesce(string_agg(id::text, ',' ORDER BY id), '') FROM plan_version "
-    "WHERE status = 'issued')) FROM dataset_layer"
+    "WHERE status = 'issued') || ':' || (SELECT coalesce(max(id), 0)::text FROM audit_log "
+    "WHERE object_type IN ('stock', 'team', 'enterprise', 'interception'))) "
+    "FROM dataset_layer"
 )
 KEY_TTL_S = 1.0  # a load becomes visible to analyses at most this long after its commit
 _key_seen: dict[str, tuple[float, str]] = {}  # database URL -> (checked at, key)

@@ -14,7 +14,7 @@ from webgis.contract.errors import parse
 from webgis.contract.supervision import HazardQuery
 from webgis.exports.supervision import VALUE_LABELS
 from webgis.i18n import select_locale
-from webgis.services import hazards, plan_versions, supervision
+from webgis.services import hazards, plan_versions, registers, supervision
 
 bp = Blueprint("registers", __name__)
 WRITERS = ("duty_officer", "leader", "planner", "admin")
@@ -66,3 +66,15 @@ def plan_page(river: str):
     return render_template("plan_edit.html", plan=plan_versions.plan_detail(river),
                            lang=select_locale(), csrf=generate_csrf(),
                            can_edit=current_user.role in EDITORS, **LABELS)
+
+
+@bp.get("/registers")
+def registers_page():
+    """Depot stock, teams, enterprises and interception spaces, editable by role."""
+    if not current_user.is_authenticated:
+        return _signed_in()
+    return render_template("registers.html", stock=registers.list_stock(),
+                           teams=registers.list_teams(),
+                           enterprises=registers.list_enterprises(),
+                           spaces=registers.list_spaces(), lang=select_locale(),
+                           csrf=generate_csrf(), can_edit=current_user.role in WRITERS)

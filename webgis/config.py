@@ -26,7 +26,12 @@ REQUEST_LIMITS = {
     "MAX_HEADERS_TOTAL": 32 * 1024,
     "MAX_HEADER_COUNT": 100,
     "MAX_JSON_DEPTH": 32,
+    # File uploads (paths ending in one of `UPLOAD_SUFFIXES`: evidence, survey files) may
+    # be this large; every other body keeps MAX_CONTENT_LENGTH.
+    "UPLOAD_MAX_BYTES": 20 * 1024 * 1024,
 }
+#: Request paths that receive files (`UPLOAD_MAX_BYTES` instead of MAX_CONTENT_LENGTH).
+UPLOAD_SUFFIXES = ("/evidence", "/upload")
 
 
 def _bool(value: str | None, default: bool) -> bool:

@@ -6,7 +6,10 @@ from webgis.api import (  # noqa: E402,F401
     incidents,
     incidents_store,
     layers,
+    plans,
+    registers,
     sheets,
+    supervision,
     upstream,
 )
 from webgis.api.blueprint import bp

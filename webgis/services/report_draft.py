@@ -134,9 +134,10 @@ def num(value: Any, digits: int = 3) -> str:
     """A number with `digits` significant digits, or — when there is none."""
     if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
         return "—"
-    if value == 0:
-        return "0"
-    return f"{value:.{digits}g}" if abs(value) < 1e6 else f"{value:,.0f}"
+    x = float(f"{value:.{digits}g}")  # rounded to `digits` significant digits
+    if x == int(x):
+        return str(int(x))
+    return f"{x:.12f}".rstrip("0").rstrip(".")  # 0.00005, not 5e-05
 
 
 def _iso(raw: Any) -> datetime | None:

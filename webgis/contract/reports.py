@@ -1,6 +1,6 @@
 """Request and response models of the incident reports (issue 14 item 4): draft, edit and
 issue a report, the list with the reporting clock. Every write carries the incident
-version it read (``expected_version``); unknown fields are refused (422 naming them)."""
+version it read (``expected_version``)."""
 
 from __future__ import annotations
 
@@ -19,8 +19,6 @@ class DraftReport(BaseModel):
     """``POST /api/v1/incidents/<id>/reports``: draft the next report of ``kind`` from the
     incident, or (``corrects``: an issued report's id) a correction of that report."""
 
-    model_config = ConfigDict(extra="forbid")
-
     kind: ReportKind | None = None
     corrects: Annotated[int, Strict(), Field(ge=1)] | None = None
     expected_version: Version
@@ -30,8 +28,6 @@ class EditReport(BaseModel):
     """``PUT /api/v1/incidents/<id>/reports/<rid>``: new text of some sections of a draft
     (keys of its kind), and optionally its title."""
 
-    model_config = ConfigDict(extra="forbid")
-
     content: dict[SectionKey, SectionText] = Field(default_factory=dict)
     title: Annotated[str, Strict(), StringConstraints(strip_whitespace=True, min_length=1,
                                                       max_length=200)] | None = None
@@ -40,8 +36,6 @@ class EditReport(BaseModel):
 
 class IssueReport(BaseModel):
     """``POST /api/v1/incidents/<id>/reports/<rid>/issue``: issue the draft (a leader)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     expected_version: Version
 

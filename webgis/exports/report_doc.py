@@ -9,10 +9,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-MEDIA_TYPES = {
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "pdf": "application/pdf",
-}
 CST = timezone(timedelta(hours=8), "CST")
 #: What heads every report: the 2011 measures and the document's state.
 MEASURES = "依据《突发环境事件信息报告办法》（环境保护部令第17号）第十二条至第十四条"
@@ -91,16 +87,3 @@ def stamp(raw: Any) -> str:
     if at.tzinfo is None:
         at = at.replace(tzinfo=UTC)
     return at.astimezone(CST).strftime("%Y-%m-%d %H:%M") + "（北京时间）"
-
-
-def render_report(doc: ReportDoc, fmt: str) -> bytes:
-    """The report as ``docx`` or ``pdf`` bytes."""
-    if fmt == "docx":
-        from webgis.exports.report_docx import build_docx
-
-        return build_docx(doc)
-    if fmt == "pdf":
-        from webgis.exports.report_pdf import build_report_pdf
-
-        return build_report_pdf(doc)
-    raise ValueError(f"unknown report format {fmt}")

@@ -282,7 +282,8 @@ def report_file(incident_id: int, report_id: int, fmt: str) -> tuple[bytes, str,
     """The report as a DOCX or PDF file: (bytes, file name, media type). Rendered from the
     stored sections only (an issued report prints the same words every time); the initial
     report's sketch map of sensitive points (Art. 13) from the forecast it was drafted on."""
-    from webgis.exports.report_doc import MEDIA_TYPES, ReportDoc, render_report
+    from webgis.exports.report_doc import ReportDoc
+    from webgis.exports.report_files import MEDIA_TYPES, render_report
 
     with reading() as session:
         rep = _report(session, incident_id, report_id)

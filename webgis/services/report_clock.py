@@ -112,14 +112,15 @@ def reporting_clock(*, level: Mapping[str, Any], status: str, discovered_at: dat
                    province_to_mee_due_at=level.get("province_to_mee_due_at"))
     elif status == "closed":
         if final:
+            due = None
             out.update(basis_zh="处理结果报告已签发", basis_en="final report issued")
-            return out
-        closed = _closed_at(events, updated_at or now)
-        due = closed + timedelta(days=final_days)
-        out.update(next="final", rule="art12_final",
-                   basis_zh=f"处理结果报告：处理完毕后上报（第十二条；按{final_days:g}天内提醒，可配置）",
-                   basis_en=f"final report: after the handling ends (Art. 12; reminded within "
-                            f"{final_days:g} days, configurable)")
+        else:
+            due = _closed_at(events, updated_at or now) + timedelta(days=final_days)
+            out.update(next="final", rule="art12_final",
+                       basis_zh=f"处理结果报告：处理完毕后上报（第十二条；按{final_days:g}天内"
+                                "提醒，可配置）",
+                       basis_en=f"final report: after the handling ends (Art. 12; reminded "
+                                f"within {final_days:g} days, configurable)")
     else:
         last = max(issued, key=lambda r: r.issued_at)
         due = last.issued_at + timedelta(hours=followup_h)

@@ -183,11 +183,14 @@ def draft_report(incident_id: int, kind: str | None, expected_version: int, acto
         return report_row(rep, corrected.doc_no if corrected else None)
 
 
-def _refuse_issued(rep: IncidentReport, what: str) -> None:
+_EDIT_ISSUED = "report %(doc)s was issued and cannot be edited: a correction is a new report"
+_ISSUE_AGAIN = "report %(doc)s was issued already"
+
+
+def _refuse_issued(rep: IncidentReport, template: str) -> None:
     if rep.status == "issued":
-        raise Conflict("report %(doc)s was issued and cannot be %(what)s: a correction is a "
-                       "new report", fields={"status": "issued"},
-                       params={"doc": rep.doc_no, "what": what}, report_id=rep.id)
+        raise Conflict(template, fields={"status": "issued"}, params={"doc": rep.doc_no},
+                       report_id=rep.id)
 
 
 def edit_report(incident_id: int, report_id: int, expected_version: int, actor: Actor,
@@ -196,7 +199,7 @@ def edit_report(incident_id: int, report_id: int, expected_version: int, actor: 
     with unit_of_work() as session:
         inc = open_for_write(session, incident_id, expected_version, actor)
         rep = _report(session, incident_id, report_id, lock=True)
-        _refuse_issued(rep, "edited")
+        _refuse_issued(rep, _EDIT_ISSUED)
         known = {k for k, _zh, _en in SECTIONS[rep.kind]}
         bad = {f"content.{k}": "not a section of this kind of report"
                for k in content if k not in known}
@@ -220,7 +223,7 @@ def issue_report(incident_id: int, report_id: int, expected_version: int, actor:
     with unit_of_work() as session:
         inc = open_for_write(session, incident_id, expected_version, actor)
         rep = _report(session, incident_id, report_id, lock=True)
-        _refuse_issued(rep, "issued again")
+        _refuse_issued(rep, _ISSUE_AGAIN)
         rep.status, rep.issued_by_id, rep.issued_by = "issued", actor.id, actor.username
         rep.issued_at = rep.updated_at = datetime.now(UTC)
         session.flush()

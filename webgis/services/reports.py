@@ -224,6 +224,10 @@ def issue_report(incident_id: int, report_id: int, expected_version: int, actor:
         inc = open_for_write(session, incident_id, expected_version, actor)
         rep = _report(session, incident_id, report_id, lock=True)
         _refuse_issued(rep, _ISSUE_AGAIN)
+        if rep.kind == "final" and inc.status != "closed":
+            raise Conflict("close the incident before issuing the final report (Art. 12: "
+                           "after the handling has ended)", fields={"status": inc.status},
+                           report_id=rep.id)
         rep.status, rep.issued_by_id, rep.issued_by = "issued", actor.id, actor.username
         rep.issued_at = rep.updated_at = datetime.now(UTC)
         session.flush()

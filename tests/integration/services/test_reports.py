@@ -255,3 +255,26 @@ def test_docx_and_pdf_read_back_with_every_required_item(people):
         assert "".join(heading.split()) in squeezed, heading
     assert "槽车侧翻" in squeezed and rep["doc_no"] in squeezed
     assert "rep_leader" in squeezed and "签发人" in squeezed and "未签发" not in squeezed
+
+
+def test_the_final_report_is_issued_only_once_the_incident_is_closed(people, session):
+    officer, leader = people["duty_officer"], people["leader"]
+    inc_id = _incident(officer)
+    first = reports.draft_report(inc_id, "initial", 1, officer)
+    reports.issue_report(inc_id, first["id"], 2, leader, SETTINGS)
+    final = reports.draft_report(inc_id, "final", 3, officer)
+    assert list(_text(final)) == [k for k, _zh, _en in SECTIONS["final"]]
+    assert "直接经济损失" in _text(final)["harm_losses"]
+    assert "建立事件" in _text(final)["process"]  # the timeline, from the first event
+    before = _counts(session, inc_id)
+    with pytest.raises(Conflict) as err:
+        reports.issue_report(inc_id, final["id"], 4, leader, SETTINGS)
+    assert err.value.fields == {"status": "reported"}
+    assert _counts(session, inc_id) == before
+    session.execute(text("UPDATE incident SET status = 'closed' WHERE id = :i"), {"i": inc_id})
+    done = reports.issue_report(inc_id, final["id"], 4, leader, SETTINGS)
+    assert done["status"] == "issued" and done["doc_no"].endswith("-JG-01")
+    clock = reports.list_reports(inc_id, SETTINGS)["clock"]
+    assert clock["next"] is None and clock["overdue"] is False
+    with pytest.raises(Conflict):  # one final report; a second only as a correction
+        reports.draft_report(inc_id, "final", 5, officer)

@@ -35,7 +35,8 @@
     if (!c) { clockEl.hidden = true; return; }
     clockEl.hidden = false;
     var basis = cfg.lang === "en" ? c.basis_en : c.basis_zh;
-    clockEl.title = t("Reporting clock") + (basis ? ": " + basis : "");
+    clockEl.title = t("Reporting clock") + (basis ? ": " + basis : "") + (c.next === "initial" && c.province_to_mee_due_at
+      ? "\n" + t("Provincial report to the MEE due {time}", { time: F.clock(new Date(c.province_to_mee_due_at)) }) : "");
     if (!c.next || !c.due_at) {
       clockEl.className = "report-clock done";
       clockEl.innerHTML = esc(t("All reports issued"));

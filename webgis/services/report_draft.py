@@ -321,9 +321,18 @@ def level_text(result: Mapping[str, Any]) -> str:
 # --- readings and the timeline ------------------------------------------------------------
 
 
-def monitoring_text(readings: Sequence[Mapping[str, Any]], since: datetime | None = None
-                    ) -> str:
-    """Readings per station: how many, the latest and the highest (mg/L); QA flags."""
+def station_limits(result: Mapping[str, Any]) -> dict[str, float]:
+    """Receptor code -> its limit (mg/L), for readings taken at a receptor."""
+    return {str(r["code"]): float(r["limit_mgl"]) for r in result.get("receptors") or []
+            if r.get("code") and isinstance(r.get("limit_mgl"), int | float)
+            and r["limit_mgl"] > 0}
+
+
+def monitoring_text(readings: Sequence[Mapping[str, Any]], since: datetime | None = None,
+                    limits: Mapping[str, float] | None = None) -> str:
+    """Readings per station: how many, the latest and the highest (mg/L), the highest
+    against the station's limit where the forecast knows it (`limits`: receptor code ->
+    mg/L); QA flags."""
     rows = [r for r in readings if since is None or (_iso(r.get("entered_at")) or since) >= since]
     if not rows:
         return ("尚无监测数据" if since is None else "上次报告以来无新的监测数据") + "。"
@@ -341,8 +350,14 @@ def monitoring_text(readings: Sequence[Mapping[str, Any]], since: datetime | Non
             return f"<{v}（未检出）" if r.get("below_detection") else v
 
         flags = {str(r.get("qa_flag")) for r in rs} - {"ok"}
+        limit = (limits or {}).get(station)
+        ratio = ""
+        if limit and not top.get("below_detection"):
+            share = float(top.get("value_mg_l") or 0) / limit
+            ratio = (f"（限值 {num(limit)} mg/L，超标 {num(share - 1, 2)} 倍）" if share > 1
+                     else f"（限值 {num(limit)} mg/L，未超标）")
         lines.append(f"{station} {pollutant}：{len(rs)} 个样品，最新 {val(last)} mg/L"
-                     f"（{clock(last.get('sampled_at'))}），最高 {val(top)} mg/L"
+                     f"（{clock(last.get('sampled_at'))}），最高 {val(top)} mg/L{ratio}"
                      + (f"；质控标记：{'、'.join(sorted(flags))}" if flags else ""))
     return f"共 {len(rows)} 个监测数据：\n" + "\n".join(lines)
 
@@ -386,7 +401,8 @@ def _initial(d: DraftInput) -> dict[str, str]:
         "course": (f"{clock(started_at(d))} 开始排放，{clock(discovered(d))} 发现或得知，"
                    f"{clock(d.created_at)} 建立事件；目前状态：{status}。"
                    + (str(facts.get("course")) if facts.get("course") else "")),
-        "pollutant": _pollutant(d), "monitoring": monitoring_text(d.readings),
+        "pollutant": _pollutant(d),
+        "monitoring": monitoring_text(d.readings, limits=station_limits(d.result)),
         "casualties": _casualties(d), "sensitive": _sensitive(d), "affected": _affected(d),
         "trend": _trend(d),
         "actions": events_text(d.events, ACTION_KINDS, empty="已启动应急响应，开展现场调查" + TODO),
@@ -404,7 +420,7 @@ def _followup(d: DraftInput) -> dict[str, str]:
                                      "status_changed"), since, empty="事件基本情况无变化。")
     return {
         "since": head + changes + "\n" + _casualties(d),
-        "monitoring": monitoring_text(d.readings, since),
+        "monitoring": monitoring_text(d.readings, since, station_limits(d.result)),
         "actions": events_text(d.events, ACTION_KINDS, since, empty="继续按预案处置" + TODO),
         "trend": _trend(d), "level": level_text(d.result),
         "requests": str(d.facts.get("requests") or TODO),
@@ -418,7 +434,8 @@ def _final(d: DraftInput) -> dict[str, str]:
     return {
         "measures": events_text(d.events, ACTION_KINDS, empty=TODO),
         "process": events_text(d.events, None, empty=TODO),
-        "results": f"事件状态：{status}。" + monitoring_text(d.readings),
+        "results": f"事件状态：{status}。"
+                   + monitoring_text(d.readings, limits=station_limits(d.result)),
         "harm_losses": (f"直接经济损失约 {num(loss)} 元；{_casualties(d)}"
                         + (f"曾预计超标的饮用水水源地：{'、'.join(map(str, intakes))}。"
                            if intakes else "")

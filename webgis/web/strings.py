@@ -91,6 +91,7 @@ PLAIN = [
     _l("Draft a correction"), _l("Save draft"), _l("Issue"), _l("Word (DOCX)"),
     _l("Could not save the report"), _l("Saved"), _l("Report issued"),
     _l("Click again to issue: it cannot be changed afterwards"),
+    _l("Provincial report to the MEE due {time}"),
 ]
 
 # Coded values: key -> English label.

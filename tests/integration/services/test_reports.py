@@ -177,6 +177,14 @@ def test_follow_ups_are_numbered_and_report_what_is_new(people, session):
         geom=func.ST_SetSRID(func.ST_MakePoint(103.2, 35.9), 4326), sampled_at=sampled,
         pollutant_code="BENZENE", value_mg_l=0.034, source="hand",
         entered_by_id=officer.id, entered_at=datetime.now(UTC)))
+    intake = next(r for r in incidents.get_incident(inc_id, show_names=True)["result"]
+                  ["receptors"] if r["kind"] == "water_source")
+    session.add(IncidentReading(
+        incident_id=inc_id, station_kind="intake", station_code=intake["code"],
+        reach_code="R1", measure_m=0.0, lon=103.2, lat=35.9,
+        geom=func.ST_SetSRID(func.ST_MakePoint(103.2, 35.9), 4326), sampled_at=sampled,
+        pollutant_code="BENZENE", value_mg_l=intake["limit_mgl"] * 5, source="hand",
+        entered_by_id=officer.id, entered_at=datetime.now(UTC)))
     session.flush()
     one = reports.draft_report(inc_id, "followup", 3, officer)
     assert (one["number"], one["title"]) == (1, "续报（第1号）")
@@ -184,6 +192,8 @@ def test_follow_ups_are_numbered_and_report_what_is_new(people, session):
     sections = _text(one)
     assert list(sections) == [k for k, _zh, _en in SECTIONS["followup"]]
     assert "SEC-TEST-1" in sections["monitoring"] and "0.034" in sections["monitoring"]
+    assert "共 2 个监测数据" in sections["monitoring"]
+    assert f"限值 {intake['limit_mgl']:g} mg/L，超标 4 倍" in sections["monitoring"]
     assert "初报（第1号）" in sections["since"]
     reports.issue_report(inc_id, one["id"], 4, leader, SETTINGS)
     two = reports.draft_report(inc_id, "followup", 5, officer)

@@ -195,7 +195,8 @@ def _refuse_issued(rep: IncidentReport, template: str) -> None:
 
 def edit_report(incident_id: int, report_id: int, expected_version: int, actor: Actor,
                 content: dict[str, str], title: str | None = None) -> dict[str, Any]:
-    """Replace the text of the sections given (keys of the kind) in a draft."""
+    """Replace the text of the sections given (keys of the kind) in a draft; a save that
+    changes nothing writes nothing (no event, the same version)."""
     with unit_of_work() as session:
         inc = open_for_write(session, incident_id, expected_version, actor)
         rep = _report(session, incident_id, report_id, lock=True)
@@ -207,7 +208,11 @@ def edit_report(incident_id: int, report_id: int, expected_version: int, actor: 
                 for k, v in content.items() if k in known and len(v) > MAX_SECTION_CHARS}
         if bad:
             raise Unprocessable("invalid report sections", fields=bad)
-        rep.content = {**(rep.content or {}), **content}
+        old = rep.content or {}
+        content = {k: v for k, v in content.items() if old.get(k) != v}
+        if not content and (not title or title == rep.title):
+            return report_row(rep, _doc_no_of(session, rep.corrects_id))  # nothing changed
+        rep.content = {**old, **content}
         if title:
             rep.title = title
         rep.updated_at = datetime.now(UTC)

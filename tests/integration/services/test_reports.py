@@ -161,7 +161,9 @@ def test_bad_input_stores_nothing(people, session):
     assert "corrects" in err.value.fields
     with pytest.raises(NotFound):
         reports.edit_report(inc_id, 987654, 2, officer, {"cause": "x"})
-    assert _counts(session, inc_id) == before
+    same = reports.edit_report(inc_id, rep["id"], 2, officer, {"cause": _text(rep)["cause"]})
+    assert same == reports.get_report(inc_id, rep["id"])  # nothing changed, nothing written
+    assert _counts(session, inc_id) == before and _version(inc_id) == 2
     assert _text(reports.get_report(inc_id, rep["id"]))["cause"] == _text(rep)["cause"]
 
 

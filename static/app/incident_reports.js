@@ -30,6 +30,10 @@
   }
 
   // ---- the clock ---------------------------------------------------------------------
+  function dur(ms) {  // "2 d 03:04:05" past two days, else "51:04:05"
+    var a = Math.abs(ms), days = a >= 48 * 3600e3 ? Math.floor(a / 86400e3) : 0;
+    return (days ? t("{n} d", { n: days }) + " " : "") + F.duration(a - days * 86400e3);
+  }
   function tick() {
     var c = S.data && S.data.clock;
     if (!c) { clockEl.hidden = true; return; }
@@ -46,7 +50,7 @@
     clockEl.className = "report-clock" + (left < 0 ? " overdue" : left < 30 * 60e3 ? " soon" : "");
     clockEl.dataset.overdue = left < 0 ? "1" : "0";
     clockEl.innerHTML = esc(t("{kind} due {time}", { kind: t(KIND[c.next]), time: F.clock(due) })) +
-      " · <b>" + esc(left >= 0 ? t("{d} left", { d: F.duration(left) }) : t("overdue by {d}", { d: F.duration(left) })) +
+      " · <b>" + esc(left >= 0 ? t("{d} left", { d: dur(left) }) : t("overdue by {d}", { d: dur(left) })) +
       "</b>" + '<button type="button" data-open="reports">' + esc(t("Reports")) + "</button>";
   }
   clockEl.addEventListener("click", function (e) {

@@ -92,6 +92,7 @@ PLAIN = [
     _l("Could not save the report"), _l("Saved"), _l("Report issued"),
     _l("Click again to issue: it cannot be changed afterwards"),
     _l("Provincial report to the MEE due {time}"),
+    _l("{n} d"),
 ]
 
 # Coded values: key -> English label.

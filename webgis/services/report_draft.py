@@ -181,9 +181,10 @@ def _place(d: DraftInput) -> str:
     snap = d.result.get("snap") or {}
     loc = d.facts.get("location") or (d.result.get("request") or {}).get("location") or {}
     parts = []
-    for key in ("enterprise_name", "enterprise", "place"):
+    for key, form in (("enterprise_name", "{}"), ("enterprise", "企业排口（企业代码 {}）"),
+                      ("place", "{}")):
         if isinstance(d.facts.get(key), str) and d.facts[key]:
-            parts.append(d.facts[key])
+            parts.append(form.format(d.facts[key]))
             break
     river = snap.get("river_name") or snap.get("river_code")
     if river:

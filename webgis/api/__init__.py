@@ -8,6 +8,7 @@ from webgis.api import (  # noqa: E402,F401
     layers,
     plans,
     registers,
+    reports,
     sheets,
     supervision,
     upstream,

@@ -6,6 +6,7 @@ from webgis.models.geo import AdminArea, Place
 from webgis.models.incident import Incident, IncidentEvent, IncidentReading, IncidentRevision
 from webgis.models.plan import PlanStep, PlanVersion, RiverPlan
 from webgis.models.receptors import InterceptionPoint, MonitoringSection, WaterSource
+from webgis.models.report import IncidentReport
 from webgis.models.resources import Depot, Inventory, RescueTeam
 from webgis.models.river import DatasetLayer, Reach, River
 from webgis.models.supervision import AuditEntry, Hazard, HazardEvidence
@@ -23,6 +24,7 @@ __all__ = [
     "Incident",
     "IncidentEvent",
     "IncidentReading",
+    "IncidentReport",
     "IncidentRevision",
     "InterceptionPoint",
     "Inventory",

@@ -83,6 +83,16 @@ PLAIN = [
     _l("The point is {d} m from the nearest river ({river}); pick a point within {max} m of a "
        "river"),
     _l("No river near this point; pick a point on a river"),
+    # incident reports and the reporting clock (static/app/incident_reports.js)
+    _l("Reporting clock"), _l("All reports issued"), _l("{kind} due {time}"), _l("Reports"),
+    _l("Issued"), _l("Draft"), _l("No reports yet"), _l("Issued by {who} at {time}"),
+    _l("Drafted by {who} at {time}"), _l("corrects {doc}"),
+    _l("An issued report never changes: to correct it, draft a correction"),
+    _l("Draft a correction"), _l("Save draft"), _l("Issue"), _l("Word (DOCX)"),
+    _l("Could not save the report"), _l("Saved"), _l("Report issued"),
+    _l("Click again to issue: it cannot be changed afterwards"),
+    _l("Provincial report to the MEE due {time}"),
+    _l("{n} d"),
 ]
 
 # Coded values: key -> English label.
@@ -123,6 +133,8 @@ CODED = {
     "level_I": _l("Level I (especially major)"), "level_II": _l("Level II (major)"),
     "level_III": _l("Level III (larger)"), "level_IV": _l("Level IV (general)"),
     "level_unknown": _l("Level not assessed"),
+    "rkind_initial": _l("Initial report"), "rkind_followup": _l("Follow-up report"),
+    "rkind_final": _l("Final report"),
     # units of the material catalogue
     "t": _l("t"), "m": _l("m"), "m2": _l("m²"), "piece": _l("pieces"), "set": _l("sets"),
     "kit": _l("kits"),

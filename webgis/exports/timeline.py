@@ -27,7 +27,7 @@ EVENT_LABELS: dict[str, str] = {
     "plan_step_undone": N_("Plan step undone"), "closed": N_("Incident closed"),
     "comment": N_("Comment"),
 }
-HEADINGS = (N_("No."), N_("Time"), N_("Event"), N_("Who"), N_("What"))
+HEADINGS = (N_("No."), N_("When"), N_("Event"), N_("Who"), N_("What"))
 TITLE = N_("Timeline")
 
 

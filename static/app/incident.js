@@ -1193,7 +1193,10 @@
   function loadIncidentList() {
     var box = $("incident-list");
     box.innerHTML = '<li class="muted">' + esc(t("Loading…")) + "</li>";
-    fetch(cfg.api + "/incidents?limit=30", { credentials: "same-origin" })
+    // real incidents or drills, never both in one list (issue 14)
+    var kindBox = document.querySelector('input[name="list-kind"]:checked');
+    var kind = kindBox ? kindBox.value : "incident";
+    fetch(cfg.api + "/incidents?limit=30&kind=" + kind, { credentials: "same-origin" })
       .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.json(); })
       .then(function (body) {
         var items = body.incidents || [];
@@ -1206,6 +1209,10 @@
       })
       .catch(function (err) { box.innerHTML = '<li class="error">' + esc(String(err)) + "</li>"; });
   }
+
+  document.querySelectorAll('input[name="list-kind"]').forEach(function (r) {
+    r.addEventListener("change", loadIncidentList);
+  });
 
   function openIncident(id) {
     return fetch(cfg.api + "/incidents/" + id, { credentials: "same-origin" })

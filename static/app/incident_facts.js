@@ -12,7 +12,7 @@
 
   var TRANSITIONS = { reported: ["responding", "closed"], responding: ["monitoring"],
     monitoring: ["responding", "closed"], closed: [] };
-  var OLD_STYLE = { color: "#6a1b9a", weight: 4, opacity: 0.85, dashArray: "8 7", lineCap: "butt" };
+  var OLD_STYLE = { color: "#6a1b9a", weight: 4, opacity: 0.9, dashArray: "8 7", lineCap: "butt", pane: "resultPane" };
   var L_OLD = L.featureGroup();
   var S = { id: null, dirty: false, revisions: [], shown: null, confirmClose: false };
   var form = $("facts-form");
@@ -200,7 +200,7 @@
         });
         (res.receptors || []).forEach(function (r) {
           if (r.lat == null || r.arrival_h == null) return;
-          L.circleMarker([r.lat, r.lon], { radius: 7, color: OLD_STYLE.color, weight: 2, dashArray: "3 3", fill: false })
+          L.circleMarker([r.lat, r.lon], { radius: 9, color: OLD_STYLE.color, weight: 2, dashArray: "3 3", fill: false, pane: "resultPane" })
             .bindTooltip(esc(t("Forecast #{n}", { n: n })) + " · " + esc(nm(r)) + "<br>" + esc(t("Arrival")) + " " + F.hours(r.arrival_h) +
               " · " + esc(t("Peak")) + " " + F.num(r.peak_conc_mgl) + " mg/L")
             .addTo(L_OLD);

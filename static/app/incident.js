@@ -1204,6 +1204,7 @@
           return '<li><button type="button" class="linklike" data-act="open-incident" data-id="' + x.id + '">#' +
             x.id + " " + esc(x.title) + '</button><div class="muted">' + esc(F.clock(new Date(x.created_at))) +
             " · " + esc(t(x.kind === "drill" ? "drill" : "incident")) + (x.level ? " · " + esc(t(LEVEL_NAMES[x.level] || x.level)) : "") +
+            (x.status ? " · " + esc(t("st_" + x.status)) : "") +
             (x.created_by ? " · " + esc(x.created_by) : "") + "</div></li>";
         }).join("") : '<li class="muted">' + esc(t("No incidents saved yet.")) + "</li>";
       })

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from flask import Response, jsonify
 
+from webgis import limits
 from webgis.api import params
 from webgis.api.blueprint import bp
 from webgis.api.openapi import document
@@ -35,6 +36,7 @@ _SECURITY: list[dict[str, list[str]]] = [{"bearer": []}, {"session": []}]
 
 @bp.patch("/api/v1/incidents/<int:incident_id>/facts")
 @require_role(*CHANGERS)
+@limits.analysis
 @document(json=FactsPatch, ok=WriteResult, tags=["incidents"], security=_SECURITY)
 def revise_facts(incident_id: int):
     """Change facts (only those given): a new revision, the analysis run again, and

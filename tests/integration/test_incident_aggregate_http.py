@@ -222,3 +222,22 @@ def test_the_timeline_is_exported_with_the_incident(client, hdr, tmp_path):
     text = subprocess.run(["pdftotext", str(tmp_path / "s.pdf"), "-"], check=True,
                           capture_output=True, text=True).stdout
     assert "Timeline" in text and "Facts revised" in text and "Analysis re-run" in text
+
+
+def test_the_page_shows_the_incident_tabs_to_signed_in_users_only(client, hdr):
+    inc = _saved(client, hdr)
+    anonymous = client.get("/").get_data(as_text=True)
+    for absent in ('data-tab="facts"', 'data-tab="timeline"', 'data-tab="list"',
+                   'id="facts-form"', 'id="tl-comment"'):
+        assert absent not in anonymous
+    officer = client.get(f"/incidents/{inc}", headers=hdr["duty_officer"])
+    assert officer.status_code == 200
+    html = officer.get_data(as_text=True)
+    for present in ('data-tab="facts"', 'data-tab="timeline"', 'id="facts-form"',
+                    'id="fx-status-actions"', 'id="tl-comment"', 'name="list-kind"'):
+        assert present in html
+    team = client.get(f"/incidents/{inc}", headers=hdr["field_team"]).get_data(as_text=True)
+    assert 'id="tl-comment"' in team and 'id="fx-revision"' in team
+    assert 'id="facts-form"' not in team and 'id="fx-status-actions"' not in team
+    leader = client.get(f"/incidents/{inc}", headers=hdr["leader"]).get_data(as_text=True)
+    assert 'id="facts-form"' in leader

@@ -73,5 +73,14 @@ def test_revising_a_fact_shows_the_new_forecast_and_keeps_the_earlier(watched, l
     page.click("#tl-send")
     page.locator("#tl-list li[data-kind=comment]").wait_for()
     page.screenshot(path=str(artifacts / "incident-timeline.png"))
+    # real incidents and drills never share the list: a switch between them
+    page.click("button[data-tab=list]")
+    entry = page.locator(f"#incident-list [data-id='{inc}']")
+    entry.wait_for()
+    assert "已接报" in page.locator("#incident-list li").first.inner_text()
+    page.check("input[name=list-kind][value=drill]")
+    entry.wait_for(state="detached")
+    page.check("input[name=list-kind][value=incident]")
+    entry.wait_for()
     assert watched.errors == []
     assert watched.blocked == []

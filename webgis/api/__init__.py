@@ -3,6 +3,7 @@
 # Routes register on import.
 from webgis.api import (  # noqa: E402,F401
     health,
+    incident_aggregate,
     incidents,
     incidents_store,
     layers,

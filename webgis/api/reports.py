@@ -15,18 +15,15 @@ Routes (``rid``: the report's id)::
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from flask import Response, jsonify
-from flask_login import current_user
 
 from webgis import limits
 from webgis.api import params
 from webgis.api.blueprint import bp
 from webgis.api.openapi import document
-from webgis.auth import require_role
+from webgis.auth import incident_access, require_role
 from webgis.contract.reports import (
     DraftReport,
     EditReport,
@@ -36,7 +33,6 @@ from webgis.contract.reports import (
     ReportRow,
 )
 from webgis.edge import current_actor, current_settings
-from webgis.errors import Unauthorized
 from webgis.services import reports
 
 _SECURITY: dict[str, Any] = {"security": [{"bearer": []}, {"session": []}],
@@ -44,20 +40,8 @@ _SECURITY: dict[str, Any] = {"security": [{"bearer": []}, {"session": []}],
 _WRITERS = ("duty_officer", "leader")
 
 
-def signed_in(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Any signed-in user (session or token): reports are never public."""
-
-    @wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if not current_user.is_authenticated:
-            raise Unauthorized("sign in or send an API token to read this")
-        return view(*args, **kwargs)
-
-    return wrapper
-
-
 @bp.get("/api/v1/incidents/<int:incident_id>/reports")
-@signed_in
+@incident_access
 @document(ok=ReportList, **_SECURITY)
 def list_reports(incident_id: int):
     """The incident's reports, oldest first, and its reporting clock now."""
@@ -76,7 +60,7 @@ def draft_report(incident_id: int):
 
 
 @bp.get("/api/v1/incidents/<int:incident_id>/reports/<int:report_id>")
-@signed_in
+@incident_access
 @document(ok=ReportRow, **_SECURITY)
 def get_report(incident_id: int, report_id: int):
     """One report with its sections."""
@@ -104,7 +88,7 @@ def issue_report(incident_id: int, report_id: int):
 
 
 @bp.get("/api/v1/incidents/<int:incident_id>/reports/<int:report_id>.<fmt>")
-@signed_in
+@incident_access
 @limits.sheets
 @document(ok=None, **_SECURITY)
 def report_file(incident_id: int, report_id: int, fmt: str):

@@ -1,6 +1,7 @@
 """All models, imported here so Alembic and the app see the whole schema."""
 
 from webgis.models.catalogue import Material, Pollutant
+from webgis.models.dispatch import Dispatch, DispatchLine, PlanTick, TeamMember
 from webgis.models.enterprise import Enterprise, EnterpriseSubstance
 from webgis.models.geo import AdminArea, Place
 from webgis.models.incident import Incident, IncidentEvent, IncidentReading, IncidentRevision
@@ -14,6 +15,8 @@ __all__ = [
     "AdminArea",
     "DatasetLayer",
     "Depot",
+    "Dispatch",
+    "DispatchLine",
     "Enterprise",
     "EnterpriseSubstance",
     "Incident",
@@ -26,11 +29,13 @@ __all__ = [
     "MonitoringSection",
     "Place",
     "PlanStep",
+    "PlanTick",
     "Pollutant",
     "Reach",
     "RescueTeam",
     "River",
     "RiverPlan",
+    "TeamMember",
     "User",
     "WaterSource",
 ]

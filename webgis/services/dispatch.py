@@ -116,11 +116,11 @@ def _materials(s: Session, body: CreateDispatch) -> dict[str, Material]:
     for i, code in enumerate(codes):
         if code not in found:
             raise Unprocessable("unknown material %(code)s",
-                                fields={f"materials.{i}.material_code": "unknown"},
+                                fields={f"materials[{i}].material_code": "unknown"},
                                 params={"code": code})
         if code in seen:
             raise Unprocessable("material %(code)s is listed twice",
-                                fields={f"materials.{i}.material_code": "listed twice"},
+                                fields={f"materials[{i}].material_code": "listed twice"},
                                 params={"code": code})
         seen.add(code)
     return found
@@ -145,7 +145,7 @@ def _take_stock(s: Session, depot: Depot, body: CreateDispatch,
     stock = _locked_stock(s, depot.id, [m.id for m in materials.values()])
     available = {code: (stock[m.id].quantity if m.id in stock else 0.0)
                  for code, m in materials.items()}
-    short = {f"materials.{i}.quantity": f"{available[m.material_code]:g} available"
+    short = {f"materials[{i}].quantity": f"{available[m.material_code]:g} available"
              for i, m in enumerate(body.materials)
              if m.quantity > available[m.material_code] + _EPS}
     if short:
@@ -245,11 +245,11 @@ def _return_stock(s: Session, d: Dispatch, body: DispatchStatusChange) -> list[d
         line = by_code.get(u.material_code)
         if line is None:
             raise Unprocessable("material %(code)s was not dispatched",
-                                fields={f"used.{i}.material_code": "not in this dispatch"},
+                                fields={f"used[{i}].material_code": "not in this dispatch"},
                                 params={"code": u.material_code})
         if u.used > line.quantity + _EPS:
             raise Unprocessable("more used than dispatched",
-                                fields={f"used.{i}.used": f"at most {line.quantity:g}"})
+                                fields={f"used[{i}].used": f"at most {line.quantity:g}"})
         used[u.material_code] = min(u.used, line.quantity)
     if d.depot_id is None or not d.lines:
         return []

@@ -103,7 +103,7 @@ def test_a_quantity_above_stock_is_refused_with_what_is_available(ctx):
             {"material_code": "SANDBAG", "quantity": 10}])
     assert err.value.extra["current"]["available"] == {"ACTIVATED_CARBON": 20,
                                                        "SANDBAG": 5000}
-    assert err.value.fields == {"materials.0.quantity": "20 available"}
+    assert err.value.fields == {"materials[0].quantity": "20 available"}
     assert _stock(session, "ACTIVATED_CARBON") == 20 and _stock(session, "SANDBAG") == 5000
     assert _counts(session, inc_id) == before
     # a material the depot does not hold: nothing available
@@ -123,10 +123,10 @@ def test_a_quantity_above_stock_is_refused_with_what_is_available(ctx):
     ({"team_code": "NO_TEAM"}, "team_code"),
     ({"depot_code": None, "team_code": None}, "depot_code"),
     ({"depot_code": None}, "depot_code"),  # materials without a depot
-    ({"materials": [{"material_code": "GOLD", "quantity": 1}]}, "materials.0.material_code"),
+    ({"materials": [{"material_code": "GOLD", "quantity": 1}]}, "materials[0].material_code"),
     ({"materials": [{"material_code": "SANDBAG", "quantity": 1},
                     {"material_code": "SANDBAG", "quantity": 2}]},
-     "materials.1.material_code"),
+     "materials[1].material_code"),
 ])
 def test_bad_dispatches_name_the_field_and_store_nothing(ctx, change, field):
     session, actors, inc_id = ctx
@@ -159,11 +159,11 @@ def test_the_whole_way_and_the_return_of_what_was_not_used(ctx):
     with pytest.raises(Unprocessable) as err:
         _move(session, team, inc_id, d_id, "returned",
               used=[{"material_code": "SANDBAG", "used": 201}])
-    assert "used.0.used" in err.value.fields
+    assert "used[0].used" in err.value.fields
     with pytest.raises(Unprocessable) as err:
         _move(session, team, inc_id, d_id, "returned",
               used=[{"material_code": "QUICKLIME", "used": 1}])
-    assert "used.0.material_code" in err.value.fields
+    assert "used[0].material_code" in err.value.fields
     assert _stock(session, "SANDBAG") == 4800
     row = _move(session, team, inc_id, d_id, "returned",
                 used=[{"material_code": "SANDBAG", "used": 150}])

@@ -58,6 +58,9 @@ def test_dispatch_over_http_from_the_officer_to_the_team(api):
     made = client.post(url, json=body, headers=officer)
     assert made.status_code == 201, made.json
     assert made.json["lines"][0]["quantity"] == 4 and _carbon(session) == 16
+    stock = client.get("/api/v1/depots/DEPOT_A/stock", headers=officer).json["stock"]
+    assert {r["material_code"]: r["quantity"] for r in stock}["ACTIVATED_CARBON"] == 16
+    assert client.get("/api/v1/depots/NOPE/stock", headers=officer).status_code == 404
     d_id = made.json["id"]
     listed = client.get(url, headers=officer).json
     assert [d["id"] for d in listed["dispatches"]] == [d_id]
@@ -151,3 +154,15 @@ def test_the_checklist_over_http(api):
                       json={"done": True, "expected_version": v + 1}).status_code == 404
     assert client.put(url, headers=officer,
                       json={"done": "yes", "expected_version": v + 1}).status_code == 422
+
+
+def test_a_field_team_account_is_linked_to_its_team_by_the_cli(app, runner):
+    with app.app_context():
+        users.create_user("cli_team", "field_team", "ten chars!")
+    done = runner.invoke(args=["users", "team", "cli_team", "TEAM_A"])
+    assert done.exit_code == 0 and "team TEAM_A" in done.output
+    unknown = runner.invoke(args=["users", "team", "cli_team", "NO_SUCH_TEAM"])
+    assert unknown.exit_code != 0 and "NO_SUCH_TEAM" in unknown.output
+    assert runner.invoke(args=["users", "team", "cli_team"]).exit_code != 0
+    off = runner.invoke(args=["users", "team", "cli_team", "--none"])
+    assert off.exit_code == 0 and "no team" in off.output

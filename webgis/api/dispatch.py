@@ -22,6 +22,7 @@ from webgis.api.openapi import document
 from webgis.auth import require_role
 from webgis.contract.dispatch import (
     CreateDispatch,
+    DepotStock,
     DispatchList,
     DispatchRow,
     DispatchStatusChange,
@@ -90,6 +91,14 @@ def dispatch_status(incident_id: int, dispatch_id: int):
 def my_dispatches():
     """A field team's open dispatches on every incident (empty for other accounts)."""
     return jsonify(dispatch.my_dispatches(current_actor()))
+
+
+@bp.get("/api/v1/depots/<code>/stock")
+@signed_in
+@document(ok=DepotStock, tags=["dispatch"], security=_AUTH)
+def depot_stock(code: str):
+    """What a depot holds now, per material (the analysis's copy is as of the analysis)."""
+    return jsonify(dispatch.depot_stock(code))
 
 
 @bp.get("/api/v1/incidents/<int:incident_id>/plan")

@@ -137,6 +137,23 @@ class MyDispatches(BaseModel):
     dispatches: list[DispatchRow]
 
 
+class StockRow(BaseModel):
+    material_code: str
+    name: str
+    name_en: str | None
+    unit: str
+    quantity: float
+
+
+class DepotStock(BaseModel):
+    """``GET /api/v1/depots/<code>/stock``: what the depot holds now."""
+
+    depot_code: str
+    name: str
+    name_en: str | None
+    stock: list[StockRow]
+
+
 class PlanStepState(BaseModel):
     """A plan step of the incident with its tick and when it is due (from discovery)."""
 

@@ -38,7 +38,8 @@ from webgis.services.dispatch_view import dispatch_rows, find_target, team_of
 from webgis.services.incident_write import open_for_append, open_for_write, record
 from webgis.services.uow import reading, unit_of_work
 
-__all__ = ["change_status", "create_dispatch", "link_team", "list_dispatches", "my_dispatches"]
+__all__ = ["change_status", "create_dispatch", "depot_stock", "link_team", "list_dispatches",
+           "my_dispatches"]
 
 #: How far in the future a status time may be (clocks of phones drift).
 CLOCK_SKEW = timedelta(minutes=5)
@@ -309,6 +310,23 @@ def my_dispatches(actor: Actor) -> dict[str, Any]:
                 row["incident_title"] = inc.title
                 out.append(row)
         return {"team_code": team_code, "dispatches": out}
+
+
+def depot_stock(code: str) -> dict[str, Any]:
+    """A depot's stock now (what a dispatch form offers; the analysis's copy is as of the
+    analysis). 404 for an unknown depot."""
+    with reading() as s:
+        depot = s.scalar(select(Depot).where(Depot.code == code))
+        if depot is None:
+            raise NotFound("unknown depot %(code)s", fields={"depot_code": code},
+                           params={"code": code})
+        rows = s.execute(select(Material.code, Material.name_zh, Material.name_en,
+                                Material.unit, Inventory.quantity)
+                         .join(Inventory, Inventory.material_id == Material.id)
+                         .where(Inventory.depot_id == depot.id).order_by(Material.code))
+        return {"depot_code": depot.code, "name": depot.name_zh, "name_en": depot.name_en,
+                "stock": [{"material_code": r[0], "name": r[1], "name_en": r[2], "unit": r[3],
+                           "quantity": r[4]} for r in rows]}
 
 
 def link_team(username: str, team_code: str | None) -> str | None:

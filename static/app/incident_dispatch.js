@@ -16,7 +16,7 @@
   var role = (cfg.user && cfg.user.role) || null;
   var OFFICER = role === "duty_officer" || role === "leader" || role === "admin";
   var STATUSES = ["dispatched", "en_route", "on_site", "deployed", "returned"];
-  var D = WG.dispatch = { list: [], plan: null, incidentId: null };
+  var D = WG.dispatch = { list: [], plan: null, incidentId: null, returning: null };
   var stockCache = {};
   var shownTab = false;
 
@@ -91,6 +91,8 @@
   function renderList() {
     var box = $("dispatch-list");
     if (!box) return;
+    var typed = {};
+    box.querySelectorAll(".dp-return input[data-material]").forEach(function (inp) { typed[inp.dataset.material] = inp.value; });
     var head = $("dispatch-head");
     if (head) head.textContent = role === "field_team" ? t("Dispatches of your team") : "";
     if (!D.list.length) { box.innerHTML = '<li class="muted">' + esc(t("No dispatches yet.")) + "</li>"; return; }
@@ -116,33 +118,66 @@
         '<ol class="dp-steps">' + steps + "</ol>" + (d.note ? '<div class="muted">' + esc(d.note) + "</div>" : "") +
         (buttons ? '<div class="dp-actions">' + buttons + "</div>" : "") + "</li>";
     }).join("");
+    var open = D.returning && D.list.filter(function (x) { return x.id === D.returning && x.status !== "returned"; })[0];
+    if (open) openReturn(open, typed); else D.returning = null;
   }
 
-  function move(id, status) {
+  function move(id, status, used) {
     var d = D.list.filter(function (x) { return x.id === id; })[0];
     if (!d) return;
     var body = { status: status, from_status: d.status };
-    if (status === "returned" && d.lines.length) {
-      var used = [];
-      for (var i = 0; i < d.lines.length; i++) {
-        var ln = d.lines[i];
-        var answer = window.prompt(t("How much {material} was used? (of {q}; the rest goes back to the depot)",
-          { material: nameOf(ln, "material_name", "material_name_en"), q: F.num(ln.quantity) + " " + t(ln.unit) }), "0");
-        if (answer === null) return;
-        var n = Number(answer);
-        if (!(n >= 0 && n <= ln.quantity)) { WG.toast(t("Give a number from 0 to the quantity dispatched"), "error"); return; }
-        used.push({ material_code: ln.material_code, used: n });
-      }
-      body.used = used;
-    }
+    if (used) body.used = used;
     write("POST", cfg.api + "/incidents/" + D.incidentId + "/dispatches/" + id + "/status", body)
-      .then(function () { WG.toast(t("Status: {s}", { s: t("dispatch_" + status) })); })
+      .then(function () { D.returning = null; WG.toast(t("Status: {s}", { s: t("dispatch_" + status) })); })
       .catch(function (err) { WG.toast(errorText(err), "error"); reload(WG.workspace.incident); });
   }
 
+  // on "returned" with materials: an inline form asks how much of each was used (default
+  // none; the rest goes back to the depot), kept open across the list's refreshes
+  function returnForm(d) {
+    return '<div class="dp-return" data-id="' + d.id + '"><div class="muted">' +
+      esc(t("How much was used? The rest goes back to the depot.")) + "</div>" + d.lines.map(function (ln) {
+        return '<label class="dp-mat"><span>' + esc(nameOf(ln, "material_name", "material_name_en")) + " (" +
+          F.num(ln.quantity) + " " + esc(t(ln.unit)) + ')</span><input type="number" min="0" step="any" inputmode="decimal" max="' +
+          ln.quantity + '" data-material="' + esc(ln.material_code) + '" placeholder="0"></label>';
+      }).join("") + '<button type="button" class="btn btn-primary dp-confirm-return" data-id="' + d.id + '">' +
+      esc(t("Confirm return")) + "</button></div>";
+  }
+
+  function openReturn(d, values) {
+    var card = document.querySelector('#dispatch-list li.dispatch-card[data-id="' + d.id + '"]');
+    if (!card || card.querySelector(".dp-return")) return;
+    card.insertAdjacentHTML("beforeend", returnForm(d));
+    Object.keys(values || {}).forEach(function (code) {
+      var inp = card.querySelector('.dp-return input[data-material="' + code + '"]');
+      if (inp) inp.value = values[code];
+    });
+  }
+
+  function confirmReturn(id) {
+    var d = D.list.filter(function (x) { return x.id === id; })[0];
+    if (!d) return;
+    var used = [], bad = false;
+    document.querySelectorAll('#dispatch-list .dp-return[data-id="' + id + '"] input[data-material]').forEach(function (inp) {
+      var n = inp.value === "" ? 0 : Number(inp.value), max = Number(inp.max);
+      if (!(n >= 0 && n <= max)) { bad = true; inp.classList.add("invalid"); }
+      used.push({ material_code: inp.dataset.material, used: n });
+    });
+    if (bad) { WG.toast(t("Give a number from 0 to the quantity dispatched"), "error"); return; }
+    move(id, "returned", used);
+  }
+
   document.addEventListener("click", function (e) {
+    var c = e.target.closest && e.target.closest("button.dp-confirm-return");
+    if (c) { c.disabled = true; confirmReturn(+c.dataset.id); return; }
     var b = e.target.closest && e.target.closest("button.dp-move");
     if (!b) return;
+    var d = D.list.filter(function (x) { return x.id === +b.dataset.id; })[0];
+    if (d && b.dataset.status === "returned" && d.lines.length && d.depot_code) {
+      D.returning = d.id;
+      openReturn(d);
+      return;
+    }
     b.disabled = true;
     move(+b.dataset.id, b.dataset.status);
   });
@@ -156,8 +191,12 @@
 
   function fillForm(inc) {
     var form = $("dispatch-form");
-    if (!form || form.dataset.filled === String(inc.version)) return;
-    var res = inc.result || {}, keep = { t: $("dp-target").value, d: $("dp-depot").value, m: $("dp-team").value };
+    var res = inc.result || {};
+    var key = [res.receptors, res.depots, res.teams].map(function (rows) {
+      return (rows || []).map(function (x) { return x.code + ":" + (x.worst ? x.worst.arrival_h : x.travel_h); }).join(",");
+    }).join("|");
+    if (!form || form.dataset.filled === key) return;
+    var keep = { t: $("dp-target").value, d: $("dp-depot").value, m: $("dp-team").value };
     var targets = (res.receptors || []).slice().sort(function (a, b) {
       return (a.kind === "interception" ? 0 : 1) - (b.kind === "interception" ? 0 : 1) || a.river_km - b.river_km;
     });
@@ -173,13 +212,14 @@
     if (keep.t) $("dp-target").value = keep.t;
     if (keep.d) $("dp-depot").value = keep.d;
     if (keep.m) $("dp-team").value = keep.m;
-    form.dataset.filled = String(inc.version);
-    showStock();
+    form.dataset.filled = key;
+    if ($("dp-depot").value !== (form.dataset.depot || "")) showStock();
   }
   function nm(x) { return WG.nm ? WG.nm(x) : (x.name || x.code); }
 
   function showStock() {
     var code = $("dp-depot").value, box = $("dp-materials");
+    $("dispatch-form").dataset.depot = code;
     if (!code) { box.innerHTML = ""; return; }
     var fill = function (body) {
       box.innerHTML = '<div class="muted">' + esc(t("Quantities to send (in stock now)")) + "</div>" +
@@ -283,6 +323,25 @@
   // overdue steps turn red as the clock passes their due time
   setInterval(function () { if (D.plan) renderPlan(); }, 30000);
 
+  // a field team on "/" (no incident open): its open dispatches, linked to their incidents
+  function showMine() {
+    var list = $("incident-list");
+    if (role !== "field_team" || cfg.incident_id || !list) return;
+    getJSON(cfg.api + "/dispatches/mine").then(function (body) {
+      var rows = body.dispatches || [];
+      if (!rows.length) return;
+      var box = document.createElement("div");
+      box.id = "my-dispatches";
+      box.innerHTML = "<h4>" + esc(t("Dispatches of your team")) + "</h4><ul class=\"incident-list\">" + rows.map(function (d) {
+        return '<li><a href="/incidents/' + d.incident_id + '">#' + d.id + " " + esc(d.target_name || d.target_code) +
+          "</a> · " + esc(t("dispatch_" + d.status)) + '<div class="muted">' + esc(d.incident_title || "") + "</div></li>";
+      }).join("") + "</ul>";
+      list.parentNode.insertBefore(box, list);
+      if (WG.showTab) WG.showTab("list");
+    }).catch(function () { /* shown on the incident page anyway */ });
+  }
+
   wireForm();
+  showMine();
   WG.workspace.subscribe(function (inc) { reload(inc); });
 })();

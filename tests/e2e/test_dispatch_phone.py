@@ -35,13 +35,29 @@ def dispatched(e2e_app, officer):
                                             role=actor.role)
             detail = incidents.get_incident(saved["id"], show_names=True)
             team = next(t for t in detail["result"]["teams"] if t["target_code"])
+            depot = next(d for d in detail["result"]["depots"]
+                         if any((m["quantity"] or 0) >= 1 for m in d["materials"]))
+            material = next(m for m in depot["materials"] if (m["quantity"] or 0) >= 1)
             dispatch.link_team(TEAM_USER[0], team["code"])
-            row = dispatch.create_dispatch(saved["id"], CreateDispatch(
-                expected_version=detail["version"], target_code=team["target_code"],
-                team_code=team["code"]), actor)
+            row = dispatch.create_dispatch(saved["id"], CreateDispatch.model_validate({
+                "expected_version": detail["version"], "target_code": team["target_code"],
+                "team_code": team["code"], "depot_code": depot["code"],
+                "materials": [{"material_code": material["code"], "quantity": 1}]}), actor)
         finally:
             end_of_context()
-    return saved["id"], row["id"], team
+    return saved["id"], row["id"], (depot["code"], material["code"])
+
+
+def _stock(e2e_app, depot_code: str, material_code: str) -> float:
+    from webgis.services import dispatch
+    from webgis.services.uow import end_of_context
+
+    with e2e_app.app_context():
+        try:
+            rows = dispatch.depot_stock(depot_code)["stock"]
+        finally:
+            end_of_context()
+    return next(r["quantity"] for r in rows if r["material_code"] == material_code)
 
 
 def _sign_in(page, base, who):
@@ -53,8 +69,8 @@ def _sign_in(page, base, who):
 
 
 def test_a_field_team_on_a_phone_moves_its_dispatch(browser, live_server, dispatched,
-                                                   artifacts):
-    inc_id, d_id, team = dispatched
+                                                   artifacts, e2e_app):
+    inc_id, d_id, (depot_code, material_code) = dispatched
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN",
                                   bypass_csp=True, is_mobile=True, has_touch=True)
     page = context.new_page()
@@ -78,6 +94,17 @@ def test_a_field_team_on_a_phone_moves_its_dispatch(browser, live_server, dispat
                      "li.current").filter(has_text="在途").wait_for()
         assert page.locator("#dispatch-new").count() == 0  # a team cannot dispatch
         page.screenshot(path=str(artifacts / "dispatch-phone-en-route.png"))
+        for status, label in (("on_site", "已到达"), ("deployed", "已布设")):
+            card.locator(f"button.dp-move[data-status={status}]").tap()
+            card.locator("li.current").filter(has_text=label).wait_for()
+        before = _stock(e2e_app, depot_code, material_code)
+        card.locator("button.dp-move[data-status=returned]").tap()
+        card.locator(f".dp-return input[data-material='{material_code}']").fill("0.25")
+        page.screenshot(path=str(artifacts / "dispatch-phone-return.png"))
+        card.locator("button.dp-confirm-return").tap()
+        card.locator("li.current").filter(has_text="已返回").wait_for()
+        assert "已用 0.25" in card.inner_text()
+        assert _stock(e2e_app, depot_code, material_code) == pytest.approx(before + 0.75)
         assert errors == []
     finally:
         context.close()

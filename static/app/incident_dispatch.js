@@ -114,7 +114,8 @@
       }).join("") : "";
       return '<li class="dispatch-card status-' + esc(d.status) + '" data-id="' + d.id + '"><div><b>#' + d.id + " " +
         esc(from) + " → " + esc(d.target_name || d.target_code) + "</b></div>" +
-        (mats ? '<div class="muted">' + mats + "</div>" : "") + etaLine(d) +
+        (mats ? '<div class="muted">' + mats + (d.stock_taken ? "" : " · " + esc(t("drill: stock not taken"))) +
+          "</div>" : "") + etaLine(d) +
         '<ol class="dp-steps">' + steps + "</ol>" + (d.note ? '<div class="muted">' + esc(d.note) + "</div>" : "") +
         (buttons ? '<div class="dp-actions">' + buttons + "</div>" : "") + "</li>";
     }).join("");

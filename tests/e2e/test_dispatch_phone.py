@@ -30,7 +30,7 @@ def dispatched(e2e_app, officer):
                 users.create_user(TEAM_USER[0], "field_team", TEAM_USER[1])
             boss = users.authenticate(*officer)
             actor = Actor(boss.id, boss.username, boss.role)
-            saved = incidents.save_incident(REQUEST, kind="drill", title="E2E 调度",
+            saved = incidents.save_incident(REQUEST, kind="incident", title="E2E 调度",
                                             user_id=actor.id, username=actor.username,
                                             role=actor.role)
             detail = incidents.get_incident(saved["id"], show_names=True)

@@ -49,7 +49,7 @@ def committed(app):
         users.create_user("conc_officer", "duty_officer", "ten chars!")
         actor = Actor(users.authenticate("conc_officer", "ten chars!").id, "conc_officer",
                       "duty_officer")
-        ids = [incidents.save_incident(BODY, kind="drill", title=f"conc {i}",
+        ids = [incidents.save_incident(BODY, kind="incident", title=f"conc {i}",
                                        user_id=actor.id, username=actor.username)["id"]
                for i in range(N)]
         end_of_context()

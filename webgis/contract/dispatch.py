@@ -121,6 +121,8 @@ class DispatchRow(BaseModel):
     arrives_before_plume: bool | None
     mine: bool = Field(description="the reader's team's dispatch (field teams)")
     estimate: Literal[True] = True
+    stock_taken: bool = Field(description="false for a drill: checked against the stock, "
+                              "never taken from it")
     incident_title: str | None = Field(default=None, description="in /dispatches/mine only")
 
 

@@ -60,7 +60,7 @@ def create_dispatch(incident_id: int, body: CreateDispatch, actor: Actor) -> dic
         depot, team = _depot_and_team(s, body)
         materials = _materials(s, body)
         if depot is not None and materials:
-            _take_stock(s, depot, body, materials)
+            _take_stock(s, depot, body, materials, take=inc.kind != "drill")
         d = Dispatch(
             incident_id=inc.id, depot_id=depot.id if depot else None,
             team_id=team.id if team else None, target_code=target["code"],
@@ -140,9 +140,10 @@ def _locked_stock(s: Session, depot_id: int, material_ids: list[int]) -> dict[in
 
 
 def _take_stock(s: Session, depot: Depot, body: CreateDispatch,
-                materials: dict[str, Material]) -> None:
+                materials: dict[str, Material], take: bool = True) -> None:
     """Take each line's quantity out of the depot's stock, or refuse them all (409 with
-    what is available of each material asked for)."""
+    what is available of each material asked for). A drill (`take` False) is checked
+    against the real stock but takes nothing: drills never change real counts."""
     stock = _locked_stock(s, depot.id, [m.id for m in materials.values()])
     available = {code: (stock[m.id].quantity if m.id in stock else 0.0)
                  for code, m in materials.items()}
@@ -153,6 +154,8 @@ def _take_stock(s: Session, depot: Depot, body: CreateDispatch,
         raise Conflict("not enough in stock at %(depot)s", fields=short,
                        params={"depot": depot.code},
                        current={"depot_code": depot.code, "available": available})
+    if not take:
+        return
     for m in body.materials:
         row = stock[materials[m.material_code].id]
         row.quantity = max(0.0, row.quantity - m.quantity)
@@ -181,7 +184,7 @@ def change_status(incident_id: int, dispatch_id: int, body: DispatchStatusChange
         at = _when(d, body)
         returned: list[dict[str, Any]] = []
         if body.status == "returned":
-            returned = _return_stock(s, d, body)
+            returned = _return_stock(s, d, body, restore=inc.kind != "drill")
         elif body.used:
             raise Unprocessable("used materials are given on return only",
                                 fields={"used": "only with status returned"})
@@ -238,8 +241,10 @@ def _when(d: Dispatch, body: DispatchStatusChange) -> datetime:
     return at
 
 
-def _return_stock(s: Session, d: Dispatch, body: DispatchStatusChange) -> list[dict[str, Any]]:
-    """Record what was used and put the rest back into the depot's stock (locked)."""
+def _return_stock(s: Session, d: Dispatch, body: DispatchStatusChange,
+                  restore: bool = True) -> list[dict[str, Any]]:
+    """Record what was used and put the rest back into the depot's stock (locked; a
+    drill's, `restore` False, took nothing and gives nothing back)."""
     by_code = dict(_line_codes(s, d))
     used: dict[str, float] = {}
     for i, u in enumerate(body.used):
@@ -254,18 +259,21 @@ def _return_stock(s: Session, d: Dispatch, body: DispatchStatusChange) -> list[d
         used[u.material_code] = min(u.used, line.quantity)
     if d.depot_id is None or not d.lines:
         return []
-    stock = _locked_stock(s, d.depot_id, [line.material_id for line in d.lines])
+    stock = (_locked_stock(s, d.depot_id, [line.material_id for line in d.lines])
+             if restore else {})
     back = []
     for code, line in by_code.items():
         line.used = used.get(code, 0.0)
         rest = line.quantity - line.used
+        back.append({"material_code": code, "used": line.used, "returned": rest})
+        if not restore:
+            continue
         row = stock.get(line.material_id)
         if row is None:  # the depot's stock of it was reloaded away: it is stocked again
             s.add(Inventory(depot_id=d.depot_id, material_id=line.material_id,
                             quantity=rest))
         else:
             row.quantity += rest
-        back.append({"material_code": code, "used": line.used, "returned": rest})
     return back
 
 

@@ -103,12 +103,13 @@ def dispatch_rows(s: Session, inc: Incident, ds: Sequence[Dispatch],
         select(User.id, User.username).where(User.id.in_(user_ids)))} if user_ids else {}
     mine = team_of(s, actor.id) if getattr(actor, "role", None) == "field_team" else None
     result = inc.result if isinstance(inc.result, dict) else {}
-    return [_row(d, result, depots, teams, mats, names, mine) for d in ds]
+    drill = inc.kind == "drill"
+    return [_row(d, result, depots, teams, mats, names, mine, drill) for d in ds]
 
 
 def _row(d: Dispatch, result: Mapping[str, Any], depots: dict[int, tuple[Any, ...]],
          teams: dict[int, tuple[Any, ...]], mats: dict[int, tuple[Any, ...]],
-         names: dict[int, str], mine: int | None) -> dict[str, Any]:
+         names: dict[int, str], mine: int | None, drill: bool) -> dict[str, Any]:
     depot = depots.get(d.depot_id) if d.depot_id is not None else None
     team = teams.get(d.team_id) if d.team_id is not None else None
     target = find_target(result, d.target_code)
@@ -151,4 +152,5 @@ def _row(d: Dispatch, result: Mapping[str, Any], depots: dict[int, tuple[Any, ..
         "on_path": target is not None, "slack_h": slack,
         "arrives_before_plume": None if slack is None else slack > 0,
         "mine": mine is not None and d.team_id == mine, "estimate": True,
+        "stock_taken": bool(d.lines) and not drill,
     }

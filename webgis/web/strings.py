@@ -87,6 +87,7 @@ PLAIN = [
     _l("Dispatched (#{id})"), _l("Dispatches of your team"), _l("ETA"),
     _l("Give a number from 0 to the quantity dispatched"),
     _l("How much was used? The rest goes back to the depot."), _l("Confirm return"),
+    _l("drill: stock not taken"),
     _l("No dispatches yet."), _l("No plan steps for this incident."),
     _l("Quantities to send (in stock now)"), _l("Save the incident to tick plan steps"),
     _l("Status: {s}"), _l("after the plume"), _l("available"), _l("before the plume"),

@@ -265,3 +265,20 @@ def test_a_revised_forecast_moves_the_plume_arrival_of_every_dispatch(ctx):
     [row] = dispatch.list_dispatches(inc_id, actors["d_officer"])["dispatches"]
     assert row["on_path"] is False and row["plume_arrival_h"] is None
     assert row["arrives_before_plume"] is None
+
+
+def test_a_drill_is_checked_against_the_stock_but_takes_none(ctx):
+    session, actors, _ = ctx
+    officer = actors["d_officer"]
+    drill = incidents.save_incident(BODY, kind="drill", title="演练", user_id=officer.id,
+                                    username=officer.username, role=officer.role)["id"]
+    with pytest.raises(Conflict):
+        _create(session, officer, drill, materials=[
+            {"material_code": "ACTIVATED_CARBON", "quantity": 21}])
+    row = _create(session, officer, drill)
+    assert row["stock_taken"] is False
+    assert (_stock(session, "ACTIVATED_CARBON"), _stock(session, "SANDBAG")) == (20, 5000)
+    done = _move(session, officer, drill, row["id"], "returned",
+                 used=[{"material_code": "SANDBAG", "used": 10}])
+    assert {ln["material_code"]: ln["used"] for ln in done["lines"]}["SANDBAG"] == 10
+    assert (_stock(session, "ACTIVATED_CARBON"), _stock(session, "SANDBAG")) == (20, 5000)

@@ -41,6 +41,9 @@ from webgis.services.uow import reading, unit_of_work
 __all__ = ["change_status", "create_dispatch", "depot_stock", "link_team", "list_dispatches",
            "my_dispatches"]
 
+#: The statuses as the timeline's summaries say them (Chinese first, like every summary).
+STATUS_ZH = {"dispatched": "已调派", "en_route": "在途", "on_site": "已到达",
+             "deployed": "已布设", "returned": "已返回"}
 #: How far in the future a status time may be (clocks of phones drift).
 CLOCK_SKEW = timedelta(minutes=5)
 _EPS = 1e-9
@@ -193,7 +196,8 @@ def change_status(incident_id: int, dispatch_id: int, body: DispatchStatusChange
         setattr(d, f"{body.status}_at", at)
         s.flush()
         record(s, inc, "dispatch_status", actor,
-               f"#{d.id} {d.target_name or d.target_code}: {previous} → {body.status}"
+               f"#{d.id} {d.target_name or d.target_code}: {STATUS_ZH[previous]} → "
+               f"{STATUS_ZH[body.status]}"
                + (f" ({body.note})" if body.note else ""),
                {"dispatch_id": d.id, "from": previous, "to": body.status,
                 "at": at.isoformat(), "returned": returned, "note": body.note})

@@ -172,10 +172,15 @@ def test_the_whole_way_and_the_return_of_what_was_not_used(ctx):
     lines = {ln["material_code"]: ln for ln in row["lines"]}
     assert (lines["SANDBAG"]["used"], lines["SANDBAG"]["returned"]) == (150, 50)
     assert lines["ACTIVATED_CARBON"]["used"] == 0 and row["next_statuses"] == []
-    kinds = [e.payload.get("to") for e in session.scalars(select(IncidentEvent).where(
+    events = list(session.scalars(select(IncidentEvent).where(
         IncidentEvent.incident_id == inc_id, IncidentEvent.kind == "dispatch_status")
-        .order_by(IncidentEvent.seq))]
-    assert kinds == ["en_route", "on_site", "deployed", "returned"]
+        .order_by(IncidentEvent.seq)))
+    assert [e.payload["to"] for e in events] == ["en_route", "on_site", "deployed", "returned"]
+    assert [e.actor_name for e in events] == ["d_team_a", "d_officer", "d_team_a", "d_team_a"]
+    assert events[0].summary.endswith("已调派 → 在途")
+    assert events[-1].payload["returned"] == [
+        {"material_code": "ACTIVATED_CARBON", "used": 0.0, "returned": 5.0},
+        {"material_code": "SANDBAG", "used": 150.0, "returned": 50.0}]
     with pytest.raises(Conflict):  # nothing after returned
         _move(session, officer, inc_id, d_id, "en_route")
 

@@ -246,7 +246,7 @@
     var btn = $("dp-submit");
     btn.disabled = true;
     $("dp-error").textContent = "";
-    write("POST", cfg.api + "/incidents/" + D.incidentId + "/dispatches", body).then(function (row) {
+    write("POST", cfg.api + "/incidents/" + D.incidentId + "/dispatch", body).then(function (row) {
       WG.toast(t("Dispatched (#{id})", { id: row.id }));
       $("dp-note").value = "";
       showStock();

@@ -125,6 +125,19 @@ def test_the_officer_ticks_a_plan_step_on_the_server(browser, live_server, dispa
         _wait_analysis(page)
         page.click("button[data-tab=dispatch]")
         page.locator(f"#dispatch-list li.dispatch-card[data-id='{d_id}']").wait_for()
+        # a new dispatch from the form: the first depot's first material, one unit
+        page.click("#dispatch-new summary")
+        page.select_option("#dp-depot", index=1)
+        qty = page.locator("#dp-materials input[data-material]").first
+        qty.wait_for()
+        qty.fill("1")
+        cards = page.locator("#dispatch-list li.dispatch-card")
+        before = cards.count()
+        page.click("#dp-submit")
+        page.wait_for_function(f"document.querySelectorAll('#dispatch-list li.dispatch-card')"
+                               f".length > {before}")
+        assert page.inner_text("#dp-error") == ""
+        page.screenshot(path=str(artifacts / "dispatch-officer-form.png"))
         page.click("button[data-tab=plan]")
         first = page.locator("#plan-checklist input[data-phase]").first
         first.wait_for()

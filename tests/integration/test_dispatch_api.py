@@ -55,7 +55,7 @@ def test_dispatch_over_http_from_the_officer_to_the_team(api):
     body = {"expected_version": _version(client, officer, inc_id), "target_code": "IP_A",
             "depot_code": "DEPOT_A", "team_code": "TEAM_A",
             "materials": [{"material_code": "ACTIVATED_CARBON", "quantity": 4}]}
-    made = client.post(url, json=body, headers=officer)
+    made = client.post(f"/api/v1/incidents/{inc_id}/dispatch", json=body, headers=officer)
     assert made.status_code == 201, made.json
     assert made.json["lines"][0]["quantity"] == 4 and _carbon(session) == 16
     stock = client.get("/api/v1/depots/DEPOT_A/stock", headers=officer).json["stock"]
@@ -90,7 +90,8 @@ def test_refusals_over_http_store_nothing(api):
     v = _version(client, officer, inc_id)
     base = {"expected_version": v, "target_code": "IP_A", "depot_code": "DEPOT_A",
             "materials": [{"material_code": "ACTIVATED_CARBON", "quantity": 3}]}
-    short = client.post(url, headers=officer, json={
+    create = f"/api/v1/incidents/{inc_id}/dispatch"
+    short = client.post(create, headers=officer, json={
         **base, "materials": [{"material_code": "ACTIVATED_CARBON", "quantity": 25}]})
     assert short.status_code == 409
     assert short.json["current"]["available"] == {"ACTIVATED_CARBON": 20}
@@ -107,16 +108,16 @@ def test_refusals_over_http_store_nothing(api):
                           ({"materials": [{"material_code": "SANDBAG", "quantity": "2"}]},
                            "materials[0].quantity"),
                           ({"expected_version": None}, "expected_version")):
-        bad = client.post(url, headers=officer, json={**base, **change})
+        bad = client.post(create, headers=officer, json={**base, **change})
         assert bad.status_code == 422, (change, bad.json)
         assert field in bad.json["fields"], (change, bad.json)
-    planner = client.post(url, headers=hdr["h_planner"], json=base)
+    planner = client.post(create, headers=hdr["h_planner"], json=base)
     assert planner.status_code == 403
     assert client.get(url).status_code == 401  # anonymous readers never see it
     assert client.get(f"/api/v1/incidents/{inc_id}/plan").status_code == 401
     assert _dispatches(session) == 0 and _carbon(session) == 20
     assert _version(client, officer, inc_id) == v
-    d_id = client.post(url, headers=officer, json=base).json["id"]
+    d_id = client.post(create, headers=officer, json=base).json["id"]
     other = client.post(f"{url}/{d_id}/status", headers=hdr["h_other_team"],
                         json={"status": "en_route"})
     assert other.status_code == 403  # not linked to TEAM_A (and the dispatch has no team)

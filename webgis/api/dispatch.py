@@ -65,12 +65,15 @@ def list_dispatches(incident_id: int):
     return jsonify(dispatch.list_dispatches(incident_id, current_actor()))
 
 
-@bp.post("/api/v1/incidents/<int:incident_id>/dispatches")
+@bp.post("/api/v1/incidents/<int:incident_id>/dispatch")
 @require_role("duty_officer", "leader")
 @document(json=CreateDispatch, ok=DispatchRow, status=201, tags=["dispatch"], security=_AUTH)
 def create_dispatch(incident_id: int):
     """Dispatch materials from a depot and/or a team to a target on the path; the depot's
-    stock goes down in the same transaction (409 with what is available when short)."""
+    stock goes down in the same transaction (409 with what is available when short).
+
+    (Not a POST on ``/dispatches``: with two methods on one path, werkzeug answers an id
+    above PostgreSQL's integer with 405 instead of 404.)"""
     body = params.body(CreateDispatch)
     return jsonify(dispatch.create_dispatch(incident_id, body, current_actor())), 201
 

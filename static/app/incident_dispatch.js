@@ -17,7 +17,6 @@
   var OFFICER = role === "duty_officer" || role === "leader" || role === "admin";
   var STATUSES = ["dispatched", "en_route", "on_site", "deployed", "returned"];
   var D = WG.dispatch = { list: [], plan: null, incidentId: null, returning: null };
-  var stockCache = {};
   var shownTab = false;
 
   function getJSON(url) {
@@ -219,8 +218,12 @@
   function nm(x) { return WG.nm ? WG.nm(x) : (x.name || x.code); }
 
   function showStock() {
-    var code = $("dp-depot").value, box = $("dp-materials");
-    $("dispatch-form").dataset.depot = code;
+    var code = $("dp-depot").value, box = $("dp-materials"), form = $("dispatch-form");
+    var typed = {};  // what the officer typed stays when the same depot's stock is re-read
+    if (form.dataset.depot === code) {
+      box.querySelectorAll("input[data-material]").forEach(function (inp) { typed[inp.dataset.material] = inp.value; });
+    }
+    form.dataset.depot = code;
     if (!code) { box.innerHTML = ""; return; }
     var fill = function (body) {
       box.innerHTML = '<div class="muted">' + esc(t("Quantities to send (in stock now)")) + "</div>" +
@@ -229,10 +232,11 @@
             esc(t(m.unit)) + ')</span><input type="number" min="0" step="any" data-material="' + esc(m.material_code) +
             '" max="' + m.quantity + '" placeholder="0"></label>';
         }).join("");
+      box.querySelectorAll("input[data-material]").forEach(function (inp) {
+        if (typed[inp.dataset.material]) inp.value = typed[inp.dataset.material];
+      });
     };
-    getJSON(cfg.api + "/depots/" + encodeURIComponent(code) + "/stock").then(function (body) {
-      stockCache[code] = body; fill(body);
-    }).catch(function (err) { box.innerHTML = '<div class="error">' + esc(errorText(err)) + "</div>"; });
+    getJSON(cfg.api + "/depots/" + encodeURIComponent(code) + "/stock").then(fill).catch(function (err) { box.innerHTML = '<div class="error">' + esc(errorText(err)) + "</div>"; });
   }
 
   function submit(e) {
@@ -249,6 +253,7 @@
     write("POST", cfg.api + "/incidents/" + D.incidentId + "/dispatch", body).then(function (row) {
       WG.toast(t("Dispatched (#{id})", { id: row.id }));
       $("dp-note").value = "";
+      $("dispatch-form").dataset.depot = "";  // sent: the quantities start empty again
       showStock();
     }).catch(function (err) {
       var avail = err.body && err.body.current && err.body.current.available;

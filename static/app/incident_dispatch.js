@@ -247,12 +247,14 @@
     });
     var body = { target_code: $("dp-target").value, depot_code: $("dp-depot").value || null,
       team_code: $("dp-team").value || null, materials: mats, note: $("dp-note").value.trim() };
+    if ($("dp-at").value) body.at = new Date($("dp-at").value).toISOString();  // the browser's local time
     var btn = $("dp-submit");
     btn.disabled = true;
     $("dp-error").textContent = "";
     write("POST", cfg.api + "/incidents/" + D.incidentId + "/dispatch", body).then(function (row) {
       WG.toast(t("Dispatched (#{id})", { id: row.id }));
       $("dp-note").value = "";
+      $("dp-at").value = "";
       $("dispatch-form").dataset.depot = "";  // sent: the quantities start empty again
       showStock();
     }).catch(function (err) {

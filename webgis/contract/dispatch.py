@@ -46,6 +46,8 @@ class CreateDispatch(_Body):
     team_code: Code | None = None
     materials: Annotated[list[MaterialLine], Field(max_length=MAX_LINES)] = []
     note: Note = ""
+    at: Instant | None = Field(default=None, description="when it was dispatched (default "
+                               "now; not in the future, not before the release started)")
 
 
 class UsedLine(_Body):

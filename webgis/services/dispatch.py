@@ -69,7 +69,7 @@ def create_dispatch(incident_id: int, body: CreateDispatch, actor: Actor) -> dic
             team_id=team.id if team else None, target_code=target["code"],
             target_name=target.get("name") or "", target_kind=target.get("kind") or "",
             target_lon=target["lon"], target_lat=target["lat"], status="dispatched",
-            note=body.note, created_by_id=actor.id, dispatched_at=datetime.now(UTC),
+            note=body.note, created_by_id=actor.id, dispatched_at=_dispatched_at(inc, body),
             lines=[DispatchLine(material_id=materials[m.material_code].id,
                                 quantity=m.quantity) for m in body.materials],
         )
@@ -87,6 +87,30 @@ def create_dispatch(incident_id: int, body: CreateDispatch, actor: Actor) -> dic
                 "materials": [m.model_dump() for m in body.materials]})
         [row] = dispatch_rows(s, inc, [d], actor)
         return row
+
+
+def _dispatched_at(inc: Incident, body: CreateDispatch) -> datetime:
+    """When it was dispatched: `body.at` (an officer entering a dispatch made by phone)
+    or now; not in the future, not before the release started."""
+    now = datetime.now(UTC)
+    if body.at is None:
+        return now
+    if body.at > now + CLOCK_SKEW:
+        raise Unprocessable("%(field)s is in the future", fields={"at": "in the future"},
+                            params={"field": "at"})
+    started = _instant(((inc.result or {}).get("request") or {}).get("started_at"))
+    if started is not None and body.at < started:
+        raise Unprocessable("%(field)s is before the release started",
+                            fields={"at": f"before {started.isoformat()}"},
+                            params={"field": "at"})
+    return body.at
+
+
+def _instant(value: Any) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 def _depot_and_team(s: Session, body: CreateDispatch) -> tuple[Depot | None, RescueTeam | None]:

@@ -221,6 +221,22 @@ def test_times_must_be_in_order_and_not_in_the_future(ctx):
     assert datetime.fromisoformat(row["times"]["en_route"]) == when
 
 
+def test_a_dispatch_made_by_phone_is_entered_with_its_time(ctx):
+    session, actors, inc_id = ctx
+    officer = actors["d_officer"]
+    for at in ((datetime.now(UTC) + timedelta(hours=1)).isoformat(),
+               "2026-05-01T07:59:00+08:00"):  # in the future; before the release started
+        with pytest.raises(Unprocessable) as err:
+            _create(session, officer, inc_id, at=at)
+        assert "at" in err.value.fields
+    assert _stock(session, "SANDBAG") == 5000
+    row = _create(session, officer, inc_id, at="2026-05-01T09:00:00+08:00")
+    assert datetime.fromisoformat(row["times"]["dispatched"]) == datetime.fromisoformat(
+        "2026-05-01T09:00:00+08:00")
+    # the ETA counts from then: release start + 1 h + travel
+    assert row["eta_h"] == pytest.approx(1 + row["travel_h"])
+
+
 def test_a_field_team_moves_only_its_own_teams_dispatches(ctx):
     session, actors, inc_id = ctx
     officer = actors["d_officer"]

@@ -115,6 +115,8 @@ def test_refusals_over_http_store_nothing(api):
     assert planner.status_code == 403
     assert client.get(url).status_code == 401  # anonymous readers never see it
     assert client.get(f"/api/v1/incidents/{inc_id}/plan").status_code == 401
+    assert client.get("/api/v1/dispatches/mine").status_code == 401
+    assert client.get("/api/v1/depots/DEPOT_A/stock").status_code == 401
     assert _dispatches(session) == 0 and _carbon(session) == 20
     assert _version(client, officer, inc_id) == v
     d_id = client.post(create, headers=officer, json=base).json["id"]

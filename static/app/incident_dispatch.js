@@ -94,6 +94,9 @@
     box.querySelectorAll(".dp-return input[data-material]").forEach(function (inp) { typed[inp.dataset.material] = inp.value; });
     var head = $("dispatch-head");
     if (head) head.textContent = role === "field_team" ? t("Dispatches of your team") : "";
+    badge("dispatch", D.list.filter(function (d) {
+      return d.status !== "returned" && d.arrives_before_plume === false;
+    }).length, t("after the plume"));
     if (!D.list.length) { box.innerHTML = '<li class="muted">' + esc(t("No dispatches yet.")) + "</li>"; return; }
     box.innerHTML = D.list.slice().reverse().map(function (d) {
       var from = [d.depot_code ? nameOf(d, "depot_name", "depot_name_en") : null,
@@ -273,6 +276,17 @@
     $("dp-depot").addEventListener("change", showStock);
   }
 
+  // a red count on a tab's button (overdue steps, dispatches late for the plume)
+  function badge(tab, n, title) {
+    var btn = document.querySelector('#panel .tabs button[data-tab="' + tab + '"]');
+    if (!btn) return;
+    var b = btn.querySelector(".tab-badge");
+    if (!n) { if (b) b.remove(); return; }
+    if (!b) { b = document.createElement("span"); b.className = "tab-badge"; btn.appendChild(b); }
+    b.textContent = String(n);
+    b.title = title;
+  }
+
   // ---- the plan checklist ----------------------------------------------------------------
   function planRows() { return (D.plan && D.plan.steps) || []; }
   function isOverdue(s) { return !s.done && s.due_at && new Date(s.due_at).getTime() < Date.now(); }
@@ -283,6 +297,7 @@
     $("plan-head").textContent = (D.plan.title || "") + (D.plan.discovered_at ? " · " + t("due times from discovery") +
       " " + when(D.plan.discovered_at) : "");
     var steps = planRows();
+    badge("plan", steps.filter(isOverdue).length, t("overdue"));
     if (!steps.length) { box.innerHTML = '<li class="muted">' + esc(t("No plan steps for this incident.")) + "</li>"; return; }
     box.innerHTML = steps.map(function (s) {
       var text = cfg.lang === "en" ? s.text_en || s.text : s.text;

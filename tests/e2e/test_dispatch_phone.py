@@ -85,6 +85,10 @@ def test_a_field_team_on_a_phone_moves_its_dispatch(browser, live_server, dispat
         card.wait_for()
         assert page.locator("#tab-dispatch").is_visible()  # the team's tab opens by itself
         assert "预计到达" in card.inner_text() and "污染团（最不利）" in card.inner_text()
+        # the scenario's release was months ago: the team is late for the plume, and the
+        # tab says so with a red count
+        assert "晚于污染团" in card.inner_text()
+        assert page.locator("button[data-tab=dispatch] .tab-badge").inner_text() != ""
         button = card.locator("button.dp-move[data-status=en_route]")
         box = button.bounding_box()
         assert box is not None and box["width"] <= 390 and box["height"] >= 40  # tappable

@@ -154,6 +154,21 @@ def users_list() -> None:
         click.echo(f"{user.username:<20} {user.role:<14} {token}{state}")
 
 
+@users_group.command("team")
+@click.argument("username")
+@click.argument("team_code", required=False)
+@click.option("--none", "no_team", is_flag=True, help="Take the account out of its team.")
+def users_team(username: str, team_code: str | None, no_team: bool) -> None:
+    """Make USERNAME (a field-team account) a member of the rescue team TEAM_CODE: it sees
+    that team's dispatches and moves their status (one team per account)."""
+    from webgis.services import dispatch
+
+    if (team_code is None) != no_team:
+        raise click.UsageError("give a TEAM_CODE or --none")
+    code = _service(lambda: dispatch.link_team(username, None if no_team else team_code))
+    click.echo(f"{username}: {'team ' + code if code else 'no team'}")
+
+
 # --- analysis ------------------------------------------------------------------------------
 
 

@@ -7,7 +7,7 @@ the department's registers (before and after), and, like the incident event log,
 UPDATE, DELETE and TRUNCATE.
 
 Revision ID: s5l_risk_supervision
-Revises: s5c_incident_reports
+Revises: s5e_dispatch_checklist
 Create Date: 2026-12-06 07:40:00
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 revision = 's5l_risk_supervision'
-down_revision = 's5c_incident_reports'
+down_revision = 's5e_dispatch_checklist'
 branch_labels = None
 depends_on = None
 

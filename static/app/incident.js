@@ -834,7 +834,8 @@
     var steps = (plan.steps || []).slice().sort(function (a, b) { return a.order - b.order; });
     var checklist = '<ol class="checklist">' + steps.map(function (s, i) {
       var text = cfg.lang === "en" ? s.text_en || s.text : s.text || s.text_zh;
-      return '<li><label><input type="checkbox" data-step="' + i + '"> <span class="phase phase-' + esc(s.phase) +
+      return '<li><label><input type="checkbox" data-step="' + i + '" data-phase="' + esc(s.phase) + '" data-order="' +
+        s.order + '" disabled> <span class="phase phase-' + esc(s.phase) +
         '">' + esc(t("phase_" + s.phase)) + "</span> " + esc(text) + "</label>" +
         '<div class="muted">' + esc(s.responsible || "") + (s.due_min ? " · " + esc(t("within {m} min", { m: s.due_min })) : "") +
         "</div></li>";
@@ -911,18 +912,9 @@
       tr.addEventListener("mouseleave", function () { line.setStyle({ weight: 2.5 }); });
       tr.addEventListener("click", function () { map.fitBounds(line.getBounds().pad(0.3)); line.openTooltip(); });
     });
-    var key = "wg-checklist:" + JSON.stringify(S.request);
-    var done = {};
-    try { done = JSON.parse(localStorage.getItem(key) || "{}"); } catch (e) { done = {}; }
-    document.querySelectorAll(".checklist input[type=checkbox]").forEach(function (cb) {
-      cb.checked = !!done[cb.dataset.step];
-      cb.closest("li").classList.toggle("done", cb.checked);
-      cb.addEventListener("change", function () {
-        done[cb.dataset.step] = cb.checked;
-        cb.closest("li").classList.toggle("done", cb.checked);
-        try { localStorage.setItem(key, JSON.stringify(done)); } catch (e) { /* private mode */ }
-      });
-    });
+    // plan ticks live on the server (incident_dispatch.js): shown and set there, for
+    // every officer on the incident; disabled until the incident is saved
+    if (WG.syncChecklist) WG.syncChecklist();
   }
 
   // ---- charts -------------------------------------------------------------------------

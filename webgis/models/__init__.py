@@ -1,6 +1,7 @@
 """All models, imported here so Alembic and the app see the whole schema."""
 
 from webgis.models.catalogue import Material, Pollutant
+from webgis.models.dispatch import Dispatch, DispatchLine, PlanTick, TeamMember
 from webgis.models.enterprise import Enterprise, EnterpriseSubstance
 from webgis.models.geo import AdminArea, Place
 from webgis.models.incident import Incident, IncidentEvent, IncidentReading, IncidentRevision
@@ -17,6 +18,8 @@ __all__ = [
     "AuditEntry",
     "DatasetLayer",
     "Depot",
+    "Dispatch",
+    "DispatchLine",
     "Enterprise",
     "Hazard",
     "HazardEvidence",
@@ -33,11 +36,13 @@ __all__ = [
     "Place",
     "PlanStep",
     "PlanVersion",
+    "PlanTick",
     "Pollutant",
     "Reach",
     "RescueTeam",
     "River",
     "RiverPlan",
+    "TeamMember",
     "User",
     "WaterSource",
 ]

@@ -36,6 +36,7 @@ APP_JS = (
     "app/incident_reports.js",
     "app/incident_facts.js",
     "app/incident_timeline.js",
+    "app/incident_dispatch.js",
 )
 APP_CSS = (
     "app/map.css",

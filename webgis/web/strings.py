@@ -99,6 +99,17 @@ PLAIN = [
     _l("Nothing changed"), _l("Forecast #{n} made from the revised facts"),
     _l("Current forecast only"), _l("Forecast #{n}"), _l("Current forecast: #{n}"),
     _l("All events"), _l("No events of this kind"),
+    # dispatch and the plan checklist (issue 14, incident_dispatch.js)
+    _l("Dispatched (#{id})"), _l("Dispatches of your team"), _l("ETA"),
+    _l("Give a number from 0 to the quantity dispatched"),
+    _l("How much was used? The rest goes back to the depot."), _l("Confirm return"),
+    _l("drill: stock not taken"),
+    _l("No dispatches yet."), _l("No plan steps for this incident."),
+    _l("Quantities to send (in stock now)"), _l("Save the incident to tick plan steps"),
+    _l("Status: {s}"), _l("after the plume"), _l("available"), _l("before the plume"),
+    _l("default for the phase"), _l("due times from discovery"), _l("due"), _l("estimate"),
+    _l("not on the current forecast's path"), _l("not reached in the forecast"),
+    _l("overdue"), _l("plume (worst case)"), _l("used"),
 ]
 
 # Coded values: key -> English label.
@@ -136,6 +147,9 @@ CODED = {
     "rk_boundary": _l("boundary"),
     "phase_report": _l("report"), "phase_assess": _l("assess"), "phase_contain": _l("contain"),
     "phase_treat": _l("treat"), "phase_monitor": _l("monitor"), "phase_recover": _l("recover"),
+    "dispatch_dispatched": _l("dispatched"), "dispatch_en_route": _l("en route"),
+    "dispatch_on_site": _l("on site"), "dispatch_deployed": _l("deployed"),
+    "dispatch_returned": _l("returned"),
     "level_I": _l("Level I (especially major)"), "level_II": _l("Level II (major)"),
     "level_III": _l("Level III (larger)"), "level_IV": _l("Level IV (general)"),
     "level_unknown": _l("Level not assessed"),

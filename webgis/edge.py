@@ -27,7 +27,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, Request, current_app, g, request
-from werkzeug.routing import IntegerConverter, ValidationError
+from werkzeug.exceptions import NotFound as HTTPNotFound
+from werkzeug.routing import IntegerConverter
 
 from webgis.config import REQUEST_LIMITS, UPLOAD_SUFFIXES, Settings
 from webgis.errors import BadRequest, NotFound, Unprocessable
@@ -282,8 +283,10 @@ class IdConverter(IntegerConverter):
         super().__init__(map, fixed_digits, min, max, signed)
 
     def to_python(self, value: str) -> Any:
-        if len(value) > 12:
-            raise ValidationError()
+        # Not a ValidationError ("this rule does not match"): werkzeug would then try the
+        # path's rules for other methods and answer 405. An id no row can have is a 404.
+        if len(value) > 12 or int(value) > MAX_ID:
+            raise HTTPNotFound(f"no such id {value}")
         return super().to_python(value)
 
 

@@ -1,5 +1,6 @@
 """All models, imported here so Alembic and the app see the whole schema."""
 
+from webgis.models.alerts import AlertContact, IncidentAlert
 from webgis.models.catalogue import Material, Pollutant
 from webgis.models.enterprise import Enterprise, EnterpriseSubstance
 from webgis.models.geo import AdminArea, Place
@@ -11,12 +12,14 @@ from webgis.models.river import DatasetLayer, Reach, River
 from webgis.models.user import User
 
 __all__ = [
+    "AlertContact",
     "AdminArea",
     "DatasetLayer",
     "Depot",
     "Enterprise",
     "EnterpriseSubstance",
     "Incident",
+    "IncidentAlert",
     "IncidentEvent",
     "IncidentReading",
     "IncidentRevision",

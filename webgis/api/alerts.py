@@ -16,7 +16,7 @@ from webgis.edge import current_actor, current_settings
 from webgis.errors import Unauthorized
 from webgis.services import alerts
 
-_SECURITY = [{"bearer": []}, {"session": []}]
+_SECURITY: list[dict[str, list[str]]] = [{"bearer": []}, {"session": []}]
 
 
 def base_url() -> str:

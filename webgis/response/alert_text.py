@@ -50,7 +50,9 @@ def subject(kind: str, content: Mapping[str, Any]) -> str:
     show one line)."""
     title = content.get("incident_title") or ""
     who = content.get("recipient_name") or ""
-    return (f"【{KIND_ZH[kind]}】{title} → {who} / {KIND_EN[kind]}: {title} → {who}")
+    drill = ("【演练】", "[DRILL] ") if content.get("incident_kind") == "drill" else ("", "")
+    return (f"{drill[0]}【{KIND_ZH[kind]}】{title} → {who} / "
+            f"{drill[1]}{KIND_EN[kind]}: {title} → {who}")
 
 
 def _forecast_zh(c: Mapping[str, Any]) -> list[str]:
@@ -63,9 +65,12 @@ def _forecast_zh(c: Mapping[str, Any]) -> list[str]:
         + (f"（约 {c['worst_arrival_at']}）" if c.get("worst_arrival_at") else ""),
         f"  预计 {_hours(c.get('arrival_h'))} 小时后"
         + (f"（约 {c['arrival_at']}）" if c.get("arrival_at") else ""),
-        f"边界处峰值浓度约 {_peak(c.get('peak_conc_mgl'))} mg/L"
+        f"边界处峰值浓度：最不利情况约 {_peak(c.get('worst_peak_conc_mgl'))} mg/L"
+        + (f"（约 {c['worst_peak_at']}）" if c.get("worst_peak_at") else "")
+        + f"，预计约 {_peak(c.get('peak_conc_mgl'))} mg/L"
         + (f"（标准 {c['limit_mgl']} mg/L）" if c.get("limit_mgl") is not None else "")
-        + ("，预计超标" if c.get("exceeds") else ""),
+        + ("，预计超标" if c.get("exceeds") else (
+            "，最不利情况下超标" if c.get("worst_exceeds") else "")),
     ]
     return lines
 
@@ -79,9 +84,12 @@ def _forecast_en(c: Mapping[str, Any]) -> list[str]:
         + (f" (about {c['worst_arrival_at']})" if c.get("worst_arrival_at") else "")
         + f", expected in {_hours(c.get('arrival_h'))} h"
         + (f" (about {c['arrival_at']})" if c.get("arrival_at") else "") + ".",
-        f"Peak at the boundary about {_peak(c.get('peak_conc_mgl'))} mg/L"
+        f"Peak at the boundary: worst case about {_peak(c.get('worst_peak_conc_mgl'))} mg/L"
+        + (f" (about {c['worst_peak_at']})" if c.get("worst_peak_at") else "")
+        + f", expected about {_peak(c.get('peak_conc_mgl'))} mg/L"
         + (f" (limit {c['limit_mgl']} mg/L)" if c.get("limit_mgl") is not None else "")
-        + ("; above the limit" if c.get("exceeds") else "") + ".",
+        + ("; above the limit" if c.get("exceeds") else (
+            "; above the limit in the worst case" if c.get("worst_exceeds") else "")) + ".",
     ]
 
 
@@ -93,9 +101,10 @@ def body(kind: str, content: Mapping[str, Any], ack_url: str, expires_at: str,
     zh = [
         f"{c.get('recipient_name', '')}生态环境部门：",
         "",
-        f"【{KIND_ZH[kind]}】{c.get('incident_title', '')}",
+        ("【演练，非真实事件】" if c.get("incident_kind") == "drill" else "")
+        + f"【{KIND_ZH[kind]}】{c.get('incident_title', '')}",
         f"污染物：{c.get('pollutant_name') or '—'}；事件级别（初判）：{level}级",
-        f"发布单位：{c.get('sender') or '—'}；发送时间：{c.get('sent_at_text') or '—'}",
+        f"发送人：{c.get('sender') or '—'}；发送时间：{c.get('sent_at_text') or '—'}",
     ]
     if kind == "end":
         zh.append("本次预警解除。请确认收到。")
@@ -108,7 +117,8 @@ def body(kind: str, content: Mapping[str, Any], ack_url: str, expires_at: str,
     en = [
         "",
         "----",
-        f"{KIND_EN[kind]}: {c.get('incident_title', '')} (to {c.get('recipient_name', '')})",
+        ("[DRILL, not a real incident] " if c.get("incident_kind") == "drill" else "")
+        + f"{KIND_EN[kind]}: {c.get('incident_title', '')} (to {c.get('recipient_name', '')})",
         f"Pollutant: {c.get('pollutant_en') or c.get('pollutant_name') or '—'}; "
         f"provisional level {level}",
     ]

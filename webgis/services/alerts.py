@@ -84,7 +84,7 @@ def content_for(inc: Incident, row: dict[str, Any] | None, recipient_name: str,
     }
     if row is None:
         return content
-    receptor = next((r for r in result.get("receptors") or []
+    receptor: dict[str, Any] = next((r for r in result.get("receptors") or []
                      if r.get("code") == row.get("boundary_code")), {})
     worst = receptor.get("worst") or {}
     content.update(

@@ -28,7 +28,7 @@ class Recipient(BaseModel):
     """One administration of the notify list (its ``admin_code``, or its name when the data
     has no code), and the e-mail to send to (remembered for the next alerts)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="ignore")
 
     key: RecipientKey
     email: Email | None = None
@@ -38,7 +38,7 @@ class SendAlerts(BaseModel):
     """``POST /api/v1/incidents/<id>/alerts``: alert these administrations of the notify
     list (all not yet alerted when ``recipients`` is left out)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="ignore")
 
     expected_version: Annotated[int, Field(ge=0)]
     recipients: Annotated[list[Recipient], Field(min_length=1, max_length=100)] | None = None
@@ -55,7 +55,7 @@ class FollowAlerts(BaseModel):
     or the end of alert to the administrations already alerted (all of them still open when
     ``recipients`` is left out: a list of recipient keys)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="ignore")
 
     expected_version: Annotated[int, Field(ge=0)]
     recipients: Annotated[list[RecipientKey], Field(min_length=1, max_length=100)

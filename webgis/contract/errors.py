@@ -52,7 +52,8 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
     """The pydantic model an annotation holds (directly, in a union or `Annotated`)."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
-    if typing.get_origin(annotation) in (typing.Union, types.UnionType, typing.Annotated):
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType, typing.Annotated,
+                                         list):  # list: `items[0].field`
         for arg in typing.get_args(annotation):
             found = _model_in(arg)
             if found is not None:

@@ -170,11 +170,11 @@ def send_alerts(incident_id: int, req: SendAlerts, actor: Actor, settings: Setti
         for i, (key, _) in enumerate(wanted):
             if key not in rows or key in seen:
                 why = "repeated" if key in seen else "not on the notify list"
-                raise Unprocessable("%(key)s: %(why)s", fields={f"recipients.{i}.key": why},
+                raise Unprocessable("%(key)s: %(why)s", fields={f"recipients[{i}].key": why},
                                     params={"key": key, "why": why})
             if key in chains:
                 raise Conflict("%(key)s was alerted already: send an update",
-                               fields={f"recipients.{i}.key": "alerted already"},
+                               fields={f"recipients[{i}].key": "alerted already"},
                                params={"key": key}, current=state_of(inc))
             seen.add(key)
         contacts = _contacts(s, seen)
@@ -216,11 +216,11 @@ def _follow(kind: str, incident_id: int, req: FollowAlerts, actor: Actor,
             for i, key in enumerate(req.recipients):
                 if key not in chains:
                     raise Unprocessable("%(key)s was never alerted",
-                                        fields={f"recipients.{i}": "never alerted"},
+                                        fields={f"recipients[{i}]": "never alerted"},
                                         params={"key": key})
                 if key not in live:
                     raise Conflict("the alert to %(key)s has ended already",
-                                   fields={f"recipients.{i}": "ended"}, params={"key": key},
+                                   fields={f"recipients[{i}]": "ended"}, params={"key": key},
                                    current=state_of(inc))
         rows, contacts = _notify(inc), _contacts(s, keys)
         created = []

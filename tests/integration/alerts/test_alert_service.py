@@ -59,17 +59,17 @@ def test_sending_alerts_every_administration_on_the_notify_list(incident, office
 def test_bad_sends_are_refused_and_store_nothing(incident, officer, session):
     with pytest.raises(Unprocessable) as err:
         _send(incident, officer, recipients=[Recipient(key="999999")])
-    assert err.value.fields == {"recipients.0.key": "not on the notify list"}
+    assert err.value.fields == {"recipients[0].key": "not on the notify list"}
     with pytest.raises(Unprocessable) as err:
         _send(incident, officer, recipients=[Recipient(key="640000"), Recipient(key="640000")])
-    assert "recipients.1.key" in err.value.fields
+    assert "recipients[1].key" in err.value.fields
     with pytest.raises(Conflict):
         _send(incident, officer, version=7)
     assert _count(session) == 0
     _send(incident, officer, recipients=[Recipient(key="640000")])
     with pytest.raises(Conflict) as err:
         _send(incident, officer, version=2, recipients=[Recipient(key="640000")])
-    assert err.value.fields == {"recipients.0.key": "alerted already"}
+    assert err.value.fields == {"recipients[0].key": "alerted already"}
     assert _count(session) == 1
 
 
@@ -144,7 +144,7 @@ def test_updates_and_the_end_go_to_the_same_recipients(incident, officer, leader
         alerts.end_alerts(incident["id"], FollowAlerts(expected_version=4,
                                                        recipients=["640000"]),
                           leader, settings_for(), BASE)
-    assert err.value.fields == {"recipients.0": "ended"}
+    assert err.value.fields == {"recipients[0]": "ended"}
     with pytest.raises(Conflict):
         alerts.update_alerts(incident["id"], FollowAlerts(expected_version=4), officer,
                              settings_for(), BASE)

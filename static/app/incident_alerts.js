@@ -53,7 +53,8 @@
         : esc(stateText(n));
       return '<tr data-key="' + esc(n.key) + '"><td>' + esc(n.admin_name) +
         (n.in_forecast ? "" : ' <span class="muted">(' + esc(t("no longer in the forecast")) + ")</span>") +
-        "</td><td>" + esc(hours(n.worst_arrival_h)) + "</td><td>" + esc(peak(n.peak_conc_mgl)) +
+        "</td><td>" + esc(hours(n.worst_arrival_h)) + "</td><td>" +
+        esc(peak(n.worst_peak_conc_mgl === null || n.worst_peak_conc_mgl === undefined ? n.peak_conc_mgl : n.worst_peak_conc_mgl)) +
         '</td><td><input type="email" class="al-email" data-key="' + esc(n.key) + '" value="' + esc(n.email || "") +
         '" placeholder="' + esc(t("e-mail (optional)")) + '"' + (n.state === "not_sent" ? "" : " disabled") + "></td><td>" + send + "</td></tr>";
     }).join("");

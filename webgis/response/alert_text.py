@@ -51,8 +51,10 @@ def subject(kind: str, content: Mapping[str, Any]) -> str:
     title = content.get("incident_title") or ""
     who = content.get("recipient_name") or ""
     drill = ("【演练】", "[DRILL] ") if content.get("incident_kind") == "drill" else ("", "")
-    return (f"{drill[0]}【{KIND_ZH[kind]}】{title} → {who} / "
+    line = (f"{drill[0]}【{KIND_ZH[kind]}】{title} → {who} / "
             f"{drill[1]}{KIND_EN[kind]}: {title} → {who}")
+    # one header line: a line break in a title must not end the Subject header
+    return " ".join(line.split())
 
 
 def _forecast_zh(c: Mapping[str, Any]) -> list[str]:

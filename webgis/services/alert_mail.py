@@ -85,10 +85,15 @@ def deliver(alert_ids: list[int], settings: Settings, base_url: str) -> dict[int
     with reading() as s:
         pending = s.scalars(select(IncidentAlert).where(
             IncidentAlert.id.in_(alert_ids), IncidentAlert.email_status == "pending")).all()
-        messages = [(a.id, message_for(a, settings, base_url)) for a in pending]
-    if not messages:
+        messages, unbuildable = [], {}
+        for a in pending:
+            try:
+                messages.append((a.id, message_for(a, settings, base_url)))
+            except (ValueError, TypeError) as exc:  # an address or header e-mail refuses
+                unbuildable[a.id] = f"{type(exc).__name__}: {exc}"[:_ERROR_MAX]
+    if not messages and not unbuildable:
         return {}
-    outcome = _send_all(messages, settings)
+    outcome = {**unbuildable, **(_send_all(messages, settings) if messages else {})}
     now = datetime.now(UTC)
     by_incident: dict[int, list[dict[str, Any]]] = defaultdict(list)
     with unit_of_work() as s:

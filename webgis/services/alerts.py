@@ -319,6 +319,8 @@ def list_alerts(incident_id: int, settings: Settings, base_url: str) -> dict[str
     with reading() as s:
         inc, alerts = _load(s, incident_id)
         rows = _notify(inc)
+        worst = {r.get("code"): (r.get("worst") or {}).get("peak_conc_mgl")
+                 for r in (inc.result or {}).get("receptors") or []}
         chains = {a.recipient_key: a for a in alerts if a.kind == "alert"}
         contacts = _contacts(s, set(rows) | set(chains))
         notify = []
@@ -332,6 +334,8 @@ def list_alerts(incident_id: int, settings: Settings, base_url: str) -> dict[str
                 "arrival_h": (row or {}).get("arrival_h"),
                 "worst_arrival_h": (row or {}).get("worst_arrival_h"),
                 "peak_conc_mgl": (row or {}).get("peak_conc_mgl"),
+                # the safe side first: the border receptor's worst-case peak
+                "worst_peak_conc_mgl": worst.get((row or {}).get("boundary_code")),
                 "exceeds": (row or {}).get("exceeds"),
                 "email": contact.email if contact else (first.email if first else None),
                 "first_id": first.id if first else None,

@@ -34,6 +34,7 @@ def test_sending_alerts_every_administration_on_the_notify_list(incident, office
     listing = alerts.list_alerts(incident["id"], settings_for(), BASE)
     keys = [n["key"] for n in listing["notify"]]
     assert "640000" in keys and all(n["state"] == "not_sent" for n in listing["notify"])
+    assert all(n["worst_peak_conc_mgl"] >= n["peak_conc_mgl"] > 0 for n in listing["notify"])
     sent = _send(incident, officer)
     assert sent["version"] == 2 and len(sent["alerts"]) == len(keys)
     ningxia = next(a for a in sent["alerts"] if a["recipient_key"] == "640000")

@@ -56,7 +56,7 @@
         "</td><td>" + esc(hours(n.worst_arrival_h)) + "</td><td>" +
         esc(peak(n.worst_peak_conc_mgl === null || n.worst_peak_conc_mgl === undefined ? n.peak_conc_mgl : n.worst_peak_conc_mgl)) +
         '</td><td><input type="email" class="al-email" data-key="' + esc(n.key) + '" value="' + esc(n.email || "") +
-        '" placeholder="' + esc(t("e-mail (optional)")) + '"' + (n.state === "not_sent" ? "" : " disabled") + "></td><td>" + send + "</td></tr>";
+        '" placeholder="' + esc(t("e-mail (optional)")) + '"' + (n.state === "ended" ? " disabled" : "") + "></td><td>" + send + "</td></tr>";
     }).join("");
   }
 
@@ -135,8 +135,17 @@
     var keys = (data ? data.notify : []).filter(function (n) { return n.state === "not_sent" && n.in_forecast; });
     if (keys.length) send(keys.map(function (n) { return recipient(n.key); }), $("al-send-all"));
   });
+  // addresses typed for administrations already alerted: remembered, used from now on
+  function newEmails() {
+    var out = [];
+    (data ? data.notify : []).forEach(function (n) {
+      var r = recipient(n.key);
+      if (n.state === "open" && r.email && r.email !== n.email) out.push(r);
+    });
+    return out;
+  }
   $("al-update").addEventListener("click", function () {
-    post("/update", { note: note() }, $("al-update"), function (res) {
+    post("/update", { note: note(), emails: newEmails() }, $("al-update"), function (res) {
       return t("{n} updates sent", { n: res.alerts.length });
     });
   });
@@ -150,7 +159,7 @@
     }
     endArmed = false;
     b.textContent = t("End of alert");
-    post("/end", { note: note() }, b, function (res) {
+    post("/end", { note: note(), emails: newEmails() }, b, function (res) {
       return t("End of alert sent to {n}", { n: res.alerts.length });
     });
   });

@@ -60,6 +60,9 @@ class FollowAlerts(BaseModel):
     expected_version: Annotated[int, Field(ge=0)]
     recipients: Annotated[list[RecipientKey], Field(min_length=1, max_length=100)
                           ] | None = None
+    #: New e-mail addresses of alerted administrations (remembered, used from this message
+    #: on): a first alert printed or phoned can have its updates e-mailed.
+    emails: Annotated[list[Recipient], Field(max_length=100)] = []
     note: Note = ""
 
     @field_validator("note")

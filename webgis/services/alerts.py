@@ -222,7 +222,15 @@ def _follow(kind: str, incident_id: int, req: FollowAlerts, actor: Actor,
                     raise Conflict("the alert to %(key)s has ended already",
                                    fields={f"recipients[{i}]": "ended"}, params={"key": key},
                                    current=state_of(inc))
-        rows, contacts = _notify(inc), _contacts(s, keys)
+        rows, contacts = _notify(inc), _contacts(s, set(keys) | {r.key for r in req.emails})
+        for i, given in enumerate(req.emails):
+            if given.key not in chains:
+                raise Unprocessable("%(key)s was never alerted",
+                                    fields={f"emails[{i}].key": "never alerted"},
+                                    params={"key": given.key})
+            if given.email:
+                _remember(s, contacts, given.key, chains[given.key].recipient_name,
+                          given.email, now)
         created = []
         for key in keys:
             first = live[key]

@@ -8,6 +8,7 @@ from alertkit import BASE, REFUSED, free_port, settings_for
 from sqlalchemy import func, select
 
 from webgis.contract.alerts import Acknowledge, FollowAlerts, Recipient, SendAlerts
+from webgis.errors import Unprocessable
 from webgis.models.alerts import IncidentAlert
 from webgis.services import alert_ack, alerts, incidents
 
@@ -84,3 +85,21 @@ def test_an_alert_rolled_back_is_never_emailed(incident, officer, smtp, session,
               [Recipient(key="640000", email="duty@nx.example")])
     assert smtp.messages == []
     assert session.scalar(select(func.count()).select_from(IncidentAlert)) == 0
+
+
+def test_an_address_given_later_gets_the_updates(incident, officer, smtp):
+    settings = settings_for(smtp)
+    first = _send(incident, officer, settings, [Recipient(key="640000")])
+    assert first["alerts"][0]["email_status"] == "no_address" and smtp.messages == []
+    with pytest.raises(Unprocessable) as err:
+        alerts.update_alerts(incident["id"], FollowAlerts(
+            expected_version=2, emails=[Recipient(key="999999", email="x@y.example")]),
+            officer, settings, BASE)
+    assert err.value.fields == {"emails[0].key": "never alerted"}
+    upd = alerts.update_alerts(incident["id"], FollowAlerts(
+        expected_version=2, emails=[Recipient(key="640000", email="later@nx.example")]),
+        officer, settings, BASE)
+    assert upd["alerts"][0]["email_status"] == "sent"
+    assert [r for r, _ in smtp.messages] == [["later@nx.example"]]
+    listing = alerts.list_alerts(incident["id"], settings, BASE)
+    assert listing["notify"][0]["email"] == "later@nx.example"

@@ -130,6 +130,9 @@ def from_environment() -> dict[str, Any]:
         "SMTP_PASSWORD": os.environ.get("WEBGIS_SMTP_PASSWORD", ""),
         "SMTP_FROM": os.environ.get("WEBGIS_SMTP_FROM", ""),
         "SMTP_STARTTLS": _bool(os.environ.get("WEBGIS_SMTP_STARTTLS"), False),
+        # CA bundle that signs the SMTP server's certificate (a department's own CA);
+        # empty: the system's trusted CAs.
+        "SMTP_CAFILE": os.environ.get("WEBGIS_SMTP_CAFILE", ""),
         "SMTP_TIMEOUT_S": _float("WEBGIS_SMTP_TIMEOUT_S", 10.0),
     }
 
@@ -156,6 +159,7 @@ class Settings:
     smtp_password: str = field(default="", repr=False)
     smtp_from: str = ""
     smtp_starttls: bool = False
+    smtp_cafile: str = ""
     smtp_timeout_s: float = 10.0
     #: Signs acknowledgement links (the app's SECRET_KEY; empty: links cannot be made).
     secret_key: str = field(default="", repr=False)
@@ -180,6 +184,7 @@ class Settings:
             smtp_password=str(cfg.get("SMTP_PASSWORD") or ""),
             smtp_from=str(cfg.get("SMTP_FROM") or ""),
             smtp_starttls=bool(cfg.get("SMTP_STARTTLS", False)),
+            smtp_cafile=str(cfg.get("SMTP_CAFILE") or ""),
             smtp_timeout_s=float(cfg.get("SMTP_TIMEOUT_S") or 10.0),
             secret_key=str(cfg.get("SECRET_KEY") or ""),
         )

@@ -61,7 +61,8 @@ def _send_all(messages: list[tuple[int, EmailMessage]], settings: Settings
         with smtplib.SMTP(settings.smtp_host, settings.smtp_port,
                           timeout=settings.smtp_timeout_s) as smtp:
             if settings.smtp_starttls:
-                smtp.starttls(context=ssl.create_default_context())
+                smtp.starttls(context=ssl.create_default_context(
+                    cafile=settings.smtp_cafile or None))
             if settings.smtp_user:
                 smtp.login(settings.smtp_user, settings.smtp_password)
             for alert_id, msg in messages:

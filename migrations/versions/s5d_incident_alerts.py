@@ -78,9 +78,14 @@ def upgrade():
     )
     op.create_index(op.f('ix_incident_alert_incident'), 'incident_alert', ['incident_id', 'id'])
     op.create_index(op.f('ix_incident_alert_first'), 'incident_alert', ['first_id'])
+    # one open chain per administration and incident
+    op.create_index(op.f('ix_incident_alert_open_chain'), 'incident_alert',
+                    ['incident_id', 'recipient_key'], unique=True,
+                    postgresql_where=sa.text("kind = 'alert' AND ended_at IS NULL"))
 
 
 def downgrade():
+    op.drop_index(op.f('ix_incident_alert_open_chain'), 'incident_alert')
     op.drop_index(op.f('ix_incident_alert_first'), 'incident_alert')
     op.drop_index(op.f('ix_incident_alert_incident'), 'incident_alert')
     op.drop_table('incident_alert')

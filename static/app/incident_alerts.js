@@ -48,15 +48,16 @@
       return;
     }
     body.innerHTML = data.notify.map(function (n) {
-      var send = n.state === "not_sent" && canSend && n.in_forecast
+      var send = n.state !== "open" && canSend && n.in_forecast  // ended: a new alert may follow
         ? '<button type="button" class="btn al-send-one" data-key="' + esc(n.key) + '">' + esc(t("Send alert")) + "</button>"
         : esc(stateText(n));
+      if (n.state === "ended" && canSend && n.in_forecast) send = esc(stateText(n)) + " " + send;
       return '<tr data-key="' + esc(n.key) + '"><td>' + esc(n.admin_name) +
         (n.in_forecast ? "" : ' <span class="muted">(' + esc(t("no longer in the forecast")) + ")</span>") +
         "</td><td>" + esc(hours(n.worst_arrival_h)) + "</td><td>" +
         esc(peak(n.worst_peak_conc_mgl === null || n.worst_peak_conc_mgl === undefined ? n.peak_conc_mgl : n.worst_peak_conc_mgl)) +
         '</td><td><input type="email" class="al-email" data-key="' + esc(n.key) + '" value="' + esc(n.email || "") +
-        '" placeholder="' + esc(t("e-mail (optional)")) + '"' + (n.state === "ended" ? " disabled" : "") + "></td><td>" + send + "</td></tr>";
+        '" placeholder="' + esc(t("e-mail (optional)")) + '"' + "" + "></td><td>" + send + "</td></tr>";
     }).join("");
   }
 

@@ -11,7 +11,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text, func
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    func,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -49,6 +59,9 @@ class IncidentAlert(Model):
         CheckConstraint("(kind = 'alert') = (first_id IS NULL)", name="chain"),
         Index("ix_incident_alert_incident", "incident_id", "id"),
         Index("ix_incident_alert_first", "first_id"),
+        # one open chain per administration and incident, whoever writes
+        Index("ix_incident_alert_open_chain", "incident_id", "recipient_key", unique=True,
+              postgresql_where=text("kind = 'alert' AND ended_at IS NULL")),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     incident_id: Mapped[int] = mapped_column(Integer, ForeignKey("incident.id"),

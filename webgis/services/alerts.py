@@ -143,10 +143,12 @@ def _new_alert(session: Session, inc: Incident, kind: str, first: IncidentAlert 
 
 
 def _chains(session: Session, incident_id: int) -> dict[str, IncidentAlert]:
-    """Each administration's first alert (ended or not)."""
+    """Each administration's latest chain: its first alert (ended or not). After an end of
+    alert, a new alert to the same administration starts a new chain."""
     rows = session.scalars(select(IncidentAlert).where(
-        IncidentAlert.incident_id == incident_id, IncidentAlert.kind == "alert")).all()
-    return {a.recipient_key: a for a in rows}
+        IncidentAlert.incident_id == incident_id, IncidentAlert.kind == "alert")
+        .order_by(IncidentAlert.id)).all()
+    return {a.recipient_key: a for a in rows}  # the latest wins
 
 
 def send_alerts(incident_id: int, req: SendAlerts, actor: Actor, settings: Settings,
@@ -172,7 +174,7 @@ def send_alerts(incident_id: int, req: SendAlerts, actor: Actor, settings: Setti
                 why = "repeated" if key in seen else "not on the notify list"
                 raise Unprocessable("%(key)s: %(why)s", fields={f"recipients[{i}].key": why},
                                     params={"key": key, "why": why})
-            if key in chains:
+            if key in chains and chains[key].ended_at is None:
                 raise Conflict("%(key)s was alerted already: send an update",
                                fields={f"recipients[{i}].key": "alerted already"},
                                params={"key": key}, current=state_of(inc))
@@ -329,7 +331,7 @@ def list_alerts(incident_id: int, settings: Settings, base_url: str) -> dict[str
         rows = _notify(inc)
         worst = {r.get("code"): (r.get("worst") or {}).get("peak_conc_mgl")
                  for r in (inc.result or {}).get("receptors") or []}
-        chains = {a.recipient_key: a for a in alerts if a.kind == "alert"}
+        chains = {a.recipient_key: a for a in reversed(alerts) if a.kind == "alert"}
         contacts = _contacts(s, set(rows) | set(chains))
         notify = []
         for key in list(rows) + [k for k in chains if k not in rows]:

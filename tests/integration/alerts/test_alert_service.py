@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from alertkit import BASE, settings_for
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from webgis.contract.alerts import Acknowledge, FollowAlerts, Recipient, SendAlerts
 from webgis.errors import Conflict, Forbidden, Unprocessable
@@ -172,3 +173,28 @@ def test_unacknowledged_alerts_past_the_configured_time_are_overdue(incident, of
     alert_ack.acknowledge(_token(sent["alerts"][0]["ack_url"]), Acknowledge(name="n"), late,
                           BASE)
     assert alerts.list_alerts(incident["id"], late, BASE)["alerts"][0]["overdue"] is False
+
+
+def test_after_the_end_a_new_alert_starts_a_new_chain(incident, officer, leader, session):
+    _send(incident, officer, recipients=[Recipient(key="640000")])
+    alerts.end_alerts(incident["id"], FollowAlerts(expected_version=2), leader,
+                      settings_for(), BASE)
+    again = _send(incident, officer, version=3, recipients=[Recipient(key="640000")])
+    [chain2] = again["alerts"]
+    assert chain2["kind"] == "alert" and chain2["ended_at"] is None
+    listing = alerts.list_alerts(incident["id"], settings_for(), BASE)
+    assert [n["state"] for n in listing["notify"] if n["key"] == "640000"] == ["open"]
+    upd = alerts.update_alerts(incident["id"], FollowAlerts(expected_version=4), officer,
+                               settings_for(), BASE)
+    assert [a["first_id"] for a in upd["alerts"]] == [chain2["id"]]
+    # the database itself refuses a second open chain to the same administration
+    first = session.get(IncidentAlert, chain2["id"])
+    nested = session.begin_nested()
+    with pytest.raises(IntegrityError):
+        session.add(IncidentAlert(
+            incident_id=incident["id"], kind="alert", recipient_key="640000",
+            recipient_name="x", recipient_level="", content={}, subject="x",
+            sent_by_name="x", token_id="dup-chain", token_hash="0" * 64,
+            expires_at=first.expires_at, email_status="no_address"))
+        session.flush()
+    nested.rollback()

@@ -121,6 +121,7 @@
       return load();
     }).catch(showError).then(function () {
       if (button) { button.disabled = false; button.classList.remove("busy"); }
+      render();  // the buttons as the alerts now stand (an ended alert cannot be ended)
     });
   }
 

@@ -1,7 +1,7 @@
 """Downstream alerts in a real headless Chromium on the bundled data: the duty officer
 sends an alert from the incident's Alerts tab, the recipient opens the acknowledgement
 link in a fresh browser context (no sign-in) and acknowledges, and the officer's tab shows
-who acknowledged it without a reload."""
+who acknowledged it without a reload; the end of alert, after which the link says so."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def _sign_in(page, live_server, officer, target):
 
 
 def test_an_alert_is_sent_and_acknowledged_by_link_without_sign_in(
-        watched, browser, live_server, officer, incident_id, artifacts):
+        watched, browser, live_server, officer, incident_id, artifacts, e2e_app):
     page = watched.page
     _sign_in(page, live_server, officer, f"/incidents/{incident_id}")
     tab = page.locator("button[data-tab=alerts]")
@@ -81,5 +81,24 @@ def test_an_alert_is_sent_and_acknowledged_by_link_without_sign_in(
     acked.wait_for(timeout=15000)
     assert "张三" in acked.inner_text()
     page.screenshot(path=str(artifacts / "alerts-tab.png"))
+
+    # end of alert (the duty officer may, where configured): two clicks, then the old link
+    # says the alert has ended
+    e2e_app.config["DUTY_OFFICER_MAY_ISSUE"] = True
+    try:
+        page.click("#al-end")
+        page.click("#al-end")
+        page.locator("#al-list .al-item[data-kind=end]").wait_for()
+    finally:
+        e2e_app.config["DUTY_OFFICER_MAY_ISSUE"] = False
+    assert page.locator("#al-end").is_disabled()
+    late = browser.new_context(locale="zh-CN")
+    try:
+        lpage = late.new_page()
+        lpage.goto(link)
+        assert "解除" in lpage.inner_text("#ack-ended")
+        assert lpage.locator("#ack-form").count() == 0
+    finally:
+        late.close()
     assert watched.errors == []
     assert watched.blocked == []

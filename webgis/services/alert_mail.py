@@ -15,7 +15,7 @@ import ssl
 from collections import defaultdict
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import format_datetime, make_msgid
 from typing import Any
 
 from sqlalchemy import select
@@ -46,6 +46,7 @@ def message_for(alert: IncidentAlert, settings: Settings, base_url: str) -> Emai
     msg["From"] = settings.smtp_from or DEFAULT_FROM
     msg["To"] = alert.email or ""
     msg["Subject"] = alert.subject
+    msg["Date"] = format_datetime(datetime.now(UTC))
     msg["Message-ID"] = make_msgid("webgis-alert")
     msg["X-Webgis-Alert"] = str(alert.id)
     msg.set_content(alert_text.body(alert.kind, alert.content, url, _local(alert.expires_at),

@@ -26,7 +26,8 @@ def test_the_alert_arrives_with_its_link_arrival_and_peak(incident, officer, smt
     assert alert["email_status"] == "sent" and alert["email_error"] is None
     [(rcpt, msg)] = smtp.messages
     assert rcpt == ["duty@nx.example"] and msg["To"] == "duty@nx.example"
-    assert msg["From"] == "alerts@gansu.example"
+    assert msg["From"] == "alerts@gansu.example" and msg["Date"] and msg["Message-ID"]
+    assert msg["X-Webgis-Alert"] == str(alert["id"])
     assert msg["Subject"].startswith("【预警】黄河苯泄漏 → 宁夏回族自治区")
     text = msg.get_content()
     c = alert["content"]

@@ -7,7 +7,7 @@ recipient typed) and the id and hash of its acknowledgement link (never the link
 ``alert_contact`` is the address book: the e-mail of each administration that has one.
 
 Revision ID: s5d_incident_alerts
-Revises: i14a_living_incident
+Revises: s5n_register_edits (first i14a_living_incident; chained after main's merged heads)
 Create Date: 2026-12-06 07:40:00
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 revision = 's5d_incident_alerts'
-down_revision = 'i14a_living_incident'
+down_revision = 's5n_register_edits'
 branch_labels = None
 depends_on = None
 

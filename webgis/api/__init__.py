@@ -4,10 +4,15 @@
 from webgis.api import (  # noqa: E402,F401
     alerts,
     health,
+    incident_aggregate,
     incidents,
     incidents_store,
     layers,
+    plans,
+    registers,
+    reports,
     sheets,
+    supervision,
     upstream,
 )
 from webgis.api.blueprint import bp

@@ -5,15 +5,13 @@ configured). Acknowledgement links are pages (`webgis.web.alerts`), not API rout
 from __future__ import annotations
 
 from flask import jsonify, request
-from flask_login import current_user
 
 from webgis.api import params
 from webgis.api.blueprint import bp
 from webgis.api.openapi import document
-from webgis.auth import require_role
+from webgis.auth import incident_access, require_role
 from webgis.contract.alerts import AlertList, AlertsSent, FollowAlerts, SendAlerts
 from webgis.edge import current_actor, current_settings
-from webgis.errors import Unauthorized
 from webgis.services import alerts
 
 _SECURITY: list[dict[str, list[str]]] = [{"bearer": []}, {"session": []}]
@@ -26,12 +24,11 @@ def base_url() -> str:
 
 
 @bp.get("/api/v1/incidents/<int:incident_id>/alerts")
+@incident_access  # never anonymous: alerts name people and carry live links
 @document(ok=AlertList, tags=["alerts"], security=_SECURITY)
 def list_alerts(incident_id: int):
     """The notify list with each administration's state and every alert sent (newest
     first), with acknowledgement and e-mail status; overdue ones flagged."""
-    if not current_user.is_authenticated:  # alerts name people and carry live links
-        raise Unauthorized("sign in or send an API token to read this")
     return jsonify(alerts.list_alerts(incident_id, current_settings(), base_url()))
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -130,6 +130,21 @@ def from_environment() -> dict[str, Any]:
         # "随时上报", "处理完毕后上报"); these are common local rules.
         "REPORT_FOLLOWUP_H": _float("WEBGIS_REPORT_FOLLOWUP_H", 24.0),
         "REPORT_FINAL_DAYS": _float("WEBGIS_REPORT_FINAL_DAYS", 30.0),
+        # Downstream alerts (issue 14): acknowledgement links expire after this many hours;
+        # an alert unacknowledged this many minutes after it was sent is highlighted.
+        "ALERT_LINK_TTL_HOURS": _float("WEBGIS_ALERT_LINK_TTL_HOURS", 72.0),
+        "ALERT_ACK_MINUTES": _float("WEBGIS_ALERT_ACK_MINUTES", 30.0),
+        # E-mail of alerts over SMTP; no host = alerts are printable and visible only.
+        "SMTP_HOST": os.environ.get("WEBGIS_SMTP_HOST", ""),
+        "SMTP_PORT": _int("WEBGIS_SMTP_PORT", 25),
+        "SMTP_USER": os.environ.get("WEBGIS_SMTP_USER", ""),
+        "SMTP_PASSWORD": os.environ.get("WEBGIS_SMTP_PASSWORD", ""),
+        "SMTP_FROM": os.environ.get("WEBGIS_SMTP_FROM", ""),
+        "SMTP_STARTTLS": _bool(os.environ.get("WEBGIS_SMTP_STARTTLS"), False),
+        # CA bundle that signs the SMTP server's certificate (a department's own CA);
+        # empty: the system's trusted CAs.
+        "SMTP_CAFILE": os.environ.get("WEBGIS_SMTP_CAFILE", ""),
+        "SMTP_TIMEOUT_S": _float("WEBGIS_SMTP_TIMEOUT_S", 10.0),
     }
 
 
@@ -149,6 +164,18 @@ class Settings:
     duty_officer_may_issue: bool = False
     report_followup_h: float = 24.0
     report_final_days: float = 30.0
+    alert_link_ttl_hours: float = 72.0
+    alert_ack_minutes: float = 30.0
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_user: str = ""
+    smtp_password: str = field(default="", repr=False)
+    smtp_from: str = ""
+    smtp_starttls: bool = False
+    smtp_cafile: str = ""
+    smtp_timeout_s: float = 10.0
+    #: Signs acknowledgement links (the app's SECRET_KEY; empty: links cannot be made).
+    secret_key: str = field(default="", repr=False)
 
     @classmethod
     def from_mapping(cls, cfg: Mapping[str, Any]) -> Settings:
@@ -164,6 +191,17 @@ class Settings:
             duty_officer_may_issue=bool(cfg.get("DUTY_OFFICER_MAY_ISSUE", False)),
             report_followup_h=float(cfg.get("REPORT_FOLLOWUP_H", 24.0)),
             report_final_days=float(cfg.get("REPORT_FINAL_DAYS", 30.0)),
+            alert_link_ttl_hours=float(cfg.get("ALERT_LINK_TTL_HOURS", 72.0)),
+            alert_ack_minutes=float(cfg.get("ALERT_ACK_MINUTES", 30.0)),
+            smtp_host=str(cfg.get("SMTP_HOST") or ""),
+            smtp_port=int(cfg.get("SMTP_PORT") or 25),
+            smtp_user=str(cfg.get("SMTP_USER") or ""),
+            smtp_password=str(cfg.get("SMTP_PASSWORD") or ""),
+            smtp_from=str(cfg.get("SMTP_FROM") or ""),
+            smtp_starttls=bool(cfg.get("SMTP_STARTTLS", False)),
+            smtp_cafile=str(cfg.get("SMTP_CAFILE") or ""),
+            smtp_timeout_s=float(cfg.get("SMTP_TIMEOUT_S") or 10.0),
+            secret_key=str(cfg.get("SECRET_KEY") or ""),
         )
 
     @classmethod
@@ -201,4 +239,10 @@ _SETTING_OF_KEY = {
     "DUTY_OFFICER_MAY_ISSUE": "duty_officer_may_issue",
     "REPORT_FOLLOWUP_H": "report_followup_h",
     "REPORT_FINAL_DAYS": "report_final_days",
+    "ALERT_LINK_TTL_HOURS": "alert_link_ttl_hours",
+    "ALERT_ACK_MINUTES": "alert_ack_minutes",
+    "SMTP_HOST": "smtp_host",
+    "SMTP_PORT": "smtp_port",
+    "SMTP_FROM": "smtp_from",
+    "SMTP_STARTTLS": "smtp_starttls",
 }

@@ -35,6 +35,9 @@ STATUS: dict[str, int] = {
     "too_far_from_river": 422,
     "network_cycle": 422,
     "network_data": 422,
+    # acknowledgement links of downstream alerts (webgis.services.alert_links)
+    "link_invalid": 403,
+    "link_expired": 410,
 }
 
 

@@ -9,7 +9,7 @@
 * ``incident_plan_tick``: the plan steps ticked on an incident, by whom and when.
 
 Revision ID: s5e_dispatch_checklist
-Revises: s5c_incident_reports
+Revises: s5d_incident_alerts
 Create Date: 2026-12-06 07:40:00
 
 """
@@ -17,7 +17,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = 's5e_dispatch_checklist'
-down_revision = 's5c_incident_reports'
+down_revision = 's5d_incident_alerts'
 branch_labels = None
 depends_on = None
 

@@ -2,6 +2,7 @@
 
 # Routes register on import.
 from webgis.api import (  # noqa: E402,F401
+    alerts,
     dispatch,
     health,
     incident_aggregate,

@@ -1,5 +1,6 @@
 """All models, imported here so Alembic and the app see the whole schema."""
 
+from webgis.models.alerts import AlertContact, IncidentAlert
 from webgis.models.catalogue import Material, Pollutant
 from webgis.models.dispatch import Dispatch, DispatchLine, PlanTick, TeamMember
 from webgis.models.enterprise import Enterprise, EnterpriseSubstance
@@ -14,6 +15,7 @@ from webgis.models.supervision import AuditEntry, Hazard, HazardEvidence
 from webgis.models.user import User
 
 __all__ = [
+    "AlertContact",
     "AdminArea",
     "AuditEntry",
     "DatasetLayer",
@@ -25,6 +27,7 @@ __all__ = [
     "HazardEvidence",
     "EnterpriseSubstance",
     "Incident",
+    "IncidentAlert",
     "IncidentEvent",
     "IncidentReading",
     "IncidentReport",

@@ -19,9 +19,10 @@ from webgis.contract.errors import parse
 from webgis.contract.requests import MapLayersQuery
 from webgis.errors import NotFound
 from webgis.i18n import LANGUAGES, select_locale
-from webgis.web import assets, mapdata, mapview, strings
+from webgis.web import alerts, assets, mapdata, mapview, strings
 
 bp = Blueprint("web", __name__)
+bp.register_blueprint(alerts.bp)  # acknowledgement links and printable alerts (issue 14)
 
 #: [[south, west], [north, east]] of Gansu, for the first view.
 GANSU_BOUNDS = [[32.55, 92.3], [42.8, 108.75]]

@@ -37,6 +37,7 @@ APP_JS = (
     "app/incident_facts.js",
     "app/incident_timeline.js",
     "app/incident_dispatch.js",
+    "app/incident_alerts.js",
 )
 APP_CSS = (
     "app/map.css",

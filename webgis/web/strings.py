@@ -110,6 +110,19 @@ PLAIN = [
     _l("default for the phase"), _l("due times from discovery"), _l("due"), _l("estimate"),
     _l("not on the current forecast's path"), _l("not reached in the forecast"),
     _l("overdue"), _l("plume (worst case)"), _l("used"),
+    # downstream alerts (issue 14, static/app/incident_alerts.js)
+    _l("E-mailed to {to}"), _l("E-mail failed: {why}"), _l("E-mail pending"),
+    _l("Not e-mailed: no address (print or phone it)"),
+    _l("Not e-mailed: SMTP not configured (print or phone it)"), _l("alerted"),
+    _l("alert ended"), _l("No administration downstream to notify."), _l("Send alert"),
+    _l("no longer in the forecast"), _l("e-mail (optional)"), _l("No alert sent yet."),
+    _l("Alert"), _l("Alert update"), _l("End of alert"), _l("Acknowledged by {name} at {at}"),
+    _l("not acknowledged (alert ended)"), _l("Not acknowledged yet"),
+    _l("overdue: more than {m} min"), _l("Print"), _l("Acknowledgement link (no sign-in)"),
+    _l("Alerts with an e-mail address are e-mailed; every alert can be printed."),
+    _l("E-mail is not configured: print the alerts or read them over the phone."),
+    _l("{n} alerts sent"), _l("{n} updates sent"), _l("Click again to end the alert for all"),
+    _l("End of alert sent to {n}"),
 ]
 
 # Coded values: key -> English label.

@@ -1,0 +1,218 @@
+"""Calibration to readings and uncertainty bands (issue 16, items 3 and 4), for
+``POST /api/v1/calibrate``, ``POST /api/v1/ensemble`` and ``webgis calibrate`` /
+``webgis ensemble``.
+
+The spill is read like an analysis (same request, same reference data and snapping);
+readings are placed on its path by their station (a receptor of the reference data, by
+code) or their point (snapped), converted to mg/L and timed in hours after the spill's
+``started_at``. The pure core (:mod:`webgis.hydro.learning`) fits and forecasts; this
+module turns the answer into JSON. Nothing is stored.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from webgis.config import Settings
+from webgis.contract.errors import parse
+from webgis.contract.learning import (
+    UNITS,
+    CalibrationRequest,
+    EnsembleRequest,
+    ReadingIn,
+)
+from webgis.errors import Unprocessable
+from webgis.hydro import ensemble as ens
+from webgis.hydro.inputs import ReleaseInput
+from webgis.hydro.learning import (
+    Calibrated,
+    Ensemble,
+    SpillCase,
+    calibrate_spill,
+    ensemble_spill,
+    km_on_path,
+)
+from webgis.hydro.readings import Reading
+from webgis.hydro.results import PlumeResult, ReceptorResult
+from webgis.hydro.transfer import cache_for
+from webgis.services.analysis import parse_request
+from webgis.services.reference import Reference, get_reference
+from webgis.services.uow import reading
+
+METHOD = ("penalised least squares on log concentrations (Tobit terms for values below "
+          "detection), Laplace 95 % intervals with Student's t; docs/model.md §3c")
+DISTRIBUTIONS = {
+    "velocity_factor": f"lognormal, median 1, σ_ln {ens.VELOCITY_SD_LN}",
+    "dispersion_factor": f"lognormal, median 1, σ_ln {ens.DISPERSION_SD_LN:.3f} (×4 at 2σ)",
+    "active_share_factor": "log-uniform {}–{}".format(*ens.ACTIVE_SHARE_RANGE),
+    "loss_factor": f"lognormal, median 1, σ_ln {ens.LOSS_SD_LN}",
+}
+RECEPTOR_KINDS = ("section", "water_source", "interception")
+
+
+def calibrate(body: Any, settings: Settings | None = None,
+              now: datetime | None = None) -> dict[str, Any]:
+    """Fit a spill to its readings and forecast again (see the module docstring)."""
+    req = body if isinstance(body, CalibrationRequest) else parse(CalibrationRequest, body)
+    config = settings or Settings.from_environment()
+    started = req.spill.started_at
+    if started is None:
+        raise Unprocessable("spill.started_at is needed to place the readings in time",
+                            fields={"spill.started_at": "missing"})
+    with reading() as session:
+        ref = get_reference(session)
+        case = _case(ref, req.spill, config)
+    base = case.forecast()
+    readings = _readings(ref, case, base, req.readings, started)
+    now_h = ((now or datetime.now(UTC)) - started).total_seconds() / 3600.0
+    done = calibrate_spill(case, readings, base, now_h, req.mass_uncertainty,
+                           req.start_uncertainty_h)
+    bands = (ensemble_spill(case, req.members, req.seed, calibrated=done)
+             if req.members > 0 else None)
+    return _calibration_json(done, bands, started, req.seed)
+
+
+def ensemble(body: Any, settings: Settings | None = None) -> dict[str, Any]:
+    """The spill's Monte Carlo bands at every receptor."""
+    req = body if isinstance(body, EnsembleRequest) else parse(EnsembleRequest, body)
+    config = settings or Settings.from_environment()
+    with reading() as session:
+        case = _case(get_reference(session), req.spill, config)
+    got = ensemble_spill(case, req.members, req.seed, req.mass_uncertainty)
+    started = req.spill.started_at
+    return {
+        "started_at": started.isoformat() if started else None,
+        "receptors": [_receptor(r, b, expected=True) for r, b in zip(
+            got.result.receptors, got.bands, strict=True)],
+        "ensemble": _ensemble_json(got, req.seed),
+    }
+
+
+def _case(ref: Reference, spill: Any, config: Settings) -> SpillCase:
+    req = parse_request(spill, list(ref.pollutants))
+    snap = ref.network.snap(req.lon, req.lat, config["SNAP_MAX_M"])
+    return SpillCase(
+        ref.network, snap, ref.pollutants[req.pollutant],
+        ReleaseInput(req.mass_kg, req.duration_h), req.season, req.horizon_h, ref.receptors,
+        {"river_names": ref.river_names, "province_names": ref.province_names,
+         "transfers": cache_for(ref.network, int(config["TRANSFER_CACHE_MB"] * 2**20))})
+
+
+def _readings(ref: Reference, case: SpillCase, base: PlumeResult, rows: list[ReadingIn],
+              started: datetime) -> list[Reading]:
+    """The readings on the path, in mg/L and hours after the start; 422 naming the
+    reading whose station is unknown or not below the spill."""
+    by_code = {r.code: r for r in ref.receptors if r.kind in RECEPTOR_KINDS}
+    out = []
+    for i, row in enumerate(rows):
+        where = f"readings[{i}]"
+        if row.lon is not None and row.lat is not None:
+            snap = ref.network.snap(row.lon, row.lat, 5_000.0)
+            reach_idx, measure = snap.reach_idx, snap.measure
+        elif row.station in by_code:
+            rec = by_code[row.station]
+            reach_idx, measure = ref.network.index_of(rec.reach_code), rec.measure
+        else:
+            raise Unprocessable("reading %(i)d: unknown station %(station)r (a section, intake "
+                                "or interception point code, or give lon and lat)",
+                                fields={f"{where}.station": row.station},
+                                params={"i": i, "station": row.station})
+        km = km_on_path(base.path, reach_idx, measure)
+        if km is None or km <= 0:
+            raise Unprocessable("reading %(i)d: station %(station)s is not downstream of the "
+                                "spill within the forecast's horizon",
+                                fields={f"{where}.station": "not downstream of the spill"},
+                                params={"i": i, "station": row.station})
+        factor = UNITS[row.unit]
+        limit = row.detection_limit * factor if row.detection_limit is not None else None
+        out.append(Reading(row.station, km, (row.sampled_at - started).total_seconds() / 3600.0,
+                           row.value * factor, row.below_detection, limit))
+    return out
+
+
+def _num(v: float) -> float | None:
+    return v if math.isfinite(v) else None
+
+
+def _case_json(arrival: float, peak_h: float, peak: float, limit: float | None,
+               shift: float = 0.0) -> dict[str, Any]:
+    return {"arrival_h": _num(arrival + shift), "peak_h": _num(peak_h + shift),
+            "peak_conc_mgl": peak, "exceeds": limit is not None and peak > limit}
+
+
+def _receptor(r: ReceptorResult, band: ens.ReceptorBand | None, *, expected: bool = False,
+              calibrated: ReceptorResult | None = None, shift: float = 0.0) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "kind": r.kind, "code": r.code, "name": r.name, "river_km": r.river_km,
+        "limit_mgl": r.limit_mgl,
+        "worst": _case_json(r.worst.arrival_h, r.worst.peak_h, r.worst.peak_conc_mgl,
+                            r.limit_mgl, shift),
+        "band": None if band is None else _band_json(band),
+    }
+    if expected:
+        out["expected"] = _case_json(r.arrival_h, r.peak_h, r.peak_conc_mgl, r.limit_mgl)
+    else:
+        out["uncalibrated"] = _case_json(r.arrival_h, r.peak_h, r.peak_conc_mgl, r.limit_mgl)
+    if calibrated is not None:
+        out["calibrated"] = _case_json(calibrated.arrival_h, calibrated.peak_h,
+                                       calibrated.peak_conc_mgl, calibrated.limit_mgl, shift)
+        out["worst"] = _case_json(calibrated.worst.arrival_h, calibrated.worst.peak_h,
+                                  calibrated.worst.peak_conc_mgl, calibrated.limit_mgl, shift)
+    return out
+
+
+def _band_json(b: ens.ReceptorBand) -> dict[str, Any]:
+    def triple(t: tuple[float, float, float]) -> list[float | None]:
+        return [_num(v) for v in t]
+    return {
+        "arrival_h": triple(b.arrival_h), "peak_h": triple(b.peak_h),
+        "peak_conc_mgl": triple(b.peak_conc_mgl), "worst_arrival_h": _num(b.worst_arrival_h),
+        "worst_peak_conc_mgl": b.worst_peak_conc_mgl, "worst_raised": b.worst_raised,
+        "notes": list(b.notes),
+        "curve": [[h, *q] for h, q in zip(b.curve_h, b.curve_mgl, strict=True)],
+    }
+
+
+def _ensemble_json(e: Ensemble, seed: int) -> dict[str, Any]:
+    dist = dict(DISTRIBUTIONS)
+    if e.calibrated:
+        dist["velocity_factor"] = dist["dispersion_factor"] = "calibrated posterior"
+        dist["mass_kg"] = dist["start_h"] = dist["duration_h"] = "calibrated posterior"
+    return {"members": e.members, "seed": seed, "calibrated": e.calibrated,
+            "distributions": dist, "notes": e.notes}
+
+
+def _calibration_json(done: Calibrated, bands: Ensemble | None, started: datetime,
+                      seed: int) -> dict[str, Any]:
+    fit = done.calibration
+    shift = done.start_h
+    after = {(r.kind, r.code): r for r in done.calibrated.receptors}
+    band_of = ({(r.kind, r.code): b for r, b in zip(bands.result.receptors, bands.bands,
+                                                    strict=True)} if bands else {})
+    receptors = [
+        _receptor(r, band_of.get((r.kind, r.code)), calibrated=after.get((r.kind, r.code)),
+                  shift=shift)
+        for r in done.uncalibrated.receptors
+    ]
+    notes = list(fit.notes)
+    if not fit.converged:
+        notes.append("the fit did not converge: treat the calibrated values with care")
+    return {
+        "started_at": started.isoformat(), "method": METHOD,
+        "parameters": [vars_of(p) for p in fit.parameters],
+        "sigma_ln": fit.sigma_ln, "dof": fit.dof, "n_detected": fit.n_detected,
+        "n_censored": fit.n_censored, "rms_ln_fitted": fit.rms_ln_fitted,
+        "rms_ln_prior": fit.rms_ln_prior, "converged": fit.converged, "notes": notes,
+        "residuals": [{**vars_of(r), "sampled_at": (
+            started + timedelta(hours=r.sampled_h)).isoformat()} for r in fit.residuals],
+        "receptors": receptors,
+        "ensemble": _ensemble_json(bands, seed) if bands else None,
+    }
+
+
+def vars_of(obj: Any) -> dict[str, Any]:
+    """A slotted dataclass as a dict."""
+    return {k: getattr(obj, k) for k in obj.__slots__}
+

@@ -257,9 +257,13 @@ def _fit(prob: _Problem, x0: np.ndarray, free: np.ndarray, lo: np.ndarray, hi: n
     sigma = SIGMA0
     sol = None
     for _ in range(2):
-        sol = optimize.least_squares(prob.residuals, x, bounds=(lo[free], hi[free]),
-                                     args=(free, sigma), method="trf", x_scale=prob.sd[free],
-                                     max_nfev=400)
+        try:
+            sol = optimize.least_squares(prob.residuals, x, bounds=(lo[free], hi[free]),
+                                         args=(free, sigma), method="trf",
+                                         x_scale=prob.sd[free], max_nfev=400)
+        except ValueError as exc:  # residuals not finite: readings no curve can reach
+            raise HydroError("the readings cannot be fitted: no release of this spill "
+                             "reproduces them", {"readings": "cannot be fitted"}) from exc
         x = sol.x
         if dof <= 0:
             break
@@ -269,6 +273,9 @@ def _fit(prob: _Problem, x0: np.ndarray, free: np.ndarray, lo: np.ndarray, hi: n
     jac = optimize.approx_fprime(x, lambda v: prob.residuals(v, free, sigma), 1e-6) \
         if p else np.zeros((0, 0))
     cov = np.linalg.pinv(jac.T @ jac) if p else np.zeros((0, 0))
+    if not np.all(np.isfinite(cov)):
+        raise HydroError("the readings cannot be fitted: no release of this spill "
+                         "reproduces them", {"readings": "cannot be fitted"})
     return x, sigma, cov, bool(sol.success), max(dof, 0)
 
 

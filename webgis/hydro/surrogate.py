@@ -143,7 +143,9 @@ def conc_mgl(st: StationMoments, f: Factors, station: np.ndarray, t_s: np.ndarra
     out = np.zeros(np.broadcast_shapes(np.shape(t), np.shape(tau), np.shape(dur)))
     if np.any(box):
         d = np.where(box, dur, 1.0)
-        flux = (channel_cdf(t, tau, var) - channel_cdf(t - d, tau, var)) / d
+        t, d, tau, var = np.broadcast_arrays(t, d, tau, var)
+        both = channel_cdf(np.stack((t, t - d)), tau[None], var[None])  # one call, two ends
+        flux = (both[0] - both[1]) / d
         out = np.where(box, flux, out)
     if not np.all(box):
         out = np.where(box, out, channel_pdf(t, tau, var))

@@ -12,6 +12,7 @@ module turns the answer into JSON. Nothing is stored.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -23,6 +24,7 @@ from webgis.contract.learning import (
     EnsembleRequest,
     ReadingIn,
 )
+from webgis.contract.requests import MAX_HORIZON_H
 from webgis.errors import Unprocessable
 from webgis.hydro import ensemble as ens
 from webgis.hydro.inputs import ReleaseInput
@@ -64,6 +66,10 @@ def calibrate(body: Any, settings: Settings | None = None,
     with reading() as session:
         ref = get_reference(session)
         case = _case(ref, req.spill, config)
+    # follow the plume at least until the last reading (and a day past it)
+    last_h = max((r.sampled_at - started).total_seconds() / 3600.0 for r in req.readings)
+    if last_h + 24.0 > case.horizon_h:
+        case = replace(case, horizon_h=min(last_h + 24.0, MAX_HORIZON_H))
     base = case.forecast()
     readings = _readings(ref, case, base, req.readings, started)
     now_h = ((now or datetime.now(UTC)) - started).total_seconds() / 3600.0
@@ -120,6 +126,11 @@ def _readings(ref: Reference, case: SpillCase, base: PlumeResult, rows: list[Rea
                                 fields={f"{where}.station": row.station},
                                 params={"i": i, "station": row.station})
         km = km_on_path(base.path, reach_idx, measure)
+        if km is None and _downstream(case, reach_idx, measure):
+            raise Unprocessable("reading %(i)d: the forecast's plume does not reach station "
+                                "%(station)s by the last reading's time",
+                                fields={f"{where}.station": "beyond the plume's reach"},
+                                params={"i": i, "station": row.station})
         if km is None or km <= 0:
             raise Unprocessable("reading %(i)d: station %(station)s is not downstream of the "
                                 "spill within the forecast's horizon",
@@ -130,6 +141,15 @@ def _readings(ref: Reference, case: SpillCase, base: PlumeResult, rows: list[Rea
         out.append(Reading(row.station, km, (row.sampled_at - started).total_seconds() / 3600.0,
                            row.value * factor, row.below_detection, limit))
     return out
+
+
+def _downstream(case: SpillCase, reach_idx: int, measure: float) -> bool:
+    """Whether the point lies anywhere below the spill (the whole downstream trace)."""
+    snap = case.snap
+    if reach_idx == snap.reach_idx:
+        return measure > snap.measure
+    return any(s.reach_idx == reach_idx
+               for s in case.network.trace_downstream(snap.reach_idx, snap.measure))
 
 
 def _num(v: float) -> float | None:

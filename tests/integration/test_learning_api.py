@@ -108,3 +108,49 @@ def test_cli_calibrate_and_ensemble(client, runner, tmp_path):
     out = runner.invoke(args=["ensemble", "--lon", "103.1", "--lat", "35.92", "--pollutant",
                               "BENZENE", "--mass-kg", "2000", "--members", "0"])
     assert out.exit_code == 2 and "members" in out.output
+
+
+def test_calibrate_a_saved_incident_from_its_stored_readings(client, app, session):
+    """Readings stored in ``incident_reading`` (one of another pollutant and one marked
+    doubtful are left out), calibrated over HTTP; an incident without readings and an
+    unknown one are refused."""
+    from webgis.models import IncidentReading
+    from webgis.services import users
+    from webgis.services.reference import get_reference
+    from webgis.services.uow import unit_of_work
+
+    with app.app_context():
+        users.create_user("cal_officer", "duty_officer", "ten chars!")
+        token, _ = users.issue_token("cal_officer", 1)
+    hdr = {"Authorization": f"Bearer {token}"}
+    saved = client.post("/api/v1/incidents", json={"request": SPILL}, headers=hdr)
+    assert saved.status_code == 201, saved.json
+    inc_id = saved.get_json()["id"]
+    empty = client.post(f"/api/v1/incidents/{inc_id}/calibrate", json={}, headers=hdr)
+    assert empty.status_code == 422 and "readings" in empty.get_json()["fields"]
+    rows = _readings(client)
+    with app.app_context():
+        net = get_reference(session).network
+        where = {r.code: (r.reach_code, r.measure) for r in get_reference(session).receptors}
+        with unit_of_work() as s:
+            for r in [*rows, {**rows[0], "pollutant": "PHENOL"},
+                      {**rows[1], "qa": "doubtful", "value": 99.0}]:
+                reach, measure = where[r["station"]]
+                length = float(net.length_m[net.index_of(reach)])
+                s.add(IncidentReading(
+                    incident_id=inc_id, station_kind="section", station_code=r["station"],
+                    reach_code=reach, measure_m=measure * length, lon=103.2, lat=36.0,
+                    geom="SRID=4326;POINT(103.2 36.0)",
+                    sampled_at=datetime.fromisoformat(r["sampled_at"]),
+                    pollutant_code=r.get("pollutant", "BENZENE"), value_mg_l=r["value"],
+                    qa_flag=r.get("qa", "ok"), source="hand"))
+    resp = client.post(f"/api/v1/incidents/{inc_id}/calibrate", json={"members": 50},
+                       headers=hdr)
+    assert resp.status_code == 200, resp.get_json()
+    out = resp.get_json()
+    assert (out["incident_id"], out["readings_used"], out["readings_skipped"]) == (
+        inc_id, len(rows), 2)
+    p = {q["name"]: q for q in out["parameters"]}
+    assert p["mass_kg"]["value"] == pytest.approx(4000, rel=0.15)
+    assert client.post("/api/v1/incidents/999999/calibrate", json={},
+                       headers=hdr).status_code == 404

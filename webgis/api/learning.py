@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import jsonify
+from flask import jsonify, request
 
 from webgis import limits
 from webgis.api import params
@@ -14,6 +14,8 @@ from webgis.contract.learning import (
     CalibrationResult,
     EnsembleRequest,
     EnsembleResult,
+    IncidentCalibrationRequest,
+    IncidentCalibrationResult,
 )
 from webgis.edge import current_settings
 from webgis.services import learning
@@ -38,3 +40,15 @@ def ensemble():
     """Monte Carlo bands (P5/P50/P95 of arrival, peak time and peak) at every receptor
     of a spill, compared with the safe-side worst case; stores nothing."""
     return jsonify(learning.ensemble(params.body(EnsembleRequest), current_settings()))
+
+
+@bp.post("/api/v1/incidents/<int:incident_id>/calibrate")
+@read_access
+@limits.analysis
+@document(json=IncidentCalibrationRequest, ok=IncidentCalibrationResult, tags=["incidents"])
+def calibrate_incident(incident_id: int):
+    """Fit a saved incident to its stored readings (those of its pollutant, QA "ok") and
+    forecast every receptor again, with the calibrated ensemble; stores nothing."""
+    body = request.get_json(silent=True)
+    return jsonify(learning.calibrate_incident(incident_id, body if body is not None else {},
+                                               current_settings()))

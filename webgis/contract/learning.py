@@ -55,6 +55,18 @@ class CalibrationRequest(BaseModel):
     seed: Annotated[int, Strict(), Field(ge=0, le=2**31)] = 0
 
 
+class IncidentCalibrationRequest(BaseModel):
+    """Options of calibrating a saved incident to its stored readings (the body may be
+    empty)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    mass_uncertainty: Annotated[Number, Field(gt=0, le=3)] = 1.0
+    start_uncertainty_h: Annotated[Number, Field(gt=0, le=24)] = 2.0
+    members: Annotated[int, Strict(), Field(ge=0, le=2000)] = 200
+    seed: Annotated[int, Strict(), Field(ge=0, le=2**31)] = 0
+
+
 class EnsembleRequest(BaseModel):
     """A spill's Monte Carlo bands."""
 
@@ -153,6 +165,14 @@ class CalibrationResult(BaseModel):
     residuals: list[ResidualOut]
     receptors: list[ReceptorOut]
     ensemble: EnsembleOut | None
+
+
+class IncidentCalibrationResult(CalibrationResult):
+    """The calibration of a saved incident, with how many stored readings it used."""
+
+    incident_id: int
+    readings_used: int
+    readings_skipped: int
 
 
 class EnsembleResult(BaseModel):

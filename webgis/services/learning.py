@@ -12,9 +12,11 @@ module turns the answer into JSON. Nothing is stored.
 from __future__ import annotations
 
 import math
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from sqlalchemy import select
 
 from webgis.config import Settings
 from webgis.contract.errors import parse
@@ -22,10 +24,11 @@ from webgis.contract.learning import (
     UNITS,
     CalibrationRequest,
     EnsembleRequest,
+    IncidentCalibrationRequest,
     ReadingIn,
 )
-from webgis.contract.requests import MAX_HORIZON_H
-from webgis.errors import Unprocessable
+from webgis.contract.requests import MAX_HORIZON_H, AnalysisRequest
+from webgis.errors import NotFound, Unprocessable
 from webgis.hydro import ensemble as ens
 from webgis.hydro.inputs import ReleaseInput
 from webgis.hydro.learning import (
@@ -39,6 +42,7 @@ from webgis.hydro.learning import (
 from webgis.hydro.readings import Reading
 from webgis.hydro.results import PlumeResult, ReceptorResult
 from webgis.hydro.transfer import cache_for
+from webgis.models import Incident, IncidentReading
 from webgis.services.analysis import parse_request
 from webgis.services.reference import Reference, get_reference
 from webgis.services.uow import reading
@@ -66,12 +70,56 @@ def calibrate(body: Any, settings: Settings | None = None,
     with reading() as session:
         ref = get_reference(session)
         case = _case(ref, req.spill, config)
-    # follow the plume at least until the last reading (and a day past it)
-    last_h = max((r.sampled_at - started).total_seconds() / 3600.0 for r in req.readings)
+    located = [_locate(ref, i, row) for i, row in enumerate(req.readings)]
+    return _fit_case(case, located, started, req, now)
+
+
+def calibrate_incident(incident_id: int, body: Any, settings: Settings | None = None,
+                       now: datetime | None = None) -> dict[str, Any]:
+    """Fit a saved incident to its stored readings (``incident_reading``: those of its
+    pollutant with ``qa_flag`` "ok"), from its current request; stores nothing."""
+    req = body if isinstance(body, IncidentCalibrationRequest) else parse(
+        IncidentCalibrationRequest, body if body is not None else {})
+    config = settings or Settings.from_environment()
+    with reading() as session:
+        inc = session.get(Incident, incident_id)
+        if inc is None:
+            raise NotFound("no incident %(id)s", fields={"id": incident_id},
+                           params={"id": incident_id})
+        spill = parse(AnalysisRequest, inc.request)
+        started = spill.started_at or inc.discovered_at
+        if started is None:
+            raise Unprocessable("incident %(id)s has no release start (started_at) to place "
+                                "its readings in time", fields={"started_at": "missing"},
+                                params={"id": incident_id})
+        rows = session.execute(
+            select(IncidentReading).where(IncidentReading.incident_id == incident_id)
+            .order_by(IncidentReading.sampled_at, IncidentReading.id)).scalars().all()
+        ref = get_reference(session)
+        case = _case(ref, spill, config)
+        used = [r for r in rows if r.pollutant_code == inc.pollutant_code and r.qa_flag == "ok"]
+        located = [_stored(ref, r) for r in used]
+    if not located:
+        raise Unprocessable("incident %(id)s has no readings of its pollutant to calibrate to",
+                            fields={"readings": "none stored"}, params={"id": incident_id})
+    out = _fit_case(case, located, started, req, now)
+    out["incident_id"] = incident_id
+    out["readings_used"], out["readings_skipped"] = len(used), len(rows) - len(used)
+    if spill.started_at is None:
+        out["notes"].append("the incident has no release start: readings are timed from its "
+                            "discovery, and the fitted start is relative to it")
+    return out
+
+
+def _fit_case(case: SpillCase, located: list[Located], started: datetime, req: Any,
+              now: datetime | None) -> dict[str, Any]:
+    """Forecast until the last reading (and a day past it), place the readings on the
+    path, fit, forecast again and draw the calibrated ensemble."""
+    last_h = max((r.sampled_at - started).total_seconds() / 3600.0 for r in located)
     if last_h + 24.0 > case.horizon_h:
         case = replace(case, horizon_h=min(last_h + 24.0, MAX_HORIZON_H))
     base = case.forecast()
-    readings = _readings(ref, case, base, req.readings, started)
+    readings = [_place(case, base, r, started) for r in located]
     now_h = ((now or datetime.now(UTC)) - started).total_seconds() / 3600.0
     done = calibrate_spill(case, readings, base, now_h, req.mass_uncertainty,
                            req.start_uncertainty_h)
@@ -106,41 +154,74 @@ def _case(ref: Reference, spill: Any, config: Settings) -> SpillCase:
          "transfers": cache_for(ref.network, int(config["TRANSFER_CACHE_MB"] * 2**20))})
 
 
-def _readings(ref: Reference, case: SpillCase, base: PlumeResult, rows: list[ReadingIn],
-              started: datetime) -> list[Reading]:
-    """The readings on the path, in mg/L and hours after the start; 422 naming the
-    reading whose station is unknown or not below the spill."""
+@dataclass(frozen=True)
+class Located:
+    """A reading placed on the network, in mg/L (``where`` names it in errors)."""
+
+    where: str
+    station: str
+    reach_idx: int
+    measure: float
+    sampled_at: datetime
+    value_mg_l: float
+    below_detection: bool
+    limit_mg_l: float | None
+
+
+def _locate(ref: Reference, i: int, row: ReadingIn) -> Located:
+    """A request's reading on the network: its point (snapped), else its station's place;
+    422 naming the reading when the station is unknown."""
     by_code = {r.code: r for r in ref.receptors if r.kind in RECEPTOR_KINDS}
-    out = []
-    for i, row in enumerate(rows):
-        where = f"readings[{i}]"
-        if row.lon is not None and row.lat is not None:
-            snap = ref.network.snap(row.lon, row.lat, 5_000.0)
-            reach_idx, measure = snap.reach_idx, snap.measure
-        elif row.station in by_code:
-            rec = by_code[row.station]
-            reach_idx, measure = ref.network.index_of(rec.reach_code), rec.measure
-        else:
-            raise Unprocessable("reading %(i)d: unknown station %(station)r (a section, intake "
-                                "or interception point code, or give lon and lat)",
-                                fields={f"{where}.station": row.station},
-                                params={"i": i, "station": row.station})
-        km = km_on_path(base.path, reach_idx, measure)
-        if km is None and _downstream(case, reach_idx, measure):
-            raise Unprocessable("reading %(i)d: the forecast's plume does not reach station "
-                                "%(station)s by the last reading's time",
-                                fields={f"{where}.station": "beyond the plume's reach"},
-                                params={"i": i, "station": row.station})
-        if km is None or km <= 0:
-            raise Unprocessable("reading %(i)d: station %(station)s is not downstream of the "
-                                "spill within the forecast's horizon",
-                                fields={f"{where}.station": "not downstream of the spill"},
-                                params={"i": i, "station": row.station})
-        factor = UNITS[row.unit]
-        limit = row.detection_limit * factor if row.detection_limit is not None else None
-        out.append(Reading(row.station, km, (row.sampled_at - started).total_seconds() / 3600.0,
-                           row.value * factor, row.below_detection, limit))
-    return out
+    where = f"readings[{i}]"
+    if row.lon is not None and row.lat is not None:
+        snap = ref.network.snap(row.lon, row.lat, 5_000.0)
+        reach_idx, measure = snap.reach_idx, snap.measure
+    elif row.station in by_code:
+        rec = by_code[row.station]
+        reach_idx, measure = ref.network.index_of(rec.reach_code), rec.measure
+    else:
+        raise Unprocessable("reading %(i)d: unknown station %(station)r (a section, intake "
+                            "or interception point code, or give lon and lat)",
+                            fields={f"{where}.station": row.station},
+                            params={"i": i, "station": row.station})
+    factor = UNITS[row.unit]
+    limit = row.detection_limit * factor if row.detection_limit is not None else None
+    return Located(where, row.station, reach_idx, measure, row.sampled_at, row.value * factor,
+                   row.below_detection, limit)
+
+
+def _stored(ref: Reference, row: IncidentReading) -> Located:
+    """A stored reading on the network (``measure_m`` metres from the reach's upstream
+    end; a censored one holds its limit as its value)."""
+    where = f"reading {row.id}"
+    try:
+        idx = ref.network.index_of(row.reach_code)
+    except (KeyError, ValueError) as exc:
+        raise Unprocessable("reading %(id)s: unknown reach %(reach)s",
+                            fields={f"{where}.reach_code": row.reach_code},
+                            params={"id": row.id, "reach": row.reach_code}) from exc
+    length = float(ref.network.length_m[idx])
+    measure = min(max(row.measure_m / length, 0.0), 1.0) if length > 0 else 0.0
+    return Located(where, row.station_code or f"{row.reach_code}@{row.measure_m:.0f}m", idx,
+                   measure, row.sampled_at, row.value_mg_l, row.below_detection,
+                   row.detection_limit_mg_l)
+
+
+def _place(case: SpillCase, base: PlumeResult, r: Located, started: datetime) -> Reading:
+    """The reading at its km below the spill, timed from the start; 422 naming it when
+    it is not below the spill or the plume cannot reach it."""
+    km = km_on_path(base.path, r.reach_idx, r.measure)
+    if km is None and _downstream(case, r.reach_idx, r.measure):
+        raise Unprocessable("%(where)s: the forecast's plume does not reach station "
+                            "%(station)s by the last reading's time",
+                            fields={f"{r.where}.station": "beyond the plume's reach"},
+                            params={"where": r.where, "station": r.station})
+    if km is None or km <= 0:
+        raise Unprocessable("%(where)s: station %(station)s is not downstream of the spill",
+                            fields={f"{r.where}.station": "not downstream of the spill"},
+                            params={"where": r.where, "station": r.station})
+    return Reading(r.station, km, (r.sampled_at - started).total_seconds() / 3600.0,
+                   r.value_mg_l, r.below_detection, r.limit_mg_l)
 
 
 def _downstream(case: SpillCase, reach_idx: int, measure: float) -> bool:

@@ -83,7 +83,7 @@ def moments_at(case: SpillCase, result: PlumeResult, km: Sequence[float] | np.nd
         k = np.zeros(len(segs))
     else:
         k = reach_loss_per_s(case.network, segs, hyd, case.pollutant, case.season, params)
-    return station_moments(hyd, k, km)
+    return station_moments(hyd, k, km, params.dispersion_min_m2s)
 
 
 @dataclass(frozen=True)
@@ -156,6 +156,9 @@ def ensemble_spill(case: SpillCase, members: int = ens.DEFAULT_MEMBERS, seed: in
         nominal = ens.Nominal(fit.value("mass_kg") * case.species_factor, fit.value("start_h"),
                               fit.value("duration_h"))
         draws = cal.natural(fit.draw(members, rng))
+        # a poorly soluble release lasts at least as long as the water needs to dissolve it
+        draws[:, 2] = np.maximum(draws[:, 2], _effective_duration_h(res, nominal.duration_h))
+        nominal = replace(nominal, duration_h=_effective_duration_h(res, nominal.duration_h))
         # velocity and dispersion of the draws relative to the fitted run's
         draws[:, 3] /= fit.value("velocity_factor")
         draws[:, 4] /= fit.value("dispersion_factor")
@@ -164,12 +167,19 @@ def ensemble_spill(case: SpillCase, members: int = ens.DEFAULT_MEMBERS, seed: in
     else:
         res = result if result is not None else case.forecast()
         nominal = ens.Nominal(case.release.mass_kg * case.species_factor, 0.0,
-                              case.release.duration_h)
+                              _effective_duration_h(res, case.release.duration_h))
         params = DEFAULT_PARAMS
         f = ens.draw_prior(nominal, members, rng, mass_sd_ln)
     st = moments_at(case, res, [r.river_km for r in res.receptors], params)
     got = ens.bands(st, nominal, f, expected_of(res), [r.name for r in res.receptors])
     return Ensemble(res, got, members, calibrated is not None, nominal.start_h)
+
+
+def _effective_duration_h(result: PlumeResult, duration_h: float) -> float:
+    """The release's duration as the model ran it: lengthened to the dissolution time
+    where the release as given would exceed the solubility near the source."""
+    got = result.model.coefficients.get("dissolution_duration_h")
+    return max(float(got), duration_h) if isinstance(got, int | float) else duration_h
 
 
 def receptor_key(r: ReceptorResult) -> tuple[str, str]:

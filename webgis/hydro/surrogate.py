@@ -6,7 +6,8 @@ Per station it keeps the travel-time moments of the path above it, split into ch
 and reservoir parts, so that the uncertain factors act on them in closed form:
 
 * channels: τ = Σ L/u, S = Σ 2·D·L/u³ (docs/model.md §3); velocity × f_v and dispersion
-  × f_d give τ/f_v and S·f_d/f_v³;
+  × f_d give τ/f_v and S·f_d/f_v³ (S·max(f_d, 1)/f_v³ where D is at the model's floor,
+  which a smaller factor cannot lower);
 * reservoirs: the tanks-in-series moments Σ j·θ_c and Σ j·θ_c² (θ ∝ active share, so
   × f_a and × f_a²);
 * the loss exponent Σ k·τ per part, × f_k and divided by f_v (channels) or × f_a
@@ -27,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from webgis.hydro.hydraulics import PathHydraulics
+from webgis.hydro.hydraulics import DEFAULT_PARAMS, PathHydraulics
 from webgis.hydro.transport.curves import LEADING_EDGE_FRACTION
 from webgis.hydro.transport.kernels import channel_cdf, channel_pdf
 
@@ -41,12 +42,14 @@ class StationMoments:
 
     km: np.ndarray
     tau_ch_s: np.ndarray
-    var_ch_s2: np.ndarray
+    var_ch_s2: np.ndarray  # channels whose dispersion lies above the model's floor
     tau_res_s: np.ndarray
     var_res_s2: np.ndarray
     q_mix_m3s: np.ndarray
     loss_ch: np.ndarray  # Σ k·τ over channel parts (dimensionless)
     loss_res: np.ndarray  # Σ k·θ over reservoir parts
+    # channels at the dispersion floor (0.5 m²/s): a factor < 1 cannot lower their D
+    var_floor_s2: np.ndarray
 
     @property
     def size(self) -> int:
@@ -81,7 +84,9 @@ class Factors:
 
 
 def station_moments(hyd: PathHydraulics, k_seg_per_s: np.ndarray,
-                    km: Sequence[float] | np.ndarray) -> StationMoments:
+                    km: Sequence[float] | np.ndarray,
+                    dispersion_min_m2s: float = DEFAULT_PARAMS.dispersion_min_m2s
+                    ) -> StationMoments:
     """The moments of the path from the spill down to each of ``km`` (km from the spill),
     a station inside a segment taking its share (a reservoir: the cells above it, as
     :meth:`PlumeModel.moments_at`)."""
@@ -90,7 +95,10 @@ def station_moments(hyd: PathHydraulics, k_seg_per_s: np.ndarray,
     res = hyd.is_reservoir.astype(bool)
     u = np.where(res, 1.0, hyd.velocity_mps)
     tau_seg = np.where(res, 0.0, hyd.length_m / u)
-    var_seg = np.where(res, 0.0, 2.0 * hyd.dispersion_m2s * hyd.length_m / u**3)
+    var_all = np.where(res, 0.0, 2.0 * hyd.dispersion_m2s * hyd.length_m / u**3)
+    at_floor = ~res & (hyd.dispersion_m2s <= dispersion_min_m2s * (1.0 + 1e-9))
+    var_seg = np.where(at_floor, 0.0, var_all)
+    var_fl = np.where(at_floor, var_all, 0.0)
     cells = np.maximum(hyd.n_cells, 1).astype(np.float64)
     theta_c = np.where(res, hyd.theta_s / cells, 0.0)
     k = np.asarray(k_seg_per_s, dtype=np.float64)
@@ -106,6 +114,7 @@ def station_moments(hyd: PathHydraulics, k_seg_per_s: np.ndarray,
     part_cells = np.where(res[seg], np.ceil(frac * cells[seg] - 1e-9), 0.0)
     tau_ch = before(tau_seg)[seg] + frac * tau_seg[seg]
     var_ch = before(var_seg)[seg] + frac * var_seg[seg]
+    var_floor = before(var_fl)[seg] + frac * var_fl[seg]
     full_res_tau = np.where(res, hyd.theta_s, 0.0)
     full_res_var = np.where(res, cells * theta_c**2, 0.0)
     tau_res = before(full_res_tau)[seg] + part_cells * theta_c[seg]
@@ -114,7 +123,7 @@ def station_moments(hyd: PathHydraulics, k_seg_per_s: np.ndarray,
     loss_res = before(k * full_res_tau)[seg] + frac * (k * full_res_tau)[seg]
     q_mix = np.maximum.accumulate(hyd.discharge_m3s)[seg]
     return StationMoments(pos_m / 1000.0, tau_ch, var_ch, tau_res, var_res, q_mix,
-                          loss_ch, loss_res)
+                          loss_ch, loss_res, var_floor)
 
 
 def moments(st: StationMoments, f: Factors, rows: np.ndarray | slice = slice(None)
@@ -122,7 +131,8 @@ def moments(st: StationMoments, f: Factors, rows: np.ndarray | slice = slice(Non
     """(τ s, S s², surviving share) at stations ``rows`` under ``f`` (broadcast:
     factors shaped (m, 1) against stations (n,) give (m, n))."""
     tau = st.tau_ch_s[rows] / f.velocity + st.tau_res_s[rows] * f.active_share
-    var = (st.var_ch_s2[rows] * f.dispersion / f.velocity**3
+    var = ((st.var_ch_s2[rows] * f.dispersion
+            + st.var_floor_s2[rows] * np.maximum(f.dispersion, 1.0)) / f.velocity**3
            + st.var_res_s2[rows] * f.active_share**2)
     share = np.exp(-f.loss * (st.loss_ch[rows] / f.velocity + st.loss_res[rows] * f.active_share))
     return tau, var, share

@@ -11,6 +11,7 @@ import pytest
 from hydro_netkit import chain
 
 from webgis.hydro import calibration as cal
+from webgis.hydro import ensemble as ens
 from webgis.hydro.errors import HydroError
 from webgis.hydro.hydraulics import DEFAULT_PARAMS, PathHydraulics
 from webgis.hydro.inputs import PollutantInput, ReceptorInput, ReleaseInput
@@ -196,9 +197,11 @@ def test_band_holds_the_expected_case_and_the_worst_case_is_compared(reservoir):
         assert band.arrival_h[0] <= r.arrival_h <= band.arrival_h[2]
         assert band.peak_conc_mgl[0] <= r.peak_conc_mgl <= band.peak_conc_mgl[2]
         assert band.arrival_h[0] < band.arrival_h[1] < band.arrival_h[2]
-        # the worst case, raised where the band goes beyond it, and said so
-        assert band.worst_peak_conc_mgl >= band.peak_conc_mgl[2]
-        assert band.worst_arrival_h <= band.arrival_h[0]
+        # the worst case, raised where the band goes beyond it (by more than the
+        # surrogate's 1 %), and said so
+        tol = ens.RAISE_TOLERANCE
+        assert band.worst_peak_conc_mgl * (1 + tol) >= band.peak_conc_mgl[2]
+        assert band.worst_arrival_h * (1 - tol) <= band.arrival_h[0]
         assert band.worst_peak_conc_mgl >= r.worst.peak_conc_mgl
         raised = (band.worst_peak_conc_mgl > r.worst.peak_conc_mgl
                   or band.worst_arrival_h < r.worst.arrival_h)

@@ -167,12 +167,27 @@ def conc_mgl(st: StationMoments, f: Factors, station: np.ndarray, t_s: np.ndarra
 STAT_POINTS = 240
 
 
+#: parameter sets evaluated at once (members × stations × STAT_POINTS doubles, a few
+#: arrays of them at a time: ~10 MB per array for 30 stations)
+CHUNK = 200
+_FIELDS = ("mass_kg", "start_s", "duration_s", "velocity", "dispersion", "active_share", "loss")
+
+
 def arrival_peak(st: StationMoments, f: Factors) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(arrival h, peak time h, peak mg/L), shaped (m, n) for m parameter sets and the n
     stations, read from sampled curves like the model's (arrival: first time at 1 % of
-    the local peak, interpolated; start offsets included)."""
-    fm = Factors(*(np.asarray(getattr(f, name)).reshape(-1, 1, 1) for name in (
-        "mass_kg", "start_s", "duration_s", "velocity", "dispersion", "active_share", "loss")))
+    the local peak, interpolated; start offsets included). Evaluated :data:`CHUNK`
+    parameter sets at a time, so that large ensembles stay within memory."""
+    flat = [np.asarray(getattr(f, name), dtype=np.float64).reshape(-1) for name in _FIELDS]
+    m = flat[0].size
+    parts = [_arrival_peak(st, Factors(*(a[i:i + CHUNK] for a in flat)))
+             for i in range(0, max(m, 1), CHUNK)]
+    a, p, c = (np.concatenate([part[k] for part in parts]) for k in range(3))
+    return a, p, c
+
+
+def _arrival_peak(st: StationMoments, f: Factors) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    fm = Factors(*(np.asarray(getattr(f, name)).reshape(-1, 1, 1) for name in _FIELDS))
     tau, var, _ = moments(st, fm, np.arange(st.size).reshape(-1, 1))
     sd = np.sqrt(np.maximum(var, 1e-6))
     lo = np.maximum(tau - 6.0 * sd, 0.0)

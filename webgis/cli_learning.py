@@ -63,7 +63,7 @@ def calibrate_command(request_file: Path, as_json: bool) -> None:
         click.echo(f"  {p['name']:<18} {p['value']:10.4g}  95 % {p['low']:.4g}–{p['high']:.4g}"
                    f"  prior {p['prior']:.4g}{flag}")
     for note in out["notes"]:
-        click.echo(f"  - {note}")
+        click.echo(f"  - {note['en']}")
     click.echo(f"{'km':>7} {'arrival h':>15} {'peak mg/L':>21}  receptor")
     for r in out["receptors"]:
         u, c = r["uncalibrated"], r.get("calibrated")
@@ -106,4 +106,4 @@ def ensemble_command(members: int, seed: int, mass_uncertainty: float, as_json: 
         click.echo(f"{r['river_km']:7.1f} km  {r['kind']} {r['code']} {r['name']}: expected "
                    f"{_h(x['arrival_h'])} h, {x['peak_conc_mgl']:.3g} mg/L{_band_line(r)}")
     for note in e["notes"]:
-        click.echo(f"  - {note}")
+        click.echo(f"  - {note['en']}")

@@ -64,8 +64,10 @@
       esc(t("Worst case")) + "</th></tr></thead><tbody>" + body + "</tbody></table></div>" +
       '<p class="muted">' + esc(t("Estimated: ↑ the worst case was raised to the ensemble's P95 peak or P5 arrival.")) + "</p>";
   }
-  function notes(list) {
-    return list && list.length ? '<ul class="warnings">' + list.map(function (n) { return "<li>" + esc(n) + "</li>"; }).join("") + "</ul>" : "";
+  function notes(list) {  // {zh, en} notes (or plain strings), in the page's language
+    return list && list.length ? '<ul class="warnings">' + list.map(function (n) {
+      return "<li>" + esc(typeof n === "string" ? n : (cfg.lang === "en" ? n.en : n.zh || n.en)) + "</li>";
+    }).join("") + "</ul>" : "";
   }
 
   /** The band under the arrival and the peak of each receptor row of the analysis table. */
@@ -220,7 +222,7 @@
       n: (out.features || []).length, km: F.num(out.length_km, 0) })) + "</p>" +
       '<div class="table-wrap"><table class="grid" id="lr-up-table"><thead><tr><th>' + esc(t("Name")) + "</th><th>" +
       esc(t("km")) + "</th><th>" + esc(t("Arrival")) + "</th></tr></thead><tbody>" + rows + "</tbody></table></div>" +
-      notes((out.notes || []).map(function (n) { return cfg.lang === "en" ? n.en : n.zh || n.en; }));
+      notes(out.notes);
     if (L_UP.getLayers().length) map.fitBounds(L.featureGroup(L_UP.getLayers()).getBounds().pad(0.1));
   }
 })();

@@ -89,6 +89,8 @@ def test_ensemble_bands_and_worst_case(client):
         assert b["worst_peak_conc_mgl"] >= max(b["peak_conc_mgl"][2],
                                                r["worst"]["peak_conc_mgl"])
         assert len(b["curve"]) > 10
+        assert b["worst_raised"] == bool(b["notes"])
+        assert all(set(n) == {"zh", "en"} for n in b["notes"])
     assert resp.status_code == 200
     bad = client.post("/api/v1/ensemble", json={"spill": SPILL, "members": 0})
     assert bad.status_code == 422 and "members" in bad.get_json()["fields"]

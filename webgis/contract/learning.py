@@ -83,6 +83,13 @@ class EnsembleRequest(BaseModel):
 Triple = tuple[float | None, float | None, float | None]
 
 
+class Note(BaseModel):
+    """A note in both languages, Chinese first."""
+
+    zh: str
+    en: str
+
+
 class ParameterOut(BaseModel):
     name: str
     unit: str
@@ -122,7 +129,7 @@ class BandOut(BaseModel):
     worst_arrival_h: float | None
     worst_peak_conc_mgl: float
     worst_raised: bool
-    notes: list[str]
+    notes: list[Note]
     curve: list[tuple[float, float, float, float]]  # [h, P5, P50, P95] mg/L
 
 
@@ -144,7 +151,7 @@ class EnsembleOut(BaseModel):
     seed: int
     calibrated: bool
     distributions: dict[str, str]
-    notes: list[str]
+    notes: list[Note]
 
 
 class CalibrationResult(BaseModel):
@@ -161,7 +168,7 @@ class CalibrationResult(BaseModel):
     rms_ln_fitted: float
     rms_ln_prior: float
     converged: bool
-    notes: list[str]
+    notes: list[Note]
     residuals: list[ResidualOut]
     receptors: list[ReceptorOut]
     ensemble: EnsembleOut | None

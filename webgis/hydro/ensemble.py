@@ -100,6 +100,8 @@ class ReceptorBand:
     worst_peak_conc_mgl: float
     worst_raised: bool
     notes: tuple[str, ...]
+    peak_raised: bool  # the P95 peak passed the worst case's
+    arrival_raised: bool  # the P5 arrival came before the worst case's
     curve_h: tuple[float, ...]
     curve_mgl: tuple[tuple[float, float, float], ...]
 
@@ -155,20 +157,21 @@ def _band(arr: np.ndarray, pk_t: np.ndarray, pk: np.ndarray, start_m: np.ndarray
     w_arr = ex.worst_arrival_h + start0
     w_pk = ex.worst_peak_conc_mgl
     notes = []
-    raised = False
+    peak_up = arr_up = False
     if c[2] > w_pk * (1.0 + RAISE_TOLERANCE):
         notes.append(f"{name}: the ensemble's P95 peak {c[2]:.4g} mg/L exceeds the worst "
                      f"case {w_pk:.4g} mg/L; the worst case is raised to it")
-        w_pk, raised = c[2], True
+        w_pk, peak_up = c[2], True
     if a[0] < w_arr - RAISE_TOLERANCE * max(abs(w_arr - start0), 0.0):
         notes.append(f"{name}: the ensemble's P5 arrival {a[0]:.2f} h is earlier than the "
                      f"worst case's {w_arr:.2f} h; the worst case is moved to it")
-        w_arr, raised = a[0], True
+        w_arr, arr_up = a[0], True
     grid, curve = _curve_band(ex, start_m, r_t, r_c, start0)
     return ReceptorBand(
         arrival_h=a, peak_h=t, peak_conc_mgl=c, expected_arrival_h=ex.arrival_h + start0,
         expected_peak_conc_mgl=ex.peak_conc_mgl, worst_arrival_h=w_arr,
-        worst_peak_conc_mgl=w_pk, worst_raised=raised, notes=tuple(notes),
+        worst_peak_conc_mgl=w_pk, worst_raised=peak_up or arr_up, notes=tuple(notes),
+        peak_raised=peak_up, arrival_raised=arr_up,
         curve_h=grid, curve_mgl=curve)
 
 

@@ -56,6 +56,8 @@ DISTRIBUTIONS = {
     "loss_factor": f"lognormal, median 1, σ_ln {ens.LOSS_SD_LN}",
 }
 RECEPTOR_KINDS = ("section", "water_source", "interception")
+PARAM_ZH = {"mass_kg": "泄漏量", "start_h": "泄漏开始时间", "duration_h": "泄漏持续时间",
+            "velocity_factor": "流速系数", "dispersion_factor": "弥散系数倍数"}
 
 
 def calibrate(body: Any, settings: Settings | None = None,
@@ -106,8 +108,10 @@ def calibrate_incident(incident_id: int, body: Any, settings: Settings | None = 
     out["incident_id"] = incident_id
     out["readings_used"], out["readings_skipped"] = len(used), len(rows) - len(used)
     if spill.started_at is None:
-        out["notes"].append("the incident has no release start: readings are timed from its "
-                            "discovery, and the fitted start is relative to it")
+        out["notes"].append({"zh": "事件没有泄漏开始时间：监测值按发现时间计时，"
+                                   "拟合的开始时间相对于发现时间",
+                             "en": "the incident has no release start: readings are timed "
+                                   "from its discovery, and the fitted start is relative to it"})
     return out
 
 
@@ -136,11 +140,12 @@ def ensemble(body: Any, settings: Settings | None = None) -> dict[str, Any]:
         case = _case(get_reference(session), req.spill, config)
     got = ensemble_spill(case, req.members, req.seed, req.mass_uncertainty)
     started = req.spill.started_at
+    receptors = [_receptor(r, b, expected=True)
+                 for r, b in zip(got.result.receptors, got.bands, strict=True)]
     return {
         "started_at": started.isoformat() if started else None,
-        "receptors": [_receptor(r, b, expected=True) for r, b in zip(
-            got.result.receptors, got.bands, strict=True)],
-        "ensemble": _ensemble_json(got, req.seed),
+        "receptors": receptors,
+        "ensemble": _ensemble_json(got, req.seed, receptors),
     }
 
 
@@ -250,7 +255,7 @@ def _receptor(r: ReceptorResult, band: ens.ReceptorBand | None, *, expected: boo
         "limit_mgl": r.limit_mgl,
         "worst": _case_json(r.worst.arrival_h, r.worst.peak_h, r.worst.peak_conc_mgl,
                             r.limit_mgl, shift),
-        "band": None if band is None else _band_json(band),
+        "band": None,
     }
     if expected:
         out["expected"] = _case_json(r.arrival_h, r.peak_h, r.peak_conc_mgl, r.limit_mgl)
@@ -261,28 +266,50 @@ def _receptor(r: ReceptorResult, band: ens.ReceptorBand | None, *, expected: boo
                                        calibrated.peak_conc_mgl, calibrated.limit_mgl, shift)
         out["worst"] = _case_json(calibrated.worst.arrival_h, calibrated.worst.peak_h,
                                   calibrated.worst.peak_conc_mgl, calibrated.limit_mgl, shift)
+    if band is not None:
+        out["band"] = _band_json(band, r.name, out["worst"])
     return out
 
 
-def _band_json(b: ens.ReceptorBand) -> dict[str, Any]:
+def _band_json(b: ens.ReceptorBand, name: str, worst: dict[str, Any]) -> dict[str, Any]:
+    """The band at one receptor, with notes (both languages) where it passes the worst
+    case as computed (``worst``: its JSON, before raising)."""
     def triple(t: tuple[float, float, float]) -> list[float | None]:
         return [_num(v) for v in t]
+    notes = []
+    if b.peak_raised:
+        p95, w = b.peak_conc_mgl[2], worst["peak_conc_mgl"]
+        notes.append({
+            "zh": f"{name}：集合预报 P95 峰值 {p95:.4g} mg/L 高于最不利工况 {w:.4g} mg/L，"
+                  "最不利工况已提高到该值",
+            "en": f"{name}: the ensemble's P95 peak {p95:.4g} mg/L exceeds the worst case "
+                  f"{w:.4g} mg/L; the worst case is raised to it"})
+    if b.arrival_raised:
+        p5, w = b.arrival_h[0], worst["arrival_h"]
+        w_txt = "-" if w is None else f"{w:.2f}"
+        notes.append({
+            "zh": f"{name}：集合预报 P5 到达时间 {p5:.2f} h 早于最不利工况的 {w_txt} h，"
+                  "最不利到达时间已提前到该值",
+            "en": f"{name}: the ensemble's P5 arrival {p5:.2f} h is earlier than the worst "
+                  f"case's {w_txt} h; the worst case is moved to it"})
     return {
         "arrival_h": triple(b.arrival_h), "peak_h": triple(b.peak_h),
         "peak_conc_mgl": triple(b.peak_conc_mgl), "worst_arrival_h": _num(b.worst_arrival_h),
         "worst_peak_conc_mgl": b.worst_peak_conc_mgl, "worst_raised": b.worst_raised,
-        "notes": list(b.notes),
+        "notes": notes,
         "curve": [[h, *q] for h, q in zip(b.curve_h, b.curve_mgl, strict=True)],
     }
 
 
-def _ensemble_json(e: Ensemble, seed: int) -> dict[str, Any]:
+def _ensemble_json(e: Ensemble, seed: int, receptors: list[dict[str, Any]]
+                   ) -> dict[str, Any]:
     dist = dict(DISTRIBUTIONS)
     if e.calibrated:
         dist["velocity_factor"] = dist["dispersion_factor"] = "calibrated posterior"
         dist["mass_kg"] = dist["start_h"] = dist["duration_h"] = "calibrated posterior"
     return {"members": e.members, "seed": seed, "calibrated": e.calibrated,
-            "distributions": dist, "notes": e.notes}
+            "distributions": dist,
+            "notes": [n for r in receptors if r["band"] for n in r["band"]["notes"]]}
 
 
 def _calibration_json(done: Calibrated, bands: Ensemble | None, started: datetime,
@@ -297,9 +324,13 @@ def _calibration_json(done: Calibrated, bands: Ensemble | None, started: datetim
                   shift=shift)
         for r in done.uncalibrated.receptors
     ]
-    notes = list(fit.notes)
+    notes = [{"zh": f"{PARAM_ZH[p.name]}：监测数据无法识别（先验区间缩小不足 30 %），保留先验值",
+              "en": f"{p.name}: not identified by the readings (they narrow its prior by "
+                    "less than 30 %); its prior is kept"}
+             for p in fit.parameters if not p.identified]
     if not fit.converged:
-        notes.append("the fit did not converge: treat the calibrated values with care")
+        notes.append({"zh": "拟合未收敛：校准结果请谨慎使用",
+                      "en": "the fit did not converge: treat the calibrated values with care"})
     return {
         "started_at": started.isoformat(), "method": METHOD,
         "parameters": [vars_of(p) for p in fit.parameters],
@@ -309,7 +340,7 @@ def _calibration_json(done: Calibrated, bands: Ensemble | None, started: datetim
         "residuals": [{**vars_of(r), "sampled_at": (
             started + timedelta(hours=r.sampled_h)).isoformat()} for r in fit.residuals],
         "receptors": receptors,
-        "ensemble": _ensemble_json(bands, seed) if bands else None,
+        "ensemble": _ensemble_json(bands, seed, receptors) if bands else None,
     }
 
 

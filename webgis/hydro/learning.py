@@ -10,7 +10,6 @@ fitted start offset moves the calibrated forecast's times by that much.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -26,7 +25,7 @@ from webgis.hydro.inputs import PollutantInput, ReceptorInput, ReleaseInput
 from webgis.hydro.losses import reach_loss_per_s
 from webgis.hydro.network import PathSegment, RiverNetwork, Snap
 from webgis.hydro.readings import Reading, validate_readings
-from webgis.hydro.results import PathStep, PlumeResult, ReceptorResult
+from webgis.hydro.results import PathStep, PlumeResult
 from webgis.hydro.surrogate import StationMoments, station_moments
 
 
@@ -180,12 +179,3 @@ def _effective_duration_h(result: PlumeResult, duration_h: float) -> float:
     where the release as given would exceed the solubility near the source."""
     got = result.model.coefficients.get("dissolution_duration_h")
     return max(float(got), duration_h) if isinstance(got, int | float) else duration_h
-
-
-def receptor_key(r: ReceptorResult) -> tuple[str, str]:
-    return (r.kind, r.code)
-
-
-def finite(v: float) -> float | None:
-    """A number for JSON (None for inf/NaN: not reached)."""
-    return v if math.isfinite(v) else None

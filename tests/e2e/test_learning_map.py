@@ -73,3 +73,57 @@ def test_band_calibration_and_upstream_on_the_map(watched, live_server, artifact
     page.screenshot(path=str(artifacts / "map-calibration.png"))
     assert watched.errors == []
     assert watched.blocked == []
+
+
+def test_saved_incident_calibrates_to_its_stored_readings(watched, live_server, officer,
+                                                          e2e_app):
+    """A duty officer saves the spill; readings stored for it (as the readings form would)
+    are fitted from the incident's page with one click."""
+    import re
+    from datetime import datetime
+
+    from webgis.models import IncidentReading
+    from webgis.services.reference import get_reference
+    from webgis.services.uow import unit_of_work
+
+    page = watched.page
+    page.goto(live_server + "/login")
+    page.fill("input[name=username]", officer[0])
+    page.fill("input[name=password]", officer[1])
+    page.click("form.login button[type=submit]")
+    page.wait_for_url(re.compile(r"/$|/\?"))
+    _open(watched, live_server + "/?scenario=" + quote(json.dumps(REQUEST)))
+    _wait_analysis(page)
+    lines = page.evaluate(READINGS_JS).splitlines()
+    page.once("dialog", lambda d: d.accept("E2E 校准"))
+    page.click("#btn-save")
+    page.wait_for_url(re.compile(r"/incidents/\d+$"))
+    incident_id = int(page.url.rsplit("/", 1)[1])
+    with e2e_app.app_context():
+        from webgis.extensions import db
+
+        ref = get_reference(db.session)
+        where = {r.code: (r.reach_code, r.measure) for r in ref.receptors}
+        with unit_of_work() as s:
+            for line in lines:
+                code, at, value, _unit = (x.strip() for x in line.split(","))
+                reach, measure = where[code]
+                length = float(ref.network.length_m[ref.network.index_of(reach)])
+                when = datetime.fromisoformat(at.replace("Z", "+00:00"))
+                s.add(IncidentReading(
+                    incident_id=incident_id, station_code=code,
+                    station_kind="intake" if code.startswith("WS-") else "section",
+                    reach_code=reach, measure_m=measure * length, lon=103.2, lat=36.0,
+                    geom="SRID=4326;POINT(103.2 36.0)", sampled_at=when,
+                    pollutant_code="BENZENE", value_mg_l=float(value), source="hand"))
+    _open(watched, live_server + f"/incidents/{incident_id}")
+    _wait_analysis(page)
+    page.click("#panel .tabs button[data-tab=learning]")
+    stored = page.locator("#lr-calibrate-stored")
+    stored.wait_for()
+    stored.click()
+    page.locator("#lr-cal-params").wait_for()
+    assert "泄漏量" in page.inner_text("#lr-cal-params")
+    assert page.inner_text("#lr-error") == ""
+    assert watched.errors == []
+    assert watched.blocked == []

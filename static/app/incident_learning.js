@@ -182,15 +182,28 @@
   }
 
   // ---- upstream ----------------------------------------------------------------------
-  $("lr-upstream").addEventListener("click", function () {
-    var snap = WG.incident && WG.incident.result && WG.incident.result.snap;
-    var loc = snap ? { lon: snap.lon, lat: snap.lat } : (WG.incident && WG.incident.request && WG.incident.request.location);
-    if (!loc) { fail(t("Give the spill location: pick it on the map or type coordinates")); return; }
-    var btn = $("lr-upstream");
+  function traceUpstream(loc, btn) {
     busy(btn, true);
     var q = "?lon=" + loc.lon + "&lat=" + loc.lat + "&mode=all&case=worst&max_h=" + $("lr-up-hours").value;
     fetch(cfg.api + "/upstream" + q, { credentials: "same-origin" }).then(readJson).then(drawUpstream)
       .catch(fail).then(function () { busy(btn, false); });
+  }
+  $("lr-upstream").addEventListener("click", function () {
+    var snap = WG.incident && WG.incident.result && WG.incident.result.snap;
+    var loc = snap ? { lon: snap.lon, lat: snap.lat } : (WG.incident && WG.incident.request && WG.incident.request.location);
+    if (!loc) { fail(t("Give the spill location: pick it on the map or type coordinates")); return; }
+    traceUpstream(loc, $("lr-upstream"));
+  });
+  // the next click on the map is the start (the map's own click handlers still run)
+  $("lr-upstream-pick").addEventListener("click", function () {
+    var btn = $("lr-upstream-pick");
+    btn.classList.add("active");
+    map.getContainer().style.cursor = "crosshair";
+    map.once("click", function (e) {
+      btn.classList.remove("active");
+      map.getContainer().style.cursor = "";
+      traceUpstream({ lon: +e.latlng.lng.toFixed(6), lat: +e.latlng.lat.toFixed(6) }, btn);
+    });
   });
   $("lr-upstream-clear").addEventListener("click", function () {
     L_UP.clearLayers(); map.removeLayer(L_UP); $("lr-upstream-clear").hidden = true;

@@ -68,6 +68,16 @@ def test_band_calibration_and_upstream_on_the_map(watched, live_server, artifact
     assert page.locator("#lr-up-table tbody tr").count() > 0
     assert page.evaluate("document.querySelectorAll('.leaflet-overlay-pane path').length") > 0
     page.screenshot(path=str(artifacts / "map-upstream.png"))
+    # from a point picked on the map: Lanzhou's Xigu intake has the Tao and the Daxia above
+    page.click("#lr-upstream-clear")
+    page.select_option("#lr-up-hours", "48")
+    page.click("#lr-upstream-pick")
+    page.evaluate("""() => { const ws = WG.byCode.water_sources['WS-HH-LANZHOU-XLG'];
+      const [lon, lat] = ws.geometry.coordinates;
+      WG.map.fire('click', { latlng: L.latLng(lat, lon) }); }""")
+    page.wait_for_function("document.querySelector('#lr-up-table') && "
+                           "!document.getElementById('lr-upstream-pick').disabled")
+    assert page.locator("#lr-up-table tbody tr").count() > 1
     page.click("#lr-calibrate")  # the calibration again, for its picture
     page.locator("#lr-cal-params").wait_for()
     page.screenshot(path=str(artifacts / "map-calibration.png"))

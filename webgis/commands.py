@@ -325,4 +325,8 @@ def register(app: Flask) -> None:
     from webgis.cli_sheet import sheet_command
 
     app.cli.add_command(sheet_command)
+    from webgis.cli_learning import calibrate_command, ensemble_command
+
+    app.cli.add_command(calibrate_command)
+    app.cli.add_command(ensemble_command)
     app.cli.add_command(warm_sheets_command)

@@ -9,6 +9,7 @@ from webgis.api import (  # noqa: E402,F401
     incidents,
     incidents_store,
     layers,
+    learning,
     plans,
     registers,
     reports,

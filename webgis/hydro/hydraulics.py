@@ -85,6 +85,15 @@ class HydraulicParams:
     worst_velocity_factor: float = 1.5
     worst_dispersion_factor: float = 0.5
     worst_active_share_factor: float = 0.5
+    # Calibration and ensemble factors (issue 16; webgis/hydro/calibration.py and
+    # ensemble.py): channel velocity × velocity_factor, channel dispersion ×
+    # dispersion_factor, reservoir active share × active_share_factor, per-reach loss
+    # rates × loss_factor. All 1 by default, when they change nothing (x·1.0 is x,
+    # bit for bit) and are not listed in the result's coefficients.
+    velocity_factor: float = 1.0
+    dispersion_factor: float = 1.0
+    active_share_factor: float = 1.0
+    loss_factor: float = 1.0
 
     @property
     def velocity_coef(self) -> float:
@@ -106,12 +115,16 @@ def _params_dict(params: HydraulicParams) -> dict[str, float]:
     """:meth:`HydraulicParams.as_dict`, built once per (frozen) parameter set; callers get
     a copy."""
     d: dict[str, float] = asdict(params)
+    for name in FACTOR_FIELDS:  # shown only when a calibration or ensemble set them
+        if d[name] == 1.0:
+            del d[name]
     d["velocity_coef"] = params.velocity_coef
     d["velocity_exp"] = params.velocity_exp
     return d
 
 
 DEFAULT_PARAMS = HydraulicParams()
+FACTOR_FIELDS = ("velocity_factor", "dispersion_factor", "active_share_factor", "loss_factor")
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,6 +264,12 @@ def _hydraulics_rows(
     res = network.is_reservoir[idx]
     share = network.active_share[idx]
     share = np.where(np.isfinite(share) & (share > 0), share, params.reservoir_active_share)
+    if params.velocity_factor != 1.0:  # channels only: a reservoir's comes from its share
+        u = u * params.velocity_factor
+    if params.dispersion_factor != 1.0:
+        d = np.maximum(d * params.dispersion_factor, params.dispersion_min_m2s)
+    if params.active_share_factor != 1.0:
+        share = np.minimum(share * params.active_share_factor, 1.0)
     if case == "worst":
         u = u * params.worst_velocity_factor
         d = np.maximum(d * params.worst_dispersion_factor, params.dispersion_min_m2s)

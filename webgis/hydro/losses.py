@@ -39,8 +39,8 @@ def reach_loss_per_s(
     lake is wider than the channel), so it errs towards less loss.
     """
     n = len(path)
-    k_first = max(pollutant.decay_per_day, 0.0) / 86400.0
-    v = max(pollutant.volatilisation_m_per_day, 0.0) / 86400.0
+    k_first = max(pollutant.decay_per_day, 0.0) / 86400.0 * params.loss_factor
+    v = max(pollutant.volatilisation_m_per_day, 0.0) / 86400.0 * params.loss_factor
     if v <= 0 or n == 0:
         return np.full(n, k_first)
     idx = np.fromiter((sg.reach_idx for sg in path), np.int64, n)

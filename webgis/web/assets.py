@@ -38,6 +38,7 @@ APP_JS = (
     "app/incident_timeline.js",
     "app/incident_dispatch.js",
     "app/incident_alerts.js",
+    "app/incident_learning.js",
 )
 APP_CSS = (
     "app/map.css",

@@ -123,6 +123,16 @@ PLAIN = [
     _l("E-mail is not configured: print the alerts or read them over the phone."),
     _l("{n} alerts sent"), _l("{n} updates sent"), _l("Click again to end the alert for all"),
     _l("End of alert sent to {n}"),
+    # issue 16: bands, calibration, upstream (static/app/incident_learning.js)
+    _l("Analyse a spill first"), _l("Band P5–P95"), _l("Calibrated band P5–P95"),
+    _l("Cannot read lines"),
+    _l("Estimated: ↑ the worst case was raised to the ensemble's P95 peak or P5 arrival."),
+    _l("Fitted"), _l("Reported"), _l("Upstream"), _l("not identified: prior kept"),
+    _l("via a reservoir"),
+    _l("Misfit (rms of ln): before {a}, after {b}; {n} readings, {c} below detection."),
+    _l("Uncalibrated → calibrated, hours after the reported start; below: the calibrated "
+       "band P5–P95. Estimated."),
+    _l("{n} features upstream within {km} km of river."),
 ]
 
 # Coded values: key -> English label.
@@ -157,7 +167,10 @@ CODED = {
     "season_flood": _l("flood season"),
     "rk_water_source": _l("intake"), "rk_section": _l("section"),
     "rk_interception": _l("interception"), "rk_confluence": _l("confluence"),
-    "rk_boundary": _l("boundary"),
+    "rk_boundary": _l("boundary"), "rk_outfall": _l("outfall"),
+    "cal_mass_kg": _l("released mass"), "cal_start_h": _l("release start (offset)"),
+    "cal_duration_h": _l("release duration"), "cal_velocity_factor": _l("velocity factor"),
+    "cal_dispersion_factor": _l("dispersion factor"),
     "phase_report": _l("report"), "phase_assess": _l("assess"), "phase_contain": _l("contain"),
     "phase_treat": _l("treat"), "phase_monitor": _l("monitor"), "phase_recover": _l("recover"),
     "dispatch_dispatched": _l("dispatched"), "dispatch_en_route": _l("en route"),

@@ -41,6 +41,7 @@ TEMPLATES: dict[str, str] = {
     "instant": "%(field)s must be an ISO-8601 date-time",
     "instant_range": "%(field)s must be between %(earliest)s and %(latest)s",
     "control_characters": "%(field)s must not contain control characters",
+    "unit_unknown": "%(field)s: unknown unit %(unit)s; use mg/L or µg/L",
     "bbox_format": "%(field)s must be four numbers: minlon,minlat,maxlon,maxlat",
     "bbox_range": ("%(field)s out of range or empty (need -180<=minlon<maxlon<=180, "
                    "-90<=minlat<maxlat<=90)"),

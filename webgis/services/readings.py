@@ -287,7 +287,7 @@ def list_readings(incident_id: int, *, show_names: bool) -> dict[str, Any]:
         if show_names:
             ids = {x.entered_by_id for x, _ in found if x.entered_by_id is not None}
             names = dict(session.execute(select(User.id, User.username).where(
-                User.id.in_(ids))).tuples().all()) if ids else {}
+                User.id.in_(ids))).all()) if ids else {}
         return {"incident_id": incident_id, "version": version,
                 "readings": [row_of(x, ref, names, d) for x, d in found]}
 

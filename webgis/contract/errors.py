@@ -21,6 +21,7 @@ M = TypeVar("M", bound=BaseModel)
 #: webgis/translations/zh.
 TEMPLATES: dict[str, str] = {
     "missing": "%(field)s is required",
+    "extra_forbidden": "%(field)s is not a known field",
     "float_type": "%(field)s must be a number",
     "float_parsing": "%(field)s must be a number",
     "finite_number": "%(field)s must be a finite number",
@@ -50,10 +51,12 @@ _FALLBACK = "%(field)s is invalid"
 
 
 def _model_in(annotation: Any) -> type[BaseModel] | None:
-    """The pydantic model an annotation holds (directly, in a union or `Annotated`)."""
+    """The pydantic model an annotation holds (directly, in a union, a list or
+    `Annotated`)."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
-    if typing.get_origin(annotation) in (typing.Union, types.UnionType, typing.Annotated):
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType, typing.Annotated,
+                                         list):
         for arg in typing.get_args(annotation):
             found = _model_in(arg)
             if found is not None:
@@ -84,6 +87,8 @@ def from_validation(model: type[BaseModel], exc: ValidationError) -> Unprocessab
     first: tuple[str, dict[str, Any]] | None = None
     for err in exc.errors(include_url=False):
         name = field_path(model, tuple(err["loc"]))
+        if err["type"] == "extra_forbidden" and err["loc"]:  # name the unknown field itself
+            name = str(err["loc"][-1]) if name == "body" else f"{name}.{err['loc'][-1]}"
         value = None if err["type"] == "missing" else err.get("input")
         fields.setdefault(name, value if isinstance(value, dict | list) else _plain(value))
         if first is None:

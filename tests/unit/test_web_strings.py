@@ -41,7 +41,9 @@ def test_every_source_string_has_a_chinese_translation():
     catalogue = _catalogue()
     wanted = _sources() | {label for _, label in mapview.OVERLAYS}
     wanted |= {"Offline base map", "Online tiles", "Full screen", "Exit full screen"}
-    for name in ("map.html", "base.html"):
+    partials = [f"incident/{p.name}" for p in (ROOT / "webgis" / "templates" / "incident")
+                .glob("*.html")]
+    for name in ("map.html", "base.html", *partials):
         text = (ROOT / "webgis" / "templates" / name).read_text(encoding="utf-8")
         wanted |= {m[1] for m in TEMPLATE_CALL.findall(text)}
     missing = sorted(s for s in wanted if not catalogue.get(s))

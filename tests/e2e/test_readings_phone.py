@@ -1,0 +1,104 @@
+"""A field team enters a monitoring reading on a phone (issue 14 item 3): real Chromium at
+390×844, signed in as a field team, on a saved incident of the bundled data; the reading
+is stored (read back through the API) and the observed-against-predicted chart shows."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.e2e.conftest import LOCAL_HOSTS, Watched
+
+pytestmark = pytest.mark.e2e
+
+FIELD = ("e2e_field", "e2e field team password")
+LANZHOU_INTAKE = "WS-HH-LANZHOU-LJX"
+REQUEST = {
+    "location": {"lon": 103.10, "lat": 35.815},
+    "pollutant": "BENZENE", "release": {"mass_kg": 10000, "duration_h": 0},
+    "season": "normal", "horizon_h": 72, "started_at": "2026-05-01T08:00:00+08:00",
+}
+
+
+@pytest.fixture
+def incident_id(e2e_app, officer) -> int:
+    from webgis.services import incidents, users
+
+    with e2e_app.app_context():
+        if not users.exists(FIELD[0]):
+            users.create_user(FIELD[0], "field_team", FIELD[1])
+        duty = users.authenticate(*officer)
+        saved = incidents.save_incident(REQUEST, kind="incident", title="E2E 读数",
+                                        user_id=duty.id, username=duty.username)
+    return int(saved["id"])
+
+
+@pytest.fixture
+def phone(browser):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
+                                  has_touch=True, device_scale_factor=2, locale="zh-CN",
+                                  bypass_csp=True)
+    w = Watched(context.new_page())
+
+    def guard(route):
+        if urlsplit(route.request.url).hostname in LOCAL_HOSTS or route.request.url.startswith(
+                ("data:", "blob:")):
+            route.continue_()
+        else:
+            w.blocked.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", guard)
+    w.page.on("pageerror", lambda exc: w.errors.append(str(exc)))
+    w.page.set_default_timeout(20000)
+    try:
+        yield w
+    finally:
+        context.close()
+
+
+def test_a_field_team_enters_a_reading_on_a_phone(phone, live_server, incident_id, artifacts):
+    page = phone.page
+    page.goto(live_server + "/login")
+    page.fill("input[name=username]", FIELD[0])
+    page.fill("input[name=password]", FIELD[1])
+    page.click("form.login button[type=submit]")
+    page.wait_for_url(re.compile(r"/$|/\?"))
+    page.goto(live_server + f"/incidents/{incident_id}")
+    page.wait_for_function("document.body.dataset.ready")
+    tab = page.locator("button[data-tab=readings]")
+    tab.wait_for(state="visible")
+    tab.click()
+    form = page.locator("#rd-form")
+    assert form.is_visible()
+    page.locator(f"#rd-station option[value='intake:{LANZHOU_INTAKE}']").wait_for(
+        state="attached")
+    page.select_option("#rd-station", f"intake:{LANZHOU_INTAKE}")
+    page.fill("#rd-value", "12")
+    page.select_option("#rd-unit", "µg/L")
+    page.select_option("#rd-qa", "suspect")
+    assert page.input_value("#rd-time")  # defaults to now
+    # the form fits the phone: nothing wider than the screen
+    box = form.bounding_box()
+    assert box is not None and box["width"] <= 390
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=str(artifacts / "readings-phone-form.png"))
+    page.locator("#rd-submit").tap()
+    row = page.locator("#rd-table tbody tr", has_text=LANZHOU_INTAKE)
+    row.wait_for()
+    assert "0.012" in row.inner_text()
+    stored = page.evaluate(
+        "id => fetch('/api/v1/incidents/' + id + '/readings').then(r => r.json())", incident_id)
+    [reading] = [r for r in stored["readings"] if r["station_code"] == LANZHOU_INTAKE]
+    assert reading["value_mg_l"] == pytest.approx(0.012)
+    assert (reading["source"], reading["qa_flag"], reading["entered_by"]) == (
+        "hand", "suspect", FIELD[0])
+    # observed against predicted: the station is listed with its skill line
+    page.locator("#rd-compare-station option").first.wait_for(state="attached")
+    page.wait_for_function("document.querySelector('#rd-skill').textContent.length > 0")
+    assert "读数太少" in page.inner_text("#rd-skill")
+    page.screenshot(path=str(artifacts / "readings-phone-saved.png"), full_page=True)
+    assert phone.errors == []
+    assert phone.blocked == []

@@ -235,3 +235,23 @@ def test_compare_over_http(client, tokens, inc_id):
     [st] = got.json["stations"]
     assert st["station_code"] == "SEC_A" and st["predicted"] and st["readings"]
     assert st["skill"]["arrival_error_h"] is None and st["skill"]["reasons"]
+
+
+def test_an_automatic_station_account_from_the_cli_posts_with_its_token(
+        runner, client, inc_id, session):
+    made = runner.invoke(args=["users", "create", "st-W09", "--role", "field_team",
+                               "--password", PASSWORD])
+    assert made.exit_code == 0, made.output
+    issued = runner.invoke(args=["users", "token", "st-W09", "--ttl-days", "3650"])
+    assert issued.exit_code == 0, issued.output
+    token = issued.stdout.strip().splitlines()[0]
+    resp = client.post(f"/api/v1/incidents/{inc_id}/readings",
+                       headers={"Authorization": f"Bearer {token}"},
+                       json={"station_kind": "point", "station_code": "W09", "lon": 103.25,
+                             "lat": 36.03, "value": 0.021,
+                             "sampled_at": "2026-05-01T14:00:00+08:00"})
+    assert resp.status_code == 201, resp.json
+    [row] = resp.json["readings"]
+    assert (row["source"], row["station_code"], row["entered_by"]) == ("station", "W09",
+                                                                       "st-W09")
+    assert _count(session, inc_id) == 1

@@ -100,5 +100,30 @@ def test_a_field_team_enters_a_reading_on_a_phone(phone, live_server, incident_i
     page.wait_for_function("document.querySelector('#rd-skill').textContent.length > 0")
     assert "读数太少" in page.inner_text("#rd-skill")
     page.screenshot(path=str(artifacts / "readings-phone-saved.png"), full_page=True)
+    # a point tapped on the river (a vertex of the forecast path), below detection
+    page.locator("#rd-pick").tap()
+    page.locator("#rd-pick-layer").wait_for(state="visible")
+    page.wait_for_timeout(400)  # the panel folds away and the map takes the screen
+    x, y = page.evaluate(
+        """() => {
+             const f = WG.workspace.incident.result.path.features;
+             const c = f[Math.floor(f.length / 2)].geometry.coordinates[0];
+             const p = WG.map.latLngToContainerPoint([c[1], c[0]]);
+             const r = WG.map.getContainer().getBoundingClientRect();
+             return [p.x + r.left, p.y + r.top];
+           }""")
+    page.touchscreen.tap(x, y)
+    page.locator("#rd-form").wait_for(state="visible")
+    assert page.input_value("#rd-station") == "point"
+    page.fill("#rd-value", "0.005")
+    page.select_option("#rd-unit", "mg/L")
+    page.check("#rd-below")
+    page.locator("#rd-submit").tap()
+    page.locator("#rd-table tbody tr", has_text="<0.005").wait_for()
+    stored = page.evaluate(
+        "id => fetch('/api/v1/incidents/' + id + '/readings').then(r => r.json())", incident_id)
+    [point] = [r for r in stored["readings"] if r["station_kind"] == "point"]
+    assert point["below_detection"] and point["detection_limit_mg_l"] == 0.005
+    assert point["snap_m"] < 1000
     assert phone.errors == []
     assert phone.blocked == []

@@ -7,8 +7,8 @@ carries (``result.receptors[].curve``, expected case). Any other position — a 
 station the stored forecast does not list — is computed by the core for that position
 from the same request (`webgis.hydro.observed.curves_at`); a position the plume does not
 reach within the horizon has no curve (the forecast expects nothing there). Such runs are
-kept per incident version (:data:`_runs`), so a page polling the comparison does not
-re-run the model.
+kept per forecast request and positions (:data:`_runs`), so a new reading at a known
+position or a page reloading the comparison does not re-run the model.
 
 Readings flagged ``invalid`` are drawn but not judged; readings of another pollutant than
 the incident's are left out (the forecast is of the incident's pollutant).
@@ -16,6 +16,7 @@ the incident's are left out (the forecast is of the incident's pollutant).
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -93,9 +94,10 @@ def _forecast_row(result: dict[str, Any], kind: str, code: str | None
 def _computed(inc: Incident, ref: Reference, points: Sequence[ReceptorInput],
               settings: Settings) -> dict[str, ReceptorResult]:
     """The core's curves at ``points`` for the incident's current request (kept per
-    incident version)."""
-    key = (inc.id, inc.version, ref.key, tuple((p.code, p.reach_code, p.measure)
-                                               for p in points))
+    request and positions: readings do not change the forecast, a facts revision does)."""
+    request = json.dumps(inc.request, sort_keys=True, default=str)
+    key = (inc.id, request, ref.key, tuple((p.code, p.reach_code, p.measure)
+                                           for p in points))
     with _runs_lock:
         if key in _runs:
             _runs.move_to_end(key)

@@ -78,7 +78,7 @@ def _xlsx(rows) -> bytes:
 
 
 def _upload(client, inc_id, data, headers, name="r.csv", **form):
-    return client.post(f"/api/v1/incidents/{inc_id}/readings/upload", headers=headers,
+    return client.post(f"/api/v1/incidents/{inc_id}/readings/upload?lang=en", headers=headers,
                        data={"file": (io.BytesIO(data), name), **form},
                        content_type="multipart/form-data")
 
@@ -255,3 +255,21 @@ def test_an_automatic_station_account_from_the_cli_posts_with_its_token(
     assert (row["source"], row["station_code"], row["entered_by"]) == ("station", "W09",
                                                                        "st-W09")
     assert _count(session, inc_id) == 1
+
+
+def test_a_bad_file_is_reported_in_chinese_in_chinese_mode(client, tokens, inc_id, session):
+    bad = [["断面", "SEC_A", "", "", "2026-05-01 14:00", "", "0.1", "ppm", "", "", ""],
+           ["断面", "NOPE", "", "", "2026-05-01 14:00", "", "0.1", "mg/L", "", "", ""]]
+    resp = _upload(client, inc_id, _csv(bad), tokens["field_team"])
+    zh = client.post(f"/api/v1/incidents/{inc_id}/readings/upload?lang=zh",
+                     headers=tokens["field_team"],
+                     data={"file": (io.BytesIO(_csv(bad)), "r.csv")},
+                     content_type="multipart/form-data").json
+    assert resp.status_code == 422
+    en_rows = {r["field"]: r["message"] for r in resp.json["rows"]}
+    zh_rows = {r["field"]: r["message"] for r in zh["rows"]}
+    assert en_rows["unit"].startswith("unit: unknown unit ppm")
+    assert "未知单位" in zh_rows["unit"] and "没有编码为 NOPE" in zh_rows["station_code"]
+    assert zh["error"].startswith("有 2 处数值无效") and "line 2: " in zh["error"]
+    assert set(zh["fields"]) == {"line 2: unit", "line 3: station_code"}
+    assert _count(session, inc_id) == 0

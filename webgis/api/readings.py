@@ -16,9 +16,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from flask import Response, jsonify, request
+from flask_babel import gettext
 from flask_login import current_user
 from pydantic import BaseModel, StringConstraints
 
@@ -39,6 +41,7 @@ from webgis.contract.readings import (
 from webgis.edge import current_actor, current_settings
 from webgis.errors import BadRequest, Unauthorized, Unprocessable
 from webgis.services import readings, readings_compare, readings_file
+from webgis.services.readings import ReadingsInvalid
 
 ENTERING = ("duty_officer", "leader", "field_team")
 _SECURITY: list[dict[str, list[str]]] = [{"bearer": []}, {"session": []}]
@@ -55,6 +58,27 @@ def _signed_in() -> None:
     """Readings are never shown to anonymous users."""
     if not current_user.is_authenticated:
         raise Unauthorized("sign in or send an API token to see readings")
+
+
+def _translated(write: Callable[[], Any]) -> Any:
+    """Run a write; a refusal's per-row messages are put in the request's language (the
+    main message is translated with every error, `webgis.errors_http`)."""
+    try:
+        return write()
+    except ReadingsInvalid as exc:
+        said = []
+        for p in exc.problems:
+            try:
+                said.append(gettext(p.template, **p.params))
+            except (KeyError, TypeError, ValueError):
+                said.append(p.message)
+        if said:
+            exc.fields = {f"{p.where}{p.field}": m for p, m in zip(exc.problems, said,
+                                                                    strict=True)}
+            exc.extra["rows"] = [{"line": p.line, "field": p.field, "message": m}
+                                 for p, m in zip(exc.problems, said, strict=True)]
+            exc.params["message"] = said[0]
+        raise
 
 
 def _via_token() -> bool:
@@ -87,9 +111,10 @@ def post_readings(incident_id: int):
     else:
         one = parse(ReadingPost, data)
         items, version = [("", None, one)], one.expected_version
-    stored = readings.add_readings(
-        incident_id, items, expected_version=_version(version), actor=current_actor(),
-        source="station" if _via_token() else "hand", settings=current_settings())
+    version = _version(version)
+    stored = _translated(lambda: readings.add_readings(
+        incident_id, items, expected_version=version, actor=current_actor(),
+        source="station" if _via_token() else "hand", settings=current_settings()))
     return jsonify(stored), 201
 
 
@@ -104,9 +129,10 @@ def upload_readings(incident_id: int):
     upload = request.files.get("file")
     if upload is None:
         raise Unprocessable("%(field)s is required", {"file": None}, params={"field": "file"})
-    stored = readings_file.upload_readings(
-        incident_id, upload.read(), expected_version=_version(form.expected_version),
-        actor=current_actor(), settings=current_settings())
+    data, version = upload.read(), _version(form.expected_version)
+    stored = _translated(lambda: readings_file.upload_readings(
+        incident_id, data, expected_version=version, actor=current_actor(),
+        settings=current_settings()))
     return jsonify(stored), 201
 
 

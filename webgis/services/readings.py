@@ -23,6 +23,7 @@ stored value is the limit (`value_mg_l` = `detection_limit_mg_l`, `below_detecti
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -58,18 +59,26 @@ REMOVING_ROLES = ("duty_officer", "leader", "admin")
 
 class ReadingsInvalid(Unprocessable):
     """One or more readings of a request are invalid: ``fields`` names each (with its index
-    or file line), ``rows`` lists them as line/field/message; nothing was stored."""
+    or file line), ``rows`` lists them as line/field/message; nothing was stored.
+    ``problems`` keeps each message's template, for the edge to translate."""
+
+    problems: Sequence[Problem] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class Problem:
     """One bad field: where (a prefix such as ``readings[2].`` or ``line 5: ``, and the
-    file line if any), which field and why."""
+    file line if any), which field and why (an English template and its parameters)."""
 
     where: str
     line: int | None
     field: str
-    message: str
+    template: str
+    params: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    @property
+    def message(self) -> str:
+        return self.template % self.params if self.params else self.template
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,13 +101,15 @@ def raise_problems(problems: Sequence[Problem], encoding: str | None = None) -> 
     if not problems:
         return
     first = problems[0]
-    raise ReadingsInvalid(
+    err = ReadingsInvalid(
         "%(n)s invalid value(s), nothing stored; first: %(where)s%(field)s %(message)s",
         {f"{p.where}{p.field}": p.message for p in problems},
         params={"n": len(problems), "where": first.where, "field": first.field,
                 "message": first.message},
         rows=[{"line": p.line, "field": p.field, "message": p.message} for p in problems],
         encoding=encoding)
+    err.problems = tuple(problems)
+    raise err
 
 
 def release_start(inc: Incident) -> datetime:
@@ -110,38 +121,41 @@ def release_start(inc: Incident) -> datetime:
     return inc.created_at
 
 
-def place(ref: Reference, r: ReadingIn, snap_max_m: float) -> Placed | tuple[str, str]:
-    """Where reading ``r`` is, or (field, why) when it cannot be placed."""
+def place(ref: Reference, r: ReadingIn, snap_max_m: float
+          ) -> Placed | tuple[str, str, dict[str, Any]]:
+    """Where reading ``r`` is, or (field, why, its parameters) when it cannot be placed."""
     if r.station_kind in RECEPTOR_KIND:
         if not r.station_code:
-            return "station_code", f"required for a {r.station_kind}"
+            return "station_code", "required for a %(kind)s", {"kind": r.station_kind}
         want = RECEPTOR_KIND[r.station_kind]
         rec = next((x for x in ref.receptors if x.kind == want and x.code == r.station_code),
                    None)
         if rec is None:
-            return "station_code", f"no {r.station_kind} {r.station_code}"
+            return "station_code", "no %(kind)s %(code)s", {"kind": r.station_kind,
+                                                             "code": r.station_code}
         idx = ref.network.index_of(rec.reach_code)
         measure_m = rec.measure * float(ref.network.length_m[idx])
         return Placed(r.station_kind, rec.code, rec.reach_code, measure_m, rec.lon, rec.lat,
                       rec.lon, rec.lat, 0.0)
     if r.lon is None or r.lat is None:
-        return ("lon" if r.lon is None else "lat"), "required for a point"
+        return ("lon" if r.lon is None else "lat"), "required for a point", {}
     try:
         snap = ref.network.snap(r.lon, r.lat, snap_max_m)
     except TooFarFromRiver as exc:
-        return "lon", (f"{exc.distance_m:.0f} m from the nearest river; a point must be "
-                       f"within {snap_max_m:.0f} m")
+        return "lon", ("%(d).0f m from the nearest river; a point must be within "
+                       "%(max).0f m"), {"d": exc.distance_m, "max": snap_max_m}
     return Placed("point", r.station_code, snap.reach_code, snap.along_m, r.lon, r.lat,
                   snap.lon, snap.lat, snap.offset_m)
 
 
-def check_time(sampled: datetime, start: datetime, now: datetime) -> str | None:
+def check_time(sampled: datetime, start: datetime, now: datetime
+               ) -> tuple[str, dict[str, Any]] | None:
     """Why ``sampled`` cannot be a reading of a release that started at ``start``."""
     if sampled > now + CLOCK_TOLERANCE:
-        return f"is in the future (after {now.isoformat(timespec='minutes')})"
+        return "is in the future (after %(now)s)", {"now": now.isoformat(timespec="minutes")}
     if sampled < start:
-        return (f"is before the release started ({start.isoformat(timespec='minutes')}): "
-                "such a sample cannot show this spill")
+        return ("is before the release started (%(start)s): such a sample cannot show this "
+                "spill"), {"start": start.isoformat(timespec="minutes")}
     return None
 
 
@@ -153,14 +167,15 @@ def to_row(inc: Incident, ref: Reference, r: ReadingIn, where: str, line: int | 
     found: list[Problem] = []
     placed = place(ref, r, snap_max_m)
     if isinstance(placed, tuple):
-        found.append(Problem(where, line, placed[0], placed[1]))
+        found.append(Problem(where, line, *placed))
     pollutant = r.pollutant or inc.pollutant_code or ""
     if pollutant not in ref.pollutants:
-        found.append(Problem(where, line, "pollutant", f"unknown pollutant {pollutant!r}"))
+        found.append(Problem(where, line, "pollutant", "unknown pollutant %(pollutant)r",
+                             {"pollutant": pollutant}))
     sampled = r.sampled_at or now
     why = check_time(sampled, release_start(inc), now)
     if why:
-        found.append(Problem(where, line, "sampled_at", why))
+        found.append(Problem(where, line, "sampled_at", *why))
     if r.censored() and r.detection_limit is None and r.number() <= 0:
         found.append(Problem(where, line, "detection_limit",
                              "below detection needs the limit (> 0)"))

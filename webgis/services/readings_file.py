@@ -113,13 +113,16 @@ def _cell(key: str, value: Any) -> Any:
     return value
 
 
-def _message(err: Any, field: str) -> str:
-    ctx = dict(err.get("ctx") or {})
+def _message(err: Any, field: str) -> tuple[str, dict[str, Any]]:
+    """A pydantic error as the contract's message template and its parameters."""
+    params = {**{k: v if isinstance(v, int | float) else str(v)
+                 for k, v in (err.get("ctx") or {}).items()}, "field": field}
     template = TEMPLATES.get(err["type"], "%(field)s is invalid")
     try:
-        return template % {**ctx, "field": field}
+        template % params
     except (KeyError, TypeError, ValueError):
-        return f"{field} is invalid"
+        return "%(field)s is invalid", {"field": field}
+    return template, params
 
 
 def parse_file(data: bytes) -> tuple[list[tuple[str, int, ReadingIn]], list[Problem],
@@ -132,11 +135,13 @@ def parse_file(data: bytes) -> tuple[list[tuple[str, int, ReadingIn]], list[Prob
     if not table:
         raise Unprocessable("the file is empty", {"file": "empty"})
     columns = [_column(c) for c in table[0]]
-    problems = [Problem("line 1: ", 1, "header", f"unknown column {str(c)!r}")
+    problems = [Problem("line 1: ", 1, "header", "unknown column %(column)r",
+                        {"column": str(c)})
                 for c, k in zip(table[0], columns, strict=True) if k is None and c]
     for needed in ("station_kind", "value", "sampled_at"):
         if needed not in columns:
-            problems.append(Problem("line 1: ", 1, "header", f"no column {needed}"))
+            problems.append(Problem("line 1: ", 1, "header", "no column %(column)s",
+                                    {"column": needed}))
     if problems:
         raise_problems(problems, encoding)
     items: list[tuple[str, int, ReadingIn]] = []
@@ -145,7 +150,8 @@ def parse_file(data: bytes) -> tuple[list[tuple[str, int, ReadingIn]], list[Prob
             continue
         if len(items) + len(problems) >= MAX_ROWS:
             problems.append(Problem(f"line {line}: ", line, "file",
-                                    f"more than {MAX_ROWS} rows: split the file"))
+                                    "more than %(max)s rows: split the file",
+                                    {"max": MAX_ROWS}))
             break
         values = {k: _cell(k, v) for k, v in zip(columns, row, strict=False) if k}
         where = f"line {line}: "
@@ -158,7 +164,7 @@ def parse_file(data: bytes) -> tuple[list[tuple[str, int, ReadingIn]], list[Prob
         except ValidationError as exc:
             for err in exc.errors(include_url=False):
                 field = str(err["loc"][0]) if err["loc"] else "row"
-                problems.append(Problem(where, line, field, _message(err, field)))
+                problems.append(Problem(where, line, field, *_message(err, field)))
     if not items and not problems:
         raise Unprocessable("the file has no readings below its header", {"file": "empty"})
     return items, problems, encoding

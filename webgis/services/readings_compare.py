@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import select
 
 from webgis.config import Settings
-from webgis.errors import NotFound
+from webgis.errors import NotFound, WebgisError
 from webgis.hydro.analysis import ReleaseInput
 from webgis.hydro.inputs import ReceptorInput
 from webgis.hydro.observed import (
@@ -102,12 +102,15 @@ def _computed(inc: Incident, ref: Reference, points: Sequence[ReceptorInput],
         if key in _runs:
             _runs.move_to_end(key)
             return _runs[key]
-    req = parse_request(inc.request, list(ref.pollutants))
-    snap = ref.network.snap(req.lon, req.lat, settings.snap_max_m)
-    got = curves_at(ref.network, snap, ref.pollutants[req.pollutant],
-                    ReleaseInput(req.mass_kg, req.duration_h), req.season, req.horizon_h,
-                    points, transfers=cache_for(ref.network,
-                                                int(settings.transfer_cache_mb * 2**20)))
+    try:
+        req = parse_request(inc.request, list(ref.pollutants))
+        snap = ref.network.snap(req.lon, req.lat, settings.snap_max_m)
+        got = curves_at(ref.network, snap, ref.pollutants[req.pollutant],
+                        ReleaseInput(req.mass_kg, req.duration_h), req.season, req.horizon_h,
+                        points, transfers=cache_for(ref.network,
+                                                    int(settings.transfer_cache_mb * 2**20)))
+    except WebgisError:  # the stored request no longer fits the data: no curves, said so
+        return {}
     with _runs_lock:
         _runs[key] = got
         while len(_runs) > _RUNS_MAX:
@@ -135,7 +138,10 @@ def compare(incident_id: int, settings: Settings) -> dict[str, Any]:
         for i, ((kind, code), xs) in enumerate(groups.items()):
             if _forecast_row(result, kind, code) is None:
                 x = xs[0]
-                length = float(ref.network.length_m[ref.network.index_of(x.reach_code)])
+                try:
+                    length = float(ref.network.length_m[ref.network.index_of(x.reach_code)])
+                except KeyError:  # a reach the data loaded since then no longer has
+                    continue
                 pending.append(ReceptorInput(
                     POINT_KIND, f"obs-{i}", code, x.reach_code,
                     min(max(x.measure_m / length, 0.0), 1.0) if length > 0 else 0.0,

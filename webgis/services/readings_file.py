@@ -110,6 +110,8 @@ def _cell(key: str, value: Any) -> Any:
         return (parsed if parsed.tzinfo else parsed.replace(tzinfo=BEIJING)).isoformat()
     if key == "below_detection" and isinstance(value, int | float):
         return bool(value)
+    if key in ("station_code", "pollutant") and isinstance(value, int | float):
+        return str(int(value)) if float(value).is_integer() else str(value)  # 1001, not 1001.0
     return value
 
 

@@ -127,3 +127,55 @@ def test_a_field_team_enters_a_reading_on_a_phone(phone, live_server, incident_i
     assert point["snap_m"] < 1000
     assert phone.errors == []
     assert phone.blocked == []
+
+
+def test_observed_against_predicted_on_the_officers_screen(watched, live_server, e2e_app,
+                                                          officer, incident_id, artifacts):
+    """Readings later and at 70 % of the forecast at the Lanzhou intake: the chart shows
+    both, and the skill is stated with its labels."""
+    from datetime import datetime, timedelta
+
+    import numpy as np
+
+    from webgis.config import Settings
+    from webgis.contract.readings import ReadingIn
+    from webgis.services import incidents, readings, users
+    from webgis.services.actor import Actor
+
+    with e2e_app.app_context():
+        duty = users.authenticate(*officer)
+        result = incidents.get_incident(incident_id, show_names=True)["result"]
+        rec = next(r for r in result["receptors"] if r["code"] == LANZHOU_INTAKE)
+        start = datetime.fromisoformat(result["request"]["started_at"])
+        curve = np.array(rec["curve"])
+        peak_t = float(curve[np.argmax(curve[:, 1]), 0])
+        rise = peak_t - float(curve[np.argmax(curve[:, 1] >= 0.1 * curve[:, 1].max()), 0])
+        shift = 0.1 * rise  # observed: later by a tenth of the rise, at 70 % of the height
+        items = []
+        for k in range(-15, 21):
+            t = peak_t + 0.1 * k * rise
+            c = float(np.interp(t - shift, curve[:, 0], curve[:, 1]))
+            items.append(("", None, ReadingIn.model_validate({
+                "station_kind": "intake", "station_code": LANZHOU_INTAKE,
+                "sampled_at": (start + timedelta(hours=t)).isoformat(),
+                "value": round(0.7 * c, 6)})))
+        readings.add_readings(incident_id, items, expected_version=None,
+                              actor=Actor(duty.id, duty.username, duty.role), source="hand",
+                              settings=Settings.from_mapping(e2e_app.config))
+    page = watched.page
+    page.goto(live_server + "/login")
+    page.fill("input[name=username]", officer[0])
+    page.fill("input[name=password]", officer[1])
+    page.click("form.login button[type=submit]")
+    page.wait_for_url(re.compile(r"/$|/\?"))
+    page.goto(live_server + f"/incidents/{incident_id}")
+    page.wait_for_function("document.body.dataset.ready")
+    page.locator("button[data-tab=readings]").click()
+    page.wait_for_function("document.querySelector('#rd-skill').textContent.includes('峰值比')")
+    skill = page.inner_text("#rd-skill")
+    assert "到达时间误差（实测 − 预测）：+" in skill
+    assert "峰值比（实测最大值 / 预测最大值）：0.7" in skill
+    page.locator("#rd-chart").scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
+    page.locator("#tab-readings").screenshot(path=str(artifacts / "readings-compare.png"))
+    assert watched.errors == [] and watched.blocked == []

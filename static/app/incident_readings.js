@@ -157,9 +157,14 @@
   $("rd-table").addEventListener("click", function (e) {
     var b = e.target.closest(".rd-remove");
     if (!b) return;
-    var reason = window.confirm(t("Remove this reading? The timeline keeps it.")) ? t("entered by mistake") : null;
-    if (reason === null) return;
-    WG.workspace.write("DELETE", cfg.api + "/incidents/" + WG.workspace.incident.id + "/readings/" + b.dataset.id, { reason: reason })
+    if (!b.dataset.armed) {  // a second tap confirms (no browser dialog)
+      b.dataset.armed = "1"; b.textContent = t("Remove?"); b.classList.add("btn-danger");
+      WG.toast(t("Remove this reading? The timeline keeps it."));
+      setTimeout(function () { delete b.dataset.armed; b.textContent = "×"; b.classList.remove("btn-danger"); }, 4000);
+      return;
+    }
+    WG.workspace.write("DELETE", cfg.api + "/incidents/" + WG.workspace.incident.id + "/readings/" + b.dataset.id,
+      { reason: t("entered by mistake") })
       .catch(function (err) { WG.toast(fieldError(err), "error"); });
   });
 

@@ -178,4 +178,13 @@ def test_observed_against_predicted_on_the_officers_screen(watched, live_server,
     page.locator("#rd-chart").scroll_into_view_if_needed()
     page.wait_for_timeout(300)
     page.locator("#tab-readings").screenshot(path=str(artifacts / "readings-compare.png"))
+    # an officer removes a reading: two taps, no browser dialog; the table follows
+    count = "id => fetch('/api/v1/incidents/' + id + '/readings').then(r => r.json())" \
+            ".then(b => b.readings.length)"
+    assert page.evaluate(count, incident_id) == 36
+    first = page.locator("#rd-table .rd-remove").first
+    first.click()
+    first.click()
+    page.wait_for_function("document.querySelectorAll('#rd-table .rd-remove').length === 35")
+    assert page.evaluate(count, incident_id) == 35
     assert watched.errors == [] and watched.blocked == []

@@ -90,7 +90,7 @@ PLAIN = [
     _l("Line"), _l("No readings yet."), _l("Observed"),
     _l("Peak ratio (observed max / predicted max): {r}"), _l("Point"),
     _l("Predicted (current forecast)"), _l("Problem"), _l("Reading saved"),
-    _l("Remove this reading? The timeline keeps it."), _l("Remove"),
+    _l("Remove this reading? The timeline keeps it."), _l("Remove"), _l("Remove?"),
     _l("Tap the river on the map where the sample was taken"),
     _l("The forecast expects no pollutant here (beyond its path or horizon)."),
     _l("Too few readings to judge ({n} valid, at least {min} needed)."),

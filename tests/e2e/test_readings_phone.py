@@ -100,6 +100,10 @@ def test_a_field_team_enters_a_reading_on_a_phone(phone, live_server, incident_i
     page.wait_for_function("document.querySelector('#rd-skill').textContent.length > 0")
     assert "读数太少" in page.inner_text("#rd-skill")
     page.screenshot(path=str(artifacts / "readings-phone-saved.png"), full_page=True)
+    wide = page.evaluate("""() => [...document.querySelectorAll('#tab-readings *')]
+        .filter(e => e.getBoundingClientRect().right > 391 && !e.closest('.scroll-x'))
+        .map(e => e.tagName + '#' + e.id + '.' + e.className)""")
+    assert wide == []  # nothing of the tab reaches past the phone's edge
     # a point tapped on the river (a vertex of the forecast path), below detection
     page.locator("#rd-pick").tap()
     page.locator("#rd-pick-layer").wait_for(state="visible")

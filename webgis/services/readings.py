@@ -222,14 +222,15 @@ def add_readings(incident_id: int, items: Sequence[tuple[str, int | None, Readin
         checked = [to_row(inc, ref, r, where, line, now, snap_max_m, problems)
                    for where, line, r in items]
         raise_problems(problems, encoding)
-        rows = [_reading(inc, *c, source, actor) for c in checked if c is not None]
+        good = [c for c in checked if c is not None]
+        rows = [_reading(inc, *c, source, actor) for c in good]
         session.add_all(rows)
         session.flush()
         record(session, inc, "reading_entered", actor, _summary(rows, ref),
                {"reading_ids": [x.id for x in rows], "source": source, "count": len(rows),
                 "stations": sorted({x.station_code or x.reach_code for x in rows})})
         names = {actor.id: actor.username}
-        out = [row_of(x, ref, names, _snap_m(session, x)) for x in rows]
+        out = [row_of(x, ref, names, c[1].snap_m) for x, c in zip(rows, good, strict=True)]
         return {"incident_id": inc.id, "version": inc.version, "stored": len(rows),
                 "readings": out, "encoding": encoding}
 
@@ -243,15 +244,6 @@ def _summary(rows: Sequence[IncidentReading], ref: Reference) -> str:
         return f"{where} {x.pollutant_code} {value} mg/L ({x.qa_flag})"
     return f"{len(rows)} readings at {len({x.station_code or x.reach_code for x in rows})} " \
            "stations"
-
-
-def _snap_m(session: Session, x: IncidentReading) -> float:
-    if x.station_kind != "point":
-        return 0.0
-    given = func.ST_SetSRID(func.ST_MakePoint(x.lon, x.lat), 4326)
-    return float(session.execute(select(func.ST_Distance(
-        cast(IncidentReading.geom, Geography), cast(given, Geography)))
-        .where(IncidentReading.id == x.id)).scalar_one())
 
 
 def station_name(ref: Reference, kind: str, code: str | None) -> str | None:

@@ -29,8 +29,9 @@ HEADER = ["站点类型(station_kind)", "站点编码(station_code)", "经度(lo
           "低于检出限(below_detection)", "检出限(detection_limit)", "质控标记(qa_flag)"]
 GOOD_ROWS = [
     ["断面", "SEC_A", "", "", "2026-05-01 14:00", "", "0.05", "mg/L", "否", "", "正常"],
-    ["取水口", "WS_A", "", "", "2026-05-01 15:00", "", "<2", "µg/L", "", "", "存疑"],
-    ["点位", "", "103.25", "36.03", "2026-05-01 16:00", "BENZENE", "12", "ug/L", "", "", ""],
+    ["取水口", "WS_A", "", "", "2026/5/1 15:00", "", "<2", "µg/L", "", "", "存疑"],
+    ["点位", "", "103.25", "36.03", "2026年5月1日 16时00分", "BENZENE", "12", "ug/L", "", "",
+     ""],
 ]
 
 
@@ -164,6 +165,8 @@ def test_csv_upload_in_utf8_and_gb18030_stores_every_row(client, tokens, inc_id,
     assert rows["intake"]["below_detection"] and rows["intake"]["value_mg_l"] == 0.002
     assert rows["point"]["value_mg_l"] == pytest.approx(0.012)
     assert rows["section"]["sampled_at"].startswith("2026-05-01T06:00:00")  # Beijing time
+    assert rows["intake"]["sampled_at"].startswith("2026-05-01T07:00:00")
+    assert rows["point"]["sampled_at"].startswith("2026-05-01T08:00:00")
     assert {r["source"] for r in resp.json["readings"]} == {"file"}
     assert _count(session, inc_id) == 3
 

@@ -90,6 +90,26 @@ def _table(data: bytes) -> tuple[list[list[Any]], str | None]:
     return [list(r) for r in csv.reader(io.StringIO(text))], encoding
 
 
+#: How field sheets write times besides ISO 8601 (numbers need no leading zero).
+_TIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y年%m月%d日 %H:%M",
+                 "%Y年%m月%d日%H:%M", "%Y年%m月%d日 %H时%M分", "%Y年%m月%d日%H时%M分")
+
+
+def _when(text: str) -> datetime | None:
+    """A time as written on a sheet: ISO 8601, ``2026/5/1 9:30``, ``2026年5月1日 9时30分``."""
+    text = text.strip().replace("/", "-")
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        pass
+    for fmt in _TIME_FORMATS:
+        try:
+            return datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+    return None
+
+
 def _cell(key: str, value: Any) -> Any:
     """A cell as the reading model takes it: words of the template mapped, blank = absent,
     a time without offset in Beijing time."""
@@ -102,11 +122,9 @@ def _cell(key: str, value: Any) -> Any:
     if key == "sampled_at":
         if isinstance(value, datetime):
             return (value if value.tzinfo else value.replace(tzinfo=BEIJING)).isoformat()
-        text = str(value).replace("/", "-")
-        try:
-            parsed = datetime.fromisoformat(text)
-        except ValueError:
-            return text  # the model names the field
+        parsed = _when(str(value))
+        if parsed is None:
+            return str(value)  # the model names the field
         return (parsed if parsed.tzinfo else parsed.replace(tzinfo=BEIJING)).isoformat()
     if key == "below_detection" and isinstance(value, int | float):
         return bool(value)

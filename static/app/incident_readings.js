@@ -57,10 +57,21 @@
   $("rd-pick").addEventListener("click", function () { setPicking(!R.picking); });
   pick.addEventListener("click", function (e) {
     var r = map.getContainer().getBoundingClientRect();
-    var ll = map.containerPointToLatLng([e.clientX - r.left, e.clientY - r.top]);
-    R.point = { lon: ll.lng, lat: ll.lat };
+    var at = L.point(e.clientX - r.left, e.clientY - r.top), ll = map.containerPointToLatLng(at);
+    // a tap on (or right next to) a section or intake of the forecast picks that station
+    var recs = ((WG.workspace.incident && WG.workspace.incident.result.receptors) || []).filter(function (x) { return KIND[x.kind]; });
+    var near = null, best = 24;
+    recs.forEach(function (x) {
+      var d = map.latLngToContainerPoint([x.lat, x.lon]).distanceTo(at);
+      if (d < best) { best = d; near = x; }
+    });
     setPicking(false);
-    $("rd-station").value = "point";
+    if (near) {
+      $("rd-station").value = KIND[near.kind] + ":" + near.code;
+    } else {
+      R.point = { lon: ll.lng, lat: ll.lat };
+      $("rd-station").value = "point";
+    }
     showPoint();
     WG.showTab("readings");
   });

@@ -112,6 +112,7 @@ def test_a_field_team_enters_a_reading_on_a_phone(phone, live_server, incident_i
         """() => {
              const f = WG.workspace.incident.result.path.features;
              const c = f[Math.floor(f.length / 2)].geometry.coordinates[0];
+             WG.map.setView([c[1], c[0]], 14, { animate: false });
              const p = WG.map.latLngToContainerPoint([c[1], c[0]]);
              const r = WG.map.getContainer().getBoundingClientRect();
              return [p.x + r.left, p.y + r.top];
@@ -129,6 +130,21 @@ def test_a_field_team_enters_a_reading_on_a_phone(phone, live_server, incident_i
     [point] = [r for r in stored["readings"] if r["station_kind"] == "point"]
     assert point["below_detection"] and point["detection_limit_mg_l"] == 0.005
     assert point["snap_m"] < 1000
+    # a tap on an intake of the forecast picks that station, not a point
+    page.locator("#rd-pick").tap()
+    page.locator("#rd-pick-layer").wait_for(state="visible")
+    page.wait_for_timeout(400)
+    x, y = page.evaluate(
+        """code => {
+             const r = WG.workspace.incident.result.receptors.find(x => x.code === code);
+             WG.map.setView([r.lat, r.lon], 12, { animate: false });
+             const p = WG.map.latLngToContainerPoint([r.lat, r.lon]);
+             const b = WG.map.getContainer().getBoundingClientRect();
+             return [p.x + b.left + 5, p.y + b.top - 5];
+           }""", LANZHOU_INTAKE)
+    page.touchscreen.tap(x, y)
+    page.locator("#rd-form").wait_for(state="visible")
+    assert page.input_value("#rd-station") == f"intake:{LANZHOU_INTAKE}"
     assert phone.errors == []
     assert phone.blocked == []
 

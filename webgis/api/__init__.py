@@ -3,11 +3,16 @@
 # Routes register on import.
 from webgis.api import (  # noqa: E402,F401
     health,
+    incident_aggregate,
     incidents,
     incidents_store,
     layers,
+    plans,
     readings,
+    registers,
+    reports,
     sheets,
+    supervision,
     upstream,
 )
 from webgis.api.blueprint import bp

@@ -43,6 +43,7 @@ EVENT_KINDS = (
     "alert_acknowledged", "alert_ended", "dispatch_created", "dispatch_status",
     "plan_step_done", "plan_step_undone", "closed", "comment",
     "reading_removed",
+    "report_edited",
 )
 READING_STATION_KINDS = ("section", "intake", "point")
 READING_SOURCES = ("hand", "file", "station")

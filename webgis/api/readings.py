@@ -27,7 +27,7 @@ from pydantic import BaseModel, StringConstraints
 from webgis.api import params
 from webgis.api.blueprint import bp
 from webgis.api.openapi import document
-from webgis.auth import require_role
+from webgis.auth import incident_access, require_role
 from webgis.contract.errors import parse
 from webgis.contract.readings import (
     Comparison,
@@ -39,7 +39,7 @@ from webgis.contract.readings import (
     TemplatePath,
 )
 from webgis.edge import current_actor, current_settings
-from webgis.errors import BadRequest, Unauthorized, Unprocessable
+from webgis.errors import BadRequest, Unprocessable
 from webgis.services import readings, readings_compare, readings_file
 from webgis.services.readings import ReadingsInvalid
 
@@ -52,12 +52,6 @@ class RemoveReading(BaseModel):
 
     expected_version: int
     reason: Annotated[str, StringConstraints(max_length=200)] = ""
-
-
-def _signed_in() -> None:
-    """Readings are never shown to anonymous users."""
-    if not current_user.is_authenticated:
-        raise Unauthorized("sign in or send an API token to see readings")
 
 
 def _translated(write: Callable[[], Any]) -> Any:
@@ -147,18 +141,18 @@ def readings_template(fmt: str):
 
 
 @bp.get("/api/v1/incidents/<int:incident_id>/readings")
+@incident_access
 @document(ok=ReadingList, tags=["readings"], security=_SECURITY)
 def list_readings(incident_id: int):
     """The incident's readings, newest sample first (mg/L)."""
-    _signed_in()
     return jsonify(readings.list_readings(incident_id, show_names=True))
 
 
 @bp.get("/api/v1/incidents/<int:incident_id>/readings/compare")
+@incident_access
 @document(ok=Comparison, tags=["readings"], security=_SECURITY)
 def compare_readings(incident_id: int):
     """Observed against predicted at each station with readings, and the skill."""
-    _signed_in()
     return jsonify(readings_compare.compare(incident_id, current_settings()))
 
 

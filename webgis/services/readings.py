@@ -13,6 +13,9 @@ read (`open_for_write`; an automatic station posting with its token has none and
 whole request, naming each bad field, and nothing is stored — then the readings and one
 ``reading_entered`` event go in together.
 
+A closed incident takes no more readings (`Conflict`, as every write to it) until an admin
+reopens it.
+
 Checks besides the form (`webgis.contract.readings`): the station exists; a point is
 within the snapping limit; the sample was taken neither in the future (beyond
 :data:`CLOCK_TOLERANCE` of clock skew) nor before the release started (such a sample
@@ -40,6 +43,7 @@ from webgis.hydro.errors import TooFarFromRiver
 from webgis.models.incident import Incident, IncidentReading
 from webgis.models.user import User
 from webgis.services.actor import Actor
+from webgis.services.incident_aggregate import ensure_open
 from webgis.services.incident_write import open_for_append, open_for_write, record
 from webgis.services.reference import Reference, get_reference
 from webgis.services.uow import reading, unit_of_work
@@ -217,6 +221,7 @@ def add_readings(incident_id: int, items: Sequence[tuple[str, int | None, Readin
     with unit_of_work() as session:
         inc = (open_for_append(session, incident_id) if expected_version is None
                else open_for_write(session, incident_id, expected_version, actor))
+        ensure_open(inc)
         ref = get_reference(session)
         problems = list(extra_problems)
         checked = [to_row(inc, ref, r, where, line, now, snap_max_m, problems)
@@ -309,6 +314,7 @@ def remove_reading(incident_id: int, reading_id: int, *, expected_version: int,
                         fields={"role": actor.role})
     with unit_of_work() as session:
         inc = open_for_write(session, incident_id, expected_version, actor)
+        ensure_open(inc)
         x = session.execute(select(IncidentReading).where(
             IncidentReading.id == reading_id,
             IncidentReading.incident_id == incident_id)).scalar_one_or_none()

@@ -188,3 +188,15 @@ def test_a_point_off_the_forecast_gets_its_curve_from_the_core_and_few_readings_
     assert st["predicted"] and max(p[1] for p in st["predicted"]) > 0
     assert st["skill"]["peak_ratio"] is None
     assert any("too few readings" in r for r in st["skill"]["reasons"])
+
+
+def test_a_closed_incident_takes_no_more_readings(incident, people, session):
+    from sqlalchemy import update
+
+    from webgis.models.incident import Incident
+
+    session.execute(update(Incident).where(Incident.id == incident["id"])
+                    .values(status="closed"))
+    with pytest.raises(Conflict):
+        _add(incident, people["field_team"], _r(), version=None, source="station")
+    assert _count(session, incident["id"]) == 0

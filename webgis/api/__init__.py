@@ -11,6 +11,7 @@ from webgis.api import (  # noqa: E402,F401
     layers,
     learning,
     plans,
+    readings,
     registers,
     reports,
     sheets,

@@ -46,6 +46,7 @@ TEMPLATES: dict[str, str] = {
     "deadline_before_found": "%(field)s: the deadline must not be before the day it was found",
     "date_from_datetime_parsing": "%(field)s must be a date (YYYY-MM-DD)",
     "date_parsing": "%(field)s must be a date (YYYY-MM-DD)",
+    "unit_unknown": "%(field)s: unknown unit %(unit)s; use mg/L or µg/L",
     "bbox_format": "%(field)s must be four numbers: minlon,minlat,maxlon,maxlat",
     "bbox_range": ("%(field)s out of range or empty (need -180<=minlon<maxlon<=180, "
                    "-90<=minlat<maxlat<=90)"),

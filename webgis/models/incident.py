@@ -42,6 +42,7 @@ EVENT_KINDS = (
     "reading_entered", "report_drafted", "report_issued", "alert_sent",
     "alert_acknowledged", "alert_ended", "dispatch_created", "dispatch_status",
     "plan_step_done", "plan_step_undone", "closed", "comment",
+    "reading_removed",
     "report_edited",
     "alert_updated", "alert_emailed",
 )

@@ -39,9 +39,11 @@ APP_JS = (
     "app/incident_dispatch.js",
     "app/incident_alerts.js",
     "app/incident_learning.js",
+    "app/incident_readings.js",
 )
 APP_CSS = (
     "app/map.css",
+    "app/incident_readings.css",
 )
 #: Loaded on first use only (incident.js), served the same way.
 CHART_JS = ("vendor/chartjs/chart.umd.js",)

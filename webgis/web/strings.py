@@ -133,6 +133,22 @@ PLAIN = [
     _l("Uncalibrated → calibrated, hours after the reported start; below: the calibrated "
        "band P5–P95. Estimated."),
     _l("{n} features upstream within {km} km of river."),
+    # monitoring readings (issue 14 item 3, static/app/incident_readings.js)
+    _l("A point on the river (tap the map)"), _l("Arrival error (observed − predicted): {h} h"),
+    _l("Arrival error: not yet (no reading reached the threshold of {c} mg/L)"),
+    _l("Choose a CSV or Excel file first"), _l("Field"), _l("Give the concentration (0 or more)"),
+    _l("Line"), _l("No readings yet."), _l("Observed"),
+    _l("Peak ratio (observed max / predicted max): {r}"), _l("Point"),
+    _l("Predicted (current forecast)"), _l("Problem"), _l("Reading saved"),
+    _l("Remove this reading? The timeline keeps it."), _l("Remove"), _l("Remove?"),
+    _l("Tap the river on the map where the sample was taken"),
+    _l("The forecast expects no pollutant here (beyond its path or horizon)."),
+    _l("Too few readings to judge ({n} valid, at least {min} needed)."),
+    _l("entered by mistake"), _l("file encoding"), _l("invalid"),
+    _l("the readings do not span the predicted peak time: the highest reading may have missed "
+       "the peak"),
+    _l("threshold {c} mg/L"), _l("{m} m from the river"), _l("{n} readings stored"),
+    _l("{n} readings"),
 ]
 
 # Coded values: key -> English label.
@@ -213,6 +229,9 @@ CODED = {
     "fact_mass_incident": _l("Mass incident or large social impact"),
     "fact_ecology": _l("Ecological damage"), "fact_season": _l("Season"),
     "fact_horizon_h": _l("Horizon"),
+    # where a monitoring reading came from
+    "source_hand": _l("entered by hand"), "source_file": _l("uploaded file"),
+    "source_station": _l("automatic station"), "ev_reading_removed": _l("Reading removed"),
     # units of the material catalogue
     "t": _l("t"), "m": _l("m"), "m2": _l("m²"), "piece": _l("pieces"), "set": _l("sets"),
     "kit": _l("kits"),

@@ -8,6 +8,7 @@ from webgis.models.plan import PlanStep, RiverPlan
 from webgis.models.receptors import InterceptionPoint, MonitoringSection, WaterSource
 from webgis.models.resources import Depot, Inventory, RescueTeam
 from webgis.models.river import DatasetLayer, Reach, River
+from webgis.models.screening import ScreeningHit, ScreeningJob, ScreeningSpill
 from webgis.models.user import User
 
 __all__ = [
@@ -28,6 +29,9 @@ __all__ = [
     "RescueTeam",
     "River",
     "RiverPlan",
+    "ScreeningHit",
+    "ScreeningJob",
+    "ScreeningSpill",
     "User",
     "WaterSource",
 ]

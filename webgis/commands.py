@@ -64,7 +64,8 @@ def users_group() -> None:
 
 @users_group.command("create")
 @click.argument("username")
-@click.option("--role", type=click.Choice(["admin", "duty_officer", "planner", "field_team"]),
+@click.option("--role", type=click.Choice(["admin", "duty_officer", "leader", "planner",
+                                           "field_team"]),
               required=True)
 @click.option("--name", "display_name", default="", help="Display name.")
 @click.option("--password", default=None,

@@ -115,6 +115,10 @@ def from_environment() -> dict[str, Any]:
         # Reverse proxies in front of the app whose X-Forwarded-* headers are believed
         # (webgis.proxy); 0 = none, the default outside docker compose.
         "TRUSTED_PROXIES": _int("WEBGIS_TRUSTED_PROXIES", 0),
+        # Issuing reports and ending alerts is the leader's; on: duty officers may too
+        # (a small department with no leader on duty at night).
+        "DUTY_OFFICER_MAY_ISSUE": _bool(os.environ.get("WEBGIS_DUTY_OFFICER_MAY_ISSUE"),
+                                        False),
     }
 
 
@@ -131,6 +135,7 @@ class Settings:
     token_ttl_days: float = 90.0
     public_url: str = ""
     data_dir: str = str(PROJECT_ROOT / "data")
+    duty_officer_may_issue: bool = False
 
     @classmethod
     def from_mapping(cls, cfg: Mapping[str, Any]) -> Settings:
@@ -143,6 +148,7 @@ class Settings:
             token_ttl_days=float(cfg["TOKEN_TTL_DAYS"]),
             public_url=str(cfg.get("PUBLIC_URL") or ""),
             data_dir=str(cfg["DATA_DIR"]),
+            duty_officer_may_issue=bool(cfg.get("DUTY_OFFICER_MAY_ISSUE", False)),
         )
 
     @classmethod
@@ -177,4 +183,5 @@ _SETTING_OF_KEY = {
     "TOKEN_TTL_DAYS": "token_ttl_days",
     "PUBLIC_URL": "public_url",
     "DATA_DIR": "data_dir",
+    "DUTY_OFFICER_MAY_ISSUE": "duty_officer_may_issue",
 }

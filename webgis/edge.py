@@ -31,6 +31,7 @@ from werkzeug.routing import IntegerConverter, ValidationError
 
 from webgis.config import REQUEST_LIMITS, Settings
 from webgis.errors import BadRequest, NotFound, Unprocessable
+from webgis.services.actor import Actor
 
 log = logging.getLogger(__name__)
 
@@ -347,3 +348,14 @@ def current_settings() -> Settings:
     """The typed settings services take (`webgis.config.Settings`), from this app's config;
     built per call (a few microseconds), so a test that changes the config is seen."""
     return Settings.from_mapping(current_app.config)
+
+
+def current_actor() -> Actor:
+    """The signed-in user (session or token) as the services' `Actor`; the system when
+    nobody is signed in (an acknowledgement link, a station's post by its own token is
+    signed in as its account)."""
+    from flask_login import current_user
+
+    if not current_user.is_authenticated:
+        return Actor.system("anonymous")
+    return Actor(current_user.id, current_user.username, current_user.role)

@@ -12,6 +12,8 @@ Codes and what they mean (the README's "API contract" lists their statuses):
 * ``invalid`` — a value is invalid: a body field, a query parameter or a path value such as
   an unknown season, format or language (always the same status, whatever the route).
 * ``not_found`` — an unknown resource: incident id, layer name, feature or reach code.
+* ``conflict`` — the write was based on an old version (``current`` in the body holds the
+  state now) or the current state does not allow it; nothing was changed.
 * ``unauthorized`` / ``forbidden`` — not signed in / signed in without the role.
 * ``hydro_invalid``, ``too_far_from_river``, ``network_cycle``, ``network_data`` — the
   hydro core cannot model the input (`webgis.hydro.errors`).
@@ -22,8 +24,8 @@ from __future__ import annotations
 
 from webgis.hydro.errors import HydroError, WebgisError
 
-__all__ = ["BadRequest", "DataError", "Forbidden", "HydroError", "NotFound", "Unauthorized",
-           "Unprocessable", "WebgisError"]
+__all__ = ["BadRequest", "Conflict", "DataError", "Forbidden", "HydroError", "NotFound",
+           "Unauthorized", "Unprocessable", "WebgisError"]
 
 
 class BadRequest(WebgisError):
@@ -42,6 +44,15 @@ class Unprocessable(WebgisError):
     """A readable request with an invalid value (out-of-range number, unknown season, ...)."""
 
     code = "invalid"
+
+
+class Conflict(WebgisError):
+    """A write based on an old version of what it changes (another officer wrote first), or
+    one the current state does not allow (a quantity above the stock left, a transition
+    from a status that does not permit it). The body carries ``current``: what the writer
+    must look at before trying again."""
+
+    code = "conflict"
 
 
 class Unauthorized(WebgisError):

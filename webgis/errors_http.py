@@ -29,6 +29,7 @@ STATUS: dict[str, int] = {
     "unauthorized": 401,
     "forbidden": 403,
     "not_found": 404,
+    "conflict": 409,
     "invalid": 422,
     "hydro_invalid": 422,
     "too_far_from_river": 422,

@@ -29,7 +29,7 @@
       b.classList.toggle("active", b.dataset.tab === name);
       b.setAttribute("aria-selected", b.dataset.tab === name ? "true" : "false");
     });
-    ["form", "results", "list"].forEach(function (n) { $("tab-" + n).hidden = n !== name; });
+    document.querySelectorAll("#panel section.tab").forEach(function (sec) { sec.hidden = sec.id !== "tab-" + name; });
     document.body.classList.remove("panel-collapsed");
     if (name === "list") loadIncidentList();
     setTimeout(function () { map.invalidateSize(); }, 50);
@@ -1183,6 +1183,7 @@
       if (body.result) { S.result = body.result; }
       window.history.replaceState(null, "", "/incidents/" + body.id);
       updateSaved();
+      WG.workspace.attach(body.id);
       WG.toast(t("Saved as incident #{id}", { id: body.id }));
     }).catch(function (err) {
       WG.toast(t("Could not save") + ": " + err.message, "error");
@@ -1215,6 +1216,7 @@
         S.saved = { id: body.id };
         showResult(body.request, body.result);
         window.history.replaceState(null, "", "/incidents/" + body.id);
+        WG.workspace.attach(body.id);
       })
       .catch(function (err) { WG.toast(t("Could not open the incident") + ": " + err.message, "error"); });
   }

@@ -19,9 +19,14 @@ from webgis.api import params
 from webgis.api.blueprint import bp
 from webgis.api.openapi import document
 from webgis.auth import read_access, require_role
-from webgis.contract.requests import IncidentListQuery, SaveIncident
-from webgis.contract.responses import IncidentDetail, IncidentList, IncidentSummary
-from webgis.edge import current_settings
+from webgis.contract.requests import EventsQuery, IncidentListQuery, SaveIncident
+from webgis.contract.responses import (
+    IncidentDetail,
+    IncidentEvents,
+    IncidentList,
+    IncidentSummary,
+)
+from webgis.edge import current_actor, current_settings
 from webgis.services import incidents
 
 
@@ -32,21 +37,25 @@ from webgis.services import incidents
           security=[{"bearer": []}, {"session": []}])
 def save_incident():
     """Store `request` with its analysis (not run again when just shown); 201 with the
-    summary."""
+    summary, or 200 with the first incident when this `client_key` was saved before."""
     save = params.body(SaveIncident)
+    actor = current_actor()
     saved = incidents.save_incident(save.request, kind=save.kind, title=save.title,
-                                    user_id=current_user.id, username=current_user.username,
+                                    user_id=current_user.id, username=actor.username,
+                                    role=actor.role, client_key=save.client_key,
                                     settings=current_settings())
-    return jsonify(saved), 201
+    return jsonify(saved), 200 if saved.get("existing") else 201
 
 
 @bp.get("/api/v1/incidents")
 @read_access
 @document(query=IncidentListQuery, ok=IncidentList, tags=["incidents"])
 def list_incidents():
-    """The most recent incidents first (`?limit=` 1..100, default 20), without results."""
-    limit = params.query(IncidentListQuery).limit
-    rows = incidents.list_incidents(limit, show_names=current_user.is_authenticated)
+    """The most recent incidents first (`?limit=` 1..100, default 20; `?kind=drill` for
+    drills), without results."""
+    query = params.query(IncidentListQuery)
+    rows = incidents.list_incidents(query.limit, kind=query.kind,
+                                    show_names=current_user.is_authenticated)
     return jsonify({"incidents": rows})
 
 
@@ -57,3 +66,14 @@ def get_incident(incident_id: int):
     """One saved incident with its request and the result as it was analysed."""
     return jsonify(incidents.get_incident(incident_id,
                                           show_names=current_user.is_authenticated))
+
+
+@bp.get("/api/v1/incidents/<int:incident_id>/events")
+@read_access
+@document(query=EventsQuery, ok=IncidentEvents, tags=["incidents"])
+def incident_events(incident_id: int):
+    """The incident's timeline after `?after=` (a sequence number; 0 = all), oldest first,
+    with the incident's version now."""
+    after = params.query(EventsQuery).after
+    return jsonify(incidents.list_events(incident_id, after_seq=after,
+                                         show_names=current_user.is_authenticated))

@@ -171,6 +171,10 @@ class SaveIncident(BaseModel):
     title: Annotated[Annotated[str, Strict(), Field(max_length=MAX_TITLE)] | None,
                      BeforeValidator(_clean_title)] = None
     kind: IncidentKind = "incident"
+    #: The page's key of this save (a random string made when the analysis was shown): the
+    #: same key saved again by the same user returns the first incident, not a duplicate.
+    client_key: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{8,64}$")
+                          ] | None = None
 
     @field_validator("title")
     @classmethod
@@ -182,9 +186,18 @@ class SaveIncident(BaseModel):
 
 
 class IncidentListQuery(BaseModel):
-    """``GET /api/v1/incidents``: how many, most recent first."""
+    """``GET /api/v1/incidents``: how many, most recent first, real incidents or drills
+    (never both in one list)."""
 
     limit: Annotated[int, Field(ge=1, le=100)] = 20
+    kind: IncidentKind = "incident"
+
+
+class EventsQuery(BaseModel):
+    """``GET /api/v1/incidents/<id>/events``: the events after sequence number ``after``
+    (0: all of them)."""
+
+    after: Annotated[int, Field(ge=0, le=2_000_000_000)] = 0
 
 
 def _parse_bbox(value: Any) -> Any:

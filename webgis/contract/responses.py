@@ -90,6 +90,11 @@ class IncidentSummary(BaseModel):
     lat: float
     url: str
     sheet_url: str
+    status: Literal["reported", "responding", "monitoring", "closed"]
+    version: int = Field(description="send it back as ``expected_version`` with a write")
+    updated_at: str | None
+    existing: bool | None = Field(
+        default=None, description="true: this client_key was saved before; no new incident")
 
 
 class IncidentList(BaseModel):
@@ -107,7 +112,40 @@ class IncidentDetail(IncidentSummary):
     """One saved incident: the request and the result as they were analysed."""
 
     request: dict[str, Any]
-    result: dict[str, Any] = Field(description="the analysis result as it was saved")
+    result: dict[str, Any] = Field(description="the current forecast (latest revision)")
+    facts: dict[str, Any]
+    discovered_at: str | None
+
+
+class IncidentEventRow(BaseModel):
+    """One line of the timeline (``actor`` null for anonymous readers)."""
+
+    seq: int
+    at: str | None
+    kind: str
+    actor: str | None
+    actor_role: str
+    summary: str
+    payload: dict[str, Any]
+
+
+class IncidentEvents(BaseModel):
+    """``GET /api/v1/incidents/<id>/events``: the events after ``after``, oldest first, and
+    the incident's version now."""
+
+    incident_id: int
+    version: int
+    events: list[IncidentEventRow]
+
+
+class ConflictBody(BaseModel):
+    """409: the write was based on an old version; ``current`` is the state now."""
+
+    model_config = ConfigDict(extra="allow")
+
+    error: str
+    fields: dict[str, Any]
+    current: dict[str, Any] | None = None
 
 
 class UpstreamStart(BaseModel):

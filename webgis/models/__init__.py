@@ -3,7 +3,7 @@
 from webgis.models.catalogue import Material, Pollutant
 from webgis.models.enterprise import Enterprise, EnterpriseSubstance
 from webgis.models.geo import AdminArea, Place
-from webgis.models.incident import Incident
+from webgis.models.incident import Incident, IncidentEvent, IncidentReading, IncidentRevision
 from webgis.models.plan import PlanStep, RiverPlan
 from webgis.models.receptors import InterceptionPoint, MonitoringSection, WaterSource
 from webgis.models.resources import Depot, Inventory, RescueTeam
@@ -18,6 +18,9 @@ __all__ = [
     "Enterprise",
     "EnterpriseSubstance",
     "Incident",
+    "IncidentEvent",
+    "IncidentReading",
+    "IncidentRevision",
     "InterceptionPoint",
     "Inventory",
     "Material",

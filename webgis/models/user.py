@@ -14,7 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from webgis.models.base import Model
 
-ROLES = ("admin", "duty_officer", "planner", "field_team")
+ROLES = ("admin", "duty_officer", "leader", "planner", "field_team")
 
 
 def hash_token(token: str) -> str:

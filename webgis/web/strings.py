@@ -24,6 +24,7 @@ MODEL_CONTEXT = "model"
 
 # Plain strings: the English text is the key.
 PLAIN = [
+    _l("Another officer changed this incident: it was reloaded, check and try again"),
     _l("Access"), _l("Address"), _l("Analyse a spill here"), _l("Arrival time"), _l("Arrival"),
     _l("Base"), _l("Basin"), _l("Capacity"), _l("Choose a pollutant from the list"),
     _l("Class III"), _l("Class"), _l("Concentration / limit"), _l("Concentration charts"),

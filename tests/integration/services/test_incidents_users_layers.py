@@ -125,7 +125,7 @@ def test_an_unknown_role_a_short_password_a_taken_name(ctx):
     with pytest.raises(Unprocessable) as e:
         users.create_user("u_bad", "root", PASSWORD)
     assert e.value.fields == {"role": "root"}
-    assert "admin, duty_officer, planner, field_team" in e.value.message
+    assert "admin, duty_officer, leader, planner, field_team" in e.value.message
     with pytest.raises(Unprocessable) as e:
         users.create_user("u_bad", "planner", PASSWORD[:-1])
     assert e.value.fields == {"password": "too short"}

@@ -1,7 +1,7 @@
 """Screening runs: the job queue, their credible releases and what each reaches
 
 Revision ID: s5g_screening_jobs
-Revises: h11phys01
+Revises: i14a_living_incident
 Create Date: 2026-12-06 07:30:00
 
 """
@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = 's5g_screening_jobs'
-down_revision = 'h11phys01'
+down_revision = 'i14a_living_incident'
 branch_labels = None
 depends_on = None
 

@@ -166,39 +166,46 @@ def run_chunks(
     returns False to stop the run (a cancelled job): the remaining tasks are cancelled.
 
     ``task`` is the chunk function (the default everywhere but in tests)."""
-    from distributed import as_completed
-
     client, description = connect(settings)
     report = RunReport(engine=description)
     run_id = uuid.uuid4().hex[:12]
     try:
-        [shared] = client.scatter([bundle], broadcast=True, hash=False)
-        futures = [
-            client.submit(task, shared, i, list(chunk), key=f"screen-{run_id}-{i}",
-                          retries=settings.retries, pure=False)
-            for i, chunk in enumerate(chunks)
-        ]
-        chunk_of = {f.key: i for i, f in enumerate(futures)}
-        done = as_completed(futures)
-        for fut in done:
-            if fut.status == "error":
-                exc = fut.exception()
-                i = chunk_of[fut.key]
-                report.failed.append({
-                    "chunk": i, "spills": [s.spill_no for s in chunks[i]],
-                    "attempts": settings.retries + 1,
-                    "error": f"{type(exc).__name__}: {exc}"})
-                continue
-            if fut.status == "cancelled":
-                continue
-            result = fut.result()
-            report.chunks_done += 1
-            if not on_chunk(result):
-                report.stopped = True
-                client.cancel(futures)
-                break
-        del shared
+        with client.as_current():
+            _run(client, settings, bundle, chunks, on_chunk, task, report, run_id)
     finally:
         if description.startswith("cluster"):
             client.close()
     return report
+
+
+def _run(client: Any, settings: EngineSettings, bundle: ScreeningBundle,
+         chunks: Sequence[Sequence[SpillSpec]], on_chunk: Callable[[ChunkResult], bool],
+         task: Callable[..., ChunkResult], report: RunReport, run_id: str) -> None:
+    """Submit the chunks and follow them to the end (see :func:`run_chunks`)."""
+    from distributed import as_completed
+
+    [shared] = client.scatter([bundle], broadcast=True, hash=False)
+    futures = [
+        client.submit(task, shared, i, list(chunk), key=f"screen-{run_id}-{i}",
+                      retries=settings.retries, pure=False)
+        for i, chunk in enumerate(chunks)
+    ]
+    chunk_of = {f.key: i for i, f in enumerate(futures)}
+    done = as_completed(futures)
+    for fut in done:
+        if fut.status == "error":
+            exc = fut.exception()
+            i = chunk_of[fut.key]
+            report.failed.append({
+                "chunk": i, "spills": [s.spill_no for s in chunks[i]],
+                "attempts": settings.retries + 1,
+                "error": f"{type(exc).__name__}: {exc}"})
+            continue
+        if fut.status == "cancelled":
+            continue
+        result = fut.result()
+        report.chunks_done += 1
+        if not on_chunk(result):
+            report.stopped = True
+            client.cancel(futures)
+            break

@@ -310,4 +310,7 @@ def register(app: Flask) -> None:
     from webgis.cli_sheet import sheet_command
 
     app.cli.add_command(sheet_command)
+    from webgis.cli_screen import screen_group
+
+    app.cli.add_command(screen_group)
     app.cli.add_command(warm_sheets_command)

@@ -35,6 +35,8 @@ STATUS: dict[str, int] = {
     "too_far_from_river": 422,
     "network_cycle": 422,
     "network_data": 422,
+    # issue 15: DASK_SCHEDULER_ADDRESS does not answer (named in `fields`; never a 5xx)
+    "scheduler_unreachable": 422,
 }
 
 

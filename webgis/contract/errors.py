@@ -41,6 +41,7 @@ TEMPLATES: dict[str, str] = {
     "instant": "%(field)s must be an ISO-8601 date-time",
     "instant_range": "%(field)s must be between %(earliest)s and %(latest)s",
     "control_characters": "%(field)s must not contain control characters",
+    "extra_forbidden": "%(field)s is not a known field",
     "bbox_format": "%(field)s must be four numbers: minlon,minlat,maxlon,maxlat",
     "bbox_range": ("%(field)s out of range or empty (need -180<=minlon<maxlon<=180, "
                    "-90<=minlat<maxlat<=90)"),
@@ -83,6 +84,9 @@ def from_validation(model: type[BaseModel], exc: ValidationError) -> Unprocessab
     first: tuple[str, dict[str, Any]] | None = None
     for err in exc.errors(include_url=False):
         name = field_path(model, tuple(err["loc"]))
+        if err["type"] == "extra_forbidden":  # an unknown field: name it, not its parent
+            unknown = str(err["loc"][-1])
+            name = unknown if name == "body" else f"{name}.{unknown}"
         value = None if err["type"] == "missing" else err.get("input")
         fields.setdefault(name, value if isinstance(value, dict | list) else _plain(value))
         if first is None:

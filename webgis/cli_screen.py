@@ -118,17 +118,40 @@ def _x(v: float | None) -> str:
     return "-" if v is None else f"{v:.3g}×"
 
 
-def _print_reaching(rows: list[dict[str, Any]]) -> None:
-    click.echo("\nwhat reaches the watched receptors (worst case, earliest first):")
-    if not rows:
-        click.echo("  nothing reaches them within the horizon")
-    for r in rows:
-        flag = " (same reservoir, upstream of entry: treat as threatened)" \
-            if r["flagged"] else ""
-        click.echo(f"  {r['receptor_code']:<22} {r['enterprise_code']:<12} "
-                   f"{r['enterprise_name']}  {r['pollutant']} {r['mass_kg'] / 1000:g} t "
-                   f"{r['season']}: arrives {_h(r['arrival_h'])}, peak/limit "
-                   f"{_x(r['ratio'])}, exceeds {_h(r['exceed_h'])}{flag}")
+def _print_reaching(rows: list[dict[str, Any]], watch: tuple[str, ...]) -> None:
+    """Per watched receptor: each enterprise's substance that reaches it (its earliest
+    season), threats (peak ≥ limit) first, the rest summed up."""
+    click.echo("\nwhat reaches the watched receptors (worst case over the seasons):")
+    for code in watch:
+        best: dict[tuple[str, str], dict[str, Any]] = {}
+        for r in rows:
+            if r["receptor_code"] != code:
+                continue
+            k = (r["enterprise_code"], r["pollutant"])
+            got = best.get(k)
+            if got is None or r["arrival_h"] < got["arrival_h"]:
+                best[k] = {**r, "ratio": max(r["ratio"] or 0.0, (got or {}).get("ratio") or 0.0),
+                           "exceed_h": max(r["exceed_h"] or 0.0,
+                                           (got or {}).get("exceed_h") or 0.0)}
+            else:
+                got["ratio"] = max(got["ratio"] or 0.0, r["ratio"] or 0.0)
+                got["exceed_h"] = max(got["exceed_h"] or 0.0, r["exceed_h"] or 0.0)
+        click.echo(f"  {code}:")
+        threats = sorted((v for v in best.values() if (v["ratio"] or 0) >= 1),
+                         key=lambda v: v["arrival_h"])
+        rest = [v for v in best.values() if (v["ratio"] or 0) < 1]
+        if not best:
+            click.echo("    nothing reaches it within the horizon")
+        for v in threats:
+            flag = " [same reservoir, upstream of entry]" if v["flagged"] else ""
+            click.echo(f"    {v['enterprise_code']:<12} {v['enterprise_name']}  {v['pollutant']} "
+                       f"{v['mass_kg'] / 1000:g} t: arrives {_h(v['arrival_h'])} "
+                       f"({v['season']}), peak/limit {_x(v['ratio'])}, above the limit "
+                       f"{_h(v['exceed_h'])}{flag}")
+        if rest:
+            first = min(v["arrival_h"] for v in rest)
+            click.echo(f"    + {len(rest)} more releases reach it below their limits "
+                       f"(earliest {_h(first)})")
 
 
 @click.group("screen", cls=AppGroup, invoke_without_command=True)
@@ -189,7 +212,7 @@ def _run_screen(seasons: tuple[str, ...], horizon_h: float, pollutants: tuple[st
         _print_rankings(data, top)
         reach = results.reaching(job["id"], list(watch)) if watch else []
         if watch:
-            _print_reaching(reach)
+            _print_reaching(reach, watch)
         _exports(data, reach, xlsx, geojson)
     except WebgisError as err:
         _fail(err)

@@ -61,6 +61,23 @@ class ChunkResult:
     seconds: float
 
 
+# dataset key -> the first network a worker process received for it: later runs (each sends
+# its own copy of the bundle) use it, so the transfer cache, kept per network object,
+# stays hot across runs on a long-lived worker
+_KEPT: dict[str, RiverNetwork] = {}
+KEEP_NETWORKS = 2
+
+
+def kept_network(bundle: ScreeningBundle) -> RiverNetwork:
+    """This process' network for the bundle's dataset (the bundle's own the first time)."""
+    got = _KEPT.get(bundle.key)
+    if got is None:
+        while len(_KEPT) >= KEEP_NETWORKS:
+            _KEPT.pop(next(iter(_KEPT)))
+        got = _KEPT[bundle.key] = bundle.network
+    return got
+
+
 class ChunkFailed(Exception):
     """A spill of a chunk could not be screened: the message names the spill."""
 
@@ -70,7 +87,7 @@ def run_chunk(bundle: ScreeningBundle, chunk_no: int, specs: Sequence[SpillSpec]
     """Screen every spill of the chunk; any failure fails the chunk (retried, then
     reported by the engine: never a silently missing spill)."""
     t0 = time.perf_counter()
-    net = bundle.network
+    net = kept_network(bundle)
     cache = cache_for(net)
     rows: list[HitRow] = []
     for spec in specs:

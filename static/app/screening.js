@@ -85,6 +85,7 @@
   function follow(job) {
     current = job;
     clearTimeout(timer);
+    document.body.dataset.screening = job.status;
     $("scr-job").hidden = false;
     var pct = Math.round((job.progress || 0) * 100);
     $("scr-bar").style.width = pct + "%";
@@ -137,14 +138,14 @@
                     r.population_threatened.toLocaleString()];
           }));
         $("scr-results").innerHTML = h;
-        drawLayers(id, d.intakes);
+        drawLayers(id);
       });
   }
   function warningColour(h) {
     if (h === null || h === undefined) return "#888";
     return h < 6 ? "#b2182b" : h < 24 ? "#ef8a62" : "#fddbc7";
   }
-  function drawLayers(id, intakes) {
+  function drawLayers(id) {
     layer.clearLayers();
     if (!overlayAdded) {
       WG.control.addOverlay(layer, t("Screening: threats"));
@@ -169,6 +170,7 @@
                            ", " + hours(p.warning_h)).addTo(layer);
           }
         });
+        document.body.dataset.screeningLayers = String(layer.getLayers().length);
       });
   }
 

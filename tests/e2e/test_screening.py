@@ -1,0 +1,64 @@
+"""The screening tab in a real Chromium on the bundled data: a planner starts the
+Jishishan area screening (one season), follows its progress to the end, reads the
+rankings and sees the threat lines and graduated intakes on the map."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+PLANNER = ("e2e_planner", "e2e planner password")
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def planner(e2e_app):
+    from sqlalchemy import select
+
+    from webgis.extensions import db
+    from webgis.models import User
+
+    with e2e_app.app_context():
+        if db.session.scalar(select(User).where(User.username == PLANNER[0])) is None:
+            user = User(username=PLANNER[0], role="planner")
+            user.set_password(PLANNER[1])
+            db.session.add(user)
+            db.session.commit()
+        db.session.remove()
+    yield PLANNER
+    from webgis.services.screening_engine import close_local
+
+    close_local()
+
+
+def test_planner_runs_an_area_screening_in_the_browser(watched, live_server, planner):
+    page = watched.page
+    page.goto(live_server + "/login")
+    page.fill("input[name=username]", planner[0])
+    page.fill("input[name=password]", planner[1])
+    page.click("form.login button[type=submit]")
+    page.wait_for_url(re.compile(r"/$|/\?"))
+    page.wait_for_function("document.body.dataset.ready")
+    page.click("button[data-tab=screening]")
+    page.uncheck("#scr-form input[value=dry]")
+    page.uncheck("#scr-form input[value=normal]")
+    page.select_option("#scr-area", "circle")
+    page.fill("#scr-lat", "35.70")
+    page.fill("#scr-lon", "102.79")
+    page.fill("#scr-radius", "50")
+    page.click("#scr-start")
+    page.wait_for_function(
+        "['done', 'failed', 'cancelled'].includes(document.body.dataset.screening)",
+        timeout=240_000)
+    assert page.evaluate("document.body.dataset.screening") == "done", \
+        page.inner_text("#scr-status")
+    page.wait_for_function("Number(document.body.dataset.screeningLayers) > 0")
+    tables = page.locator("#scr-results table.scr-table")
+    assert tables.count() == 3
+    assert "兰州市水源地建设工程刘家峡取水口" in page.inner_text("#scr-results")
+    assert "已完成" in page.inner_text("#scr-status")
+    assert page.locator("#scr-results a[href$='rankings.xlsx']").count() == 1
+    assert watched.errors == []
+    assert watched.blocked == []

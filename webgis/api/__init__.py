@@ -6,6 +6,7 @@ from webgis.api import (  # noqa: E402,F401
     incidents,
     incidents_store,
     layers,
+    scenarios,
     screening,
     sheets,
     upstream,

@@ -8,6 +8,7 @@ from webgis.models.plan import PlanStep, RiverPlan
 from webgis.models.receptors import InterceptionPoint, MonitoringSection, WaterSource
 from webgis.models.resources import Depot, Inventory, RescueTeam
 from webgis.models.river import DatasetLayer, Reach, River
+from webgis.models.scenario import Scenario
 from webgis.models.screening import ScreeningHit, ScreeningJob, ScreeningSpill
 from webgis.models.user import User
 
@@ -32,6 +33,7 @@ __all__ = [
     "RescueTeam",
     "River",
     "RiverPlan",
+    "Scenario",
     "ScreeningHit",
     "ScreeningJob",
     "ScreeningSpill",

@@ -62,3 +62,39 @@ def test_planner_runs_an_area_screening_in_the_browser(watched, live_server, pla
     assert page.locator("#scr-results a[href$='rankings.xlsx']").count() == 1
     assert watched.errors == []
     assert watched.blocked == []
+
+
+CREATE = """async (body) => {
+  const r = await fetch('/api/v1/scenarios', {method: 'POST', credentials: 'same-origin',
+    headers: {'Content-Type': 'application/json', 'X-CSRFToken': WG.cfg.csrf},
+    body: JSON.stringify(body)});
+  return [r.status, await r.json()];
+}"""
+
+
+def test_planner_compares_two_scenarios_in_the_browser(watched, live_server, planner):
+    page = watched.page
+    page.goto(live_server + "/login")
+    page.fill("input[name=username]", planner[0])
+    page.fill("input[name=password]", planner[1])
+    page.click("form.login button[type=submit]")
+    page.wait_for_url(re.compile(r"/$|/\?"))
+    page.wait_for_function("document.body.dataset.ready")
+    ids = []
+    for name, pol, mass in (("E2E 苯 5 t", "BENZENE", 5000), ("E2E 柴油 20 t", "DIESEL", 20000)):
+        status, body = page.evaluate(CREATE, {
+            "name": name, "tags": ["e2e"], "location": {"lon": 103.62, "lat": 36.13},
+            "pollutant": pol, "mass_kg": mass})
+        assert status == 201, body
+        ids.append(body["id"])
+    page.click("button[data-tab=scenarios]")
+    page.fill("#scn-tag", "e2e")
+    for i in ids:
+        page.locator(f"#scn-list input[value='{i}']").check()
+    page.click("#scn-compare")
+    page.wait_for_function("document.body.dataset.compared !== undefined")
+    assert int(page.evaluate("document.body.dataset.compared")) > 0
+    text = page.inner_text("#scn-compared")
+    assert "E2E 苯 5 t" in text and "E2E 柴油 20 t" in text
+    assert watched.errors == []
+    assert watched.blocked == []

@@ -29,7 +29,7 @@ from pathlib import Path
 
 #: Our own files, after the vendored ones folium asks for (see `mapview`).
 APP_JS = ("app/fmt.js", "app/map.js", "app/workspace.js", "app/incident.js",
-          "app/screening.js")
+          "app/screening.js", "app/scenarios.js")
 APP_CSS = ("app/map.css", "app/screening.css")
 #: Loaded on first use only (incident.js), served the same way.
 CHART_JS = ("vendor/chartjs/chart.umd.js",)

@@ -152,6 +152,10 @@ PLAIN += [
     _l("Population"), _l("Warning time"), _l("Intakes by threatening sources"),
     _l("Sources"), _l("Rivers by exposure"), _l("Receptors exceeded"),
     _l("Screening: threats"),
+    # the scenario library (static/app/scenarios.js)
+    _l("Run"), _l("Duplicate"), _l("Delete"), _l("Delete this scenario?"),
+    _l("Analyse a spill first"), _l("Name of the scenario"), _l("First interception"),
+    _l("Compared scenarios"),
 ]
 CODED.update({
     "status_queued": _l("queued"), "status_running": _l("running"), "status_done": _l("done"),

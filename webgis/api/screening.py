@@ -60,10 +60,10 @@ def _run_in_thread(app: Flask, job_id: int, settings: EngineSettings) -> None:
 
 @bp.post("/api/v1/screenings")
 @require_role("planner")
-@document(json=ScreeningRequest, ok=ScreeningJob, status=202, tags=["screening"],
+@document(json=ScreeningRequest, ok=ScreeningJob, status=201, tags=["screening"],
           **_SECURITY)
 def start_screening():
-    """Start a province-wide (no `area`) or area screening: 202 with the queued job, or
+    """Start a province-wide (no `area`) or area screening: 201 with the new job, or
     200 with the run already done or running for the same dataset and parameters."""
     req = params.body(ScreeningRequest)
     app: Any = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -76,7 +76,7 @@ def start_screening():
             job = {**jobs.execute(job["id"], settings), "reused": False}
         elif mode == "thread":
             _run_in_thread(app, job["id"], settings)
-    return jsonify(job), 200 if job["reused"] else 202
+    return jsonify(job), 200 if job["reused"] else 201
 
 
 @bp.get("/api/v1/screenings")

@@ -51,7 +51,7 @@ def test_a_planner_runs_an_area_screening_reads_and_exports_it(inline, session, 
     planner = _token(session, "planner", "plan1")
     resp = client.post("/api/v1/screenings", json={"area": AREA, "seasons": ["dry"]},
                        headers=planner)
-    assert resp.status_code == 202, resp.get_json()
+    assert resp.status_code == 201, resp.get_json()
     job = resp.get_json()
     assert job["status"] == "done" and job["kind"] == "area" and job["spills_total"] == 1
     assert job["created_by"] == "plan1"
@@ -89,7 +89,7 @@ def test_an_area_with_nothing_inside_is_an_explained_empty_result(inline, sessio
     planner = _token(session, "planner", "plan2")
     resp = client.post("/api/v1/screenings", json={
         "area": {"centre": {"lon": 98.5, "lat": 39.7}, "radius_km": 10}}, headers=planner)
-    assert resp.status_code == 202
+    assert resp.status_code == 201
     job = resp.get_json()
     assert job["status"] == "done" and job["spills_total"] == 0
     assert "nothing to screen" in job["note"]

@@ -30,7 +30,7 @@ from webgis.services import scenarios
 _W: dict[str, Any] = {"tags": ["scenarios"], "security": [{"bearer": []}, {"session": []}]}
 
 
-def _id(scenario_id: int) -> int:
+def _id(scenario_id: str) -> int:
     return params.values(ScenarioId, scenario_id=scenario_id).scenario_id
 
 
@@ -60,44 +60,44 @@ def scenario_from_incident():
     return jsonify(scenarios.from_incident(body, current_actor(), current_settings())), 201
 
 
-@bp.get("/api/v1/scenarios/<int:scenario_id>")
+@bp.get("/api/v1/scenarios/<scenario_id>")
 @read_access
 @document(ok=Scenario, tags=["scenarios"])
-def get_scenario(scenario_id: int):
+def get_scenario(scenario_id: str):
     """One scenario."""
     return jsonify(scenarios.get(_id(scenario_id)))
 
 
-@bp.patch("/api/v1/scenarios/<int:scenario_id>")
+@bp.patch("/api/v1/scenarios/<scenario_id>")
 @require_role("planner")
 @document(json=ScenarioPatch, ok=Scenario, **_W)
-def edit_scenario(scenario_id: int):
+def edit_scenario(scenario_id: str):
     """Change the fields given."""
     sid = _id(scenario_id)
     return jsonify(scenarios.update(sid, params.body(ScenarioPatch), current_settings()))
 
 
-@bp.post("/api/v1/scenarios/<int:scenario_id>/duplicate")
+@bp.post("/api/v1/scenarios/<scenario_id>/duplicate")
 @require_role("planner")
 @document(ok=Scenario, status=201, **_W)
-def duplicate_scenario(scenario_id: int):
+def duplicate_scenario(scenario_id: str):
     """A copy, named "…（副本）", by the current user."""
     return jsonify(scenarios.duplicate(_id(scenario_id), current_actor())), 201
 
 
-@bp.delete("/api/v1/scenarios/<int:scenario_id>")
+@bp.delete("/api/v1/scenarios/<scenario_id>")
 @require_role("planner")
 @document(**_W)
-def delete_scenario(scenario_id: int):
+def delete_scenario(scenario_id: str):
     """Delete a scenario."""
     return jsonify(scenarios.delete(_id(scenario_id)))
 
 
-@bp.post("/api/v1/scenarios/<int:scenario_id>/run")
+@bp.post("/api/v1/scenarios/<scenario_id>/run")
 @read_access
 @limits.analysis
 @document(ok=AnalysisResultJson, tags=["scenarios"])
-def run_scenario(scenario_id: int):
+def run_scenario(scenario_id: str):
     """The full analysis of the scenario's spill."""
     return jsonify(scenarios.run(_id(scenario_id), current_settings()))
 

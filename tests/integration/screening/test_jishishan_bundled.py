@@ -54,3 +54,44 @@ def test_jishishan_area_screening(bundled_app):
             db.session.execute(db.text("DELETE FROM screening_job WHERE id = :i"),
                                {"i": job["id"]})
             db.session.commit()
+
+
+def test_province_screening_ranks_and_exports_on_the_bundled_data(bundled_app):
+    """Every enterprise storing cyanide, dry season: the rankings are ordered as the
+    README says, persisted per receptor (population served at intakes), and exported."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from webgis.exports.screening import screening_xlsx
+    from webgis.extensions import db
+
+    req = ScreeningRequest.model_validate({"seasons": ["dry"],
+                                           "pollutants": ["CYANIDE", "SODIUM_CYANIDE"]})
+    with bundled_app.app_context():
+        job = jobs.request_run(req, None)
+        try:
+            assert job["kind"] == "province" and job["spills_total"] > 10
+            if job["status"] == "queued":
+                jobs.claim(job_id=job["id"])
+                job = jobs.execute(job["id"], EngineSettings(chunk_size=8))
+            assert job["status"] == "done", job["error"]
+            r = results.rankings(job["id"], limit=500)
+            ents = r["enterprises"]
+            assert len(ents) == len({e["enterprise_code"] for e in ents})
+            keys = [(-e["population_threatened"], e["warning_h"] if e["warning_h"] is not None
+                     else float("inf")) for e in ents]
+            assert keys == sorted(keys)
+            assert ents[0]["population_threatened"] > 0
+            srcs = [i["threatening_sources"] for i in r["intakes"]]
+            assert srcs == sorted(srcs, reverse=True) and srcs[0] >= 1
+            assert all(i["population_served"] is not None for i in r["intakes"])
+            assert [x["rank"] for x in r["rivers"]] == list(range(1, len(r["rivers"]) + 1))
+            wb = load_workbook(io.BytesIO(screening_xlsx(r)))
+            rows = list(wb["enterprises"].iter_rows(values_only=True))
+            assert [row[1] for row in rows[1:]] == [e["enterprise_code"] for e in ents]
+        finally:
+            db.session.rollback()
+            db.session.execute(db.text("DELETE FROM screening_job WHERE id = :i"),
+                               {"i": job["id"]})
+            db.session.commit()

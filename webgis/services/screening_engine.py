@@ -139,6 +139,13 @@ def connect(settings: EngineSettings) -> tuple[Any, str]:
             client = local_client(settings.local_workers)
             return client, (f"local ({settings.local_workers} workers; scheduler {addr} "
                             "did not answer)")
+        try:  # a scheduler without workers would hold the tasks forever
+            client.wait_for_workers(1, timeout=settings.connect_timeout_s)
+        except (OSError, TimeoutError):
+            client.close()
+            raise SchedulerUnreachable(
+                "the Dask scheduler at %(address)s has no workers", fields={
+                    "DASK_SCHEDULER_ADDRESS": addr}, params={"address": addr}) from None
         return client, f"cluster {addr}"
     return local_client(settings.local_workers), f"local ({settings.local_workers} workers)"
 

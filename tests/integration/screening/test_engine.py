@@ -194,3 +194,27 @@ def test_two_runners_never_claim_the_same_job(app):
             db.session.rollback()
             db.session.execute(text("DELETE FROM screening_job WHERE id = :i"), {"i": job_id})
             db.session.commit()
+
+
+def test_an_existing_cluster_by_its_address_and_one_without_workers(app, session):
+    """DASK_SCHEDULER_ADDRESS: a running cluster's scheduler takes the run (its engine
+    says so); a scheduler without workers is named at once, not waited for forever."""
+    from distributed import LocalCluster
+
+    quiet = {"processes": False, "dashboard_address": ":0", "worker_dashboard_address": ":0"}
+    with LocalCluster(n_workers=1, threads_per_worker=1, **quiet) as cluster, \
+            app.app_context():
+        job = jobs.request_run(ScreeningRequest(seasons=["normal"]), None, synthetic=(6, 8))
+        jobs.claim(job_id=job["id"])
+        out = jobs.execute(job["id"], EngineSettings(
+            scheduler_address=cluster.scheduler_address, chunk_size=4))
+        assert out["status"] == "done", out["error"]
+        assert out["engine"] == f"cluster {cluster.scheduler_address}"
+        assert _hits(session, job["id"]) > 0
+    with LocalCluster(n_workers=0, **quiet) as empty:
+        with pytest.raises(SchedulerUnreachable) as err:
+            from webgis.services.screening_engine import connect
+
+            connect(EngineSettings(scheduler_address=empty.scheduler_address,
+                                   connect_timeout_s=1.0))
+        assert err.value.fields == {"DASK_SCHEDULER_ADDRESS": empty.scheduler_address}

@@ -85,6 +85,8 @@ def main() -> None:
                     help="spills run through the full analysis (scaled to all)")
     ap.add_argument("--chunk", type=int, default=48, help="spills per task")
     ap.add_argument("--skip-bundled", action="store_true")
+    ap.add_argument("--bundled-limit", type=int, default=0,
+                    help="only the first N bundled spills (a smoke run; 0: all)")
     args = ap.parse_args()
     app = create_app({"WARM_TRANSFERS": False})
     with app.app_context():
@@ -128,13 +130,16 @@ def main() -> None:
               f"{figures[2]['warm']:.1f} s, ×{per * len(specs) / figures[2]['warm']:.1f})")
         if not args.skip_bundled:
             bundled = [p.spec for p in plan_spills(ref, register, list(SEASONS))]
+            every = len(bundled)
+            if args.bundled_limit:
+                bundled = bundled[: args.bundled_limit]
             chunks = plan_chunks(bundled, basin_of(ref.network), args.chunk)
             local_client(2)
             settings = EngineSettings(local_workers=2, chunk_size=args.chunk)
             cold, _, _ = engine_pass(settings, bundle, chunks)
             warm, task_s, rows = engine_pass(settings, bundle, chunks)
             print(f"bundled register: {len(register)} enterprises × all substances × 3 "
-                  f"seasons = {len(bundled)} spills; 2 workers: cold {cold:.1f} s, warm "
+                  f"seasons = {every} spills (run: {len(bundled)}); 2 workers: cold {cold:.1f} s, warm "
                   f"{warm:.1f} s ({task_s / len(bundled) * 1e3:.2f} ms/spill on the "
                   f"workers, {rows} receptor rows)")
             close_local()

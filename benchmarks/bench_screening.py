@@ -139,7 +139,8 @@ def main() -> None:
             cold, _, _ = engine_pass(settings, bundle, chunks)
             warm, task_s, rows = engine_pass(settings, bundle, chunks)
             print(f"bundled register: {len(register)} enterprises × all substances × 3 "
-                  f"seasons = {every} spills (run: {len(bundled)}); 2 workers: cold {cold:.1f} s, warm "
+                  f"seasons = {every} spills (run: {len(bundled)}); 2 workers: cold "
+                  f"{cold:.1f} s, warm "
                   f"{warm:.1f} s ({task_s / len(bundled) * 1e3:.2f} ms/spill on the "
                   f"workers, {rows} receptor rows)")
             close_local()

@@ -337,8 +337,39 @@ def list_jobs(limit: int = 50) -> list[dict[str, Any]]:
             select(ScreeningJob).order_by(ScreeningJob.id.desc()).limit(limit))]
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    return True
+
+
+def requeue_stale(host: str | None = None) -> list[int]:
+    """Jobs left ``running`` by a runner of this host whose process is gone (a killed web
+    worker or CLI): queued again from the start, their partial hits deleted."""
+    host = host or socket.gethostname()
+    out = []
+    with unit_of_work() as session:
+        for job in session.scalars(select(ScreeningJob).where(
+                ScreeningJob.status == "running", ScreeningJob.runner.like(f"{host}:%"))
+                .with_for_update(skip_locked=True)):
+            pid = (job.runner or "").rsplit(":", 1)[-1]
+            if not pid.isdigit() or _alive(int(pid)):
+                continue
+            job.status, job.runner, job.started_at = "queued", None, None
+            job.progress, job.spills_done, job.chunks_done = 0.0, 0, 0
+            session.execute(delete(ScreeningHit).where(ScreeningHit.job_id == job.id))
+            out.append(job.id)
+    return out
+
+
 def run_next(settings: EngineSettings, runner: str | None = None) -> dict[str, Any] | None:
-    """Claim and run the oldest queued job (``webgis screen worker``); None: none queued."""
+    """Claim and run the oldest queued job (``webgis screen worker``; jobs a dead runner of
+    this host left running are queued again first); None: none queued."""
+    requeue_stale()
     job_id = claim(runner)
     return None if job_id is None else execute(job_id, settings)
 

@@ -218,3 +218,27 @@ def test_an_existing_cluster_by_its_address_and_one_without_workers(app, session
             connect(EngineSettings(scheduler_address=empty.scheduler_address,
                                    connect_timeout_s=1.0))
         assert err.value.fields == {"DASK_SCHEDULER_ADDRESS": empty.scheduler_address}
+
+
+def test_a_job_left_running_by_a_dead_runner_is_queued_again(app, session):
+    import os
+    import socket
+    import subprocess
+
+    from webgis.models import ScreeningHit, ScreeningJob
+
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    with app.app_context():
+        job = jobs.request_run(ScreeningRequest(seasons=["dry"]), None, synthetic=(3, 2))
+        jobs.claim(f"{socket.gethostname()}:{gone.pid}", job_id=job["id"])
+        session.add(ScreeningHit(job_id=job["id"], spill_no=0, kind="water_source",
+                                 receptor_code="WS_A", river_code="MAIN", river_km=1.0,
+                                 arrival_h=1.0, peak_mgl=1.0, flagged=False))
+        session.commit()
+        alive = jobs.request_run(ScreeningRequest(seasons=["flood"]), None, synthetic=(3, 2))
+    X
+        assert jobs.requeue_stale() == [job["id"]]
+        assert session.get(ScreeningJob, job["id"]).status == "queued"
+        assert session.get(ScreeningJob, alive["id"]).status == "running"
+        assert _hits(session, job["id"]) == 0

@@ -237,7 +237,7 @@ def test_a_job_left_running_by_a_dead_runner_is_queued_again(app, session):
                                  arrival_h=1.0, peak_mgl=1.0, flagged=False))
         session.commit()
         alive = jobs.request_run(ScreeningRequest(seasons=["flood"]), None, synthetic=(3, 2))
-    X
+        jobs.claim(f"{socket.gethostname()}:{os.getpid()}", job_id=alive["id"])
         assert jobs.requeue_stale() == [job["id"]]
         assert session.get(ScreeningJob, job["id"]).status == "queued"
         assert session.get(ScreeningJob, alive["id"]).status == "running"

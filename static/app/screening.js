@@ -9,7 +9,7 @@
   var POLL_MS = 1500;
   var layer = L.layerGroup();
   var overlayAdded = false;
-  var current = null, timer = null, picking = false;
+  var current = null, timer = null, picking = false, polygon = null;
 
   function $(id) { return document.getElementById(id); }
   function mayStart() {
@@ -41,7 +41,10 @@
       document.querySelectorAll("#scr-form input[name=season]:checked")
     ).map(function (c) { return c.value; });
     var out = { seasons: seasons };
-    if ($("scr-area").value === "circle") {
+    if ($("scr-area").value === "polygon") {
+      if (!polygon) throw new Error(t("Choose a GeoJSON file with a polygon"));
+      out.area = { polygon: polygon };
+    } else if ($("scr-area").value === "circle") {
       out.area = {
         centre: { lon: parseFloat($("scr-lon").value), lat: parseFloat($("scr-lat").value) },
         radius_km: parseFloat($("scr-radius").value),
@@ -51,6 +54,17 @@
   }
   $("scr-area").addEventListener("change", function () {
     $("scr-circle").hidden = $("scr-area").value !== "circle";
+    $("scr-file").hidden = $("scr-area").value !== "polygon";
+  });
+  $("scr-file").addEventListener("change", function () {
+    var f = $("scr-file").files[0];
+    polygon = null;
+    if (!f) return;
+    f.text().then(function (text) {
+      try { polygon = JSON.parse(text); } catch (e) {
+        $("scr-error").textContent = t("The file is not GeoJSON");
+      }
+    });
   });
   $("scr-pick").addEventListener("click", function () {
     picking = true;
@@ -70,7 +84,9 @@
   $("scr-form").addEventListener("submit", function (ev) {
     ev.preventDefault();
     $("scr-error").textContent = "";
-    send("POST", API, body()).then(follow, function (e) {
+    var b;
+    try { b = body(); } catch (e) { $("scr-error").textContent = e.message; return; }
+    send("POST", API, b).then(follow, function (e) {
       $("scr-error").textContent = errorText(e);
     });
   });

@@ -98,3 +98,40 @@ def test_planner_compares_two_scenarios_in_the_browser(watched, live_server, pla
     assert "E2E 苯 5 t" in text and "E2E 柴油 20 t" in text
     assert watched.errors == []
     assert watched.blocked == []
+
+
+def test_a_polygon_file_screens_its_area(watched, live_server, planner, tmp_path):
+    """A GeoJSON polygon (a box around Linxia city, one season, one substance) chosen as
+    a file; a file that is no GeoJSON is said so."""
+    import json
+
+    page = watched.page
+    page.goto(live_server + "/login")
+    page.fill("input[name=username]", planner[0])
+    page.fill("input[name=password]", planner[1])
+    page.click("form.login button[type=submit]")
+    page.wait_for_url(re.compile(r"/$|/\?"))
+    page.wait_for_function("document.body.dataset.ready")
+    page.click("button[data-tab=screening]")
+    page.uncheck("#scr-form input[value=dry]")
+    page.uncheck("#scr-form input[value=flood]")
+    page.select_option("#scr-area", "polygon")
+    bad = tmp_path / "bad.geojson"
+    bad.write_text("not json")
+    page.set_input_files("#scr-file", str(bad))
+    page.wait_for_function("document.getElementById('scr-error').textContent.length > 0")
+    box = tmp_path / "linxia.geojson"
+    box.write_text(json.dumps({"type": "FeatureCollection", "features": [{
+        "type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [
+            [[103.05, 35.5], [103.35, 35.5], [103.35, 35.7], [103.05, 35.7],
+             [103.05, 35.5]]]}}]}))
+    page.set_input_files("#scr-file", str(box))
+    page.wait_for_timeout(300)
+    page.click("#scr-start")
+    page.wait_for_function(
+        "['done', 'failed', 'cancelled'].includes(document.body.dataset.screening)",
+        timeout=240_000)
+    assert page.evaluate("document.body.dataset.screening") == "done", \
+        page.inner_text("#scr-status")
+    page.wait_for_function("document.querySelectorAll('#scr-results table').length === 3")
+    assert watched.errors == []

@@ -155,7 +155,8 @@ PLAIN += [
     # the scenario library (static/app/scenarios.js)
     _l("Run"), _l("Duplicate"), _l("Delete"), _l("Delete this scenario?"),
     _l("Analyse a spill first"), _l("Name of the scenario"), _l("First interception"),
-    _l("Compared scenarios"),
+    _l("Compared scenarios"), _l("Choose a GeoJSON file with a polygon"),
+    _l("The file is not GeoJSON"),
 ]
 CODED.update({
     "status_queued": _l("queued"), "status_running": _l("running"), "status_done": _l("done"),

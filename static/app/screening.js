@@ -136,6 +136,14 @@
       .then(function (d) {
         var h = "<p class='scr-files'><a href='" + API + "/" + id + "/rankings.xlsx'>XLSX</a> · " +
           "<a href='" + API + "/" + id + "/layers.geojson'>GeoJSON</a></p>";
+        if (d.inside) {
+          var names = function (xs) { return xs.map(function (x) { return esc(x.name); }).join("、") || "–"; };
+          h += "<div class='scr-inside'><h4>" + esc(t("Inside the area")) + "</h4>" +
+            "<p>" + esc(t("Enterprises")) + " (" + d.inside.enterprises.length + "): " + names(d.inside.enterprises) + "</p>" +
+            "<p>" + esc(t("Tailings facilities")) + ": " + names(d.inside.tailings) + "</p>" +
+            "<p>" + esc(t("Wastewater plants")) + ": " + names(d.inside.wastewater_plants) + "</p>" +
+            "<p>" + esc(t("Intakes")) + ": " + names(d.inside.intakes) + "</p></div>";
+        }
         h += table(t("Enterprises by threat"),
           ["#", t("Enterprise"), t("Intakes"), t("Population"), t("Warning time")],
           d.enterprises.map(function (r) {

@@ -58,6 +58,7 @@ def test_planner_runs_an_area_screening_in_the_browser(watched, live_server, pla
     tables = page.locator("#scr-results table.scr-table")
     assert tables.count() == 3
     assert "兰州市水源地建设工程刘家峡取水口" in page.inner_text("#scr-results")
+    assert "积石山县城污水处理厂" in page.inner_text("#scr-results .scr-inside")
     assert "已完成" in page.inner_text("#scr-status")
     assert page.locator("#scr-results a[href$='rankings.xlsx']").count() == 1
     assert watched.errors == []

@@ -14,7 +14,7 @@ scaling), and leaves out the rest:
 * no curve points, path steps, profiles, model notes.
 
 So every number it returns is the full analysis' worst case for the same spill
-(``tests/unit/hydro/test_screening_lean.py`` checks it). Safe side: the worst case is the
+(``tests/integration/screening/test_screening_lean_path.py`` checks it). Safe side: the worst case is the
 earliest arrival and the highest peak the model gives.
 """
 

@@ -14,8 +14,8 @@ scaling), and leaves out the rest:
 * no curve points, path steps, profiles, model notes.
 
 So every number it returns is the full analysis' worst case for the same spill
-(``tests/integration/screening/test_screening_lean_path.py`` checks it). Safe side: the worst case is the
-earliest arrival and the highest peak the model gives.
+(``tests/integration/screening/test_screening_lean_path.py`` checks it). Safe side: the
+worst case is the earliest arrival and the highest peak the model gives.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@
   var WG = window.WG, t = WG.t, esc = WG.esc, cfg = WG.cfg, map = WG.map;
   var API = cfg.api + "/screenings";
   var POLL_MS = 1500;
-  var layer = L.layerGroup();
+  var layer = L.featureGroup();
   var overlayAdded = false;
   var current = null, timer = null, picking = false, polygon = null;
 
@@ -183,18 +183,19 @@
           var p = f.properties, c = f.geometry.coordinates;
           if (p.layer === "threat_line") {
             L.polyline([[c[0][1], c[0][0]], [c[1][1], c[1][0]]], {
-              color: warningColour(p.warning_h), weight: 2, opacity: 0.8, dashArray: "4 4",
+              color: warningColour(p.warning_h), weight: 3, opacity: 0.9, dashArray: "6 4",
             }).bindTooltip(esc(p.enterprise_name) + " → " + esc(p.intake_name) + ": " +
                            hours(p.warning_h)).addTo(layer);
           } else if (p.layer === "intake" && p.threatening_sources > 0) {
             L.circleMarker([c[1], c[0]], {
-              radius: 5 + 3 * Math.sqrt(p.threatening_sources), color: "#08306b",
+              radius: 7 + 4 * Math.sqrt(p.threatening_sources), color: "#08306b",
               fillColor: warningColour(p.warning_h), fillOpacity: 0.85, weight: 1.5,
             }).bindTooltip(esc(p.name) + ": " + p.threatening_sources + " " + t("Sources") +
                            ", " + hours(p.warning_h)).addTo(layer);
           }
         });
         document.body.dataset.screeningLayers = String(layer.getLayers().length);
+        if (layer.getLayers().length) map.fitBounds(layer.getBounds(), { padding: [30, 30] });
       });
   }
 

@@ -325,6 +325,9 @@ def register(app: Flask) -> None:
     from webgis.cli_sheet import sheet_command
 
     app.cli.add_command(sheet_command)
+    from webgis.cli_screen import screen_group
+
+    app.cli.add_command(screen_group)
     from webgis.cli_learning import calibrate_command, ensemble_command
 
     app.cli.add_command(calibrate_command)

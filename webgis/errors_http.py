@@ -38,6 +38,8 @@ STATUS: dict[str, int] = {
     # acknowledgement links of downstream alerts (webgis.services.alert_links)
     "link_invalid": 403,
     "link_expired": 410,
+    # issue 15: DASK_SCHEDULER_ADDRESS does not answer (named in `fields`; never a 5xx)
+    "scheduler_unreachable": 422,
 }
 
 

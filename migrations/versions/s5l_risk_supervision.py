@@ -7,7 +7,7 @@ the department's registers (before and after), and, like the incident event log,
 UPDATE, DELETE and TRUNCATE.
 
 Revision ID: s5l_risk_supervision
-Revises: s5e_dispatch_checklist
+Revises: s5g_screening_jobs
 Create Date: 2026-12-06 07:40:00
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 revision = 's5l_risk_supervision'
-down_revision = 's5e_dispatch_checklist'
+down_revision = 's5g_screening_jobs'
 branch_labels = None
 depends_on = None
 

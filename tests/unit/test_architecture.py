@@ -16,7 +16,8 @@ PACKAGE = ROOT / "webgis"
 
 #: Modules of the edge: parse the input, call one service, serialise the answer.
 EDGE = ("webgis/api", "webgis/web", "webgis/cli.py", "webgis/commands.py",
-        "webgis/cli_sheet.py", "webgis/cli_options.py", "webgis/auth.py", "webgis/ogc.py",
+        "webgis/cli_sheet.py", "webgis/cli_screen.py", "webgis/cli_options.py",
+        "webgis/auth.py", "webgis/ogc.py",
         "webgis/errors_http.py", "webgis/limits.py", "webgis/edge.py")
 
 #: Declared exceptions, each with its reason (none today). `hydro.transport` names

@@ -44,7 +44,9 @@ def test_image_installs_the_lock_and_the_app_non_editable():
 def test_compose_publishes_only_the_tls_proxy():
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
-    assert set(services) == {"db", "app", "proxy"}
+    assert set(services) == {"db", "app", "proxy", "dask-scheduler", "dask-worker"}
+    for name in ("dask-scheduler", "dask-worker"):  # issue 15: never published
+        assert "ports" not in services[name]
     for name, service in services.items():
         assert service.get("healthcheck", {}).get("test"), f"{name} has no health check"
     app, proxy = services["app"], services["proxy"]

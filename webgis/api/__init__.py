@@ -14,6 +14,8 @@ from webgis.api import (  # noqa: E402,F401
     readings,
     registers,
     reports,
+    scenarios,
+    screening,
     sheets,
     supervision,
     upstream,

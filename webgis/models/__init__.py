@@ -11,6 +11,8 @@ from webgis.models.receptors import InterceptionPoint, MonitoringSection, WaterS
 from webgis.models.report import IncidentReport
 from webgis.models.resources import Depot, Inventory, RescueTeam
 from webgis.models.river import DatasetLayer, Reach, River
+from webgis.models.scenario import Scenario
+from webgis.models.screening import ScreeningHit, ScreeningJob, ScreeningSpill
 from webgis.models.supervision import AuditEntry, Hazard, HazardEvidence
 from webgis.models.user import User
 
@@ -46,6 +48,10 @@ __all__ = [
     "River",
     "RiverPlan",
     "TeamMember",
+    "Scenario",
+    "ScreeningHit",
+    "ScreeningJob",
+    "ScreeningSpill",
     "User",
     "WaterSource",
 ]

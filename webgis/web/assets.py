@@ -40,10 +40,13 @@ APP_JS = (
     "app/incident_alerts.js",
     "app/incident_learning.js",
     "app/incident_readings.js",
+    "app/screening.js",
+    "app/scenarios.js",
 )
 APP_CSS = (
     "app/map.css",
     "app/incident_readings.css",
+    "app/screening.css",
 )
 #: Loaded on first use only (incident.js), served the same way.
 CHART_JS = ("vendor/chartjs/chart.umd.js",)

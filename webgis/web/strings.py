@@ -254,6 +254,27 @@ CODED = {
 }
 
 
+# Risk screening (issue 15; static/app/screening.js)
+PLAIN += [
+    _l("Request failed"), _l("Only planners may start or cancel a screening"),
+    _l("Screening"), _l("spills"), _l("Enterprises by threat"), _l("Intakes"),
+    _l("Population"), _l("Warning time"), _l("Intakes by threatening sources"),
+    _l("Sources"), _l("Rivers by exposure"), _l("Receptors exceeded"),
+    _l("Screening: threats"),
+    # the scenario library (static/app/scenarios.js)
+    _l("Run"), _l("Duplicate"), _l("Delete"), _l("Delete this scenario?"),
+    _l("Analyse a spill first"), _l("Name of the scenario"), _l("First interception"),
+    _l("Compared scenarios"), _l("Choose a GeoJSON file with a polygon"),
+    _l("The file is not GeoJSON"), _l("Inside the area"), _l("Enterprises"),
+    _l("Tailings facilities"), _l("Wastewater plants"),
+]
+CODED.update({
+    "status_queued": _l("queued"), "status_running": _l("running"), "status_done": _l("done"),
+    "status_failed": _l("failed"), "status_cancelled": _l("cancelled"),
+    "kind_province": _l("province-wide"), "kind_area": _l("area"),
+})
+
+
 @lru_cache(maxsize=1)
 def model_messages() -> tuple[str, ...]:
     """The English texts of the model's method and assumptions that the catalogue holds."""

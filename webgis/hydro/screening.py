@@ -1,0 +1,208 @@
+"""The lean screening path: one spill, only what a risk screening ranks by.
+
+A province-wide screening runs thousands of spills. Each needs, per receptor reached, only
+the earliest (worst-case) arrival, the worst-case peak against the receptor's limit and how
+long the limit is exceeded — not the drawn path, the profiles, the curves' points, the
+resources, the plan steps or the JSON that :func:`webgis.hydro.incident.run_incident` and
+the services build for an officer. This path runs the same phases as ``run_incident``
+(same trace, same plume models, same horizon cut on the expected leading edge, same
+scaling), and leaves out the rest:
+
+* the expected case is evaluated at the profile stations only (it decides where the
+  horizon cuts the path, exactly as in the full analysis), never at the receptors;
+* the worst case is evaluated at the receptors only (with curves: peak, exceedance);
+* no curve points, path steps, profiles, model notes.
+
+So every number it returns is the full analysis' worst case for the same spill
+(``tests/integration/screening/test_screening_lean_path.py`` checks it). Safe side: the
+worst case is the earliest arrival and the highest peak the model gives.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from webgis.hydro import slick as oil
+from webgis.hydro.horizon import profile_km
+from webgis.hydro.hydraulics import DEFAULT_PARAMS, HydraulicParams
+from webgis.hydro.incident import (
+    Evaluation,
+    Spill,
+    cut_at_horizon,
+    plume_models,
+    release_duration_s,
+    slicks_along,
+    station_curves,
+    trace_to_horizon,
+    transfer_cache,
+)
+from webgis.hydro.inputs import PollutantInput, ReceptorInput, ReleaseInput, validate_run
+from webgis.hydro.limits import default_limit_mgl
+from webgis.hydro.losses import Scaling, scaled_curve
+from webgis.hydro.network import PathSegment, RiverNetwork, Snap
+from webgis.hydro.reservoirs import upstream_intakes
+from webgis.hydro.slick_curves import oil_curves
+from webgis.hydro.stations import Station, StationContext, stations_on
+from webgis.hydro.transfer import TransferCache
+from webgis.hydro.transport import Curve, PlumeModel, exceed_hours_many
+
+# receptors a screening reports (confluences and borders are places, not receptors)
+SCREENED_KINDS = frozenset({"water_source", "section", "interception"})
+# the full analysis' profile and curve resolution: the same numbers, not close ones
+PROFILE_POINTS = 100
+CURVE_POINTS = 120
+ENTRY_MATCH_KM = 0.05  # a station this close to a reservoir entry stands for it
+
+
+@dataclass(frozen=True, slots=True)
+class ScreenHit:
+    """One receptor a spill reaches within the horizon (worst case throughout).
+
+    ``ratio`` is peak/limit (None: no limit for this pollutant there); ``flagged``: an
+    intake in the reservoir the plume enters but upstream of the entry (not modelled:
+    its arrival and peak are those at the entry, an upper bound, as in the full analysis).
+    """
+
+    kind: str
+    code: str
+    river_code: str
+    river_km: float
+    arrival_h: float
+    peak_mgl: float
+    limit_mgl: float | None
+    ratio: float | None
+    exceed_h: float
+    flagged: bool = False
+
+
+def snap_at(network: RiverNetwork, reach_idx: int, measure: float) -> Snap:
+    """A spill at a known point of a reach (an enterprise's outfall): no search."""
+    lon, lat = network.point_at(reach_idx, measure)
+    return Snap(
+        reach_idx=reach_idx, reach_code=network.codes[reach_idx],
+        river_code=network.river_code(reach_idx), measure=measure, offset_m=0.0,
+        lon=lon, lat=lat, along_m=measure * float(network.length_m[reach_idx]),
+    )
+
+
+def screen_spill(
+    network: RiverNetwork,
+    snap: Snap,
+    pollutant: PollutantInput,
+    release: ReleaseInput,
+    season: str = "normal",
+    horizon_h: float = 72.0,
+    receptors: Sequence[ReceptorInput] = (),
+    *,
+    params: HydraulicParams = DEFAULT_PARAMS,
+    transfers: bool | TransferCache = True,
+) -> list[ScreenHit]:
+    """The receptors (:data:`SCREENED_KINDS`) a spill reaches by the horizon, worst case.
+
+    The same inputs as :func:`~webgis.hydro.incident.run_incident` (expected-case horizon
+    basis, its default) give the same worst-case numbers at the same receptors."""
+    validate_run(release, season, horizon_h)
+    spill = Spill.of(pollutant, release)
+    traced = trace_to_horizon(network, snap, season, horizon_h, "expected", params)
+    duration_s = release_duration_s(pollutant, release, spill, traced.hyd)
+    models = plume_models(network, traced, season, params, spill.mass_kg, duration_s,
+                          transfer_cache(network, transfers))
+    ctx = StationContext(network, receptors, pollutant, season, {}, {}, False)
+    ev = _lean_evaluation(network, ctx, traced.path, models)
+    path, stations, _ = cut_at_horizon(network, traced.path, ev, "expected", horizon_h)
+    worst = {"worst": models["worst"]}
+    curves = station_curves(worst, ev, stations, CURVE_POINTS)["worst"]
+    slicks: list[oil.SlickAt | None] = [None] * len(stations)
+    if spill.product is not None:
+        curves = oil_curves(curves, spill.product, season, "worst")
+        slicks, _ = slicks_along(network, traced, spill.product, release, season,
+                                 horizon_h, params, stations, path)
+    scaling = Scaling.of(network, traced.path, traced.hyd, snap.reach_idx, pollutant,
+                         spill.product, season, params)
+    hits = _hits(stations, curves, slicks, scaling)
+    hits += _upstream_of_entry(network, path, receptors, pollutant, hits, models["worst"],
+                               scaling)
+    return [h for h in hits if h.kind in SCREENED_KINDS]
+
+
+def _lean_evaluation(network: RiverNetwork, ctx: StationContext, path: list[PathSegment],
+                     models: Mapping[str, PlumeModel]) -> Evaluation:
+    """The expected case at its profile stations (the horizon cut), the worst case at the
+    receptors (curves): half the full analysis' evaluations, the same numbers."""
+    total_km = path[-1].to_km
+    exp_km = profile_km(network, path, total_km, PROFILE_POINTS,
+                        models["expected"].anchor_m / 1000.0)
+    stations = stations_on(ctx, path, total_km)
+    rec_km = np.unique(np.array([s.km for s in stations], dtype=np.float64))
+    exp_stats, _ = models["expected"].evaluate(
+        exp_km * 1000.0, np.zeros(exp_km.size, dtype=bool), npts=CURVE_POINTS, stats_npts=40)
+    _, w_curves = models["worst"].evaluate(
+        rec_km * 1000.0, np.ones(rec_km.size, dtype=bool), npts=CURVE_POINTS, stats_npts=40)
+    return Evaluation(
+        prof_km={"expected": exp_km, "worst": np.zeros(0)},
+        prof={"expected": exp_stats},
+        stations=stations, rec_km=rec_km, curves={"worst": w_curves},
+    )
+
+
+def _hits(stations: Sequence[Station], curves: Sequence[Curve],
+          slicks: Sequence[oil.SlickAt | None], scaling: Scaling) -> list[ScreenHit]:
+    """Each station's worst case, scaled as the full analysis scales it (bank factor in
+    the near field, solubility cap), exceedance against its limit."""
+    st_km = np.array([s.km for s in stations], dtype=np.float64)
+    bank = scaling.bank(st_km)
+    scaled = [scaled_curve(c, float(f), scaling.solubility_mgl)[0]
+              for c, f in zip(curves, bank, strict=True)]
+    exceed = exceed_hours_many(scaled, [s.limit for s in stations])
+    out = []
+    for i, s in enumerate(stations):
+        w = scaled[i]
+        arrival = w.arrival_h
+        sl = slicks[i]
+        if sl is not None and sl.worst.arrival_h is not None \
+                and math.isfinite(sl.worst.arrival_h):
+            arrival = sl.worst.arrival_h if not math.isfinite(arrival) \
+                else min(arrival, sl.worst.arrival_h)
+        out.append(_hit(s.kind, s.code, s.river_code, s.km, arrival, w.peak_conc_mgl,
+                        s.limit, exceed[i]))
+    return out
+
+
+def _hit(kind: str, code: str, river_code: str, km: float, arrival_h: float,
+         peak_mgl: float, limit: float | None, exceed_h: float,
+         flagged: bool = False) -> ScreenHit:
+    ratio = None if limit is None or limit <= 0 else float(peak_mgl) / limit
+    return ScreenHit(kind, code, river_code, float(km), float(arrival_h), float(peak_mgl),
+                     limit, ratio, float(exceed_h), flagged)
+
+
+def _upstream_of_entry(network: RiverNetwork, path: Sequence[PathSegment],
+                       receptors: Sequence[ReceptorInput], pollutant: PollutantInput,
+                       hits: Sequence[ScreenHit], worst: PlumeModel,
+                       scaling: Scaling) -> list[ScreenHit]:
+    """Intakes in the entered reservoir, upstream of the entry (webgis.hydro.reservoirs):
+    treated as threatened with the entry's worst-case arrival and peak — from the station
+    at the entry (its confluence) as in the full analysis, else the worst-case curve
+    computed at the entry."""
+    out = []
+    for f in upstream_intakes(network, path, receptors):
+        r = f.receptor
+        limit = r.limit_mgl if r.limit_mgl is not None else default_limit_mgl(
+            "water_source", pollutant)
+        at = [h for h in hits if abs(h.river_km - f.entry_km) <= ENTRY_MATCH_KM]
+        if at:
+            arrival = min(h.arrival_h for h in at)
+            peak = max(h.peak_mgl for h in at)
+        else:
+            c = worst.curves(np.array([f.entry_km * 1000.0]), npts=CURVE_POINTS)[0]
+            bank = float(scaling.bank(np.array([f.entry_km]))[0])
+            c = scaled_curve(c, bank, scaling.solubility_mgl)[0]
+            arrival, peak = c.arrival_h, c.peak_conc_mgl
+        out.append(_hit("water_source", r.code, network.river_code(
+            network.index_of(r.reach_code)), f.entry_km, arrival, peak, limit,
+            math.nan, flagged=True))
+    return out

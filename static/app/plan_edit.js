@@ -6,7 +6,7 @@
   if (!root) return;
   var csrf = root.dataset.csrf, river = root.dataset.river, msg = document.getElementById("sup-msg");
   var body = document.getElementById("steps");
-  var api = "/api/v1/plans/" + encodeURIComponent(river);
+  var api = "/api/v1/river-plans/" + encodeURIComponent(river);
 
   function say(text, bad) { msg.textContent = text; msg.className = bad ? "error" : ""; }
   function send(method, url, payload) {

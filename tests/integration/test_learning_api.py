@@ -58,7 +58,7 @@ def test_calibrate_recovers_the_release_and_reforecasts(client):
 
 
 @pytest.mark.parametrize("change, field", [
-    (lambda b: b["readings"][0].update(unit="ppm"), "readings[0]"),  # list items: no leaf
+    (lambda b: b["readings"][0].update(unit="ppm"), "readings[0].unit"),
     (lambda b: b["readings"][0].update(sampled_at="2100-01-01T00:00:00+00:00"),
      "readings[0].sampled_at"),
     (lambda b: b["readings"][0].update(station="NOWHERE"), "readings[0].station"),

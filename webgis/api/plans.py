@@ -19,7 +19,7 @@ EDITORS = ("planner", "duty_officer", "leader")
 _SECURITY: list[dict[str, list[str]]] = [{"bearer": []}, {"session": []}]
 
 
-@bp.get("/api/v1/plans")
+@bp.get("/api/v1/river-plans")
 @require_role(*READERS)
 @document(ok=PlansDashboard, tags=["plans"], security=_SECURITY)
 def plans_dashboard():
@@ -28,7 +28,7 @@ def plans_dashboard():
     return jsonify(plan_versions.plans_dashboard())
 
 
-@bp.get("/api/v1/plans/<river>")
+@bp.get("/api/v1/river-plans/<river>")
 @require_role(*READERS)
 @document(ok=PlanDetail, tags=["plans"], security=_SECURITY)
 def plan_detail(river: str):
@@ -36,7 +36,7 @@ def plan_detail(river: str):
     return jsonify(plan_versions.plan_detail(river))
 
 
-@bp.put("/api/v1/plans/<river>/draft")
+@bp.put("/api/v1/river-plans/<river>/draft")
 @require_role(*EDITORS)
 @document(json=SavePlanDraft, ok=PlanDetail, tags=["plans"], security=_SECURITY)
 def save_draft(river: str):
@@ -46,7 +46,7 @@ def save_draft(river: str):
                                             current_actor()))
 
 
-@bp.post("/api/v1/plans/<river>/review")
+@bp.post("/api/v1/river-plans/<river>/review")
 @require_role(*EDITORS)
 @document(json=PlanAction, ok=PlanDetail, tags=["plans"], security=_SECURITY)
 def review_draft(river: str):
@@ -54,7 +54,7 @@ def review_draft(river: str):
     return jsonify(plan_versions.review(river, params.body(PlanAction), current_actor()))
 
 
-@bp.post("/api/v1/plans/<river>/issue")
+@bp.post("/api/v1/river-plans/<river>/issue")
 @require_role(*EDITORS)
 @document(json=PlanAction, ok=PlanDetail, tags=["plans"], security=_SECURITY)
 def issue_version(river: str):

@@ -52,7 +52,7 @@ class PlanStepIn(BaseModel):
 
 
 class SavePlanDraft(BaseModel):
-    """``PUT /api/v1/plans/<river>/draft``: the whole list of steps of the draft (a new
+    """``PUT /api/v1/river-plans/<river>/draft``: the whole list of steps of the draft (a new
     draft when there is none: then no ``expected_row_version``) and a note on what changed."""
 
     model_config = ConfigDict(extra="forbid")
@@ -76,7 +76,7 @@ class SavePlanDraft(BaseModel):
 
 
 class PlanAction(BaseModel):
-    """``POST /api/v1/plans/<river>/review`` or ``/issue``: the version of the draft read."""
+    """``POST /api/v1/river-plans/<river>/review`` or ``/issue``: the version of the draft read."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -140,7 +140,7 @@ class PlanRow(BaseModel):
 
 
 class PlansDashboard(BaseModel):
-    """``GET /api/v1/plans``: every key river's plan and the counts — what the department
+    """``GET /api/v1/river-plans``: every key river's plan and the counts — what the department
     reported (35 compiled, 53 to go: the bundled starting state, marked as reported) and
     what is recorded in the product (versions issued here)."""
 

@@ -57,7 +57,7 @@ def test_draft_review_issue_and_the_next_analysis_uses_the_issued_steps(client, 
                                                                         session):
     p, rv, lead = people["planner"], people["reviewer"], people["leader"]
     assert "关闭支流甲闸，封堵企业雨水排口" not in _steps_in_analysis(client, p)
-    d = client.put("/api/v1/plans/TRIB/draft", headers=p,
+    d = client.put("/api/v1/river-plans/TRIB/draft", headers=p,
                    json={"steps": [REPORT_STEP, NEW_STEP], "note": "增加拦截步骤"})
     assert d.status_code == 200, d.json
     assert d.json["status"] == "drafted" and d.json["in_use"] == "bundled"
@@ -66,16 +66,16 @@ def test_draft_review_issue_and_the_next_analysis_uses_the_issued_steps(client, 
     # a draft is not used by incidents
     assert "关闭支流甲闸，封堵企业雨水排口" not in _steps_in_analysis(client, p)
     # the author cannot review their own draft; issuing a draft is refused
-    assert client.post("/api/v1/plans/TRIB/review", headers=p,
+    assert client.post("/api/v1/river-plans/TRIB/review", headers=p,
                        json={"expected_row_version": 1}).status_code == 403
-    assert client.post("/api/v1/plans/TRIB/issue", headers=lead,
+    assert client.post("/api/v1/river-plans/TRIB/issue", headers=lead,
                        json={"expected_row_version": 1}).status_code == 409
-    r = client.post("/api/v1/plans/TRIB/review", headers=rv, json={"expected_row_version": 1})
+    r = client.post("/api/v1/river-plans/TRIB/review", headers=rv, json={"expected_row_version": 1})
     assert r.status_code == 200 and r.json["status"] == "reviewed"
     # only a leader issues
-    assert client.post("/api/v1/plans/TRIB/issue", headers=rv,
+    assert client.post("/api/v1/river-plans/TRIB/issue", headers=rv,
                        json={"expected_row_version": 2}).status_code == 403
-    i = client.post("/api/v1/plans/TRIB/issue", headers=lead,
+    i = client.post("/api/v1/river-plans/TRIB/issue", headers=lead,
                     json={"expected_row_version": 2})
     assert i.status_code == 200, i.json
     assert i.json["status"] == "issued" and i.json["in_use"] == "issued"
@@ -84,12 +84,12 @@ def test_draft_review_issue_and_the_next_analysis_uses_the_issued_steps(client, 
     steps = _steps_in_analysis(client, p)
     assert "关闭支流甲闸，封堵企业雨水排口" in steps
     # a second version supersedes the first when issued
-    d2 = client.put("/api/v1/plans/TRIB/draft", headers=p,
+    d2 = client.put("/api/v1/river-plans/TRIB/draft", headers=p,
                     json={"steps": [REPORT_STEP], "note": "删除"})
     assert d2.json["versions"][-1]["version_no"] == 2
-    client.post("/api/v1/plans/TRIB/review", headers=rv, json={"expected_row_version": 1})
-    client.post("/api/v1/plans/TRIB/issue", headers=lead, json={"expected_row_version": 2})
-    statuses = [v["status"] for v in client.get("/api/v1/plans/TRIB",
+    client.post("/api/v1/river-plans/TRIB/review", headers=rv, json={"expected_row_version": 1})
+    client.post("/api/v1/river-plans/TRIB/issue", headers=lead, json={"expected_row_version": 2})
+    statuses = [v["status"] for v in client.get("/api/v1/river-plans/TRIB",
                                                 headers=p).json["versions"]]
     assert statuses == ["superseded", "issued"]
     assert "关闭支流甲闸，封堵企业雨水排口" not in _steps_in_analysis(client, p)
@@ -101,16 +101,17 @@ def test_draft_review_issue_and_the_next_analysis_uses_the_issued_steps(client, 
 
 def test_a_stale_draft_save_is_refused_and_editing_undoes_a_review(client, people, session):
     p, rv = people["planner"], people["reviewer"]
-    client.put("/api/v1/plans/MAIN/draft", headers=p, json={"steps": [REPORT_STEP]})
-    client.post("/api/v1/plans/MAIN/review", headers=rv, json={"expected_row_version": 1})
+    client.put("/api/v1/river-plans/MAIN/draft", headers=p, json={"steps": [REPORT_STEP]})
+    client.post("/api/v1/river-plans/MAIN/review", headers=rv, json={"expected_row_version": 1})
     before = (_count(session, PlanVersion), _count(session, AuditEntry))
-    stale = client.put("/api/v1/plans/MAIN/draft", headers=p,
+    stale = client.put("/api/v1/river-plans/MAIN/draft", headers=p,
                        json={"expected_row_version": 1, "steps": [REPORT_STEP]})
     assert stale.status_code == 409 and stale.json["current"]["row_version"] == 2
-    start_again = client.put("/api/v1/plans/MAIN/draft", headers=p, json={"steps": [REPORT_STEP]})
+    start_again = client.put("/api/v1/river-plans/MAIN/draft", headers=p,
+                             json={"steps": [REPORT_STEP]})
     assert start_again.status_code == 409  # there is an open draft: say which version
     assert (_count(session, PlanVersion), _count(session, AuditEntry)) == before
-    edit = client.put("/api/v1/plans/MAIN/draft", headers=p,
+    edit = client.put("/api/v1/river-plans/MAIN/draft", headers=p,
                       json={"expected_row_version": 2, "steps": [REPORT_STEP, NEW_STEP]})
     assert edit.status_code == 200 and edit.json["versions"][0]["status"] == "draft"
     assert edit.json["versions"][0]["reviewed_by"] is None
@@ -128,23 +129,24 @@ def test_a_stale_draft_save_is_refused_and_editing_undoes_a_review(client, peopl
 ])
 def test_bad_steps_name_the_field_and_store_nothing(client, people, session, steps, field):
     before = (_count(session, PlanVersion), _count(session, AuditEntry))
-    r = client.put("/api/v1/plans/TRIB/draft", headers=people["planner"], json={"steps": steps})
+    r = client.put("/api/v1/river-plans/TRIB/draft", headers=people["planner"],
+                   json={"steps": steps})
     assert r.status_code == 422, r.json
     assert field in r.json["fields"], r.json
     assert (_count(session, PlanVersion), _count(session, AuditEntry)) == before
 
 
 def test_progress_keeps_reported_and_recorded_apart_and_roles(client, people):
-    board = client.get("/api/v1/plans", headers=people["field"]).json
+    board = client.get("/api/v1/river-plans", headers=people["field"]).json
     assert board["reported"] == {"compiled": 1, "to_compile": 1}  # MAIN batch 1, TRIB 2
     assert board["recorded"] == {"bundled": 2}
     rows = {r["river_code"]: r for r in board["rivers"]}
     assert rows["MAIN"]["reported_status"] == "compiled"
     assert rows["TRIB"]["reported_status"] == "to_compile"
-    assert client.put("/api/v1/plans/TRIB/draft", headers=people["field"],
+    assert client.put("/api/v1/river-plans/TRIB/draft", headers=people["field"],
                       json={"steps": [REPORT_STEP]}).status_code == 403
-    assert client.get("/api/v1/plans").status_code == 401
-    assert client.get("/api/v1/plans/NOPE", headers=people["field"]).status_code == 404
+    assert client.get("/api/v1/river-plans").status_code == 401
+    assert client.get("/api/v1/river-plans/NOPE", headers=people["field"]).status_code == 404
 
 
 def test_the_plan_pages_render_in_chinese(app, client, people):

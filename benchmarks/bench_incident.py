@@ -288,8 +288,11 @@ def poll_cost(client: Client, incident_id: int, rounds: int) -> None:
     url = f"/api/v1/incidents/{incident_id}/events?after=0"
     code, headers, body = client.request("GET", url)
     tag, n_events = headers.get("etag"), len((body or {}).get("events", []))
-    full, unchanged = [], []
+    full, unchanged, floor = [], [], []
     for _ in range(rounds):
+        t0 = time.perf_counter()
+        client.request("GET", "/healthz")
+        floor.append((time.perf_counter() - t0) * 1000)
         t0 = time.perf_counter()
         client.request("GET", url)
         full.append((time.perf_counter() - t0) * 1000)
@@ -299,6 +302,7 @@ def poll_cost(client: Client, incident_id: int, rounds: int) -> None:
         assert code == 304, code
     print(f"  baseline, full answer (200, {n_events} events): {fmt(full)}")
     print(f"  poll with the current ETag (304, no body):      {fmt(unchanged)}")
+    print(f"  floor, GET /healthz on the same connection:     {fmt(floor)}")
 
 
 def browser_latency(base: str, writer: Writer, viewer: tuple[str, str],

@@ -12,6 +12,7 @@ import re
 import pytest
 from sqlalchemy import event
 
+from webgis.api.incident_live import events_tag
 from webgis.extensions import db
 from webgis.services import analysis, incidents, users
 from webgis.services.actor import Actor
@@ -123,13 +124,16 @@ def test_the_validator_differs_with_and_without_account_names(client, app, offic
         inc_id = _incident(actor)
     url = f"/api/v1/incidents/{inc_id}/events?after=0"
     signed_in = client.get(url, headers=hdr)
-    anonymous = app.test_client().get(url)  # no cookie of the token's request
-    assert anonymous.status_code == 200  # PUBLIC_READ in the test app
-    assert anonymous.json["events"][0]["actor"] is None
-    assert anonymous.headers["ETag"] != signed_in.headers["ETag"]
-    # a signed-in page's tag gets the named events back after signing out, not a 304
-    assert app.test_client().get(url, headers={"If-None-Match": signed_in.headers["ETag"]}
-                                 ).status_code == 200
+    version = signed_in.json["version"]
+    assert signed_in.headers["ETag"] == f'"{events_tag(inc_id, version, True)}"'
+    assert events_tag(inc_id, version, False) != events_tag(inc_id, version, True)
+    # an anonymous reader (PUBLIC_READ in the test app; issue 14 may close incidents to
+    # anonymous readers: then 401) never gets a 304 for the signed-in page's copy
+    anonymous = app.test_client().get(url, headers={"If-None-Match": signed_in.headers["ETag"]})
+    assert anonymous.status_code in (200, 401)
+    if anonymous.status_code == 200:
+        assert anonymous.json["events"][0]["actor"] is None
+        assert anonymous.headers["ETag"] == f'"{events_tag(inc_id, version, False)}"'
 
 
 def test_polling_an_unknown_incident_is_404_with_or_without_a_tag(client, officer):

@@ -42,7 +42,7 @@
     ["enterprises", '<span class="lg-cluster">5</span>', t("Group of enterprises (colour: the worst risk in it)")],
     [null, SPILL, t("Spill point")],
     [null, PIN, t("Searched coordinates")],
-    [null, line("#d32f2f", null, 5), t("Plume path (colour: arrival time, below)")],
+    [null, line("#d32f2f", null, 5), t("Plume path (colour: arrival time, see the scale)")],
     [null, dot("#1565c0", "#fff", 11), t("Intake on the path")],
     [null, dot("#6a1b9a", "#fff", 11), t("Section on the path")],
     [null, dot("#2e7d32", "#fff", 11), t("Interception point on the path")],

@@ -101,12 +101,15 @@ def _analysed(w: Watched) -> None:
     assert w.page.evaluate("document.body.dataset.analysis") == "done"
 
 
-def _save_in_dialog(w: Watched, title: str) -> int:
+def _save_in_dialog(w: Watched, title: str, shot: str | None = None) -> int:
     page = w.page
     page.click("#btn-save")
     page.locator("#save-dialog[open]").wait_for()
     assert page.input_value("#save-title").strip()  # a default title is offered
     page.fill("#save-title", title)
+    if shot:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / shot))
     page.click("#save-ok")
     page.wait_for_url(re.compile(r"/incidents/\d+$"))
     assert page.locator("#save-dialog[open]").count() == 0
@@ -144,7 +147,7 @@ def test_two_officers_see_each_others_change_without_reload(
     _analysed(first)
     key = first.page.evaluate("WG.incident.clientKey")
     assert re.fullmatch(r"[0-9a-f]{32}", key)
-    incident_id = _save_in_dialog(first, "E2E 协同：黄河苯泄漏")
+    incident_id = _save_in_dialog(first, "E2E 协同：黄河苯泄漏", "save-dialog-1440x900.png")
     assert first.dialogs == []  # no prompt(), no alert()
     # saving again with the page's key (a double click, a retry) returns the same incident
     again = first.page.evaluate(
@@ -171,6 +174,7 @@ def test_two_officers_see_each_others_change_without_reload(
         assert w.page.evaluate("window.__sameDocument") is True  # no reload
     # the other officer is told by a toast; the page kept polling with 304s in between
     assert "上游已筑坝拦截" in second.page.inner_text("#toasts")
+    second.page.screenshot(path=str(SCREENSHOTS / "second-officer-sees-change-1440x900.png"))
     live = second.page.evaluate("WG.workspace.live")
     assert live["polls"] > polls and live["ok"] is True
     assert second.page.evaluate("WG.workspace.events.map(e => e.seq)") == [1, 2]

@@ -103,7 +103,7 @@ PLAIN = [
     _l("Enterprise, general risk"),
     _l("Group of enterprises (colour: the worst risk in it)"),
     _l("Searched coordinates"),
-    _l("Plume path (colour: arrival time, below)"),
+    _l("Plume path (colour: arrival time, see the scale)"),
     _l("Intake on the path"),
     _l("Section on the path"),
     _l("Interception point on the path"),

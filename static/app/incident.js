@@ -1196,7 +1196,7 @@
       body: JSON.stringify({ title: title, kind: kind, request: S.request, client_key: S.clientKey }),
     }).then(function (r) {
       return r.json().catch(function () { return null; }).then(function (body) {
-        if (!r.ok) throw new Error(apiError(body, r.status).join("; "));
+        if (!r.ok) { var e = new Error(apiError(body, r.status).join("; ")); e.status = r.status; throw e; }
         return body;
       });
     }).then(function (body) {
@@ -1208,7 +1208,9 @@
       WG.workspace.attach(body.id);
       WG.toast(t(body.existing ? "Already saved as incident #{id}" : "Saved as incident #{id}", { id: body.id }));
     }).catch(function (err) {
-      $("save-error").textContent = t("Could not save") + ": " + err.message;
+      // signed out meanwhile: the link signs in and comes back here with the same key
+      $("save-error").innerHTML = esc(t("Could not save") + ": " + err.message) + (err.status === 401 ?
+        ' <a class="signin-link" href="/login">' + esc(t("Sign in")) + "</a>" : "");
     }).then(function () { ok.disabled = false; if (btn) btn.disabled = false; });
   }
   if ($("save-form")) {

@@ -4,8 +4,10 @@
 // WG.workspace.events     the timeline read so far (oldest first)
 // WG.workspace.subscribe(fn)      fn(incident, newEvents) after every change (and at once
 //                                 when an incident is already attached)
-// WG.workspace.write(method, url, body)  a write carrying expected_version; a 409 reloads
-//                                 the incident and tells the officer; resolves to the body
+// WG.workspace.write(method, url, body)  a write carrying expected_version; a 409 for a
+//                                 stale version reloads the incident and tells the officer
+//                                 (other errors reject with .status and .body for the tab
+//                                 to explain); resolves to the answer's body
 // WG.workspace.refresh()          read the new events and, if the version moved, the detail
 // WG.workspace.attach(id)         start working on incident `id` (incident.js calls it when
 //                                 an incident is opened or saved)
@@ -195,7 +197,8 @@
       body: JSON.stringify(payload),
     }).then(function (r) {
       return r.json().catch(function () { return null; }).then(function (res) {
-        if (r.status === 409 && res && res.current) {
+        // a stale version (not another 409 of a tab: stock short, a status that moved)
+        if (r.status === 409 && res && res.fields && "expected_version" in res.fields) {
           WG.toast(t("Another officer changed this incident: it was reloaded, check and try again"), "error");
           refresh();
         }

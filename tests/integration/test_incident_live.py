@@ -164,3 +164,11 @@ def test_signing_in_returns_to_local_pages_only(client, app, session, target, ex
     assert r.status_code == 302
     location = r.headers["Location"]
     assert location == expected or location.endswith("://localhost" + expected), location
+
+
+def test_the_sign_in_link_names_the_page_it_is_on(client, session):
+    html = client.get("/?scenario=%7B%7D").get_data(as_text=True)
+    link = re.search(r'class="signin-link" href="([^"]*)"', html).group(1)
+    assert link == "/login?next=/?scenario%3D%257B%257D"  # the page, its query encoded
+    login = client.get("/login?next=/incidents/3").get_data(as_text=True)
+    assert 'class="signin-link" href="/login"' in login  # not a link back to itself

@@ -84,7 +84,7 @@ PLAIN = [
        "river"),
     _l("No river near this point; pick a point on a river"),
     # working together and the legend (issue 14: workspace.js, incident_session.js, legend.js)
-    _l("Already saved as incident #{id}"),
+    _l("Already saved as incident #{id}"), _l("Sign in"),
     _l("Live"),
     _l("Not live: retrying"),
     _l("{who}: {what}"),

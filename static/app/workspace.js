@@ -33,7 +33,7 @@
     incident: null,
     events: [],
     lastSeq: 0,
-    live: { polls: 0, unchanged: 0, lastChangeAt: null, ok: true },
+    live: { polls: 0, unchanged: 0, lastChangeAt: null, ok: true, denied: false },
     subscribe: function (fn) {
       subscribers.push(fn);
       if (W.incident) { try { fn(W.incident, W.events); } catch (e) { console.error(e); } }
@@ -105,6 +105,11 @@
     el.hidden = false;
     el.classList.toggle("offline", !W.live.ok);
     el.dataset.version = String(W.incident.version);
+    if (W.live.denied) {
+      el.innerHTML = '<span class="dot"></span>' + esc(t("Not live: signed out")) +
+        ' <a class="signin-link" href="/login">' + esc(t("Sign in")) + "</a>";
+      return;
+    }
     el.innerHTML = '<span class="dot"></span>' + esc(W.live.ok ? t("Live") : t("Not live: retrying")) +
       " · #" + esc(W.incident.id) + " · v" + esc(W.incident.version) +
       (last ? ' · <span class="ws-last">' + esc(F_time(last.at)) + " " + esc(last.actor || "") + ": " +
@@ -125,7 +130,7 @@
   // ---- attaching, refreshing, polling ---------------------------------------------------
   function attach(id) {
     if (W.incident && W.incident.id === id) return Promise.resolve(W.incident);
-    W.incident = null; W.events = []; W.lastSeq = 0; etag = null;
+    W.incident = null; W.events = []; W.lastSeq = 0; etag = null; W.live.denied = false;
     return loadDetail(id).then(function () {
       showTabs(true);
       return getEvents(id, 0);
@@ -161,6 +166,7 @@
       });
     }).catch(function (err) {
       W.live.ok = false; failures++;
+      W.live.denied = err.status === 401 || err.status === 403;  // signed out meanwhile
       console.warn("workspace refresh", err);
       return W.incident;
     }).then(function (inc) {
@@ -181,6 +187,7 @@
     if (!W.incident) return;
     if (document.visibilityState === "hidden") return;  // resumed by visibilitychange
     refresh().then(function () {
+      if (W.live.denied) return;  // asking again will not help: the strip offers to sign in
       schedule(failures ? Math.min(BACKOFF_MAX_MS, POLL_MS * Math.pow(2, failures)) : POLL_MS);
     });
   }

@@ -86,7 +86,7 @@ PLAIN = [
     # working together and the legend (issue 14: workspace.js, incident_session.js, legend.js)
     _l("Already saved as incident #{id}"), _l("Sign in"),
     _l("Live"),
-    _l("Not live: retrying"),
+    _l("Not live: retrying"), _l("Not live: signed out"),
     _l("{who}: {what}"),
     _l("another officer"),
     _l("Back where you were before signing in"),

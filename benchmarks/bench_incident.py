@@ -258,6 +258,8 @@ class Writer:
             return "ok", (body or {}).get("version")
         if code == 409 and body and body.get("current"):
             return "conflict", body["current"].get("version")
+        if code == 409:  # a business rule (a team already out, stock short): nothing stored
+            return "refused", code
         return "error", code
 
 
@@ -359,6 +361,7 @@ def browser_latency(base: str, writer: Writer, viewer: tuple[str, str],
 class Tally:
     ok: dict[str, int] = field(default_factory=dict)
     conflicts: int = 0
+    refused: int = 0
     errors: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -380,6 +383,8 @@ def officer_loop(base: str, writer: Writer, cred: tuple[str, str], until: float,
                 tally.ok[kind] = tally.ok.get(kind, 0) + 1
             elif status == "conflict":
                 tally.conflicts += 1
+            elif status == "refused":
+                tally.refused += 1
             else:
                 tally.errors.append(f"{kind}: {value}")
         if status == "conflict" and isinstance(value, int):
@@ -459,6 +464,7 @@ def load_run(base: str, writer: Writer, creds: list[tuple[str, str]], seconds: f
     print(f"  {len(creds)} officers, {seconds:.0f} s: writes stored {written} "
           f"({', '.join(f'{k} {v}' for k, v in sorted(tally.ok.items()))}), "
           f"{written / seconds:.1f}/s; stale writes refused (409, re-read) {tally.conflicts}; "
+          f"refused by a rule (409) {tally.refused}; "
           f"errors {len(tally.errors)}" + (f" e.g. {tally.errors[:3]}" if tally.errors else ""))
     print(f"  events in the log {len(seqs)} (written {written}); duplicated seq "
           f"{len(seqs) - len(set(seqs))}; gaps {len(gaps)}")

@@ -119,12 +119,15 @@
     var d = iso ? new Date(iso) : null;
     return d && !isNaN(d) ? d.toLocaleTimeString(cfg.lang === "en" ? "en-GB" : "zh-CN", { hour12: false }) : "";
   }
+  /** A toast for other officers' changes: each of the first two, then one line for the
+   * rest (a busy incident must not bury the map under toasts). */
   function announce(fresh) {
     var me = cfg.user && cfg.user.name;
-    fresh.forEach(function (ev) {
-      if (ev.actor && me && ev.actor === me) return;
+    var others = fresh.filter(function (ev) { return !(ev.actor && me && ev.actor === me); });
+    others.slice(0, others.length > 3 ? 2 : 3).forEach(function (ev) {
       WG.toast(t("{who}: {what}", { who: ev.actor || t("another officer"), what: ev.summary || ev.kind }));
     });
+    if (others.length > 3) WG.toast(t("and {n} more changes by other officers", { n: others.length - 2 }));
   }
 
   // ---- attaching, refreshing, polling ---------------------------------------------------

@@ -88,7 +88,7 @@ PLAIN = [
     _l("Live"),
     _l("Not live: retrying"), _l("Not live: signed out"),
     _l("{who}: {what}"),
-    _l("another officer"),
+    _l("another officer"), _l("and {n} more changes by other officers"),
     _l("Back where you were before signing in"),
     _l("Incident"), _l("Drinking-water intakes"), _l("Material depots"),
     _l("Monitoring sections"), _l("Interception points"),

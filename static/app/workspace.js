@@ -119,21 +119,27 @@
     var d = iso ? new Date(iso) : null;
     return d && !isNaN(d) ? d.toLocaleTimeString(cfg.lang === "en" ? "en-GB" : "zh-CN", { hour12: false }) : "";
   }
-  /** A toast for other officers' changes: each of the first two, then one line for the
-   * rest (a busy incident must not bury the map under toasts). */
+  /** Toasts for other officers' changes: each of the first two, then one line for the
+   * rest, and at most one round every QUIET_MS (what arrives meanwhile waits for the next
+   * round): a busy incident must not bury the map under toasts. */
+  var QUIET_MS = 3000, quietUntil = 0, pending = [];
   function announce(fresh) {
     var me = cfg.user && cfg.user.name;
-    var others = fresh.filter(function (ev) { return !(ev.actor && me && ev.actor === me); });
-    others.slice(0, others.length > 3 ? 2 : 3).forEach(function (ev) {
+    pending = pending.concat(fresh.filter(function (ev) { return !(ev.actor && me && ev.actor === me); }));
+    if (!pending.length || Date.now() < quietUntil) return;
+    var batch = pending;
+    pending = [];
+    quietUntil = Date.now() + QUIET_MS;
+    batch.slice(0, batch.length > 3 ? 2 : 3).forEach(function (ev) {
       WG.toast(t("{who}: {what}", { who: ev.actor || t("another officer"), what: ev.summary || ev.kind }));
     });
-    if (others.length > 3) WG.toast(t("and {n} more changes by other officers", { n: others.length - 2 }));
+    if (batch.length > 3) WG.toast(t("and {n} more changes by other officers", { n: batch.length - 2 }));
   }
 
   // ---- attaching, refreshing, polling ---------------------------------------------------
   function attach(id) {
     if (W.incident && W.incident.id === id) return Promise.resolve(W.incident);
-    W.incident = null; W.events = []; W.lastSeq = 0; etag = null; W.live.denied = false;
+    W.incident = null; W.events = []; W.lastSeq = 0; etag = null; W.live.denied = false; pending = [];
     return loadDetail(id).then(function () {
       showTabs(true);
       return getEvents(id, 0);
@@ -175,6 +181,7 @@
     }).then(function (inc) {
       inFlight = null;
       showLive();
+      announce([]);  // what waited for the quiet time
       if (again) { again = false; return refresh(); }
       return inc;
     });

@@ -59,7 +59,8 @@
       });
   }
 
-  /** The events after `after`: null when the server says nothing changed (304). */
+  /** The events after `after` with their ETag ({body, tag}); null when the server says
+   * nothing changed (304). The caller keeps the tag once it has used the events. */
   function getEvents(id, after) {
     var headers = { Accept: "application/json" };
     if (etag) headers["If-None-Match"] = etag;
@@ -71,8 +72,7 @@
         if (r.status === 304) { W.live.unchanged++; return null; }
         return r.json().catch(function () { return null; }).then(function (body) {
           if (!r.ok) { var e = new Error((body && body.error) || "HTTP " + r.status); e.status = r.status; throw e; }
-          etag = r.headers.get("ETag");
-          return body;
+          return { body: body, tag: r.headers.get("ETag") };
         });
       });
   }
@@ -143,8 +143,9 @@
     return loadDetail(id).then(function () {
       showTabs(true);
       return getEvents(id, 0);
-    }).then(function (log) {
-      W.events = (log && log.events) || [];
+    }).then(function (got) {
+      etag = got ? got.tag : null;
+      W.events = (got && got.body.events) || [];
       W.lastSeq = W.events.length ? W.events[W.events.length - 1].seq : 0;
       notify(W.events);
       showLive();
@@ -159,15 +160,18 @@
     if (!W.incident) return Promise.resolve(null);
     if (inFlight) { again = true; return inFlight; }
     var id = W.incident.id;
-    inFlight = getEvents(id, W.lastSeq).then(function (log) {
+    inFlight = getEvents(id, W.lastSeq).then(function (got) {
       W.live.ok = true; failures = 0;
       if (!W.incident || W.incident.id !== id) return W.incident;
-      if (!log) return W.incident;
+      if (!got) return W.incident;
+      var log = got.body;
       var fresh = (log.events || []).filter(function (ev) { return ev.seq > W.lastSeq; });
-      if (!fresh.length && log.version === W.incident.version) return W.incident;
-      W.events = W.events.concat(fresh);
-      if (fresh.length) W.lastSeq = fresh[fresh.length - 1].seq;
+      if (!fresh.length && log.version === W.incident.version) { etag = got.tag; return W.incident; }
+      // taken only once the detail is there too: a failure asks again for the same events
       return loadDetail(id).then(function () {
+        etag = got.tag;
+        W.events = W.events.concat(fresh);
+        if (fresh.length) W.lastSeq = fresh[fresh.length - 1].seq;
         W.live.lastChangeAt = Date.now();
         notify(fresh);
         announce(fresh);

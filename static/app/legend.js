@@ -1,7 +1,12 @@
 /* The map readable under stress (issue 14, item 10): a legend of every symbol on the map,
  * drawn with the symbols map.js and incident.js draw (WG.SYMBOLS, the same colours), the
  * rows of a layer that is switched off greyed; and a panel that can always be brought
- * back (the "Panel" button over the map while the panel is hidden). */
+ * back (the "Panel" button over the map while the panel is hidden).
+ *
+ * A tab that draws symbols of its own (readings, dispatches...) adds them:
+ *   WG.legend.add(symbolHtml, label, layer)   layer: an overlay (L.Layer) whose rows are
+ *                                             greyed while it is off, or null
+ * symbolHtml is trusted markup (an SVG or a span); label is text. */
 (function () {
   "use strict";
   var WG = window.WG, t = WG.t, esc = WG.esc, map = WG.map;
@@ -55,6 +60,8 @@
     [null, dot("#ffeb3b", "#000", 12), t("Plume front (playback)")],
   ];
 
+  var extra = [];  // [symbol html, label, layer or null] from WG.legend.add
+
   function render() {
     var box = $("legend-layers");
     if (!box) return;
@@ -65,6 +72,8 @@
       lastGroup = group;
       return head + '<div class="lg-row"' + (r[0] ? ' data-layer="' + r[0] + '"' : "") + ">" +
         '<span class="lg-key">' + r[1] + "</span>" + esc(r[2]) + "</div>";
+    }).join("") + extra.map(function (x, i) {
+      return '<div class="lg-row" data-extra="' + i + '"><span class="lg-key">' + x[0] + "</span>" + esc(x[1]) + "</div>";
     }).join("");
     sync();
   }
@@ -75,8 +84,22 @@
       var g = WG.groups[row.dataset.layer];
       row.classList.toggle("off", !!g && !map.hasLayer(g));
     });
+    document.querySelectorAll("#legend-layers .lg-row[data-extra]").forEach(function (row) {
+      var layer = extra[+row.dataset.extra][2];
+      row.classList.toggle("off", !!layer && !map.hasLayer(layer));
+    });
   }
-  map.on("overlayadd overlayremove", sync);
+  WG.legend = {
+    add: function (symbolHtml, label, layer) { extra.push([symbolHtml, label, layer || null]); render(); },
+  };
+  // once per frame however many layers came or went (a group adds each of its markers)
+  var queued = false;
+  function syncSoon() {
+    if (queued) return;
+    queued = true;
+    window.requestAnimationFrame(function () { queued = false; sync(); });
+  }
+  map.on("overlayadd overlayremove layeradd layerremove", syncSoon);
 
   var box = $("legend-box");
   if (box) {

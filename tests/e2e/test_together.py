@@ -237,6 +237,16 @@ def test_tablet_1024_legend_panel_toggle_search_pin_and_spill_on_top(
     page.click("#legend-box summary")
     rows = page.locator("#legend-layers .lg-row")
     assert rows.count() >= 25
+    # a tab adds its own symbols; greyed while its layer is off the map
+    page.evaluate("""() => { window.__lg = L.layerGroup();
+        WG.legend.add('<span class="lg-dot"></span>', 'E2E 读数', __lg); }""")
+    extra = page.locator("#legend-layers .lg-row[data-extra]")
+    assert extra.inner_text().strip() == "E2E 读数"
+    page.wait_for_function("document.querySelector('#legend-layers [data-extra]')"
+                           ".classList.contains('off')")
+    page.evaluate("() => { __lg.addTo(WG.map); }")
+    page.wait_for_function("!document.querySelector('#legend-layers [data-extra]')"
+                           ".classList.contains('off')")
     assert page.locator("#legend-result").is_visible()
     page.screenshot(path=str(SCREENSHOTS / "tablet-1024x768-analysis.png"))
     # hide the panel: a button over the map brings it back

@@ -190,6 +190,19 @@ def _fresh_reference_under_mutation():
     yield
 
 
+@pytest.fixture
+def incident_reader(app, client, session):
+    """`client` signed in (an API token of a field team: it reads incidents, changes none).
+    Anonymous callers never see incidents (issue 14), whatever PUBLIC_READ says."""
+    from webgis.services import users
+
+    with app.app_context():
+        users.create_user("incident_reader", "field_team", "reader pass 1")
+        token, _ = users.issue_token("incident_reader", 1)
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+    return {"Authorization": f"Bearer {token}"}
+
+
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits():
     """Rate-limit counters (in memory, per process) start empty in every test, so one test's

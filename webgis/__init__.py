@@ -48,12 +48,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from webgis.commands import register as register_commands
     from webgis.errors_http import register_error_handlers
     from webgis.web import bp as web_bp
+    from webgis.web.registers import bp as registers_bp
 
     init_auth(app)
     csrf.exempt(api_bp)  # the JSON API checks CSRF itself on writes (webgis.auth.require_role)
     register_commands(app)
     app.register_blueprint(api_bp)
     app.register_blueprint(web_bp)
+    app.register_blueprint(registers_bp)
     from webgis.ogc import init_app as init_ogc  # OGC API - Features at /ogc (pygeoapi)
 
     init_ogc(app)

@@ -38,7 +38,8 @@ from webgis.login_form import LoginForm
 from webgis.services import users
 from webgis.services.users import ROLES
 
-__all__ = ["LoginForm", "bp", "init_app", "local_target", "read_access", "require_role"]
+__all__ = ["LoginForm", "bp", "incident_access", "init_app", "local_target", "read_access",
+           "require_role"]
 
 bp = Blueprint("auth", __name__)
 
@@ -69,6 +70,19 @@ def read_access(view: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if not current_app.config["PUBLIC_READ"] and not current_user.is_authenticated:
             raise Unauthorized("sign in or send an API token to read this")
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def incident_access(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Reading incidents (lists, details, timelines, sheets, exports): any signed-in user,
+    whatever `PUBLIC_READ` says. Anonymous users never see incidents (issue 14)."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_authenticated:
+            raise Unauthorized("sign in or send an API token to read incidents")
         return view(*args, **kwargs)
 
     return wrapper

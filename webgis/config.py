@@ -26,7 +26,12 @@ REQUEST_LIMITS = {
     "MAX_HEADERS_TOTAL": 32 * 1024,
     "MAX_HEADER_COUNT": 100,
     "MAX_JSON_DEPTH": 32,
+    # File uploads (paths ending in one of `UPLOAD_SUFFIXES`: evidence, survey files) may
+    # be this large; every other body keeps MAX_CONTENT_LENGTH.
+    "UPLOAD_MAX_BYTES": 20 * 1024 * 1024,
 }
+#: Request paths that receive files (`UPLOAD_MAX_BYTES` instead of MAX_CONTENT_LENGTH).
+UPLOAD_SUFFIXES = ("/evidence", "/upload")
 
 
 def _bool(value: str | None, default: bool) -> bool:
@@ -119,6 +124,12 @@ def from_environment() -> dict[str, Any]:
         # (a small department with no leader on duty at night).
         "DUTY_OFFICER_MAY_ISSUE": _bool(os.environ.get("WEBGIS_DUTY_OFFICER_MAY_ISSUE"),
                                         False),
+        # The reporting clock (webgis.services.report_clock): a follow-up report (续报) is
+        # asked for this many hours after the last report issued, and the final report
+        # (处理结果报告) this many days after closing. The 2011 measures set neither (Art. 12:
+        # "随时上报", "处理完毕后上报"); these are common local rules.
+        "REPORT_FOLLOWUP_H": _float("WEBGIS_REPORT_FOLLOWUP_H", 24.0),
+        "REPORT_FINAL_DAYS": _float("WEBGIS_REPORT_FINAL_DAYS", 30.0),
     }
 
 
@@ -136,6 +147,8 @@ class Settings:
     public_url: str = ""
     data_dir: str = str(PROJECT_ROOT / "data")
     duty_officer_may_issue: bool = False
+    report_followup_h: float = 24.0
+    report_final_days: float = 30.0
 
     @classmethod
     def from_mapping(cls, cfg: Mapping[str, Any]) -> Settings:
@@ -149,6 +162,8 @@ class Settings:
             public_url=str(cfg.get("PUBLIC_URL") or ""),
             data_dir=str(cfg["DATA_DIR"]),
             duty_officer_may_issue=bool(cfg.get("DUTY_OFFICER_MAY_ISSUE", False)),
+            report_followup_h=float(cfg.get("REPORT_FOLLOWUP_H", 24.0)),
+            report_final_days=float(cfg.get("REPORT_FINAL_DAYS", 30.0)),
         )
 
     @classmethod
@@ -184,4 +199,6 @@ _SETTING_OF_KEY = {
     "PUBLIC_URL": "public_url",
     "DATA_DIR": "data_dir",
     "DUTY_OFFICER_MAY_ISSUE": "duty_officer_may_issue",
+    "REPORT_FOLLOWUP_H": "report_followup_h",
+    "REPORT_FINAL_DAYS": "report_final_days",
 }

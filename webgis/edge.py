@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 from flask import Flask, Request, current_app, g, request
 from werkzeug.routing import IntegerConverter, ValidationError
 
-from webgis.config import REQUEST_LIMITS, Settings
+from webgis.config import REQUEST_LIMITS, UPLOAD_SUFFIXES, Settings
 from webgis.errors import BadRequest, NotFound, Unprocessable
 from webgis.services.actor import Actor
 
@@ -100,6 +100,14 @@ def is_database_down(exc: BaseException) -> bool:
     return False
 
 
+def body_limit(config: Any, path: str) -> int | None:
+    """The largest body a request to `path` may send: `UPLOAD_MAX_BYTES` for the routes
+    that receive files, `MAX_CONTENT_LENGTH` for every other."""
+    key = "UPLOAD_MAX_BYTES" if path.endswith(UPLOAD_SUFFIXES) else "MAX_CONTENT_LENGTH"
+    value = config.get(key)
+    return int(value) if value else None
+
+
 class EdgeMiddleware:
     """WSGI limits and the last safety net; see the module docstring."""
 
@@ -139,7 +147,7 @@ class EdgeMiddleware:
             if not (raw_length.isascii() and raw_length.isdigit()) or len(raw_length) > 18:
                 return 400, "Content-Length must be a whole number", {
                     "content-length": raw_length[:40]}
-            max_body = self.config.get("MAX_CONTENT_LENGTH")
+            max_body = body_limit(self.config, environ.get("PATH_INFO", ""))
             if max_body and int(raw_length) > int(max_body):
                 return 413, f"the body is larger than {max_body} bytes", {
                     "content-length": int(raw_length)}
@@ -314,6 +322,8 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def _clean_values() -> None:
+        # Flask's own limit (a chunked body has no Content-Length for the middleware)
+        request.max_content_length = body_limit(app.config, request.path)
         # nothing is named with a control character: a 404 for the path
         _check_values((request.view_args or {}).items(), NotFound)
         _check_values(request.args.items(multi=True))

@@ -6,9 +6,11 @@ drives its `API` object from a Flask blueprint, the way pygeoapi's own `flask_ap
 with a configuration generated here from our settings (no YAML to drift) and our access
 rules in front:
 
-* `PUBLIC_READ` on: anyone reads. Off: a signed-in session, `Authorization: Bearer
-  <token>`, or HTTP Basic with the API token as the password (any username), which is what
-  GDAL and QGIS can send. Otherwise 401 JSON with `WWW-Authenticate: Basic realm="webgis"`.
+* `PUBLIC_READ` on: anyone reads the layers. Off (and for the `incidents` collection
+  always: anonymous users never see incidents): a signed-in session, `Authorization:
+  Bearer <token>`, or HTTP Basic with the API token as the password (any username), which
+  is what GDAL and QGIS can send. Otherwise 401 JSON with `WWW-Authenticate: Basic
+  realm="webgis"`.
 * Read only: GET/HEAD; pygeoapi's transactions are never configured.
 * JSON by default, also for browsers: pygeoapi's HTML pages load Leaflet from a CDN and
   its own static files and scripts, which an offline deployment with a strict CSP does not
@@ -184,6 +186,10 @@ def _api() -> Any:
     return api
 
 
+#: The collection of saved incidents' paths: never for anonymous readers.
+INCIDENTS = "incidents"
+
+
 def _token_user(token: str) -> Any:
     """The active user whose unexpired API token this is, else None."""
     from webgis.services.users import user_for_token
@@ -225,7 +231,9 @@ def _authorise() -> None:
     if (request.args.get("f") or "").strip().lower() == "html":
         raise BadRequest("HTML pages are not served here; use f=json (the default)",
                          fields={"f": "html"})
-    if current_app.config["PUBLIC_READ"] or current_user.is_authenticated:
+    # anonymous users never see incidents (issue 14): PUBLIC_READ opens the layers only
+    incidents = (request.view_args or {}).get("collection_id") == INCIDENTS
+    if (current_app.config["PUBLIC_READ"] and not incidents) or current_user.is_authenticated:
         return
     auth = request.authorization
     if auth is not None and auth.type == "basic" and _token_user(auth.password or ""):

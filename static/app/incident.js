@@ -1226,7 +1226,10 @@
   function loadIncidentList() {
     var box = $("incident-list");
     box.innerHTML = '<li class="muted">' + esc(t("Loading…")) + "</li>";
-    fetch(cfg.api + "/incidents?limit=30", { credentials: "same-origin" })
+    // real incidents or drills, never both in one list (issue 14)
+    var kindBox = document.querySelector('input[name="list-kind"]:checked');
+    var kind = kindBox ? kindBox.value : "incident";
+    fetch(cfg.api + "/incidents?limit=30&kind=" + kind, { credentials: "same-origin" })
       .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.json(); })
       .then(function (body) {
         var items = body.incidents || [];
@@ -1234,11 +1237,16 @@
           return '<li><button type="button" class="linklike" data-act="open-incident" data-id="' + x.id + '">#' +
             x.id + " " + esc(x.title) + '</button><div class="muted">' + esc(F.clock(new Date(x.created_at))) +
             " · " + esc(t(x.kind === "drill" ? "drill" : "incident")) + (x.level ? " · " + esc(t(LEVEL_NAMES[x.level] || x.level)) : "") +
+            (x.status ? " · " + esc(t("st_" + x.status)) : "") +
             (x.created_by ? " · " + esc(x.created_by) : "") + "</div></li>";
         }).join("") : '<li class="muted">' + esc(t("No incidents saved yet.")) + "</li>";
       })
       .catch(function (err) { box.innerHTML = '<li class="error">' + esc(String(err)) + "</li>"; });
   }
+
+  document.querySelectorAll('input[name="list-kind"]').forEach(function (r) {
+    r.addEventListener("change", loadIncidentList);
+  });
 
   function openIncident(id) {
     return fetch(cfg.api + "/incidents/" + id, { credentials: "same-origin" })

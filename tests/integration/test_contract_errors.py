@@ -17,7 +17,7 @@ BODY = {
 
 
 @pytest.fixture
-def incident_id(session):
+def incident_id(session, incident_reader):
     inc = m.Incident(kind="drill", title="t", river_code="MAIN", pollutant_code="BENZENE",
                      request=BODY, result={"level": {"suggested": "IV"}},
                      geom=from_shape(Point(103.1, 35.92), srid=4326))
@@ -58,7 +58,7 @@ def test_fields_are_named_by_their_path(client):
     assert "BENZENE" in body["valid"]
 
 
-def test_error_messages_are_chinese_in_chinese_mode(client):
+def test_error_messages_are_chinese_in_chinese_mode(client, incident_reader):
     zh = client.get("/api/v1/incidents?limit=0&lang=zh").get_json()
     en = client.get("/api/v1/incidents?limit=0&lang=en").get_json()
     assert en["error"] == "limit must be ≥ 1"

@@ -71,13 +71,19 @@ def test_database_down_is_503_json_then_recovers(scratch):
     from webgis import create_app
     from webgis.config import local_database_url
     from webgis.extensions import db
+    from webgis.services import users
 
     scratch.start(fsync=False)  # a throw-away cluster: fsync off, explicitly
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": local_database_url("webgis"),
                       "SECRET_KEY": "durability-test", "PUBLIC_READ": True})
     with app.app_context():
         upgrade()
+        # incidents are for signed-in users only (issue 14): a reader's token, looked up in
+        # the database on every request
+        users.create_user("durable_reader", "field_team", "reader pass 1")
+        token, _ = users.issue_token("durable_reader", 1)
     client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
     json_routes = ("/api/v1/incidents", "/api/v1/rivers", "/map/layers.json",
                    "/api/v1/incidents/1")
     try:

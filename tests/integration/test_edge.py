@@ -128,7 +128,7 @@ def test_deep_json_is_400(client, url):
     ("/api/v1/rivers?zoom=²", "zoom"), ("/api/v1/rivers?bbox=¹,²,³,⁴", "bbox"),
     ("/api/v1/rivers?zoom=%00", "zoom"), ("/api/v1/incidents?limit=1%01", "limit"),
 ])
-def test_unicode_digits_and_controls_in_query_are_400(client, url, field):
+def test_unicode_digits_and_controls_in_query_are_400(client, incident_reader, url, field):
     resp = client.get(url)
     # a control character makes the request unreadable (400, at the edge); a value that is
     # readable but not a valid number is 422 like every invalid value (issue 13)

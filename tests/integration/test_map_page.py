@@ -192,7 +192,9 @@ def test_save_list_and_reopen(client, officer):
     assert resp.status_code == 201, resp.get_json()
     saved = resp.get_json()
     assert saved["url"] == f"/incidents/{saved['id']}" and saved["sheet_url"].endswith("sheet.pdf")
-    listed = client.get("/api/v1/incidents").get_json()["incidents"]
+    # drills never mix with real incidents (issue 14): listed with ?kind=drill
+    assert client.get("/api/v1/incidents").get_json()["incidents"] == []
+    listed = client.get("/api/v1/incidents?kind=drill").get_json()["incidents"]
     assert listed[0]["id"] == saved["id"] and listed[0]["kind"] == "drill"
     assert listed[0]["created_by"] == "duty_map" and listed[0]["pollutant_code"] == "BENZENE"
     one = client.get(f"/api/v1/incidents/{saved['id']}").get_json()
@@ -224,7 +226,7 @@ def test_save_rejects_a_bad_analysis_request_and_writes_nothing(client, officer)
     assert client.get("/api/v1/incidents").get_json()["incidents"] == []
 
 
-def test_unknown_incident_is_404(client):
+def test_unknown_incident_is_404(client, incident_reader):
     assert client.get("/api/v1/incidents/999999").status_code == 404
     assert client.get("/api/v1/incidents?limit=0").status_code == 422  # issue 13
 

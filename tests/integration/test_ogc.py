@@ -290,7 +290,8 @@ def test_every_collection_is_geojson_a_gis_client_accepts(server, ogc_app, publi
     geometry of a known type whose coordinates are lon/lat around Gansu."""
     for name in COLLECTIONS:
         lons, lats = RANGES.get(name, (LON_RANGE, LAT_RANGE))
-        status, head, body = _get(f"{server}/ogc/collections/{name}/items?limit=10000")
+        status, head, body = _get(f"{server}/ogc/collections/{name}/items?limit=10000",
+                                  _basic(ogc_app.ogc_token) if name == "incidents" else None)
         assert status == 200, (name, body[:200])
         assert "json" in head["Content-Type"], name
         doc = json.loads(body.decode("utf-8"))
@@ -311,14 +312,23 @@ def test_every_collection_is_geojson_a_gis_client_accepts(server, ogc_app, publi
 
 
 def test_saved_incident_path_without_its_author(server, ogc_app, public_read):
+    """Signed-in readers only (issue 14: anonymous users never see incidents, PUBLIC_READ
+    or not), and never the account that saved it."""
     incident_id = ogc_app.ogc_incident_id
-    status, _, body = _get(f"{server}/ogc/collections/incidents/items/{incident_id}")
+    for url in (f"{server}/ogc/collections/incidents/items/{incident_id}",
+                f"{server}/ogc/collections/incidents/items"):
+        status, head, body = _get(url)
+        assert status == 401 and b"ogc test incident" not in body
+        assert head["WWW-Authenticate"].startswith("Basic")
+    status, _, body = _get(f"{server}/ogc/collections/incidents/items/{incident_id}",
+                           _basic(ogc_app.ogc_token))
     assert status == 200, body[:300]
     feature = json.loads(body)
     assert feature["geometry"]["type"] == "MultiLineString"
     assert feature["properties"]["title"] == "ogc test incident"
     assert feature["properties"]["river_name_zh"] == "太石河"
-    everything = _get(f"{server}/ogc/collections/incidents/items?limit=10000")[2]
+    everything = _get(f"{server}/ogc/collections/incidents/items?limit=10000",
+                      _basic(ogc_app.ogc_token))[2]
     assert USER.encode() not in everything and b"created_by" not in everything
 
 

@@ -413,18 +413,19 @@ def saved(session, officer, client):
     return inc
 
 
-def test_anonymous_readers_do_not_see_authors(app, client, session, officer, saved):
-    listed = client.get("/api/v1/incidents")
-    one = client.get(f"/api/v1/incidents/{saved.id}")
-    for resp in (listed, one):
-        assert resp.status_code == 200
+def test_anonymous_readers_never_see_incidents(app, client, session, officer, saved):
+    """Issue 14: anonymous users never see incidents, even with PUBLIC_READ on (it keeps
+    layers and analyses public); signed-in readers see who saved them."""
+    assert app.config["PUBLIC_READ"] is True
+    for url in ("/api/v1/incidents", "/api/v1/incidents?kind=drill",
+                f"/api/v1/incidents/{saved.id}", f"/api/v1/incidents/{saved.id}/events"):
+        resp = client.get(url)
+        assert resp.status_code == 401, url
         assert "sec_officer" not in resp.get_data(as_text=True)
-        assert "Officer Zhang Sec" not in resp.get_data(as_text=True)
-    assert "created_by" not in listed.get_json()["incidents"][0]
     token = officer.new_token()
     session.commit()
     auth = {"Authorization": f"Bearer {token}"}
-    assert client.get("/api/v1/incidents", headers=auth).get_json()["incidents"][0][
+    assert client.get("/api/v1/incidents?kind=drill", headers=auth).get_json()["incidents"][0][
         "created_by"] == "sec_officer"
     assert client.get(f"/api/v1/incidents/{saved.id}", headers=auth).get_json()[
         "created_by"] == "sec_officer"
@@ -445,5 +446,6 @@ def test_anonymous_sheet_leaves_out_the_officer(client, session, officer, saved,
     signed = text(client.get(f"/api/v1/incidents/{saved.id}/sheet.pdf?lang=en",
                              headers={"Authorization": f"Bearer {token}"}))
     assert "Officer Zhang Sec" in signed
-    anonymous = text(client.get(f"/api/v1/incidents/{saved.id}/sheet.pdf?lang=en"))
-    assert "Officer Zhang Sec" not in anonymous and "sec_officer" not in anonymous
+    anonymous = client.get(f"/api/v1/incidents/{saved.id}/sheet.pdf?lang=en")
+    assert anonymous.status_code == 401  # issue 14: no incident sheet for anonymous users
+    assert b"Officer Zhang Sec" not in anonymous.data

@@ -38,7 +38,7 @@ def result(client):
 
 
 @pytest.fixture
-def incident(session, result):
+def incident(session, result, incident_reader):
     from geoalchemy2.shape import from_shape
     from shapely.geometry import Point
 

@@ -41,8 +41,10 @@ def test_every_source_string_has_a_chinese_translation():
     catalogue = _catalogue()
     wanted = _sources() | {label for _, label in mapview.OVERLAYS}
     wanted |= {"Offline base map", "Online tiles", "Full screen", "Exit full screen"}
-    for name in ("map.html", "base.html"):
-        text = (ROOT / "webgis" / "templates" / name).read_text(encoding="utf-8")
+    templates = ROOT / "webgis" / "templates"
+    partials = [p.relative_to(templates).as_posix() for p in templates.glob("incident/*.html")]
+    for name in ("map.html", "base.html", *partials):
+        text = (templates / name).read_text(encoding="utf-8")
         wanted |= {m[1] for m in TEMPLATE_CALL.findall(text)}
     missing = sorted(s for s in wanted if not catalogue.get(s))
     assert missing == []

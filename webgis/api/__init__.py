@@ -3,10 +3,15 @@
 # Routes register on import.
 from webgis.api import (  # noqa: E402,F401
     health,
+    incident_aggregate,
     incidents,
     incidents_store,
     layers,
+    plans,
+    registers,
+    reports,
     sheets,
+    supervision,
     upstream,
 )
 from webgis.api.blueprint import bp

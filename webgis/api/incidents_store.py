@@ -5,8 +5,8 @@ by a browser: the one this process answered for the same request and data minute
 the officer saw, stored as it was serialised), else the analysis run now. The
 handlers parse and call `webgis.services.incidents`, which owns the queries and the commit.
 
-Who saved an incident (`created_by`, a username) is shown to signed-in users only: with
-`PUBLIC_READ` on, anonymous readers see the incidents but not the account names.
+Anonymous callers never see incidents (401, whatever `PUBLIC_READ` says: it keeps layers
+and analyses public only); duty officers and leaders save them.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from webgis.api import incident_live as live
 from webgis.api import params
 from webgis.api.blueprint import bp
 from webgis.api.openapi import document
-from webgis.auth import read_access, require_role
+from webgis.auth import incident_access, require_role
 from webgis.contract.requests import EventsQuery, IncidentListQuery, SaveIncident
 from webgis.contract.responses import (
     IncidentDetail,
@@ -32,7 +32,7 @@ from webgis.services import incidents
 
 
 @bp.post("/api/v1/incidents")
-@require_role("duty_officer")
+@require_role("duty_officer", "leader")
 @limits.analysis
 @document(json=SaveIncident, ok=IncidentSummary, status=201, tags=["incidents"],
           security=[{"bearer": []}, {"session": []}])
@@ -49,7 +49,7 @@ def save_incident():
 
 
 @bp.get("/api/v1/incidents")
-@read_access
+@incident_access
 @document(query=IncidentListQuery, ok=IncidentList, tags=["incidents"])
 def list_incidents():
     """The most recent incidents first (`?limit=` 1..100, default 20; `?kind=drill` for
@@ -61,7 +61,7 @@ def list_incidents():
 
 
 @bp.get("/api/v1/incidents/<int:incident_id>")
-@read_access
+@incident_access
 @document(ok=IncidentDetail, tags=["incidents"])
 def get_incident(incident_id: int):
     """One saved incident with its request and the result as it was analysed."""
@@ -70,7 +70,7 @@ def get_incident(incident_id: int):
 
 
 @bp.get("/api/v1/incidents/<int:incident_id>/events")
-@read_access
+@incident_access
 @document(query=EventsQuery, ok=IncidentEvents, tags=["incidents"])
 def incident_events(incident_id: int):
     """The incident's timeline after `?after=` (a sequence number; 0 = all), oldest first,

@@ -49,9 +49,11 @@ spec = SpecTree(
 )
 
 #: Errors any operation may answer: unreadable request (400), sign-in or role missing
-#: (401/403), unknown resource (404), body too large (413), invalid value (422), rate limit
-#: (429), database unavailable (503).
-_ERRORS = {f"HTTP_{code}": ErrorBody for code in (400, 401, 403, 404, 413, 422, 429, 503)}
+#: (401/403), unknown resource (404), a write based on an old version or one the current
+#: state does not allow (409, with ``current``), body too large (413), invalid value (422),
+#: rate limit (429), database unavailable (503).
+_ERRORS = {f"HTTP_{code}": ErrorBody
+           for code in (400, 401, 403, 404, 409, 413, 422, 429, 503)}
 
 
 def document(*, ok: Any = None, status: int = 200, **kw: Any) -> Callable[[F], F]:

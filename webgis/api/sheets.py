@@ -7,8 +7,9 @@ the link the map and the QR code use), ``.../sheet.zip`` and
 with an analysis request body. ``?lang=en`` for English (default Chinese).
 
 Every route here shares one rate limit (`LIMIT_SHEETS`, stricter `LIMIT_SHEETS_ANONYMOUS`):
-a PDF costs more than a second of CPU. Anonymous callers get sheets only when `PUBLIC_READ`
-is on, and a saved incident's sheet then leaves out who saved it.
+a PDF costs more than a second of CPU. Anonymous callers get scenario sheets only when
+`PUBLIC_READ` is on, and never a saved incident's (issue 14: anonymous users never see
+incidents). A saved incident's XLSX and PDF carry its timeline.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from webgis import limits
 from webgis.api import params
 from webgis.api.blueprint import bp
 from webgis.api.openapi import document
-from webgis.auth import read_access
+from webgis.auth import incident_access, read_access
 from webgis.contract.requests import (
     AnalysisRequest,
     ExportFormatPath,
@@ -59,7 +60,7 @@ def _incident_export(incident_id: int, fmt: str) -> Response:
 
 @bp.get("/api/v1/incidents/<int:incident_id>/sheet.pdf")
 @bp.get("/incidents/<int:incident_id>/sheet.pdf")
-@read_access
+@incident_access
 @limits.sheets
 @document(query=SheetQuery, **_FILE)
 def incident_sheet_pdf(incident_id: int):
@@ -69,7 +70,7 @@ def incident_sheet_pdf(incident_id: int):
 
 @bp.get("/api/v1/incidents/<int:incident_id>/sheet.zip")
 @bp.get("/incidents/<int:incident_id>/sheet.zip")
-@read_access
+@incident_access
 @limits.sheets
 @document(query=SheetQuery, **_FILE)
 def incident_sheet_zip(incident_id: int):
@@ -78,7 +79,7 @@ def incident_sheet_zip(incident_id: int):
 
 
 @bp.get("/api/v1/incidents/<int:incident_id>/export.<fmt>")
-@read_access
+@incident_access
 @limits.sheets
 @document(query=SheetQuery, **_FILE)
 def incident_export(incident_id: int, fmt: str):

@@ -41,6 +41,11 @@ TEMPLATES: dict[str, str] = {
     "instant": "%(field)s must be an ISO-8601 date-time",
     "instant_range": "%(field)s must be between %(earliest)s and %(latest)s",
     "control_characters": "%(field)s must not contain control characters",
+    "extra_forbidden": "%(field)s is not a known field",
+    "duplicate_step": "%(field)s: step %(i)s repeats %(phase)s order %(order)s",
+    "deadline_before_found": "%(field)s: the deadline must not be before the day it was found",
+    "date_from_datetime_parsing": "%(field)s must be a date (YYYY-MM-DD)",
+    "date_parsing": "%(field)s must be a date (YYYY-MM-DD)",
     "bbox_format": "%(field)s must be four numbers: minlon,minlat,maxlon,maxlat",
     "bbox_range": ("%(field)s out of range or empty (need -180<=minlon<maxlon<=180, "
                    "-90<=minlat<maxlat<=90)"),
@@ -52,7 +57,8 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
     """The pydantic model an annotation holds (directly, in a union or `Annotated`)."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
-    if typing.get_origin(annotation) in (typing.Union, types.UnionType, typing.Annotated):
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType, typing.Annotated,
+                                         list):  # a list's items: ``lines[0].quantity``
         for arg in typing.get_args(annotation):
             found = _model_in(arg)
             if found is not None:
@@ -83,6 +89,11 @@ def from_validation(model: type[BaseModel], exc: ValidationError) -> Unprocessab
     first: tuple[str, dict[str, Any]] | None = None
     for err in exc.errors(include_url=False):
         name = field_path(model, tuple(err["loc"]))
+        if err["type"] == "extra_forbidden" and err["loc"]:
+            # an unknown field is named itself, under its parent's path
+            parent = field_path(model, tuple(err["loc"][:-1]))
+            unknown = str(err["loc"][-1])
+            name = unknown if parent == "body" else f"{parent}.{unknown}"
         value = None if err["type"] == "missing" else err.get("input")
         fields.setdefault(name, value if isinstance(value, dict | list) else _plain(value))
         if first is None:

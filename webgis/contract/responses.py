@@ -138,15 +138,6 @@ class IncidentEvents(BaseModel):
     events: list[IncidentEventRow]
 
 
-class ConflictBody(BaseModel):
-    """409: the write was based on an old version; ``current`` is the state now."""
-
-    model_config = ConfigDict(extra="allow")
-
-    error: str
-    fields: dict[str, Any]
-    current: dict[str, Any] | None = None
-
 
 class UpstreamStart(BaseModel):
     """Where the upstream network starts: the snapped point (``offset_m`` from the given

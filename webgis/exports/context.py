@@ -54,6 +54,9 @@ class SheetContext:
     interception_details: dict[str, dict[str, Any]] = field(default_factory=dict)
     contacts: list[dict[str, Any]] = field(default_factory=list)
     sensitive_notes: dict[str, str] = field(default_factory=dict)  # receptor code -> note
+    #: The incident's timeline (`webgis.services.incident_write.event_row` rows), oldest
+    #: first; empty for a scenario (issue 14: exported with the incident).
+    events: list[dict[str, Any]] = field(default_factory=list)
 
     def from_result(self) -> SheetContext:
         """Fill the sites, interception details, contacts and notes from the result itself

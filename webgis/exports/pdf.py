@@ -35,7 +35,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from webgis.exports import fonts, maps
+from webgis.exports import fonts, maps, timeline
 from webgis.exports.context import SheetContext, fmt_hours, fmt_num, fmt_peak, fmt_ratio, reach_code
 from webgis.exports.labels import every_label, target_name
 from webgis.exports.pdfkit import (
@@ -71,6 +71,7 @@ def _all_text(ctx: SheetContext) -> str:
     parts += [json.dumps(ctx.depot_sites, ensure_ascii=False, default=str)]
     parts += [json.dumps(ctx.team_sites, ensure_ascii=False, default=str)]
     parts.append(every_label())
+    parts.append(timeline.all_text(ctx))
     parts += ["0123456789:：()（）[]【】%/-—–·.,，、。 "]
     return "".join(parts)
 
@@ -438,6 +439,9 @@ def build_pdf(ctx: SheetContext, *, dpi: int = 180) -> bytes:
     contacts = _contacts_table(ctx, st)
     if contacts:
         story.append(KeepTogether(contacts))
+    events = timeline.pdf_flowables(ctx, st)
+    if events:
+        story += [CondPageBreak(40 * mm), *events]
     story.append(PageBreak())
     n_sketch = len(ctx.receptors(("water_source", "section", "interception", "boundary")))
     sketch_h = min(max(40.0, 16.0 + 11.0 * n_sketch), 235.0)

@@ -10,6 +10,7 @@ import io
 import math
 from typing import Any
 
+from webgis.exports import timeline
 from webgis.exports.context import SheetContext
 from webgis.exports.labels import target_name
 
@@ -44,7 +45,7 @@ def _sheet(wb, title: str, header: list[str], rows: list[list[Any]], widths: lis
 
 def xlsx(ctx: SheetContext) -> bytes:
     """The workbook as bytes: summary, receptors, interception points, materials, teams,
-    plan and contacts, one sheet each."""
+    plan and contacts, one sheet each, and a saved incident's timeline."""
     from openpyxl import Workbook
 
     wb = Workbook()
@@ -52,6 +53,7 @@ def xlsx(ctx: SheetContext) -> bytes:
     for add in (_summary_sheet, _receptor_sheet, _interception_sheet, _material_sheet,
                 _team_sheet, _plan_sheet, _contact_sheet):
         add(wb, ctx)
+    timeline.add_xlsx_sheet(wb, ctx, _sheet)
     wb.properties.title = ctx.sheet_title
     wb.properties.creator = "webgis"
     buf = io.BytesIO()

@@ -4,21 +4,27 @@ from webgis.models.catalogue import Material, Pollutant
 from webgis.models.enterprise import Enterprise, EnterpriseSubstance
 from webgis.models.geo import AdminArea, Place
 from webgis.models.incident import Incident, IncidentEvent, IncidentReading, IncidentRevision
-from webgis.models.plan import PlanStep, RiverPlan
+from webgis.models.plan import PlanStep, PlanVersion, RiverPlan
 from webgis.models.receptors import InterceptionPoint, MonitoringSection, WaterSource
+from webgis.models.report import IncidentReport
 from webgis.models.resources import Depot, Inventory, RescueTeam
 from webgis.models.river import DatasetLayer, Reach, River
+from webgis.models.supervision import AuditEntry, Hazard, HazardEvidence
 from webgis.models.user import User
 
 __all__ = [
     "AdminArea",
+    "AuditEntry",
     "DatasetLayer",
     "Depot",
     "Enterprise",
+    "Hazard",
+    "HazardEvidence",
     "EnterpriseSubstance",
     "Incident",
     "IncidentEvent",
     "IncidentReading",
+    "IncidentReport",
     "IncidentRevision",
     "InterceptionPoint",
     "Inventory",
@@ -26,6 +32,7 @@ __all__ = [
     "MonitoringSection",
     "Place",
     "PlanStep",
+    "PlanVersion",
     "Pollutant",
     "Reach",
     "RescueTeam",

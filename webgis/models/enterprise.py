@@ -38,6 +38,8 @@ class Enterprise(NamedFeature, Model):
     )
     outfall_measure: Mapped[float] = mapped_column(Float, nullable=False)
     geom = mapped_column(geometry("POINT"), nullable=False)
+    row_version: Mapped[int] = mapped_column(Integer, nullable=False, default=1,
+                                             server_default="1")
     substances: Mapped[list[EnterpriseSubstance]] = relationship(
         back_populates="enterprise", cascade="all, delete-orphan"
     )

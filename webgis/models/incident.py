@@ -42,6 +42,7 @@ EVENT_KINDS = (
     "reading_entered", "report_drafted", "report_issued", "alert_sent",
     "alert_acknowledged", "alert_ended", "dispatch_created", "dispatch_status",
     "plan_step_done", "plan_step_undone", "closed", "comment",
+    "report_edited",
 )
 READING_STATION_KINDS = ("section", "intake", "point")
 READING_SOURCES = ("hand", "file", "station")

@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from datetime import datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -61,3 +74,43 @@ class PlanStep(Model):
     classes: Mapped[list[str]] = mapped_column(ARRAY(String(20)), nullable=False, default=list)
     min_level: Mapped[str | None] = mapped_column(String(3))
     plan: Mapped[RiverPlan] = relationship(back_populates="steps")
+
+
+PLAN_VERSION_STATUSES = ("draft", "reviewed", "issued", "superseded")
+
+
+class PlanVersion(Model):
+    """A version of a river plan's steps edited in the product (issue 17 item 4): drafted,
+    reviewed, issued (the one incidents use) and later superseded. `steps` holds the steps
+    as `PlanStep` rows would (phase, order, texts, responsible, due_min, classes,
+    min_level); `row_version` is the optimistic-concurrency counter of edits."""
+
+    __tablename__ = "plan_version"
+    __table_args__ = (
+        UniqueConstraint("plan_id", "version_no"),
+        CheckConstraint(f"status IN {PLAN_VERSION_STATUSES}", name="status_known"),
+        Index("uq_plan_version_one_issued", "plan_id", unique=True,
+              postgresql_where=text("status = 'issued'")),
+        Index("uq_plan_version_one_open", "plan_id", unique=True,
+              postgresql_where=text("status IN ('draft', 'reviewed')")),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("river_plan.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    version_no: Mapped[int] = mapped_column(Integer, nullable=False)
+    status: Mapped[str] = mapped_column(String(12), nullable=False, default="draft",
+                                        server_default="draft")
+    steps = mapped_column(JSONB, nullable=False)
+    note: Mapped[str] = mapped_column(Text, nullable=False, default="", server_default="")
+    row_version: Mapped[int] = mapped_column(Integer, nullable=False, default=1,
+                                             server_default="1")
+    created_by_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False,
+                                                 server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False,
+                                                 server_default=func.now())
+    reviewed_by_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("user_account.id"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    issued_by_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("user_account.id"))
+    issued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

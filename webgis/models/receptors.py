@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, CheckConstraint, Float, Integer, String, Text
+from datetime import date
+
+from sqlalchemy import Boolean, CheckConstraint, Date, Float, Integer, String, Text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -59,6 +61,9 @@ class MonitoringSection(NamedFeature, OnReach, Model):
     geom = mapped_column(geometry("POINT"), nullable=False)
 
 
+SPACE_STATUSES = ("available", "needs_recheck", "unavailable")
+
+
 class InterceptionPoint(NamedFeature, OnReach, Model):
     """An emergency response space: where a plume can be held, diverted or treated."""
 
@@ -66,6 +71,7 @@ class InterceptionPoint(NamedFeature, OnReach, Model):
     __table_args__ = (
         measure_check(),
         CheckConstraint(f"kind IN {INTERCEPTION_KINDS}", name="kind_known"),
+        CheckConstraint(f"status IN {SPACE_STATUSES}", name="status_known"),
         CheckConstraint("capacity_m3 IS NULL OR capacity_m3 >= 0", name="capacity_nonnegative"),
         CheckConstraint("holding_h IS NULL OR holding_h >= 0", name="holding_nonnegative"),
         CheckConstraint(
@@ -78,6 +84,12 @@ class InterceptionPoint(NamedFeature, OnReach, Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(20), nullable=False)
     capacity_m3: Mapped[float | None] = mapped_column(Float)
+    #: available / needs_recheck (e.g. a pond that became a fish farm) / unavailable.
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default="available",
+                                        server_default="available")
+    last_survey_on: Mapped[date | None] = mapped_column(Date)
+    row_version: Mapped[int] = mapped_column(Integer, nullable=False, default=1,
+                                             server_default="1")
     holding_h: Mapped[float | None] = mapped_column(Float)
     techniques: Mapped[list[str]] = mapped_column(ARRAY(String(20)), nullable=False, default=list)
     access: Mapped[str] = mapped_column(Text, nullable=False, default="")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Date,
     Float,
     ForeignKey,
     Integer,
@@ -60,6 +63,11 @@ class Inventory(Model):
         Integer, ForeignKey("material.id"), nullable=False, index=True
     )
     quantity: Mapped[float] = mapped_column(Float, nullable=False)
+    #: Materials that expire (e.g. activated carbon in opened bags, reagents).
+    expires_on: Mapped[date | None] = mapped_column(Date)
+    last_checked_on: Mapped[date | None] = mapped_column(Date)
+    row_version: Mapped[int] = mapped_column(Integer, nullable=False, default=1,
+                                             server_default="1")
     depot: Mapped[Depot] = relationship(back_populates="inventory")
 
 
@@ -78,3 +86,5 @@ class RescueTeam(NamedFeature, Model):
     contact_phone: Mapped[str] = mapped_column(String(40), nullable=False, default="")
     fictitious_contact: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     geom = mapped_column(geometry("POINT"), nullable=False)
+    row_version: Mapped[int] = mapped_column(Integer, nullable=False, default=1,
+                                             server_default="1")

@@ -91,8 +91,14 @@ class Reference:
     pollutant_names_en: dict[str, str] = field(default_factory=dict)
 
 
+#: The loaded layers' hashes, the plan versions issued in the product (issuing one changes
+#: what incidents use: `_plans`) and the last edit of a register the analysis reads
+#: (`webgis.services.registers`).
 KEY_SQL = text(
-    "SELECT md5(coalesce(string_agg(layer || ':' || sha256, ',' ORDER BY layer), '')) "
+    "SELECT md5(coalesce(string_agg(layer || ':' || sha256, ',' ORDER BY layer), '') || "
+    "(SELECT coalesce(string_agg(id::text, ',' ORDER BY id), '') FROM plan_version "
+    "WHERE status = 'issued') || ':' || (SELECT coalesce(max(id), 0)::text FROM audit_log "
+    "WHERE object_type IN ('stock', 'team', 'enterprise', 'interception'))) "
     "FROM dataset_layer"
 )
 KEY_TTL_S = 1.0  # a load becomes visible to analyses at most this long after its commit
@@ -110,6 +116,13 @@ def dataset_key(session: Session) -> str:
     key = session.execute(KEY_SQL).scalar_one()
     _key_seen[url] = (now, key)
     return key
+
+
+def forget_dataset_key() -> None:
+    """Re-read the dataset key on the next analysis in this process (a change committed
+    here, e.g. an issued plan version, is then used at once; other processes see it within
+    `KEY_TTL_S`)."""
+    _key_seen.clear()
 
 
 def get_reference(session: Session) -> Reference:
@@ -292,10 +305,20 @@ def _teams(session: Session) -> list[ResourceOrigin]:
 
 
 def _plans(session: Session) -> dict[str, Plan]:
+    """Every river's plan; the steps are the version issued in the product if there is one
+    (issue 17), else the bundled ones."""
+    issued = {v.plan_id: v.steps for v in session.scalars(
+        select(m.PlanVersion).where(m.PlanVersion.status == "issued"))}
     out = {}
     for p in session.scalars(select(m.RiverPlan)):
-        steps = [PlanStepInput(s.phase, s.order, s.text_zh, s.text_en, s.responsible, s.due_min,
-                               tuple(s.classes), s.min_level) for s in p.steps]
+        rows: list[Any] = issued.get(p.id) or [
+            {"phase": s.phase, "order": s.order, "text_zh": s.text_zh, "text_en": s.text_en,
+             "responsible": s.responsible, "due_min": s.due_min, "classes": s.classes,
+             "min_level": s.min_level} for s in p.steps]
+        steps = [PlanStepInput(s["phase"], s["order"], s["text_zh"], s.get("text_en") or "",
+                               s.get("responsible") or "", s.get("due_min"),
+                               tuple(s.get("classes") or ()), s.get("min_level"))
+                 for s in rows]
         notes: dict[str, str] = {}
         points: list[dict[str, Any]] = list(p.sensitive_points or [])
         for sp in points:

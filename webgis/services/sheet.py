@@ -22,6 +22,7 @@ from webgis.config import Settings
 from webgis.errors import NotFound, Unprocessable
 from webgis.exports.context import MapLayers, SheetContext
 from webgis.exports.writers import FORMATS, render
+from webgis.services.incident_timeline import timeline_rows
 from webgis.services.uow import reading
 
 LANGS = ("zh", "en")
@@ -78,6 +79,7 @@ def context_for_incident(session: Session, incident_id: int, *, lang: str = "zh"
         result=result, request=request, incident_id=inc.id, title=inc.title or "",
         kind=inc.kind, created_at=inc.created_at, officer=officer,
         link=incident_link(base_url, inc.id), lang=check_lang(lang),
+        events=timeline_rows(session, inc.id, with_officer),
     )
     return enrich(session, ctx)
 

@@ -27,7 +27,7 @@ bp = Blueprint("web", __name__)
 GANSU_BOUNDS = [[32.55, 92.3], [42.8, 108.75]]
 #: Web-map zoom the layer geometry is simplified for (half a pixel there).
 LAYER_ZOOM = 8
-SAVE_ROLES = ("duty_officer", "admin")
+SAVE_ROLES = ("duty_officer", "leader", "admin")
 
 
 def _user() -> dict:
@@ -111,7 +111,10 @@ def index():
 
 @bp.get("/incidents/<int:incident_id>")
 def incident_page(incident_id: int):
-    """The map with a saved incident reopened (the script loads it from the API)."""
+    """The map with a saved incident reopened (the script loads it from the API); signed-in
+    users only, whatever `PUBLIC_READ` says (anonymous users never see incidents)."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     return _render_map(incident_id)
 
 

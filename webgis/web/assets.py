@@ -28,9 +28,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 #: Our own files, after the vendored ones folium asks for (see `mapview`).
-APP_JS = ("app/fmt.js", "app/map.js", "app/workspace.js", "app/incident.js",
-          "app/legend.js", "app/incident_session.js")
-APP_CSS = ("app/map.css",)
+APP_JS = (
+    "app/fmt.js",
+    "app/map.js",
+    "app/workspace.js",
+    "app/incident.js",
+    "app/incident_reports.js",
+    "app/incident_facts.js",
+    "app/incident_timeline.js",
+    "app/legend.js",
+    "app/incident_session.js",
+)
+APP_CSS = (
+    "app/map.css",
+)
 #: Loaded on first use only (incident.js), served the same way.
 CHART_JS = ("vendor/chartjs/chart.umd.js",)
 STATIC_PREFIX = "/static/"

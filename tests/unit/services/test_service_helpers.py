@@ -101,7 +101,8 @@ def _incident() -> Incident:
     return Incident(id=41, kind="drill", title="演练", river_code="R1",
                     pollutant_code="BENZENE",
                     created_at=datetime(2026, 5, 1, 0, 40, tzinfo=UTC),
-                    request={"location": {"lon": 103.5, "lat": 36.25}})
+                    request={"location": {"lon": 103.5, "lat": 36.25}}, status="monitoring",
+                    version=7, updated_at=datetime(2026, 5, 1, 3, 0, tzinfo=UTC))
 
 
 def test_the_list_row_of_an_incident_for_a_signed_in_reader():
@@ -110,7 +111,8 @@ def test_the_list_row_of_an_incident_for_a_signed_in_reader():
         "created_at": "2026-05-01T00:40:00+00:00", "created_by": "duty1",
         "river_code": "R1", "pollutant_code": "BENZENE", "level": "III",
         "lon": 103.5, "lat": 36.25, "url": "/incidents/41",
-        "sheet_url": "/incidents/41/sheet.pdf"}
+        "sheet_url": "/incidents/41/sheet.pdf", "status": "monitoring", "version": 7,
+        "updated_at": "2026-05-01T03:00:00+00:00"}
 
 
 def test_the_list_row_hides_the_account_from_anonymous_readers():

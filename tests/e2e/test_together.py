@@ -4,10 +4,10 @@ no reload; the sign-in round trip keeping the analysis and the form; the save di
 its key (saving twice makes one incident); the map on a 1024×768 tablet and a 390×844 phone
 (screenshots under var/screenshots/).
 
-The change between the two screens is a comment appended through the service layer as the
-first officer (`incident_write.open_for_write` + `record`): this branch has no comment
-endpoint (helper A's), and the live path under test — the event log, the version, the
-polled ETag, the page — is the same for every kind of write."""
+The change between the two screens is a comment the first officer posts from the page
+(`WG.workspace.write` → `POST /api/v1/incidents/<id>/comments`); the live path under test —
+the event log, the version, the polled ETag, the page — is the same for every kind of
+write."""
 
 from __future__ import annotations
 
@@ -116,31 +116,17 @@ def _save_in_dialog(w: Watched, title: str, shot: str | None = None) -> int:
     return int(page.url.rsplit("/", 1)[1])
 
 
-def _comment(app, username: str, incident_id: int, text: str) -> None:
-    """A write by `username` on the incident, as any write service makes it."""
-    from sqlalchemy import select
-
-    from webgis.extensions import db
-    from webgis.models import User
-    from webgis.services.actor import Actor
-    from webgis.services.incident_write import open_for_write, record
-    from webgis.services.incidents import list_events
-    from webgis.services.uow import unit_of_work
-
-    with app.app_context():
-        try:
-            user = db.session.scalar(select(User).where(User.username == username))
-            actor = Actor(user.id, user.username, user.role)
-            version = list_events(incident_id, after_seq=10**9, show_names=True)["version"]
-            with unit_of_work() as s:
-                inc = open_for_write(s, incident_id, version, actor)
-                record(s, inc, "comment", actor, text)
-        finally:
-            db.session.remove()
+def _comment(w: Watched, incident_id: int, text: str) -> None:
+    """A comment written from the officer's page, as its Timeline tab does."""
+    status = w.page.evaluate(
+        """([id, text]) => WG.workspace.write('POST', `/api/v1/incidents/${id}/comments`,
+                                              {text: text}).then(() => 'ok', e => e.status)""",
+        [incident_id, text])
+    assert status == "ok", status
 
 
 def test_two_officers_see_each_others_change_without_reload(
-        contexts, live_server, e2e_app, officer, second_officer):
+        contexts, live_server, officer, second_officer):
     first, second = contexts(), contexts()
     _sign_in(first, live_server, officer, "/?scenario=" + quote(json.dumps(REQUEST)))
     _ready(first)
@@ -167,13 +153,14 @@ def test_two_officers_see_each_others_change_without_reload(
         w.page.evaluate("window.__sameDocument = true")
     polls = second.page.evaluate("WG.workspace.live.polls")
 
-    _comment(e2e_app, officer[0], incident_id, "上游已筑坝拦截")
+    _comment(first, incident_id, "上游已筑坝拦截")
     for w in (first, second):
         w.page.wait_for_function("document.getElementById('ws-live').dataset.version === '2'")
         assert "上游已筑坝拦截" in w.page.inner_text("#ws-live")
         assert w.page.evaluate("window.__sameDocument") is True  # no reload
     # the other officer is told by a toast; the page kept polling with 304s in between
     assert "上游已筑坝拦截" in second.page.inner_text("#toasts")
+    assert "上游已筑坝拦截" not in first.page.inner_text("#toasts")  # one's own: no toast
     second.page.screenshot(path=str(SCREENSHOTS / "second-officer-sees-change-1440x900.png"))
     live = second.page.evaluate("WG.workspace.live")
     assert live["polls"] > polls and live["ok"] is True

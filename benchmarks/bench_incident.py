@@ -4,7 +4,7 @@ duplicate anything.
 
     .venv/bin/python benchmarks/bench_incident.py                     # N=20 changes, 20 × 60 s
     .venv/bin/python benchmarks/bench_incident.py --changes 10 --seconds 15   # brief
-    .venv/bin/python benchmarks/bench_incident.py --server werkzeug --skip-browser
+    .venv/bin/python benchmarks/bench_incident.py --skip-browser --officers 5
 
 The app runs under gunicorn (`gunicorn.conf.py`, 2 sync workers as `scripts/run.sh`) on the
 bundled data in the local cluster's `webgis_e2e` database (migrated and loaded like the e2e
@@ -96,11 +96,9 @@ class Client:
 
 # ---- setup ------------------------------------------------------------------------------
 def _database_url(arg: str | None) -> str:
-    if arg:
-        return arg
     from tests.e2e.conftest import _e2e_database_url  # the e2e tests' database, made if missing
 
-    return _e2e_database_url()
+    return arg or _e2e_database_url()
 
 
 def prepare(url: str, officers: int) -> tuple[Any, int, list[tuple[str, str]]]:
@@ -144,44 +142,30 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(kind: str, url: str, workers: int) -> tuple[str, Any]:
-    """gunicorn in a subprocess (production-like), or werkzeug in a thread."""
+def start_server(url: str, workers: int) -> tuple[str, subprocess.Popen]:
+    """gunicorn in a subprocess, as in production (`scripts/run.sh`)."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    if kind == "gunicorn":
-        env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench-" + secrets.token_hex(8),
-               "WEBGIS_PUBLIC_READ": "true", "WEBGIS_WARM_SHEETS": "false",
-               "WEBGIS_LIMIT_LOGIN_ADDRESS": "10000 per minute",
-               "WEBGIS_LIMIT_LOGIN_ACCOUNT": "10000 per minute"}
-        proc = subprocess.Popen(
-            [str(ROOT / ".venv" / "bin" / "gunicorn"), "--config", "gunicorn.conf.py",
-             "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "webgis:create_app()"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for _ in range(300):
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                    break
-            except OSError:
-                time.sleep(0.1)
-        return base, proc
-    from werkzeug.serving import make_server
-
-    from webgis import create_app
-
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "TILE_URL": "",
-                      "PUBLIC_READ": True, "LIMIT_LOGIN_ADDRESS": "10000 per minute",
-                      "LIMIT_LOGIN_ACCOUNT": "10000 per minute"})
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return base, server
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench-" + secrets.token_hex(8),
+           "WEBGIS_PUBLIC_READ": "true", "WEBGIS_WARM_SHEETS": "false",
+           "WEBGIS_LIMIT_LOGIN_ADDRESS": "10000 per minute",
+           "WEBGIS_LIMIT_LOGIN_ACCOUNT": "10000 per minute"}
+    proc = subprocess.Popen(
+        [str(ROOT / ".venv" / "bin" / "gunicorn"), "--config", "gunicorn.conf.py",
+         "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "webgis:create_app()"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(300):
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                break
+        except OSError:
+            time.sleep(0.1)
+    return base, proc
 
 
-def stop_server(handle: Any) -> None:
-    if isinstance(handle, subprocess.Popen):
-        handle.send_signal(signal.SIGTERM)
-        handle.wait(timeout=20)
-    else:
-        handle.shutdown()
+def stop_server(proc: subprocess.Popen) -> None:
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=20)
 
 
 # ---- writes -----------------------------------------------------------------------------
@@ -274,16 +258,11 @@ def discover(client: Client, incident_id: int) -> tuple[set[str], dict[str, str]
 
 
 # ---- measuring ----------------------------------------------------------------------------
-def pct(xs: list[float], p: float) -> float:
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, max(0, round(p / 100 * (len(xs) - 1))))]
-
-
 def fmt(xs: list[float], unit: str = "ms") -> str:
-    if not xs:
-        return "no samples"
-    return (f"median {statistics.median(xs):.1f} {unit}, p95 {pct(xs, 95):.1f} {unit}, "
-            f"max {max(xs):.1f} {unit} (n={len(xs)})")
+    """Median, p95 (nearest rank) and max."""
+    p95 = sorted(xs)[min(len(xs) - 1, round(0.95 * (len(xs) - 1)))] if xs else 0.0
+    return (f"median {statistics.median(xs):.1f} {unit}, p95 {p95:.1f} {unit}, "
+            f"max {max(xs):.1f} {unit} (n={len(xs)})") if xs else "no samples"
 
 
 def poll_cost(client: Client, incident_id: int, rounds: int) -> None:
@@ -484,7 +463,6 @@ def load_run(base: str, writer: Writer, creds: list[tuple[str, str]], seconds: f
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", default=None)
-    parser.add_argument("--server", choices=("gunicorn", "werkzeug"), default="gunicorn")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--changes", type=int, default=20)
     parser.add_argument("--officers", type=int, default=20)
@@ -495,13 +473,12 @@ def main() -> None:
 
     url = _database_url(args.database_url)
     app, incident_id, creds = prepare(url, max(2, args.officers))
-    base, server = start_server(args.server, url, args.workers)
+    base, server = start_server(url, args.workers)
     try:
         client = Client(base, creds[0][1])
         paths, targets = discover(client, incident_id)
         writer = Writer(app, incident_id, paths, targets)
-        workers = f", {args.workers} workers" if args.server == "gunicorn" else ""
-        print(f"incident #{incident_id} on {base} ({args.server}{workers})")
+        print(f"incident #{incident_id} on {base} (gunicorn, {args.workers} workers)")
         print(f"1. one officer's change on another officer's screen (Chromium, "
               f"{args.changes} changes)")
         if args.skip_browser:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -37,7 +38,8 @@ from webgis.login_form import LoginForm
 from webgis.services import users
 from webgis.services.users import ROLES
 
-__all__ = ["LoginForm", "bp", "incident_access", "init_app", "read_access", "require_role"]
+__all__ = ["LoginForm", "bp", "incident_access", "init_app", "local_target", "read_access",
+           "require_role"]
 
 bp = Blueprint("auth", __name__)
 
@@ -116,6 +118,18 @@ def require_role(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., An
     return decorate
 
 
+def local_target(target: str) -> str | None:
+    """`target` if it is a path on this site (the page an officer signed in from), else
+    None: no open redirect. Browsers read a backslash as a slash, so ``/\\host`` is as
+    remote as ``//host``; a scheme, a host or a control character is refused too."""
+    if not target.startswith("/") or any(c in target for c in "\\\r\n\t"):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or target.startswith("//"):
+        return None
+    return target
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limits.login_per_account
 @limits.login_per_address
@@ -128,11 +142,8 @@ def login():
         user = users.authenticate(form.username.data, form.password.data)
         if user is not None:
             login_user(user)
-            target = request.args.get("next", "")
-            # Only local paths: no open redirect.
-            if not target.startswith("/") or target.startswith("//"):
-                target = url_for("web.index")
-            return redirect(target)
+            return redirect(local_target(request.args.get("next", ""))
+                            or url_for("web.index"))
         error = "bad_credentials"
     return render_template("login.html", form=form, error=error), (401 if error else 200)
 

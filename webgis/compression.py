@@ -144,6 +144,11 @@ def _matches(header: str | None, tag: str) -> bool:
     return False
 
 
+def if_none_match(header: str | None, tag: str) -> bool:
+    """Whether an `If-None-Match` value names `tag` (for validators built outside `send`)."""
+    return _matches(header, tag)
+
+
 def send(body: Body, mimetype: str, cache_control: str = "no-cache") -> Response:
     """`body` as the client prefers: 304 when it holds the current copy, else gzip when
     accepted, else plain; always with `Vary: Accept-Encoding`."""

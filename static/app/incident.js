@@ -55,7 +55,7 @@
     S.source = source || null;
     $("f-source").innerHTML = source ? esc(source.label) : "";
     L_SPILL.clearLayers();
-    L.marker([lat, lon], { icon: spillIcon, zIndexOffset: 1000 }).addTo(L_SPILL);
+    L.marker([lat, lon], { icon: spillIcon, pane: "spillPane" }).addTo(L_SPILL);
   }
   // Picking: a transparent layer over the map takes the click, so markers and popups
   // under the cursor cannot swallow it.
@@ -378,6 +378,7 @@
     }).then(function (res) {
       S.analysisMs = performance.now() - t0;
       S.saved = null;
+      S.clientKey = newClientKey();
       showResult(req, res);
       var u = new URL(window.location.origin + "/");
       u.searchParams.set("scenario", JSON.stringify(req));
@@ -558,7 +559,7 @@
     L_PATH.addTo(map); L_REC.addTo(map); L_RES.addTo(map);
     L_SPILL.clearLayers();
     if (res.snap) {
-      L.marker([res.snap.lat, res.snap.lon], { icon: spillIcon, zIndexOffset: 1000 })
+      L.marker([res.snap.lat, res.snap.lon], { icon: spillIcon, pane: "spillPane" })
         .bindTooltip(esc(t("Spill point")) + " · " + esc(cfg.lang === "en" ? res.snap.river_name_en || res.snap.river_name : res.snap.river_name))
         .addTo(L_SPILL);
     }
@@ -718,7 +719,8 @@
 
   function renderLegend() {
     var stops = [0, 3, 6, 12, 24, 48, 72];
-    $("legend").innerHTML = "<b>" + esc(t("Arrival time")) + "</b><div class=ramp>" +
+    var box = $("legend-result") || $("legend");
+    box.innerHTML = "<b>" + esc(t("Arrival time")) + "</b><div class=ramp>" +
       stops.map(function (h) {
         return '<span style="background:' + arrivalColour(h) + '"></span>';
       }).join("") + "</div><div class=ticks>" + stops.map(function (h) {
@@ -728,6 +730,7 @@
       [["#26a69a", "< 0.5"], ["#fbc02d", "0.5–1"], ["#f4511e", "1–10"], ["#b71c1c", "10–100"], ["#4a0072", "≥ 100"]]
         .map(function (c) { return '<span class="sw" style="background:' + c[0] + '"></span>' + c[1]; }).join(" ") +
       "</div></div>";
+    box.hidden = false;
     $("legend").hidden = false;
   }
 
@@ -767,7 +770,7 @@
 
     var actions = '<div class="actions">' +
       (cfg.user.can_save ? '<button type="button" class="btn btn-primary" id="btn-save">' + esc(t("Save incident")) + "</button>" :
-        '<span class="muted">' + esc(t("Sign in as a duty officer to save")) + "</span>") +
+        '<a class="muted signin-link" href="/login">' + esc(t("Sign in as a duty officer to save")) + "</a>") +
       '<button type="button" class="btn" id="btn-share">' + esc(t("Copy link")) + "</button>" +
       '<a class="btn" id="btn-sheet" hidden target="_blank" rel="noopener">' + esc(t("Response sheet (PDF)")) + "</a>" +
       '<span id="saved-info" class="muted"></span></div>';
@@ -1155,31 +1158,61 @@
       river: river || "" }) + " " + (startDate() ? F.clock(startDate()) : "");
   }
 
+  /** A random key of this analysis' save: the same key saved twice (a double click, a
+   * retry after a lost answer) returns the first incident instead of a duplicate. */
+  function newClientKey() {
+    var a = new Uint8Array(16);
+    window.crypto.getRandomValues(a);
+    return Array.prototype.map.call(a, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+
+  // Saving asks for the title in a dialog of the page (webgis/templates/incident/save_dialog.html).
   function saveIncident() {
-    var title = window.prompt(t("Title of the incident"), defaultTitle());
-    if (title === null) return;
-    var btn = $("btn-save");
-    btn.disabled = true;
-    fetch(cfg.api + "/incidents", {
+    var dlg = $("save-dialog");
+    if (!S.clientKey) S.clientKey = newClientKey();
+    $("save-title").value = defaultTitle().trim();
+    $("save-drill").checked = !!($("f-drill") && $("f-drill").checked);
+    $("save-error").textContent = "";
+    if (!dlg.open) dlg.showModal();
+    $("save-title").select();
+  }
+  WG.saveIncident = saveIncident;
+
+  function postSave(title, kind) {
+    var ok = $("save-ok"), btn = $("btn-save");
+    ok.disabled = true;
+    if (btn) btn.disabled = true;
+    return fetch(cfg.api + "/incidents", {
       method: "POST", credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRFToken": cfg.csrf },
-      body: JSON.stringify({ title: title || defaultTitle(), kind: $("f-drill") && $("f-drill").checked ? "drill" : "incident",
-        request: S.request }),
+      body: JSON.stringify({ title: title, kind: kind, request: S.request, client_key: S.clientKey }),
     }).then(function (r) {
       return r.json().catch(function () { return null; }).then(function (body) {
-        if (!r.ok) throw new Error(apiError(body, r.status).join("; "));
+        if (!r.ok) { var e = new Error(apiError(body, r.status).join("; ")); e.status = r.status; throw e; }
         return body;
       });
     }).then(function (body) {
+      $("save-dialog").close();
       S.saved = { id: body.id };
       if (body.result) { S.result = body.result; }
       window.history.replaceState(null, "", "/incidents/" + body.id);
       updateSaved();
       WG.workspace.attach(body.id);
-      WG.toast(t("Saved as incident #{id}", { id: body.id }));
+      WG.toast(t(body.existing ? "Already saved as incident #{id}" : "Saved as incident #{id}", { id: body.id }));
     }).catch(function (err) {
-      WG.toast(t("Could not save") + ": " + err.message, "error");
-    }).then(function () { btn.disabled = false; });
+      // signed out meanwhile: the link signs in and comes back here with the same key
+      $("save-error").innerHTML = esc(t("Could not save") + ": " + err.message) + (err.status === 401 ?
+        ' <a class="signin-link" href="/login">' + esc(t("Sign in")) + "</a>" : "");
+    }).then(function () { ok.disabled = false; if (btn) btn.disabled = false; });
+  }
+  if ($("save-form")) {
+    $("save-form").addEventListener("submit", function (e) {
+      e.preventDefault();
+      if ($("save-ok").disabled) return;  // one request at a time; the key covers the rest
+      postSave($("save-title").value.trim() || defaultTitle().trim(),
+        $("save-drill").checked ? "drill" : "incident");
+    });
+    $("save-cancel").addEventListener("click", function () { $("save-dialog").close(); });
   }
 
   function loadIncidentList() {
@@ -1212,6 +1245,7 @@
       .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.json(); })
       .then(function (body) {
         S.analysisMs = null;
+        S.clientKey = null;
         fillForm(body.request);
         S.saved = { id: body.id };
         showResult(body.request, body.result);
@@ -1223,14 +1257,20 @@
   WG.openIncident = openIncident;
 
   // ---- start: a saved incident, a shared scenario, or an empty form ---------------------------
-  function start() {
-    if (cfg.incident_id) { openIncident(cfg.incident_id); return; }
+  function begin() {
+    if (cfg.incident_id) return openIncident(cfg.incident_id);
     var raw = new URLSearchParams(window.location.search).get("scenario");
     if (raw) {
       var req = null;
       try { req = JSON.parse(raw); } catch (e) { WG.toast(t("The scenario in the link is not valid JSON"), "error"); }
-      if (req) { fillForm(req); analyse(req); }
+      if (req) { fillForm(req); return analyse(req); }
     }
+    return Promise.resolve();
+  }
+  // "wg:started" once the page shows what its URL names (incident_session.js restores the
+  // officer's unsaved form over it after a sign-in)
+  function start() {
+    begin().then(function () { document.dispatchEvent(new CustomEvent("wg:started")); });
   }
   if (WG.ready) start(); else document.addEventListener("wg:ready", start);
 })();

@@ -38,9 +38,10 @@
     if (k !== "map" && k !== "control") WG.groups[k] = group(k);
   });
 
-  // Panes: admin fill at the bottom, then boundaries, rivers, points, results on top.
+  // Panes: admin fill at the bottom, then boundaries, rivers, points, results on top; the
+  // spill point above every marker and cluster (markerPane is 600), under tooltips (650).
   [["basePane", 250], ["adminPane", 320], ["riverPane", 380], ["resultPane", 450],
-   ["labelPane", 560]].forEach(function (p) {
+   ["labelPane", 560], ["spillPane", 640]].forEach(function (p) {
     map.createPane(p[0]).style.zIndex = p[1];
   });
   map.getPane("labelPane").style.pointerEvents = "none";
@@ -54,6 +55,10 @@
   WG.canvas = canvas;
 
   L.control.scale({ imperial: false, position: "bottomleft" }).addTo(map);
+
+  // Leaflet finds its default marker images from leaflet.css's URL; the bundle inlines
+  // that stylesheet (webgis/web/assets.py), so it would look for /marker-icon.png (404).
+  L.Icon.Default.imagePath = "/static/vendor/leaflet/images/";
 
   var GANSU = cfg.gansu_bounds; // [[lat, lon], [lat, lon]]
   // At once: an animated pan would redraw every layer again when it ends.
@@ -88,6 +93,7 @@
     depots: '<svg viewBox="0 0 22 22"><rect x="2" y="2" width="18" height="18" rx="3" fill="#ef6c00" stroke="#fff" stroke-width="1.5"/><path d="M11 6v10M6 11h10" stroke="#fff" stroke-width="3"/></svg>',
     teams: '<svg viewBox="0 0 22 22"><path d="M11 1 L20 5 V11 C20 16 16 20 11 21 C6 20 2 16 2 11 V5 Z" fill="#c62828" stroke="#fff" stroke-width="1.5"/><circle cx="11" cy="9" r="3" fill="#fff"/><path d="M6 17c1-3 3-4 5-4s4 1 5 4" fill="#fff"/></svg>',
   };
+  WG.SYMBOLS = SYMBOLS;  // legend.js draws the legend with the same symbols
   var SIZES = { water_sources: 18, sections: 16, interception_points: 16, depots: 22, teams: 22 };
   var RISK_COLOURS = { major: "#c62828", larger: "#ef6c00", general: "#f9a825" };
   // One icon per symbol, shared by its markers; each marker gets a clone of the parsed SVG
@@ -447,12 +453,20 @@
     searchList.hidden = !searchList.innerHTML;
   }
 
+  // the searched point: a drawn pin (no image to go missing)
+  var searchIcon = L.divIcon({
+    className: "wg-sym wg-search-pin",
+    html: '<svg viewBox="0 0 24 32"><path d="M12 1C6 1 1.5 5.5 1.5 11.3 1.5 19 12 31 12 31s10.5-12 10.5-19.7C22.5 5.5 18 1 12 1z" fill="#0b3d6b" stroke="#fff" stroke-width="2"/><circle cx="12" cy="11.5" r="4" fill="#fff"/></svg>',
+    iconSize: [24, 32], iconAnchor: [12, 31], popupAnchor: [0, -28],
+  });
+  WG.searchIcon = searchIcon;
+
   function goTo(hit) {
     searchList.hidden = true;
     if (hit.coords) {
       var ll = L.latLng(hit.coords.lat, hit.coords.lon);
       if (searchMarker) searchMarker.remove();
-      searchMarker = L.marker(ll).addTo(map).bindPopup(
+      searchMarker = L.marker(ll, { icon: searchIcon, pane: "spillPane" }).addTo(map).bindPopup(
         "<h4>" + esc(t("Coordinates")) + "</h4><p>" + esc(F.lon(ll.lng)) + "<br>" + esc(F.lat(ll.lat)) +
         "</p>" + spillButton(ll.lng.toFixed(5), ll.lat.toFixed(5))).openPopup();
       map.setView(ll, Math.max(map.getZoom(), 10));

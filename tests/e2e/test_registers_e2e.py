@@ -24,7 +24,10 @@ def staff(e2e_app):
     from webgis.extensions import db
     from webgis.models import User
 
-    names = {"planner": "e2e_planner", "duty_officer": "e2e_reviewer", "leader": "e2e_leader"}
+    # a leader of its own: test_reports_e2e.py's e2e_leader has another password, and
+    # webgis_e2e keeps its users from one run to the next
+    names = {"planner": "e2e_planner", "duty_officer": "e2e_reviewer",
+             "leader": "e2e_plan_leader"}
     with e2e_app.app_context():
         try:
             for role, name in names.items():

@@ -15,6 +15,7 @@ from flask import jsonify
 from flask_login import current_user
 
 from webgis import limits
+from webgis.api import incident_live as live
 from webgis.api import params
 from webgis.api.blueprint import bp
 from webgis.api.openapi import document
@@ -73,7 +74,7 @@ def get_incident(incident_id: int):
 @document(query=EventsQuery, ok=IncidentEvents, tags=["incidents"])
 def incident_events(incident_id: int):
     """The incident's timeline after `?after=` (a sequence number; 0 = all), oldest first,
-    with the incident's version now."""
+    with the incident's version now; 304 without a body when `If-None-Match` names the
+    version the client holds (its `ETag`): the pages poll this every second."""
     after = params.query(EventsQuery).after
-    return jsonify(incidents.list_events(incident_id, after_seq=after,
-                                         show_names=current_user.is_authenticated))
+    return live.events_response(incident_id, after, current_user.is_authenticated)

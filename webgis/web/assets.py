@@ -42,6 +42,8 @@ APP_JS = (
     "app/incident_readings.js",
     "app/screening.js",
     "app/scenarios.js",
+    "app/legend.js",
+    "app/incident_session.js",
 )
 APP_CSS = (
     "app/map.css",

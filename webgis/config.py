@@ -124,6 +124,11 @@ def from_environment() -> dict[str, Any]:
         # (a small department with no leader on duty at night).
         "DUTY_OFFICER_MAY_ISSUE": _bool(os.environ.get("WEBGIS_DUTY_OFFICER_MAY_ISSUE"),
                                         False),
+        # Survey import (`webgis import`, /import): the largest file (MB), the snap
+        # distance above which a feature is flagged (m), the department's profiles folder.
+        "IMPORT_MAX_MB": _float("WEBGIS_IMPORT_MAX_MB", 50.0),
+        "IMPORT_FLAG_M": _float("WEBGIS_IMPORT_FLAG_M", 500.0),
+        "IMPORT_PROFILES": os.environ.get("WEBGIS_IMPORT_PROFILES", ""),
     }
 
 
@@ -141,6 +146,9 @@ class Settings:
     public_url: str = ""
     data_dir: str = str(PROJECT_ROOT / "data")
     duty_officer_may_issue: bool = False
+    import_max_mb: float = 50.0
+    import_flag_m: float = 500.0
+    import_profiles: str = ""
 
     @classmethod
     def from_mapping(cls, cfg: Mapping[str, Any]) -> Settings:
@@ -154,6 +162,9 @@ class Settings:
             public_url=str(cfg.get("PUBLIC_URL") or ""),
             data_dir=str(cfg["DATA_DIR"]),
             duty_officer_may_issue=bool(cfg.get("DUTY_OFFICER_MAY_ISSUE", False)),
+            import_max_mb=float(cfg.get("IMPORT_MAX_MB", 50.0)),
+            import_flag_m=float(cfg.get("IMPORT_FLAG_M", 500.0)),
+            import_profiles=str(cfg.get("IMPORT_PROFILES") or ""),
         )
 
     @classmethod
@@ -189,4 +200,7 @@ _SETTING_OF_KEY = {
     "PUBLIC_URL": "public_url",
     "DATA_DIR": "data_dir",
     "DUTY_OFFICER_MAY_ISSUE": "duty_officer_may_issue",
+    "IMPORT_MAX_MB": "import_max_mb",
+    "IMPORT_FLAG_M": "import_flag_m",
+    "IMPORT_PROFILES": "import_profiles",
 }

@@ -35,6 +35,7 @@ STATUS: dict[str, int] = {
     "too_far_from_river": 422,
     "network_cycle": 422,
     "network_data": 422,
+    "import_invalid": 422,
 }
 
 

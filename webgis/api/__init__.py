@@ -10,6 +10,7 @@ from webgis.api import (  # noqa: E402,F401
     registers,
     sheets,
     supervision,
+    survey_import,
     upstream,
 )
 from webgis.api.blueprint import bp

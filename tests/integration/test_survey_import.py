@@ -291,3 +291,96 @@ def test_a_line_layer_is_refused(session, tmp_path):
                      crs="EPSG:4326").to_file(path, driver="GeoJSON")
     with pytest.raises(ImportRejected, match="LineString"):
         run(path, "sections")
+
+
+def test_gb18030_shapefile_without_cpg(session, tmp_path):
+    """ArcGIS in Chinese writes the DBF in GB18030, often without a .cpg: detected."""
+    shp = tmp_path / "ws.shp"
+    gpd.GeoDataFrame({"编码": ["WS_GB"], "名称": ["黄河水源"], "服务人口": [5000],
+                      "供水类型": ["县城"]}, geometry=[Point(103.1, 35.95)],
+                     crs="EPSG:4326").to_file(shp, driver="ESRI Shapefile", encoding="gb18030")
+    shp.with_suffix(".cpg").unlink(missing_ok=True)
+    report = run(shp, "intakes", profile="zh_standard")
+    assert report["encoding"] == "gb18030" and report["created"] == 1
+    assert session.execute(text("SELECT name_zh, serves FROM water_source WHERE code='WS_GB'")
+                           ).one() == ("黄河水源", "county")
+
+
+# --- the edges: API and CLI -------------------------------------------------------------
+
+
+@pytest.fixture
+def admin_hdr(app, session):
+    from webgis.services import users
+
+    with app.app_context():
+        users.create_user("import_admin", "admin", "ten chars!")
+        users.create_user("import_officer", "duty_officer", "ten chars!")
+        admin, _ = users.issue_token("import_admin", 1)
+        officer, _ = users.issue_token("import_officer", 1)
+    return {"admin": {"Authorization": f"Bearer {admin}"},
+            "officer": {"Authorization": f"Bearer {officer}"}}
+
+
+def test_api_preview_then_commit(client, admin_hdr, session, tmp_path):
+    path = tmp_path / "sections.geojson"
+    sections_gdf().to_file(path, driver="GeoJSON")
+    url = "/api/v1/import/sections/upload"
+
+    def post(query: str, hdr: dict):
+        with path.open("rb") as fh:
+            return client.post(url + query, headers=hdr,
+                               data={"file": (fh, "断面调查.geojson")})
+
+    assert post("", admin_hdr["officer"]).status_code == 403
+    state = snapshot(session)
+    r = post("?commit=false", admin_hdr["admin"])
+    assert r.status_code == 200, r.json
+    assert r.json["committed"] is False and r.json["created"] == 2
+    assert r.json["file"] == "断面调查.geojson"
+    feat = r.json["features"]["features"][0]
+    assert feat["geometry"]["type"] == "Point" and "snap_m" in feat["properties"]
+    assert snapshot(session) == state
+    r = post("", admin_hdr["admin"])
+    assert r.status_code == 200 and r.json["committed"] is True and r.json["created"] == 2
+    line = session.execute(text("SELECT actor_name, action FROM audit_log ORDER BY id DESC "
+                                "LIMIT 1")).one()
+    assert tuple(line) == ("import_admin", "imported_created")
+    assert post("", admin_hdr["admin"]).json["unchanged"] == 2
+
+
+def test_api_refusals_are_422_with_the_report(client, admin_hdr, session, tmp_path):
+    state = snapshot(session)
+    csv = "code,name_zh,level,target_class,lon,lat\nS_1,甲,state,9,103.05,36.0\n"
+    r = client.post("/api/v1/import/sections/upload", headers=admin_hdr["admin"],
+                    data={"file": (__import__("io").BytesIO(csv.encode()), "s.csv")})
+    assert r.status_code == 422
+    assert r.json["report"]["errors"][0] == {"row": 2, "field": "target_class",
+                                             "message": r.json["report"]["errors"][0][
+                                                 "message"]}
+    assert "row 2: target_class" in r.json["fields"]
+    r = client.post("/api/v1/import/rivers/upload", headers=admin_hdr["admin"],
+                    data={"file": (__import__("io").BytesIO(csv.encode()), "s.csv")})
+    assert r.status_code == 422 and "layer" in r.json["fields"]
+    r = client.post("/api/v1/import/sections/upload", headers=admin_hdr["admin"],
+                    data={"file": (__import__("io").BytesIO(b"x"), "s.exe")})
+    assert r.status_code == 422 and "file" in r.json["fields"]
+    assert snapshot(session) == state
+
+
+def test_cli_dry_run_then_import(runner, session, tmp_path):
+    path = tmp_path / "sections.geojson"
+    sections_gdf().to_file(path, driver="GeoJSON")
+    state = snapshot(session)
+    out = runner.invoke(args=["import", "sections", str(path), "--dry-run"])
+    assert out.exit_code == 0, out.output
+    assert "2 created, 0 changed, 0 unchanged" in out.output and "nothing stored" in out.output
+    assert snapshot(session) == state
+    out = runner.invoke(args=["import", "sections", str(path), "--user", "li"])
+    assert out.exit_code == 0 and "stored" in out.output
+    assert session.execute(text("SELECT actor_name FROM audit_log ORDER BY id DESC LIMIT 1")
+                           ).scalar_one() == "cli:li"
+    bad = tmp_path / "bad.csv"
+    bad.write_text("code,name_zh,level,target_class,lon,lat\nS_1,甲,state,9,103.05,36.0\n")
+    out = runner.invoke(args=["import", "sections", str(bad)])
+    assert out.exit_code == 1 and "row 2, target_class" in out.output

@@ -146,7 +146,9 @@ def _shp_encoding(path: Path) -> str:
     dbf = path.with_suffix(".dbf")
     if not dbf.exists():
         raise ImportRejected("the Shapefile has no .dbf next to it")
-    return decode(dbf.read_bytes())[1]
+    data = dbf.read_bytes()
+    start = int.from_bytes(data[8:10], "little") if len(data) >= 10 else 0
+    return decode(data[start:])[1]  # the records only: the header is binary
 
 
 def _read_vector(path: Path) -> RawTable:

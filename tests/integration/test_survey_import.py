@@ -384,3 +384,14 @@ def test_cli_dry_run_then_import(runner, session, tmp_path):
     bad.write_text("code,name_zh,level,target_class,lon,lat\nS_1,甲,state,9,103.05,36.0\n")
     out = runner.invoke(args=["import", "sections", str(bad)])
     assert out.exit_code == 1 and "row 2, target_class" in out.output
+
+
+def test_import_page_is_for_admins(client, admin_hdr):
+    r = client.get("/import", headers=admin_hdr["admin"])
+    assert r.status_code == 200
+    page = r.get_data(as_text=True)
+    assert 'id="imp-form"' in page and "zh_standard" in page and "survey_import.js" in page
+    assert "vendor/leaflet/leaflet.js" in page
+    assert client.get("/import", headers=admin_hdr["officer"]).status_code == 403
+    assert client.get("/api/v1/import/profiles", headers=admin_hdr["admin"]).json[
+        "profiles"] == ["zh_standard"]

@@ -40,8 +40,7 @@ from webgis.dataset.survey import (
 from webgis.dataset.survey_files import MB, ImportRejected, Limits
 from webgis.services.actor import Actor
 from webgis.services.audit import audit
-from webgis.services.loading import TARGETS
-from webgis.services.loading import _row as column_values
+from webgis.services.loading import TARGETS, column_values
 from webgis.services.reference import forget_dataset_key
 from webgis.services.uow import reading, unit_of_work
 

@@ -320,6 +320,10 @@ def _print_report(report: dict, as_json: bool) -> None:
             where = f"row {p['row']}" if p["row"] else "file"
             click.echo(f"  {kind[:-1]}: {where}, {p['field'] or '-'}: {p['message']}",
                        err=kind == "errors")
+    for feat in report.get("features", {}).get("features", []):
+        props = feat["properties"]
+        for name, (old, new) in (props.get("changes") or {}).items():
+            click.echo(f"  row {props['row']} {props['code']}: {name} {old} → {new}")
     if "created" in report:
         verb = "stored" if report["committed"] else "dry run, nothing stored"
         click.echo(f"  {report['created']} created, {report['changed']} changed, "

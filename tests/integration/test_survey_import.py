@@ -124,6 +124,7 @@ def test_xlsx_depot_inventory_merged_per_material(session, tmp_path):
     path = tmp_path / "depots.xlsx"
     pd.DataFrame({"code": ["DEPOT_A"], "name_zh": ["甲物资库"], "lon": [103.15], "lat": [36.05],
                   "inventory": ["ACTIVATED_CARBON:30; QUICKLIME:50"]}).to_excel(path, index=False)
+    first = session.execute(text("SELECT coalesce(max(id), 0) FROM audit_log")).scalar_one()
     report = run(path, "depots")
     assert report["format"] == "xlsx" and report["changed"] == 1
     stock = dict(session.execute(text(
@@ -131,6 +132,10 @@ def test_xlsx_depot_inventory_merged_per_material(session, tmp_path):
         "JOIN depot d ON d.id = i.depot_id WHERE d.code = 'DEPOT_A'")).all())
     assert stock["ACTIVATED_CARBON"] == 30 and stock["QUICKLIME"] == 50
     assert "SANDBAG" in stock  # not in the file: kept
+    lines = session.execute(text("SELECT object_type, object_code, before, after FROM "
+                                 "audit_log WHERE id > :a ORDER BY id"), {"a": first}).all()
+    assert [(t, c) for t, c, _, _ in lines] == [("stock", "DEPOT_A/ACTIVATED_CARBON")]
+    assert lines[0][2]["quantity"] == 20 and lines[0][3]["quantity"] == 30
     state = snapshot(session)
     assert run(path, "depots")["unchanged"] == 1
     assert snapshot(session) == state

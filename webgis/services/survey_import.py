@@ -55,7 +55,9 @@ AUDIT_TYPES = {"enterprises": "enterprise", "water_sources": "water_source",
                "sections": "section", "interception_points": "interception",
                "depots": "depot", "teams": "team"}
 GCJ_MIN_ROWS = 3
-GCJ_MIN_SHIFT_M = 150.0
+GCJ_MIN_SHIFT_M = 40.0
+#: Layers whose points lie on the rivers: snapped, flagged when far, GCJ-02 checked.
+ON_RIVER = ("enterprises", "water_sources", "sections", "interception_points")
 
 SNAP_SQL = text("""
 SELECT p.i, r.code, ST_LineLocatePoint(r.geom, p.g) AS measure,
@@ -92,14 +94,18 @@ def _snap(session: Session, pts: list[tuple[float, float]]) -> list[tuple[str, f
 
 def _gcj_warning(session: Session, survey: Survey, snaps: list[Any]) -> Problem | None:
     """Warn when the points sit systematically closer to the rivers once un-shifted from
-    GCJ-02: the median snap distance is over 150 m and halves (or more) after the inverse
-    transform. Skipped when the file was already converted (`--crs gcj02`)."""
-    if survey.crs.startswith("GCJ") or len(survey.rows) < GCJ_MIN_ROWS:
+    GCJ-02 (in Gansu the shift is 200-450 m, mostly east): at least 3 on-river points,
+    their median distance to the nearest reach over 40 m, at most 40 % of it after the
+    inverse transform, and two thirds of the points at least 30 m closer. Skipped for
+    layers off the rivers (depots, teams) and when the file was converted (`--crs gcj02`)."""
+    if (survey.crs.startswith("GCJ") or len(survey.rows) < GCJ_MIN_ROWS
+            or survey.layer not in ON_RIVER):
         return None
-    fixed = [gcj02.to_wgs84(*r.crs_lonlat) for r in survey.rows]
+    fixed = _snap(session, [gcj02.to_wgs84(*r.crs_lonlat) for r in survey.rows])
     raw_d = statistics.median(s[2] for s in snaps)
-    fix_d = statistics.median(s[2] for s in _snap(session, fixed))
-    if raw_d > GCJ_MIN_SHIFT_M and fix_d < 0.5 * raw_d:
+    fix_d = statistics.median(s[2] for s in fixed)
+    closer = sum(1 for a, b in zip(snaps, fixed, strict=True) if b[2] < a[2] - 30.0)
+    if raw_d > GCJ_MIN_SHIFT_M and fix_d <= 0.4 * raw_d and 3 * closer >= 2 * len(snaps):
         return Problem(None, "crs", f"the points look GCJ-02-shifted (a Chinese web map's "
                        f"coordinates): median distance to the nearest river {raw_d:.0f} m, "
                        f"{fix_d:.0f} m once converted; re-import with --crs gcj02")
@@ -193,13 +199,20 @@ def _plan_row(session: Session, layer: str, row: SurveyRow, obj: Any, xy: Any,
             new_kids = {k[code_key]: float(k[qty_key]) for k in rec[key]}
             merged = new_kids if key == "substances" else {**old_kids, **new_kids}
             if merged != old_kids:
-                before[key], after[key], kids = old_kids, merged, rec[key]
+                diff = {c for c in merged if old_kids.get(c) != merged[c]} if (
+                    key == "inventory") else set(merged) | set(old_kids)
+                before[key] = {c: q for c, q in old_kids.items() if c in diff}
+                after[key] = {c: q for c, q in merged.items() if c in diff}
+                kids = rec[key]
     action = "changed" if (values or kids is not None) else "unchanged"
     return {"action": action, "values": values, "before": before, "after": after,
             "children": kids}
 
 
-def _write_children(session: Session, layer: str, obj: Any, kids: list[dict[str, Any]]) -> None:
+def _write_children(session: Session, layer: str, obj: Any, kids: list[dict[str, Any]],
+                    actor: Actor) -> None:
+    """Substances are replaced as a set; stock is merged per material, each created or
+    changed stock row audited as the registers audit it (`stock`, DEPOT/MATERIAL)."""
     if layer == "enterprises":
         ids = dict(session.execute(select(m.Pollutant.code, m.Pollutant.id)).all())
         session.query(m.EnterpriseSubstance).filter_by(enterprise_id=obj.id).delete()
@@ -211,10 +224,16 @@ def _write_children(session: Session, layer: str, obj: Any, kids: list[dict[str,
         select(m.Inventory).where(m.Inventory.depot_id == obj.id))}
     for k in kids:
         inv = stock.get(ids[k["material"]])
+        code = f"{obj.code}/{k['material']}"
         if inv is None:
             session.add(m.Inventory(depot_id=obj.id, material_id=ids[k["material"]],
                                     quantity=k["quantity"]))
+            audit(session, actor, "imported_created", "stock", code, None,
+                  {"quantity": k["quantity"]})
         elif inv.quantity != k["quantity"]:
+            audit(session, actor, "imported_changed", "stock", code,
+                  {"quantity": inv.quantity, "row_version": inv.row_version},
+                  {"quantity": k["quantity"], "row_version": inv.row_version + 1})
             inv.quantity = k["quantity"]
             inv.row_version += 1
 
@@ -232,9 +251,15 @@ def _apply(session: Session, layer: str, actor: Actor, code: str, obj: Any,
         if hasattr(obj, "row_version"):
             obj.row_version += 1
     if plan["children"] is not None:
-        _write_children(session, layer, obj, plan["children"])
+        _write_children(session, layer, obj, plan["children"], actor)
+    before, after = plan["before"], plan["after"]
+    if layer == "depots":  # stock has its own lines
+        before = {k: v for k, v in before.items() if k != "inventory"} if before else None
+        after = {k: v for k, v in after.items() if k != "inventory"}
+        if plan["action"] == "changed" and not after:
+            return
     audit(session, actor, f"imported_{plan['action']}", AUDIT_TYPES[layer], code,
-          plan["before"], _jsonable(plan["after"]))
+          _jsonable(before), _jsonable(after))
 
 
 def _jsonable(d: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -242,6 +267,14 @@ def _jsonable(d: dict[str, Any] | None) -> dict[str, Any] | None:
         return None
     return {k: (v if isinstance(v, str | int | float | bool | list | dict) or v is None
                 else str(v)) for k, v in d.items()}
+
+
+def _changes(plan: dict[str, Any]) -> dict[str, list[Any]] | None:
+    """{field: [before, after]} of a changed row (None for a new or unchanged one)."""
+    if plan["action"] != "changed":
+        return None
+    before, after = _jsonable(plan["before"]) or {}, _jsonable(plan["after"]) or {}
+    return {k: [before.get(k), after[k]] for k in after}
 
 
 def _report(survey: Survey, label: str, plans: list[dict[str, Any]], snaps: list[Any],
@@ -253,9 +286,9 @@ def _report(survey: Survey, label: str, plans: list[dict[str, Any]], snaps: list
                       "properties": {"row": row.row, "code": row.record["code"],
                                      "name_zh": row.record.get("name_zh"),
                                      "action": plan["action"], "reach": snap[0],
-                                     "snap_m": snap[2], "flag": snap[2] > flag_m,
-                                     "changes": _jsonable(plan["after"]) if plan["action"]
-                                     == "changed" else None}})
+                                     "snap_m": snap[2],
+                                     "flag": survey.layer in ON_RIVER and snap[2] > flag_m,
+                                     "changes": _changes(plan)}})
     counts = {a: sum(1 for p in plans if p["action"] == a)
               for a in ("created", "changed", "unchanged")}
     return {"layer": survey.layer, "file": label, "format": survey.fmt,
@@ -272,7 +305,7 @@ def _run(session: Session, survey: Survey, label: str, actor: Actor, settings: S
     layer = survey.layer
     snaps = _snap(session, [(r.lon, r.lat) for r in survey.rows])
     for row, snap in zip(survey.rows, snaps, strict=True):
-        if snap[2] > settings.import_flag_m:
+        if layer in ON_RIVER and snap[2] > settings.import_flag_m:
             survey.warnings.append(Problem(row.row, "geometry", f"{snap[2]:.0f} m from the "
                                            f"nearest reach {snap[0]} (flag above "
                                            f"{settings.import_flag_m:.0f} m)"))

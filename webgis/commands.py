@@ -324,7 +324,7 @@ def _print_report(report: dict, as_json: bool) -> None:
         props = feat["properties"]
         for name, (old, new) in (props.get("changes") or {}).items():
             click.echo(f"  row {props['row']} {props['code']}: {name} {old} → {new}")
-    if "created" in report:
+    if "created" in report and not report.get("errors"):
         verb = "stored" if report["committed"] else "dry run, nothing stored"
         click.echo(f"  {report['created']} created, {report['changed']} changed, "
                    f"{report['unchanged']} unchanged, {report['flagged']} flagged "

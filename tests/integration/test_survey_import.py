@@ -163,6 +163,14 @@ def test_gb18030_csv_with_a_chinese_profile(session, tmp_path):
         "p.id = s.pollutant_id JOIN enterprise e ON e.id = s.enterprise_id "
         "WHERE e.code = 'ENT_NEW'")).all())
     assert subs == {"BENZENE": 12.0, "SB": 3.0}
+    state = snapshot(session)
+    assert run(path, "enterprises", profile="zh_standard")["unchanged"] == 1
+    assert snapshot(session) == state
+    moved = gb18030_csv(tmp_path, ["ENT_NEW,新化工厂,化工,较大,是,103.1,35.92,BENZENE:12;SB:3,无"])
+    report = run(moved, "enterprises", profile="zh_standard")
+    assert report["changed"] == 1
+    changes = report["features"]["features"][0]["properties"]["changes"]
+    assert changes["risk_level"] == ["major", "larger"] and "outfall_measure" in changes
 
 
 def gcj_file(tmp_path: Path) -> Path:

@@ -142,7 +142,8 @@ def _shp_encoding(path: Path) -> str:
     cpg = path.with_suffix(".cpg")
     if cpg.exists():
         name = cpg.read_text(errors="replace").strip() or "utf-8"
-        return {"936": "gb18030", "gbk": "gb18030", "gb2312": "gb18030"}.get(name.lower(), name)
+        return {"936": "gb18030", "gbk": "gb18030", "gb2312": "gb18030"}.get(name.lower(),
+                                                                            name.lower())
     dbf = path.with_suffix(".dbf")
     if not dbf.exists():
         raise ImportRejected("the Shapefile has no .dbf next to it")

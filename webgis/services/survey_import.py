@@ -174,9 +174,13 @@ def _plan_row(session: Session, layer: str, row: SurveyRow, obj: Any, xy: Any,
         return {"action": "created", "values": cols, "before": None, "after": created,
                 "children": rec.get("substances") or rec.get("inventory")}
     keep = set(given) | ({*SNAPPED, *SNAPPED.values()} if moved else set())
-    partial = {k: v for k, v in rec.items() if k in keep}
-    values = column_values(layer, {**partial, "code": rec["code"]}, {"reaches": reach_ids})
-    values.pop("code", None)
+    stub = dict(rec)  # `column_values` needs every reference; those not kept are dropped
+    for fld in SNAPPED:
+        if fld in stub and stub[fld] is None:
+            stub[fld] = snap[0]
+    wanted = {f"{k}_id" if k in SNAPPED else k for k in keep} - {"code"}
+    values = {k: v for k, v in column_values(layer, stub, {"reaches": reach_ids}).items()
+              if k in wanted}
     inv_reach = {v: k for k, v in reach_ids.items()}
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}

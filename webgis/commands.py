@@ -312,7 +312,7 @@ def _print_report(report: dict, as_json: bool) -> None:
         return
     enc = report.get("encoding") or "-"
     click.echo(f"{report['file']}: {report['format']}, encoding {enc}, CRS {report['crs']}, "
-               f"layer {report['layer']}, {report['rows']} row(s)")
+               f"layer {report['layer']}, {report['rows']} valid row(s)")
     if report.get("ignored_columns"):
         click.echo(f"  columns ignored: {', '.join(report['ignored_columns'])}")
     for kind in ("errors", "warnings"):

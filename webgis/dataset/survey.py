@@ -250,7 +250,8 @@ def required_missing(layer: str, rec: dict[str, Any]) -> list[str]:
     """The fields a new row of `layer` needs that `rec` lacks (the snapped ones excepted)."""
     return [fld.name for fld in SPECS[layer] if not fld.optional and rec.get(fld.name) is None
             and fld.name not in SNAPPED and fld.name not in SNAPPED.values()
-            and fld.name != "source"]
+            and fld.name != "source"
+            and not (fld.name == "name_en" and rec.get("name_zh") is None)]  # one is enough
 
 
 def _record(props: dict[str, Any], layer: str, rowno: int, profile: Profile,

@@ -317,14 +317,13 @@ def _run(session: Session, survey: Survey, label: str, actor: Actor, settings: S
     if shifted:
         survey.warnings.insert(0, shifted)
     _references(session, survey)
-    if survey.errors:
-        raise SurveyInvalid(_report(survey, label, [], [], settings.import_flag_m, False))
     codes = [r.record["code"] for r in survey.rows]
     stored, xy = _stored(session, layer, codes), _stored_xy(session, layer, codes)
     for r in survey.rows:
         if r.record["code"] not in stored:
             for name in required_missing(layer, r.record):
                 survey.errors.append(Problem(r.row, name, "is required (a new row)"))
+    survey.errors.sort(key=lambda e: (e.row or 0, e.field or ""))
     if survey.errors:
         raise SurveyInvalid(_report(survey, label, [], [], settings.import_flag_m, False))
     reach_ids = dict(session.execute(select(m.Reach.code, m.Reach.id)).all())

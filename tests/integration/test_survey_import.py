@@ -408,3 +408,13 @@ def test_import_page_is_for_admins(client, admin_hdr):
     assert client.get("/import", headers=admin_hdr["officer"]).status_code == 403
     assert client.get("/api/v1/import/profiles", headers=admin_hdr["admin"]).json[
         "profiles"] == ["zh_standard"]
+
+
+def test_api_upload_over_the_body_limit_is_413(client, admin_hdr, session):
+    import io
+
+    state = snapshot(session)
+    r = client.post("/api/v1/import/sections/upload", headers=admin_hdr["admin"],
+                    data={"file": (io.BytesIO(b" " * (21 * 1024 * 1024)), "big.geojson")})
+    assert r.status_code == 413 and r.is_json
+    assert snapshot(session) == state

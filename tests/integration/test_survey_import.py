@@ -411,10 +411,13 @@ def test_import_page_is_for_admins(client, admin_hdr):
 
 
 def test_api_upload_over_the_body_limit_is_413(client, admin_hdr, session):
-    import io
+    from werkzeug.datastructures import FileStorage
+    from werkzeug.test import encode_multipart
 
     state = snapshot(session)
-    r = client.post("/api/v1/import/sections/upload", headers=admin_hdr["admin"],
-                    data={"file": (io.BytesIO(b" " * (21 * 1024 * 1024)), "big.geojson")})
+    boundary, body = encode_multipart({"file": FileStorage(
+        __import__("io").BytesIO(b" " * (21 * 1024 * 1024)), "big.geojson")})
+    r = client.post("/api/v1/import/sections/upload", headers=admin_hdr["admin"], data=body,
+                    content_type=f"multipart/form-data; boundary={boundary}")
     assert r.status_code == 413 and r.is_json
     assert snapshot(session) == state

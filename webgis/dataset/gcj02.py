@@ -2,7 +2,7 @@
 Google China), and its inverse.
 
 A department that digitised its survey on such a map has coordinates shifted from WGS84
-by tens to hundreds of metres (over the Gansu box 40-500 m, median about 200 m, mostly
+by tens to hundreds of metres (over the Gansu box 20-500 m, median about 200 m, mostly
 east). The forward transform is the widely published reimplementation of the obfuscation
 (the same constants as the open-source `eviltransform` / `coordtransform` libraries:
 Krasovsky 1940 ellipsoid, a = 6378245 m, ee = 0.00669342162296594323). There is no

@@ -94,7 +94,7 @@ def _snap(session: Session, pts: list[tuple[float, float]]) -> list[tuple[str, f
 
 def _gcj_warning(session: Session, survey: Survey, snaps: list[Any]) -> Problem | None:
     """Warn when the points sit systematically closer to the rivers once un-shifted from
-    GCJ-02 (in Gansu the shift is 40-500 m, median about 200 m, mostly east): at least 3
+    GCJ-02 (in Gansu the shift is 20-500 m, median about 200 m, mostly east): at least 3
     on-river points, their median distance to the nearest reach over 40 m, at most 40 %
     of it after the inverse transform, and two thirds of the points at least 30 m closer.
     Skipped for layers off the rivers (depots, teams) and for a converted file."""

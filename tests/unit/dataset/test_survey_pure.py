@@ -28,7 +28,7 @@ def test_gcj02_inverse_returns_the_wgs84_point(lon: float, lat: float) -> None:
 def test_the_shift_in_gansu_is_a_few_hundred_metres(lon: float, lat: float) -> None:
     x, y = gcj02.from_wgs84(lon, lat)
     _, _, dist = GEOD.inv(lon, lat, x, y)
-    assert 30 < dist < 600  # over the Gansu box: 38-504 m, median about 200 m
+    assert 5 < dist < 600  # over the Gansu box: about 20-500 m, median about 200 m
 
 
 def test_outside_china_nothing_moves() -> None:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from webgis import models as m
@@ -38,6 +39,7 @@ from webgis.dataset.survey import (
     required_missing,
 )
 from webgis.dataset.survey_files import MB, ImportRejected, Limits
+from webgis.errors import Conflict
 from webgis.services.actor import Actor
 from webgis.services.audit import audit
 from webgis.services.loading import TARGETS, column_values
@@ -129,9 +131,12 @@ def _references(session: Session, survey: Survey) -> None:
                                                  f"unknown {layer[:-1]} {kid[sub]!r}"))
 
 
-def _stored(session: Session, layer: str, codes: list[str]) -> dict[str, Any]:
+def _stored(session: Session, layer: str, codes: list[str], lock: bool) -> dict[str, Any]:
+    """The stored rows of these codes; locked when committing, so a register edit made
+    meanwhile waits (and then sees its version raised: a 409) instead of being lost."""
     model = TARGETS[layer].model
-    rows = session.scalars(select(model).where(model.code.in_(codes))).all()
+    stmt = select(model).where(model.code.in_(codes)).order_by(model.code)
+    rows = session.scalars(stmt.with_for_update() if lock else stmt).all()
     return {r.code: r for r in rows}
 
 
@@ -318,7 +323,8 @@ def _run(session: Session, survey: Survey, label: str, actor: Actor, settings: S
         survey.warnings.insert(0, shifted)
     _references(session, survey)
     codes = [r.record["code"] for r in survey.rows]
-    stored, xy = _stored(session, layer, codes), _stored_xy(session, layer, codes)
+    stored = _stored(session, layer, codes, commit)
+    xy = _stored_xy(session, layer, codes)
     for r in survey.rows:
         if r.record["code"] not in stored:
             for name in required_missing(layer, r.record):
@@ -352,8 +358,12 @@ def import_survey(layer: str, path: Path, actor: Actor, settings: Settings, *,
     if not commit:
         with reading() as session:
             return _run(session, survey, label, actor, settings, False)
-    with unit_of_work() as session:
-        report = _run(session, survey, label, actor, settings, True)
+    try:
+        with unit_of_work() as session:
+            report = _run(session, survey, label, actor, settings, True)
+    except IntegrityError:  # another import created one of these codes meanwhile
+        raise Conflict("another import or edit changed these rows meanwhile; nothing was "
+                       "stored, try again") from None
     forget_dataset_key()
     return report
 

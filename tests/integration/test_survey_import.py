@@ -421,3 +421,14 @@ def test_api_upload_over_the_body_limit_is_413(client, admin_hdr, session):
                     content_type=f"multipart/form-data; boundary={boundary}")
     assert r.status_code == 413 and r.is_json
     assert snapshot(session) == state
+
+
+def test_a_geopackage_with_several_layers_reads_the_one_named_like_the_layer(
+        session, tmp_path):
+    path = tmp_path / "survey.gpkg"
+    sections_gdf().to_file(path, layer="sections", driver="GPKG")
+    gpd.GeoDataFrame({"code": ["X"]}, geometry=[Point(103.1, 36.0)], crs="EPSG:4326").to_file(
+        path, layer="other", driver="GPKG")
+    assert run(path, "sections", commit=False)["created"] == 2
+    with pytest.raises(ImportRejected, match="several layers"):
+        run(path, "teams", commit=False)

@@ -90,8 +90,9 @@ def load_profile(spec: str | None, extra_dir: Path | None = None) -> Profile:
     path = next((p for p in candidates if p.suffix in (".yaml", ".yml") and p.is_file()),
                 None)
     if path is None:
-        raise ImportRejected("unknown profile %(name)s (see webgis import --profiles)",
-                             field="profile", name=spec)
+        raise ImportRejected("unknown profile %(name)s; saved profiles: %(saved)s",
+                             field="profile", name=spec,
+                             saved=", ".join(list_profiles(extra_dir)) or "none")
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     if not isinstance(data, dict) or not isinstance(data.get("columns", {}), dict):
         raise ImportRejected("profile %(name)s must map columns: {their name: our name}",
@@ -302,7 +303,7 @@ def read_survey(path: Path, layer: str, profile: Profile, *, crs: str | None = N
     be imported at all; row problems are collected in `Survey.errors`)."""
     layer = resolve_layer(layer)
     with opened(path, limits or Limits()) as inner:
-        raw = read_raw(inner)
+        raw = read_raw(inner, prefer=[k for k, v in LAYERS.items() if v == layer])
     src_crs, gcj = _crs_of(raw, crs or profile.crs)
     assert src_crs is not None
     name = "GCJ-02 (converted to WGS84)" if gcj else (

@@ -152,7 +152,22 @@ def _shp_encoding(path: Path) -> str:
     return decode(data[start:])[1]  # the records only: the header is binary
 
 
-def _read_vector(path: Path) -> RawTable:
+def _pick_layer(source: Path, prefer: list[str]) -> str | None:
+    """The GeoPackage layer to read: the only one, or the one named like the import layer
+    (`enterprises`, `intakes`, ...); several others are refused rather than guessed."""
+    import pyogrio
+
+    names = [str(row[0]) for row in pyogrio.list_layers(source)]
+    if len(names) <= 1:
+        return names[0] if names else None
+    named = [n for n in names if n.lower() in prefer]
+    if len(named) == 1:
+        return named[0]
+    raise ImportRejected("the file holds several layers (%(names)s); keep one, or name it "
+                         "%(prefer)s", names=", ".join(names), prefer=" or ".join(prefer))
+
+
+def _read_vector(path: Path, prefer: list[str]) -> RawTable:
     import pyogrio
 
     suffix = path.suffix.lower()
@@ -168,7 +183,11 @@ def _read_vector(path: Path) -> RawTable:
         text, encoding = decode(path.read_bytes())
         source = io.BytesIO(text.encode("utf-8"))
     try:
+        if suffix == ".gpkg":
+            kwargs["layer"] = _pick_layer(path, prefer)
         gdf = pyogrio.read_dataframe(source, **kwargs)
+    except ImportRejected:
+        raise
     except Exception as exc:  # pyogrio raises DataSourceError, DataLayerError, ...
         raise ImportRejected("cannot read the file: %(why)s", why=str(exc)[:200]) from None
     geoms = list(gdf.geometry) if "geometry" in gdf else None
@@ -193,13 +212,14 @@ def _read_table(path: Path) -> RawTable:
     return RawTable(frame, None, None, encoding, "csv", 2)
 
 
-def read_raw(path: Path) -> RawTable:
-    """The rows of a survey file (already unzipped by `opened`)."""
+def read_raw(path: Path, prefer: list[str] | None = None) -> RawTable:
+    """The rows of a survey file (already unzipped by `opened`); `prefer`: the names a
+    GeoPackage layer may have to be the one read."""
     suffix = path.suffix.lower()
     if suffix not in VECTOR_SUFFIXES + TABLE_SUFFIXES:
         raise ImportRejected("unsupported file type %(suffix)s; use one of %(known)s",
                              suffix=suffix or "(none)", known=", ".join(SUFFIXES))
-    raw = _read_vector(path) if suffix in VECTOR_SUFFIXES else _read_table(path)
+    raw = _read_vector(path, prefer or []) if suffix in VECTOR_SUFFIXES else _read_table(path)
     if raw.frame.empty:
         raise ImportRejected("the file holds no rows")
     return raw

@@ -110,7 +110,8 @@ def test_zipped_shapefile_in_cgcs2000_gauss_kruger(session, tmp_path):
     with zipfile.ZipFile(zpath, "w") as zf:
         for p in tmp_path.glob("teams.*"):
             if p.suffix != ".zip":
-                zf.write(p, p.name)
+                zf.write(p, f"teams/{p.name}")
+        zf.writestr("__MACOSX/teams/._teams.shp", b"\0\5\26\7")  # zipped on a Mac
     report = run(zpath, "teams", profile="zh_standard")
     assert report["format"] == "shapefile" and report["crs"] == "EPSG:4522"
     assert report["created"] == 1

@@ -71,7 +71,9 @@ def check_size(path: Path, limits: Limits) -> None:
 def _safe_members(zf: zipfile.ZipFile, limits: Limits) -> list[zipfile.ZipInfo]:
     """Refuse a zip bomb (too many members, too much unzipped) or a member leaving the
     folder, before anything is extracted."""
-    infos = [i for i in zf.infolist() if not i.is_dir()]
+    infos = [i for i in zf.infolist() if not i.is_dir()
+             and "__MACOSX" not in Path(i.filename).parts  # a Mac's resource forks
+             and not Path(i.filename).name.startswith("._")]
     if len(infos) > limits.max_members:
         raise ImportRejected("the zip holds %(n)d files; at most %(max)d are accepted",
                              n=len(infos), max=limits.max_members)

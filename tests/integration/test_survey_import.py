@@ -289,13 +289,15 @@ def test_every_bad_file_is_refused_naming_the_problem_and_nothing_is_stored(
 def test_row_errors_name_row_and_field(session, tmp_path):
     path = gb18030_csv(tmp_path, ["ENT_B1,乙厂,化工,重大,是,103.1,35.95,BENZENE:1,",
                                   "ENT_B2,丙厂,化工,极大,是,103.1,35.95,,",
-                                  "ENT_B3,丁厂,化工,一般,是,103.1,35.95,NOPE:1,"])
+                                  "ENT_B3,丁厂,化工,一般,是,103.1,35.95,NOPE:1,",
+                                  "ENT_B4,戊厂,化工,一般,是,103.1,35.95,SB:1;SB:2,"])
     state = snapshot(session)
     with pytest.raises(SurveyInvalid) as err:
         run(path, "enterprises", profile="zh_standard")
     errors = err.value.extra["report"]["errors"]
     assert {(e["row"], e["field"]) for e in errors} == {(3, "risk_level"),
-                                                         (4, "substances[0].pollutant")}
+                                                         (4, "substances[0].pollutant"),
+                                                         (5, "substances")}
     assert snapshot(session) == state
 
 

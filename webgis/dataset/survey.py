@@ -288,6 +288,9 @@ def _record(props: dict[str, Any], layer: str, rowno: int, profile: Profile,
                 except FieldError as exc:
                     survey.errors.append(Problem(rowno, f"{key}[{j}].{exc.field}",
                                                  exc.message))
+            names = [next(iter(k.values())) for k in kids]
+            for dup in sorted({n for n in names if names.count(n) > 1}):
+                survey.errors.append(Problem(rowno, key, f"{dup} is listed twice"))
             clean[key] = kids
     if layer == "interception_points" and clean["capacity_m3"] is None and (
             clean["holding_h"] is None) and {"capacity_m3", "holding_h"} & set(given):

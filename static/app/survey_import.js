@@ -63,7 +63,8 @@
     summary.textContent = [report.file, report.format, report.encoding || "", report.crs,
       report.rows + " × " + report.layer,
       report.created + " " + L_.lCreated + ", " + report.changed + " " + L_.lChanged + ", " +
-      report.unchanged + " " + L_.lUnchanged, "⚑ " + report.flagged + " > " + report.flag_m + " m"]
+      report.unchanged + " " + L_.lUnchanged, "⚑ " + report.flagged + " > " + report.flag_m + " m",
+      (report.ignored_columns || []).length ? L_.lIgnored + ": " + report.ignored_columns.join(", ") : ""]
       .filter(Boolean).join(" · ");
   }
 

@@ -315,6 +315,71 @@ def warm_sheets_command(fonts_only: bool) -> None:
         click.echo(f"sheet libraries and fonts loaded in {warm_sheets():.1f} s")
 
 
+# --- survey import ---------------------------------------------------------------------------
+
+
+def _print_report(report: dict, as_json: bool) -> None:
+    """The import report: a summary, then each error and warning with its row and field."""
+    import orjson
+
+    if as_json:
+        click.echo(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode())
+        return
+    enc = report.get("encoding") or "-"
+    click.echo(f"{report['file']}: {report['format']}, encoding {enc}, CRS {report['crs']}, "
+               f"layer {report['layer']}, {report['rows']} valid row(s)")
+    if report.get("ignored_columns"):
+        click.echo(f"  columns ignored: {', '.join(report['ignored_columns'])}")
+    for kind in ("errors", "warnings"):
+        for p in report.get(kind, []):
+            where = f"row {p['row']}" if p["row"] else "file"
+            click.echo(f"  {kind[:-1]}: {where}, {p['field'] or '-'}: {p['message']}",
+                       err=kind == "errors")
+    for feat in report.get("features", {}).get("features", []):
+        props = feat["properties"]
+        for name, (old, new) in (props.get("changes") or {}).items():
+            click.echo(f"  row {props['row']} {props['code']}: {name} {old} → {new}")
+    if "created" in report and not report.get("errors"):
+        verb = "stored" if report["committed"] else "dry run, nothing stored"
+        click.echo(f"  {report['created']} created, {report['changed']} changed, "
+                   f"{report['unchanged']} unchanged, {report['flagged']} flagged "
+                   f"(> {report['flag_m']:.0f} m from a reach) — {verb}")
+
+
+@click.command("import")
+@click.argument("layer")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--profile", default=None, help="Field-mapping profile: a name or a YAML path.")
+@click.option("--crs", default=None,
+              help="The coordinates' CRS when the file has none or is wrong: EPSG:4326, "
+                   "EPSG:4490, any EPSG code, or gcj02 (converted to WGS84).")
+@click.option("--dry-run", is_flag=True, help="Validate and preview; store nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the full report as JSON.")
+@click.option("--user", default=None, help="Who imports (the audit log's actor name).")
+@with_appcontext
+def import_command(layer: str, file: Path, profile: str | None, crs: str | None,
+                   dry_run: bool, as_json: bool, user: str | None) -> None:
+    """Import a department's survey FILE into LAYER (enterprises, intakes, sections,
+    spaces, depots, teams): all rows or none, audited; a re-import changes nothing."""
+    import getpass
+
+    from webgis.services.actor import Actor
+    from webgis.services.survey_import import ImportRejected, SurveyInvalid, import_survey
+
+    actor = Actor(None, f"cli:{user or getpass.getuser()}", "admin")
+    try:
+        report = import_survey(layer, file, actor, current_settings(), profile=profile,
+                               crs=crs, commit=not dry_run)
+    except SurveyInvalid as exc:
+        _print_report(exc.extra["report"], as_json)
+        click.echo(f"Refused, nothing was stored: {exc.message}", err=True)
+        sys.exit(1)
+    except ImportRejected as exc:
+        click.echo(f"Refused, nothing was stored: {exc.message}", err=True)
+        sys.exit(1)
+    _print_report(report, as_json)
+
+
 def register(app: Flask) -> None:
     """Commands that need the app (and its database) live on `app.cli`."""
     app.cli.add_command(load_data)
@@ -333,3 +398,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(calibrate_command)
     app.cli.add_command(ensemble_command)
     app.cli.add_command(warm_sheets_command)
+    app.cli.add_command(import_command)

@@ -145,6 +145,11 @@ def from_environment() -> dict[str, Any]:
         # empty: the system's trusted CAs.
         "SMTP_CAFILE": os.environ.get("WEBGIS_SMTP_CAFILE", ""),
         "SMTP_TIMEOUT_S": _float("WEBGIS_SMTP_TIMEOUT_S", 10.0),
+        # Survey import (`webgis import`, /import): the largest file (MB), the snap
+        # distance above which a feature is flagged (m), the department's profiles folder.
+        "IMPORT_MAX_MB": _float("WEBGIS_IMPORT_MAX_MB", 50.0),
+        "IMPORT_FLAG_M": _float("WEBGIS_IMPORT_FLAG_M", 500.0),
+        "IMPORT_PROFILES": os.environ.get("WEBGIS_IMPORT_PROFILES", ""),
     }
 
 
@@ -176,6 +181,9 @@ class Settings:
     smtp_timeout_s: float = 10.0
     #: Signs acknowledgement links (the app's SECRET_KEY; empty: links cannot be made).
     secret_key: str = field(default="", repr=False)
+    import_max_mb: float = 50.0
+    import_flag_m: float = 500.0
+    import_profiles: str = ""
 
     @classmethod
     def from_mapping(cls, cfg: Mapping[str, Any]) -> Settings:
@@ -202,6 +210,9 @@ class Settings:
             smtp_cafile=str(cfg.get("SMTP_CAFILE") or ""),
             smtp_timeout_s=float(cfg.get("SMTP_TIMEOUT_S") or 10.0),
             secret_key=str(cfg.get("SECRET_KEY") or ""),
+            import_max_mb=float(cfg.get("IMPORT_MAX_MB", 50.0)),
+            import_flag_m=float(cfg.get("IMPORT_FLAG_M", 500.0)),
+            import_profiles=str(cfg.get("IMPORT_PROFILES") or ""),
         )
 
     @classmethod
@@ -245,4 +256,7 @@ _SETTING_OF_KEY = {
     "SMTP_PORT": "smtp_port",
     "SMTP_FROM": "smtp_from",
     "SMTP_STARTTLS": "smtp_starttls",
+    "IMPORT_MAX_MB": "import_max_mb",
+    "IMPORT_FLAG_M": "import_flag_m",
+    "IMPORT_PROFILES": "import_profiles",
 }

@@ -18,6 +18,9 @@ Codes and what they mean (the README's "API contract" lists their statuses):
 * ``hydro_invalid``, ``too_far_from_river``, ``network_cycle``, ``network_data`` — the
   hydro core cannot model the input (`webgis.hydro.errors`).
 * ``data_invalid`` — a data file failed validation (loader and CLI, never an HTTP answer).
+* ``import_invalid`` — a survey file cannot be imported (size, zip, format, encoding, CRS,
+  geometry) or its rows failed validation (the body's ``report`` names each row and
+  field); nothing was stored (`webgis.services.survey_import`).
 """
 
 from __future__ import annotations

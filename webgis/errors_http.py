@@ -40,6 +40,7 @@ STATUS: dict[str, int] = {
     "link_expired": 410,
     # issue 15: DASK_SCHEDULER_ADDRESS does not answer (named in `fields`; never a 5xx)
     "scheduler_unreachable": 422,
+    "import_invalid": 422,
 }
 
 

@@ -18,6 +18,7 @@ from webgis.api import (  # noqa: E402,F401
     screening,
     sheets,
     supervision,
+    survey_import,
     upstream,
 )
 from webgis.api.blueprint import bp

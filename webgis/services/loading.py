@@ -24,8 +24,8 @@ from webgis.dataset.read import LAYER_ORDER, Dataset, DatasetInvalid, read_datas
 from webgis.errors import DataError
 from webgis.services.uow import unit_of_work
 
-__all__ = ["DataError", "DatasetInvalid", "LoadReport", "check_data", "load", "load_data",
-           "network_version"]
+__all__ = ["DataError", "DatasetInvalid", "LoadReport", "check_data", "column_values", "load",
+           "load_data", "network_version"]
 
 
 @dataclass(frozen=True)
@@ -109,6 +109,13 @@ def _row(layer: str, rec: dict[str, Any], ids: dict[str, dict[str, int]]) -> dic
         row["river_id"] = ids["rivers"][rec["river_code"]]
         row["interception_codes"] = rec["interception_points"]
     return row
+
+
+def column_values(layer: str, rec: dict[str, Any],
+                  ids: dict[str, dict[str, int]]) -> dict[str, Any]:
+    """A clean record of `layer` as column values (references resolved through `ids`): the
+    survey import (`webgis.services.survey_import`) stores rows the way `load` does."""
+    return _row(layer, rec, ids)
 
 
 def _upsert(session: Session, model: type[Any], rows: list[dict[str, Any]]) -> dict[str, int]:

@@ -98,7 +98,8 @@ KEY_SQL = text(
     "SELECT md5(coalesce(string_agg(layer || ':' || sha256, ',' ORDER BY layer), '') || "
     "(SELECT coalesce(string_agg(id::text, ',' ORDER BY id), '') FROM plan_version "
     "WHERE status = 'issued') || ':' || (SELECT coalesce(max(id), 0)::text FROM audit_log "
-    "WHERE object_type IN ('stock', 'team', 'enterprise', 'interception'))) "
+    "WHERE object_type IN ('stock', 'team', 'enterprise', 'interception', 'depot', "
+    "'water_source', 'section'))) "
     "FROM dataset_layer"
 )
 KEY_TTL_S = 1.0  # a load becomes visible to analyses at most this long after its commit

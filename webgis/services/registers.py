@@ -40,7 +40,9 @@ __all__ = ["ANALYSIS_REGISTERS", "change_enterprise", "change_space", "change_st
            "change_team", "list_enterprises", "list_spaces", "list_stock", "list_teams"]
 
 #: Audit object types whose edits change what an analysis offers (`KEY_SQL` reads them).
-ANALYSIS_REGISTERS = ("stock", "team", "enterprise", "interception")
+ANALYSIS_REGISTERS = ("stock", "team", "enterprise", "interception",
+                      # survey imports (webgis.services.survey_import.AUDIT_TYPES)
+                      "depot", "water_source", "section")
 
 
 def _iso(d: date | None) -> str | None:

@@ -7,14 +7,17 @@ so the rules and the audit are the API's. Signed-in users only."""
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from webgis.contract.errors import parse
 from webgis.contract.supervision import HazardQuery
+from webgis.edge import current_settings
+from webgis.errors import Forbidden
 from webgis.exports.supervision import VALUE_LABELS
 from webgis.i18n import select_locale
-from webgis.services import hazards, plan_versions, registers, supervision
+from webgis.services import hazards, plan_versions, registers, supervision, survey_import
 
 bp = Blueprint("registers", __name__)
 WRITERS = ("duty_officer", "leader", "planner", "admin")
@@ -78,3 +81,24 @@ def registers_page():
                            enterprises=registers.list_enterprises(),
                            spaces=registers.list_spaces(), lang=select_locale(),
                            csrf=generate_csrf(), can_edit=current_user.role in WRITERS)
+
+
+#: The import page's layers (issue 17 item 2) and their labels.
+IMPORT_LAYERS = (("enterprises", _l("Enterprises (with substances)")),
+                 ("intakes", _l("Drinking-water intakes")),
+                 ("sections", _l("Monitoring sections")),
+                 ("spaces", _l("Interception spaces")),
+                 ("depots", _l("Depots and their inventory")),
+                 ("teams", _l("Rescue teams")))
+
+
+@bp.get("/import")
+def import_page():
+    """Upload a department's survey: preview on a map, then commit (admins only)."""
+    if not current_user.is_authenticated:
+        return _signed_in()
+    if current_user.role != "admin":
+        raise Forbidden("importing a survey is for administrators")
+    return render_template("import.html", layers=IMPORT_LAYERS,
+                           profiles=survey_import.profiles(current_settings())["profiles"],
+                           csrf=generate_csrf(), lang=select_locale())

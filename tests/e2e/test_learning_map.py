@@ -105,8 +105,9 @@ def test_saved_incident_calibrates_to_its_stored_readings(watched, live_server, 
     _open(watched, live_server + "/?scenario=" + quote(json.dumps(REQUEST)))
     _wait_analysis(page)
     lines = page.evaluate(READINGS_JS).splitlines()
-    page.once("dialog", lambda d: d.accept("E2E 校准"))
-    page.click("#btn-save")
+    page.click("#btn-save")  # the title is asked in the page (issue 14), not in prompt()
+    page.fill("#save-title", "E2E 校准")
+    page.click("#save-ok")
     page.wait_for_url(re.compile(r"/incidents/\d+$"))
     incident_id = int(page.url.rsplit("/", 1)[1])
     with e2e_app.app_context():

@@ -26,7 +26,7 @@ def staff(e2e_app):
 
     # a leader of its own: test_reports_e2e.py's e2e_leader has another password, and
     # webgis_e2e keeps its users from one run to the next
-    names = {"planner": "e2e_planner", "duty_officer": "e2e_reviewer",
+    names = {"planner": "e2e_reg_planner", "duty_officer": "e2e_reg_reviewer",
              "leader": "e2e_plan_leader"}
     with e2e_app.app_context():
         try:

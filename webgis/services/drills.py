@@ -22,6 +22,7 @@ import copy
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import select
 
 from webgis.config import Settings
@@ -139,7 +140,7 @@ def _play(session: Any, d: Drill, no: int, inj: dict[str, Any], settings: Settin
         r = ReadingIn.model_validate({
             "station_kind": inj.get("station_kind", "section"),
             "station_code": inj["station_code"], "value": inj["value_mg_l"],
-            "sampled_at": sampled, **({"pollutant": inj["pollutant"]}
+            "sampled_at": _iso(sampled), **({"pollutant": inj["pollutant"]}
                                       if inj.get("pollutant") else {})})
         add_readings(d.incident_id, [(f"inject #{no}", None, r)], expected_version=None,
                      actor=DRILL_ACTOR, source="hand", settings=settings, now=sampled)
@@ -199,6 +200,10 @@ def play_due(drill_id: int, now: datetime, settings: Settings) -> dict[str, Any]
             if no is None:
                 raise
             failed = (no, f"{exc.code}: {exc.message}")
+        except ValidationError as exc:  # a stored inject its service now refuses
+            if no is None:
+                raise
+            failed = (no, f"invalid: {exc.errors()[0].get('msg')}")
         if failed is not None:
             with unit_of_work() as s:
                 _mark(_drill(s, drill_id, lock=True), failed[0], now, failed[1])

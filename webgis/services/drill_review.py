@@ -22,12 +22,15 @@ from webgis.models.report import IncidentReport
 from webgis.response import drill_score as ds
 from webgis.services.checklist import checklist
 from webgis.services.dispatch_view import find_target, plume_arrival_h
-from webgis.services.drills import _drill, drill_dict
+from webgis.services.drills import drill_dict, load_drill
 from webgis.services.incident_write import event_row
-from webgis.services.report_clock import _SEVERITY, DUE_MIN
+from webgis.services.report_clock import DUE_MIN
 from webgis.services.uow import reading
 
 __all__ = ["drill_report", "drill_score"]
+
+#: Levels from the most severe (a smaller number is more severe).
+SEVERITY = {"I": 0, "II": 1, "III": 2, "IV": 3}
 
 
 def _level_changes(events: list[IncidentEvent], first_report_h: float | None,
@@ -40,14 +43,14 @@ def _level_changes(events: list[IncidentEvent], first_report_h: float | None,
         p = ev.payload or {}
         to, frm = p.get("to"), p.get("from")
         at_h = ds.drill_h(ev.at, started, speed)
-        if at_h >= first_report_h and _SEVERITY.get(to or "", 9) < _SEVERITY.get(frm or "", 9):
+        if at_h >= first_report_h and SEVERITY.get(to or "", 9) < SEVERITY.get(frm or "", 9):
             out.append((round(at_h, 4), float(DUE_MIN.get(to or "", 120))))
     return out
 
 
 def _inputs(s: Any, drill_id: int) -> tuple[Any, Incident, dict[str, Any],
                                              list[IncidentEvent]]:
-    d = _drill(s, drill_id)
+    d = load_drill(s, drill_id)
     inc = s.get(Incident, d.incident_id)
     t0, sp = d.started_at, d.speed
     result = inc.result if isinstance(inc.result, dict) else {}

@@ -40,7 +40,7 @@ from webgis.services.readings import RECEPTOR_KIND, add_readings
 from webgis.services.reference import get_reference
 from webgis.services.uow import reading, unit_of_work
 
-__all__ = ["DRILL_ACTOR", "create_drill", "get_drill", "play_due"]
+__all__ = ["DRILL_ACTOR", "create_drill", "get_drill", "load_drill", "play_due"]
 
 DRILL_ACTOR = Actor.system("drill")
 
@@ -115,7 +115,7 @@ def create_drill(req: DrillCreate, actor: Actor, settings: Settings,
         return drill_dict(d, started)
 
 
-def _drill(session: Any, drill_id: int, lock: bool = False) -> Drill:
+def load_drill(session: Any, drill_id: int, lock: bool = False) -> Drill:
     q = select(Drill).where(Drill.id == drill_id)
     d = session.execute(q.with_for_update() if lock else q).scalar_one_or_none()
     if d is None:
@@ -126,7 +126,7 @@ def _drill(session: Any, drill_id: int, lock: bool = False) -> Drill:
 
 def get_drill(drill_id: int, now: datetime | None = None) -> dict[str, Any]:
     with reading() as s:
-        return drill_dict(_drill(s, drill_id), now or datetime.now(UTC))
+        return drill_dict(load_drill(s, drill_id), now or datetime.now(UTC))
 
 
 def _play(session: Any, d: Drill, no: int, inj: dict[str, Any], settings: Settings) -> None:
@@ -189,7 +189,7 @@ def play_due(drill_id: int, now: datetime, settings: Settings) -> dict[str, Any]
         no: int | None = None
         try:
             with unit_of_work() as s:
-                d = _drill(s, drill_id, lock=True)
+                d = load_drill(s, drill_id, lock=True)
                 no = _next_due(d, now) if d.status != "ended" else None
                 if no is None:
                     return {"played": played, "drill": drill_dict(d, now)}
@@ -206,7 +206,7 @@ def play_due(drill_id: int, now: datetime, settings: Settings) -> dict[str, Any]
             failed = (no, f"invalid: {exc.errors()[0].get('msg')}")
         if failed is not None:
             with unit_of_work() as s:
-                _mark(_drill(s, drill_id, lock=True), failed[0], now, failed[1])
+                _mark(load_drill(s, drill_id, lock=True), failed[0], now, failed[1])
         if no is not None:
             played.append(no)
     raise RuntimeError("unreachable: more injects than a drill holds")

@@ -176,3 +176,39 @@ def test_bad_input_is_422_naming_the_field_and_stores_nothing(session, client, h
     assert res.status_code == 422, res.get_json()
     assert any(field in k for k in res.get_json()["fields"]), res.get_json()
     assert _counts(session) == before
+
+
+def test_cli_plays_what_is_due_and_stops_when_done(app, session, runner, hdr, scenario_id):
+    t0 = datetime.now(UTC) - timedelta(minutes=2)  # ×60: T+2 h now
+    with app.app_context():
+        d = drills.create_drill(DrillCreate.model_validate({
+            "scenario_id": scenario_id, "speed": 60, "injects": [
+                {"kind": "message", "at_h": 1, "text": "一"},
+                {"kind": "message", "at_h": 500, "text": "much later"}]}),
+            _planner(session), Settings.from_mapping(app.config), now=t0)
+    out = runner.invoke(args=["drill", "play", str(d["id"]), "--once"])
+    assert out.exit_code == 0, out.output
+    assert "T+1 h #0 message played" in out.output and "1 inject(s) left" in out.output
+    again = runner.invoke(args=["drill", "play", str(d["id"]), "--once"])
+    assert "#0" not in again.output and "1 inject(s) left" in again.output
+    gone = runner.invoke(args=["drill", "play", "999999", "--once"])
+    assert gone.exit_code == 1 and "drill_id" in gone.output
+
+
+def test_an_inject_the_incident_refuses_is_marked_not_retried(app, session, client, hdr,
+                                                              scenario_id):
+    settings = Settings.from_mapping(app.config)
+    t0 = datetime.now(UTC) - timedelta(minutes=10)
+    with app.app_context():
+        d = drills.create_drill(DrillCreate.model_validate({
+            "scenario_id": scenario_id, "speed": 60, "injects": [
+                {"kind": "message", "at_h": 1, "text": "after closing"}]}),
+            _planner(session), settings, now=t0)
+    inc = client.get(f"/api/v1/incidents/{d['incident_id']}", headers=hdr["leader"]).get_json()
+    res = client.post(f"/api/v1/incidents/{d['incident_id']}/status", headers=hdr["leader"],
+                      json={"status": "closed", "expected_version": inc["version"]})
+    assert res.status_code == 200, res.get_json()
+    with app.app_context():
+        out = drills.play_due(d["id"], t0 + timedelta(minutes=2), settings)
+        assert out["played"] == [0] and "conflict" in out["drill"]["injects"][0]["error"]
+        assert drills.play_due(d["id"], t0 + timedelta(minutes=3), settings)["played"] == []

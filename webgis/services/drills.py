@@ -131,7 +131,8 @@ def get_drill(drill_id: int, now: datetime | None = None) -> dict[str, Any]:
 
 def _play(session: Any, d: Drill, no: int, inj: dict[str, Any], settings: Settings) -> None:
     """Play one inject through the incident's own services (their commit is ours)."""
-    inc = session.get(Incident, d.incident_id)
+    # locked and read afresh: the version the inject's write is checked against is now's
+    inc = session.get(Incident, d.incident_id, populate_existing=True, with_for_update=True)
     version = inc.version if inc is not None else 0
     tag = f"演练注入 drill inject #{no} (T+{float(inj['at_h']):g} h)"
     kind = inj["kind"]

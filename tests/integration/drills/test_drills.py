@@ -15,7 +15,8 @@ import pytest
 from sqlalchemy import func, select
 
 from webgis.config import Settings
-from webgis.contract.drills import DrillCreate
+from webgis.contract.drills import Drill as DrillOut
+from webgis.contract.drills import DrillCreate, Score, TickResult
 from webgis.models import Drill, Incident
 from webgis.services import analysis, drills, incidents, users
 from webgis.services.actor import Actor
@@ -144,11 +145,15 @@ def test_api_create_tick_and_roles(session, client, hdr, scenario_id):
     res = client.post("/api/v1/drills", json=body, headers=hdr["planner"])
     assert res.status_code == 201, res.get_json()
     d = res.get_json()
+    DrillOut.model_validate(d)
     assert d["speed"] == 10 and d["url"] == f"/incidents/{d['incident_id']}"
     assert client.post(f"/api/v1/drills/{d['id']}/tick", headers=hdr["field_team"]
                        ).status_code == 403
     tick = client.post(f"/api/v1/drills/{d['id']}/tick", headers=hdr["duty_officer"])
     assert tick.status_code == 200 and tick.get_json()["played"] == [0]
+    TickResult.model_validate(tick.get_json())
+    Score.model_validate(client.get(f"/api/v1/drills/{d['id']}/score",
+                                    headers=hdr["duty_officer"]).get_json())
     again = client.post(f"/api/v1/drills/{d['id']}/tick", headers=hdr["planner"]).get_json()
     assert again["played"] == [] and again["drill"]["injects"][1]["played_at"] is None
     assert client.get(f"/api/v1/drills/{d['id']}", headers=hdr["planner"]

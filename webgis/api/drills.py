@@ -48,6 +48,14 @@ def tick_drill(drill_id: int):
     return jsonify(drills.play_due(drill_id, datetime.now(UTC), current_settings()))
 
 
+@bp.post("/api/v1/drills/<int:drill_id>/end")
+@require_role("planner")
+@document(ok=Drill, **_W)
+def end_drill(drill_id: int):
+    """End the drill (a planner): the injects left are not played."""
+    return jsonify(drills.end_drill(drill_id))
+
+
 @bp.get("/api/v1/drills/<int:drill_id>/score")
 @require_role(*_READERS)
 @document(ok=Score, **_W)

@@ -40,7 +40,7 @@ from webgis.services.readings import RECEPTOR_KIND, add_readings
 from webgis.services.reference import get_reference
 from webgis.services.uow import reading, unit_of_work
 
-__all__ = ["DRILL_ACTOR", "create_drill", "get_drill", "load_drill", "play_due"]
+__all__ = ["DRILL_ACTOR", "create_drill", "end_drill", "get_drill", "load_drill", "play_due"]
 
 DRILL_ACTOR = Actor.system("drill")
 
@@ -127,6 +127,16 @@ def load_drill(session: Any, drill_id: int, lock: bool = False) -> Drill:
 def get_drill(drill_id: int, now: datetime | None = None) -> dict[str, Any]:
     with reading() as s:
         return drill_dict(load_drill(s, drill_id), now or datetime.now(UTC))
+
+
+def end_drill(drill_id: int, now: datetime | None = None) -> dict[str, Any]:
+    """End the drill: no inject is played after this (the ones left stay unplayed and the
+    score is read as it stands)."""
+    with unit_of_work() as s:
+        d = load_drill(s, drill_id, lock=True)
+        d.status = "ended"
+        s.flush()
+        return drill_dict(d, now or datetime.now(UTC))
 
 
 def _play(session: Any, d: Drill, no: int, inj: dict[str, Any], settings: Settings) -> None:

@@ -135,7 +135,7 @@ def test_play_accelerated_score_and_report(app, session, client, hdr, scenario_i
     assert inc_id not in [x["id"] for x in listed]
 
 
-def test_api_create_tick_and_roles(session, client, hdr, scenario_id):
+def test_api_create_tick_end_and_roles(app, session, client, hdr, scenario_id):
     body = {"scenario_id": scenario_id, "speed": 10, "injects": [
         {"kind": "message", "at_h": 0, "text": "开始"},
         {"kind": "message", "at_h": 100, "text": "later"}]}
@@ -158,6 +158,14 @@ def test_api_create_tick_and_roles(session, client, hdr, scenario_id):
     assert again["played"] == [] and again["drill"]["injects"][1]["played_at"] is None
     assert client.get(f"/api/v1/drills/{d['id']}", headers=hdr["planner"]
                       ).get_json()["status"] == "running"
+    assert client.post(f"/api/v1/drills/{d['id']}/end", headers=hdr["duty_officer"]
+                       ).status_code == 403
+    ended = client.post(f"/api/v1/drills/{d['id']}/end", headers=hdr["planner"]).get_json()
+    assert ended["status"] == "ended"
+    with app.app_context():  # even when its time has come, an ended drill plays nothing
+        out = drills.play_due(d["id"], datetime.now(UTC) + timedelta(hours=11),
+                              Settings.from_mapping(app.config))
+    assert out["played"] == [] and out["drill"]["injects"][1]["played_at"] is None
     assert client.get("/api/v1/drills/999999", headers=hdr["planner"]).status_code == 404
     assert client.get(f"/api/v1/drills/{d['id']}/report.odt",
                       headers=hdr["planner"]).status_code == 422

@@ -393,6 +393,9 @@ def register(app: Flask) -> None:
     from webgis.cli_screen import screen_group
 
     app.cli.add_command(screen_group)
+    from webgis.cli_drill import drill_group
+
+    app.cli.add_command(drill_group)
     from webgis.cli_learning import calibrate_command, ensemble_command
 
     app.cli.add_command(calibrate_command)

@@ -4,6 +4,7 @@
 from webgis.api import (  # noqa: E402,F401
     alerts,
     dispatch,
+    drills,
     health,
     incident_aggregate,
     incidents,

@@ -3,6 +3,7 @@
 from webgis.models.alerts import AlertContact, IncidentAlert
 from webgis.models.catalogue import Material, Pollutant
 from webgis.models.dispatch import Dispatch, DispatchLine, PlanTick, TeamMember
+from webgis.models.drill import Drill
 from webgis.models.enterprise import Enterprise, EnterpriseSubstance
 from webgis.models.geo import AdminArea, Place
 from webgis.models.incident import Incident, IncidentEvent, IncidentReading, IncidentRevision
@@ -24,6 +25,7 @@ __all__ = [
     "Depot",
     "Dispatch",
     "DispatchLine",
+    "Drill",
     "Enterprise",
     "Hazard",
     "HazardEvidence",

@@ -42,6 +42,7 @@ APP_JS = (
     "app/incident_readings.js",
     "app/screening.js",
     "app/scenarios.js",
+    "app/drills.js",
     "app/legend.js",
     "app/incident_session.js",
 )

@@ -299,7 +299,12 @@ PLAIN += [
     _l("Compared scenarios"), _l("Choose a GeoJSON file with a polygon"),
     _l("The file is not GeoJSON"), _l("Inside the area"), _l("Enterprises"),
     _l("Tailings facilities"), _l("Wastewater plants"),
+    # drills (static/app/drills.js)
+    _l("played"), _l("not yet"), _l("Drill score"), _l("Injects must be a JSON list"),
 ]
+CODED.update({
+    "outcome_met": _l("met"), "outcome_late": _l("late"), "outcome_missing": _l("missing"),
+})
 CODED.update({
     "status_queued": _l("queued"), "status_running": _l("running"), "status_done": _l("done"),
     "status_failed": _l("failed"), "status_cancelled": _l("cancelled"),

@@ -130,15 +130,16 @@ def _one(network: RiverNetwork, alarm: Alarm, pollutant: PollutantInput, c: Cand
     reasons.append(("储存该物质", "stores this substance") if c.exact else
                    (f"仅储存同类物质（{c.stored_code}）",
                     f"stores only the same class ({c.stored_code})"))
-    if got is None or not got.curve or got.peak_conc_mgl <= 0:
+    if got is None or not got.curve or not got.peak_conc_mgl > 1e-30 * UNIT_MASS_KG:
         reasons.append((f"在 {horizon_h:.0f} h 内污染物到不了报警点",
                         f"its plume does not reach the alarm point within {horizon_h:.0f} h"))
         return Found(c, 0, False, None, None, None, None, None, 0.0, tuple(reasons))
     per_kg = got.peak_conc_mgl / UNIT_MASS_KG
-    fast = min(v for v in (c.fast_h, got.worst.arrival_h) if v is not None
-               and math.isfinite(v))
-    slow = max(v for v in (c.slow_h, got.peak_h) if v is not None and math.isfinite(v))
-    window = (-slow, -fast)
+    fast = min((v for v in (c.fast_h, got.worst.arrival_h)
+                if v is not None and math.isfinite(v)), default=0.0)
+    slow = max((v for v in (c.slow_h, got.peak_h) if v is not None and math.isfinite(v)),
+               default=horizon_h)
+    window = (-max(slow, fast), -fast)
     curve = np.asarray(got.curve, dtype=float)
     if len(alarm.readings) == 1:
         mass, release, misfit = alarm.peak_mgl / per_kg, -got.peak_h, None
@@ -175,7 +176,8 @@ def _fit_series(alarm: Alarm, curve: np.ndarray, window: tuple[float, float]
     u = np.interp(t[None, :] - shifts[:, None], curve[:, 0], curve[:, 1], left=0.0, right=0.0)
     uu = (u * u).sum(axis=1)
     scale = np.where(uu > 0, (u * obs).sum(axis=1) / np.where(uu > 0, uu, 1.0), 0.0)
-    resid = np.sqrt(((scale[:, None] * u - obs) ** 2).sum(axis=1) / (obs * obs).sum())
+    norm = max(float((obs * obs).sum()), 1e-30)
+    resid = np.sqrt(((scale[:, None] * u - obs) ** 2).sum(axis=1) / norm)
     resid = np.where(uu > 0, resid, np.inf)
     best = int(np.argmin(resid))
     if not math.isfinite(float(resid[best])):

@@ -42,6 +42,10 @@ NOTE_EXPECTED = {
 }
 
 
+#: an alarm before this is a typing error, not an alarm (and keeps date arithmetic safe)
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+
+
 def _bad(name: str, message: str, value: Any, **params: Any) -> Unprocessable:
     return Unprocessable(message, fields={name: value}, params=params)
 
@@ -71,6 +75,9 @@ def _readings(req: SourceSearchRequest, now: datetime) -> tuple[tuple[float, flo
     slack = timedelta(minutes=5)  # a station clock a little fast is not an error
     if req.sampled_at > now + slack:
         raise _bad("sampled_at", "sampled_at is in the future", req.sampled_at.isoformat())
+    if req.sampled_at < EARLIEST:
+        raise _bad("sampled_at", "sampled_at is too far in the past",
+                   req.sampled_at.isoformat())
     rows = [(req.sampled_at, req.value)]
     for i, s in enumerate(req.series):
         if s.sampled_at > req.sampled_at:

@@ -44,6 +44,7 @@ APP_JS = (
     "app/scenarios.js",
     "app/legend.js",
     "app/incident_session.js",
+    "app/source_search.js",
 )
 APP_CSS = (
     "app/map.css",

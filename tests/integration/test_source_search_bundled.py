@@ -142,3 +142,23 @@ def test_cli_prints_the_candidates(bundled_app):
     bad = runner.invoke(args=["source-search", "--section", "SEC-NOPE", "--at",
                               "2026-06-01T12:00:00Z", "--pollutant", "SULFIDE", "--value", "1"])
     assert bad.exit_code == 2 and "section" in bad.output
+
+
+def test_a_point_snapped_to_the_river_on_the_mini_data(client):
+    """The alarm as a point (snapped like a reading) at the mini data's section SEC_A,
+    below ENT_A's outfall (benzene, 200 t), with a series."""
+    lon, lat = client.get("/api/v1/sections/SEC_A").get_json()["geometry"]["coordinates"]
+    body = {"lon": lon, "lat": lat, "sampled_at": "2026-06-01T12:00:00Z",
+            "pollutant": "BENZENE", "value": 50, "unit": "µg/L",
+            "series": [{"sampled_at": "2026-06-01T10:00:00Z", "value": 20}]}
+    res = client.post(URL, json=body)
+    assert res.status_code == 200, res.get_json()
+    out = res.get_json()
+    assert out["alarm"]["section"] is None and out["alarm"]["conc_mgl"] == pytest.approx(0.05)
+    assert out["alarm"]["n_readings"] == 2
+    [c] = out["candidates"]
+    assert c["code"] == "ENT_A" and c["exact"] and c["reaches"] and c["rank"] == 1
+    assert c["misfit"] is not None and 0 < c["mass_kg"] and c["within_stock"]
+    by_section = client.post(URL, json={**body, "lon": None, "lat": None,
+                                         "section": "SEC_A"}).get_json()
+    assert by_section["candidates"][0]["code"] == "ENT_A"

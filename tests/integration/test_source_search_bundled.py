@@ -158,7 +158,7 @@ def test_a_point_snapped_to_the_river_on_the_mini_data(client):
     assert out["alarm"]["n_readings"] == 2
     [c] = out["candidates"]
     assert c["code"] == "ENT_A" and c["exact"] and c["reaches"] and c["rank"] == 1
-    assert c["misfit"] is not None and 0 < c["mass_kg"] and c["within_stock"]
+    assert c["misfit"] is not None and c["mass_kg"] > 0 and c["within_stock"]
     by_section = client.post(URL, json={**body, "lon": None, "lat": None,
                                          "section": "SEC_A"}).get_json()
     assert by_section["candidates"][0]["code"] == "ENT_A"

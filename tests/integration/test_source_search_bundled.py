@@ -81,6 +81,7 @@ def test_a_series_from_a_known_release_ranks_its_source_first(bundled_app, bundl
     release = datetime.fromisoformat(top["release_estimate"])
     assert abs((release - RELEASED).total_seconds()) <= 3600
     assert top["misfit"] < 0.05
+    assert top["in_window"] is True
 
 
 def test_one_reading_gives_the_least_mass_and_a_window_holding_the_release(bundled_app,
@@ -97,6 +98,12 @@ def test_one_reading_gives_the_least_mass_and_a_window_holding_the_release(bundl
     # exact holders come before class-only ones (chlorine is "other" like sulfide)
     exact = [c["exact"] for c in out["candidates"]]
     assert exact == sorted(exact, reverse=True) and not exact[-1]
+    # one reading cannot tell exact holders within their stock apart: the nearer rank
+    # first (here ENT-LX-007, 166 km up, is 4th behind three nearer sulfide holders that
+    # could also hold the mass needed; the series test above tells them apart)
+    ahead = [c["code"] for c in out["candidates"] if c["exact"] and c["within_stock"]
+             and c["distance_km"] < mine["distance_km"]]
+    assert mine["within_stock"] and mine["rank"] == len(ahead) + 1
     assert all(c["reasons"] for c in out["candidates"])
 
 

@@ -79,6 +79,7 @@ class CandidateOut(BaseModel):
     mass_kg: float | None
     within_stock: bool | None
     misfit: float | None
+    in_window: bool | None
     reasons: list[Note]
 
 

@@ -18,13 +18,15 @@ The inverse reasoning (docs/model.md, "Source search"):
   it (a reading before or after the peak needs more), and the release time is the
   alarm time − the expected time to peak. The release window spans alarm − the slowest
   travel time (expected velocity, or the expected peak time if later) … alarm − the
-  fastest (the worst case's velocity, or its leading-edge arrival if sooner).
+  fastest (the worst case's velocity, or its leading-edge arrival if sooner); with a
+  series the window is anchored at the highest reading instead of the last.
 * A series: the release time is searched on a grid over the window and the mass fitted by
   linear least squares at each; the best shift's relative misfit ranks the candidates
   (a plume's width grows with the distance travelled, so the shape tells sources apart).
 * Rank: the plume reaches the alarm point within the horizon > stores the exact substance
-  (its class only is weaker) > the mass needed is within the stock > a better fit of the
-  series > nearer. Each candidate carries its reasons.
+  (its class only is weaker) > the mass needed is within the stock > a series' fitted
+  release time lies in the travel-time window > a better fit of the series > nearer. Each
+  candidate carries its reasons.
 """
 
 from __future__ import annotations
@@ -49,6 +51,8 @@ GRID_STEPS = 121
 #: A series fitted with a relative misfit at or below this "fits".
 FIT_GOOD = 0.25
 ALARM_CODE = "ALARM"
+#: a fitted release time this close outside the window still counts as in it (h)
+WINDOW_SLACK_H = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +96,7 @@ class Found:
     mass_kg: float | None  # the mass needed (a least mass for one reading)
     within_stock: bool | None
     misfit: float | None  # relative RMS misfit of a series (None: one reading)
+    in_window: bool | None  # the fitted release time lies in the travel-time window
     peak_per_kg_mgl: float
     reasons: tuple[tuple[str, str], ...]  # (zh, en)
 
@@ -110,14 +115,15 @@ def search(network: RiverNetwork, alarm: Alarm, pollutant: PollutantInput,
     return [_ranked(f, i + 1) for i, f in enumerate(found)]
 
 
-def _key(f: Found) -> tuple[bool, bool, bool, float, float]:
+def _key(f: Found) -> tuple[bool, bool, bool, bool, float, float]:
     return (not f.reaches, not f.candidate.exact, f.within_stock is not True,
-            f.misfit if f.misfit is not None else 0.0, f.candidate.distance_km)
+            f.in_window is False, f.misfit if f.misfit is not None else 0.0,
+            f.candidate.distance_km)
 
 
 def _ranked(f: Found, rank: int) -> Found:
     return Found(f.candidate, rank, f.reaches, f.window_h, f.release_h, f.mass_kg,
-                 f.within_stock, f.misfit, f.peak_per_kg_mgl, f.reasons)
+                 f.within_stock, f.misfit, f.in_window, f.peak_per_kg_mgl, f.reasons)
 
 
 def _one(network: RiverNetwork, alarm: Alarm, pollutant: PollutantInput, c: Candidate,
@@ -133,14 +139,18 @@ def _one(network: RiverNetwork, alarm: Alarm, pollutant: PollutantInput, c: Cand
     if got is None or not got.curve or not got.peak_conc_mgl > 1e-30 * UNIT_MASS_KG:
         reasons.append((f"在 {horizon_h:.0f} h 内污染物到不了报警点",
                         f"its plume does not reach the alarm point within {horizon_h:.0f} h"))
-        return Found(c, 0, False, None, None, None, None, None, 0.0, tuple(reasons))
+        return Found(c, 0, False, None, None, None, None, None, None, 0.0, tuple(reasons))
     per_kg = got.peak_conc_mgl / UNIT_MASS_KG
     fast = min((v for v in (c.fast_h, got.worst.arrival_h)
                 if v is not None and math.isfinite(v)), default=0.0)
     slow = max((v for v in (c.slow_h, got.peak_h) if v is not None and math.isfinite(v)),
                default=horizon_h)
-    window = (-max(slow, fast), -fast)
+    # anchored at the highest reading (the alarm's own with one reading): the time the
+    # observed plume was nearest its peak
+    t_ref = max(alarm.readings, key=lambda r: (r[1], r[0]))[0]
+    window = (t_ref - max(slow, fast), t_ref - fast)
     curve = np.asarray(got.curve, dtype=float)
+    in_window: bool | None = None
     if len(alarm.readings) == 1:
         mass, release, misfit = alarm.peak_mgl / per_kg, -got.peak_h, None
         reasons.append(("按单个读数为峰值估算的最小质量（期望工况）",
@@ -151,6 +161,10 @@ def _one(network: RiverNetwork, alarm: Alarm, pollutant: PollutantInput, c: Cand
                         f"the series fits with a relative misfit of {misfit:.0%}"))
         if misfit > FIT_GOOD:
             reasons.append(("序列形状与该来源的预测不符", "the series' shape does not match"))
+        in_window = window[0] - WINDOW_SLACK_H <= release <= window[1] + WINDOW_SLACK_H
+        if not in_window:
+            reasons.append(("拟合的泄漏时间不在行程时间窗内",
+                            "the fitted release time is outside the travel-time window"))
     stock_kg = c.max_t * 1000.0
     within = mass <= stock_kg
     reasons.append((f"所需质量 {mass / 1000:.3g} t，储量 {c.max_t:.3g} t" +
@@ -160,7 +174,8 @@ def _one(network: RiverNetwork, alarm: Alarm, pollutant: PollutantInput, c: Cand
     reasons.append((f"距离 {c.distance_km:.1f} km，泄漏时间窗 {window[0]:.1f}…{window[1]:.1f} h",
                     f"{c.distance_km:.1f} km upstream; release window "
                     f"{window[0]:.1f}…{window[1]:.1f} h before the alarm"))
-    return Found(c, 0, True, window, release, mass, within, misfit, per_kg, tuple(reasons))
+    return Found(c, 0, True, window, release, mass, within, misfit, in_window, per_kg,
+                 tuple(reasons))
 
 
 def _fit_series(alarm: Alarm, curve: np.ndarray, window: tuple[float, float]

@@ -189,5 +189,6 @@ def _json(net: RiverNetwork, f: core.Found, at: datetime) -> dict[str, Any]:
         "release_estimate": when(f.release_h),
         "window_h": list(f.window_h) if f.window_h else None,
         "mass_kg": f.mass_kg, "within_stock": f.within_stock, "misfit": f.misfit,
+        "in_window": f.in_window,
         "reasons": [{"zh": zh, "en": en} for zh, en in f.reasons],
     }

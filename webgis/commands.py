@@ -400,5 +400,8 @@ def register(app: Flask) -> None:
 
     app.cli.add_command(calibrate_command)
     app.cli.add_command(ensemble_command)
+    from webgis.cli_source import source_search_command
+
+    app.cli.add_command(source_search_command)
     app.cli.add_command(warm_sheets_command)
     app.cli.add_command(import_command)

@@ -18,6 +18,7 @@ from webgis.api import (  # noqa: E402,F401
     scenarios,
     screening,
     sheets,
+    source_search,
     supervision,
     survey_import,
     upstream,

@@ -45,6 +45,7 @@ APP_JS = (
     "app/drills.js",
     "app/legend.js",
     "app/incident_session.js",
+    "app/source_search.js",
 )
 APP_CSS = (
     "app/map.css",

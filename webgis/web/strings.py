@@ -155,6 +155,9 @@ PLAIN = [
     _l("E-mail is not configured: print the alerts or read them over the phone."),
     _l("{n} alerts sent"), _l("{n} updates sent"), _l("Click again to end the alert for all"),
     _l("End of alert sent to {n}"),
+    # issue 16 item 2: source search from an alarm (static/app/source_search.js)
+    _l("Not a time: {v}"), _l("Candidate sources"), _l("Alarm"), _l("Open an incident from it"),
+    _l("Mass needed (estimated)"), _l("Release window"),
     # issue 16: bands, calibration, upstream (static/app/incident_learning.js)
     _l("Analyse a spill first"), _l("Band P5–P95"), _l("Calibrated band P5–P95"),
     _l("Cannot read lines"),

@@ -49,11 +49,13 @@ spec = SpecTree(
 )
 
 #: Errors any operation may answer: unreadable request (400), sign-in or role missing
-#: (401/403), unknown resource (404), a write based on an old version or one the current
-#: state does not allow (409, with ``current``), body too large (413), invalid value (422),
-#: rate limit (429), database unavailable (503).
+#: (401/403), unknown resource (404), a path value that makes the URL another route's
+#: which does not take this method (405, e.g. ``/reports/1.5`` read as ``/reports/1.<fmt>``),
+#: a write based on an old version or one the current state does not allow (409, with
+#: ``current``), body too large (413), invalid value (422), rate limit (429), database
+#: unavailable (503).
 _ERRORS = {f"HTTP_{code}": ErrorBody
-           for code in (400, 401, 403, 404, 409, 413, 422, 429, 503)}
+           for code in (400, 401, 403, 404, 405, 409, 413, 422, 429, 503)}
 
 
 def document(*, ok: Any = None, status: int = 200, **kw: Any) -> Callable[[F], F]:

@@ -186,7 +186,7 @@ class Writer:
         out = ["update"]
         if "/api/v1/incidents/{incident_id}/readings" in self.paths:
             out.append("reading")
-        if ("/api/v1/incidents/{incident_id}/dispatches" in self.paths
+        if ("/api/v1/incidents/{incident_id}/dispatch" in self.paths
                 and self.targets.get("team") and self.targets.get("target")):
             out.append("dispatch")
         return out
@@ -235,7 +235,7 @@ class Writer:
                 "station_kind": "point", "lon": REQUEST["location"]["lon"],
                 "lat": REQUEST["location"]["lat"], "value": round(random.uniform(0, 0.1), 4)})
         else:
-            code, _, body = client.request("POST", base + "/dispatches", {
+            code, _, body = client.request("POST", base + "/dispatch", {
                 "expected_version": version, "target_code": self.targets["target"],
                 "team_code": self.targets["team"], "note": text})
         if code in (200, 201):

@@ -36,7 +36,7 @@ class MaterialLine(_Body):
 
 
 class CreateDispatch(_Body):
-    """``POST /api/v1/incidents/<id>/dispatches``: materials from ``depot_code`` and/or the
+    """``POST /api/v1/incidents/<id>/dispatch``: materials from ``depot_code`` and/or the
     team ``team_code`` sent to ``target_code`` (a station on the current forecast's path,
     usually an interception point). Materials need a depot."""
 

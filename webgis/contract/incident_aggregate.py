@@ -9,11 +9,9 @@ is never taken for "no change".
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, StringConstraints
-from pydantic_core import PydanticCustomError
 
 from webgis.contract.requests import (
     MAX_HORIZON_H,
@@ -25,24 +23,15 @@ from webgis.contract.requests import (
     Number,
     Season,
 )
+from webgis.contract.text import no_control_characters
 from webgis.hydro.analysis import MAX_MASS_KG
-
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def _clean_text(value: Any) -> Any:
-    """Text without control characters (newlines and tabs are fine in a note)."""
-    if isinstance(value, str) and _CONTROL.search(value):
-        raise PydanticCustomError("control_characters", "must not contain control characters")
-    return value
-
 
 Status = Literal["reported", "responding", "monitoring", "closed"]
 MAX_NOTE = 2000
 ExpectedVersion = Annotated[int, Strict(), Field(ge=0, le=2_000_000_000, description=(
     "the incident's `version` as you read it; a stale one is a 409 with the state now"))]
 Note = Annotated[str, Strict(), StringConstraints(max_length=MAX_NOTE),
-                 BeforeValidator(_clean_text)]
+                 BeforeValidator(no_control_characters)]
 Code = Annotated[str, Strict(), StringConstraints(min_length=1, max_length=60)]
 
 
@@ -94,7 +83,7 @@ class CommentBody(BaseModel):
     expected_version: ExpectedVersion
     text: Annotated[str, Strict(), StringConstraints(min_length=1, max_length=MAX_NOTE,
                                                      strip_whitespace=True),
-                    BeforeValidator(_clean_text)]
+                    BeforeValidator(no_control_characters)]
 
 
 class WriteResult(BaseModel):

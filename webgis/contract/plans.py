@@ -3,8 +3,7 @@ actions on a version (review, issue), and the progress dashboard across the key 
 
 from __future__ import annotations
 
-import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import (
     BaseModel,
@@ -17,19 +16,14 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from webgis.contract.text import no_control_characters
+
 Phase = Literal["report", "assess", "contain", "treat", "monitor", "recover"]
 PollutantClass = Literal["heavy_metal", "metalloid", "oil", "volatile_organic", "organic",
                          "acid_alkali", "cyanide", "nutrient", "oxygen_demand", "other"]
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-def _no_control(value: Any) -> Any:
-    if isinstance(value, str) and _CONTROL.search(value):
-        raise PydanticCustomError("control_characters", "must not contain control characters")
-    return value
-
-
-Text = Annotated[str, Strict(), BeforeValidator(_no_control),
+Text = Annotated[str, Strict(), BeforeValidator(no_control_characters),
                  StringConstraints(strip_whitespace=True, max_length=2000)]
 RowVersion = Annotated[int, Strict(), Field(ge=1, le=2_000_000_000)]
 

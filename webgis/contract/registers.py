@@ -5,23 +5,14 @@ optional date)."""
 
 from __future__ import annotations
 
-import re
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, StringConstraints
-from pydantic_core import PydanticCustomError
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+from webgis.contract.text import no_control_characters
 
-
-def _no_control(value: Any) -> Any:
-    if isinstance(value, str) and _CONTROL.search(value):
-        raise PydanticCustomError("control_characters", "must not contain control characters")
-    return value
-
-
-Text = Annotated[str, Strict(), BeforeValidator(_no_control),
+Text = Annotated[str, Strict(), BeforeValidator(no_control_characters),
                  StringConstraints(strip_whitespace=True, max_length=200)]
 RowVersion = Annotated[int, Strict(), Field(ge=1, le=2_000_000_000)]
 Day = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2100, 12, 31))]

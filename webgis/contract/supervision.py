@@ -3,9 +3,8 @@ their rectification, the enterprises' plan filing and the dashboard."""
 
 from __future__ import annotations
 
-import re
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import (
     BaseModel,
@@ -18,20 +17,15 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from webgis.contract.text import no_control_characters
+
 Category = Literal["management", "water_containment", "air_containment", "supplies", "plan",
                    "other"]
 Grade = Literal["major", "general"]
 HazardStatus = Literal["found", "rectifying", "closed"]
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-def _no_control(value: Any) -> Any:
-    if isinstance(value, str) and _CONTROL.search(value):
-        raise PydanticCustomError("control_characters", "must not contain control characters")
-    return value
-
-
-Text = Annotated[str, Strict(), BeforeValidator(_no_control),
+Text = Annotated[str, Strict(), BeforeValidator(no_control_characters),
                  StringConstraints(strip_whitespace=True, max_length=4000)]
 Code = Annotated[str, Strict(), StringConstraints(min_length=1, max_length=40)]
 Version = Annotated[int, Strict(), Field(ge=1, le=2_000_000_000)]

@@ -27,7 +27,7 @@ from webgis.models.incident import Incident
 from webgis.response import alert_text
 from webgis.services import alert_links, alert_mail
 from webgis.services.actor import Actor, require_issuer
-from webgis.services.incident_write import open_for_write, record, state_of
+from webgis.services.incident_write import open_for_write, record, require_incident, state_of
 from webgis.services.uow import reading, unit_of_work
 
 __all__ = ["alert_row", "end_alerts", "list_alerts", "local_time", "printable",
@@ -306,10 +306,7 @@ def _rows(alerts: Sequence[IncidentAlert], settings: Settings, base_url: str,
 
 
 def _load(session: Session, incident_id: int) -> tuple[Incident, list[IncidentAlert]]:
-    inc = session.get(Incident, incident_id)
-    if inc is None:
-        raise NotFound("no incident %(id)s", fields={"id": incident_id},
-                       params={"id": incident_id})
+    inc = require_incident(session, incident_id)
     alerts = session.scalars(select(IncidentAlert).where(
         IncidentAlert.incident_id == incident_id).order_by(IncidentAlert.id.desc())).all()
     return inc, list(alerts)

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from webgis import models as m
 from webgis.config import Settings
 from webgis.contract.incident_aggregate import CommentBody, FactsPatch, StatusChange
-from webgis.errors import Conflict, NotFound, Unprocessable
+from webgis.errors import Conflict, Unprocessable
 from webgis.models.incident import Incident, IncidentRevision
 from webgis.services.actor import Actor
 from webgis.services.analysis import run_analysis
@@ -267,12 +267,3 @@ def add_comment(incident_id: int, body: CommentBody, actor: Actor) -> dict[str, 
         ev = record(session, inc, "comment", actor, body.text, {})
         return {"id": inc.id, "version": inc.version, "status": inc.status,
                 "events": [ev.seq]}
-
-
-def require_incident(session: Session, incident_id: int) -> Incident:
-    """The incident or `NotFound`."""
-    inc = session.get(Incident, incident_id)
-    if inc is None:
-        raise NotFound("no incident %(id)s", fields={"id": incident_id},
-                       params={"id": incident_id})
-    return inc

@@ -13,23 +13,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from webgis.errors import NotFound
-from webgis.models.incident import Incident, IncidentEvent, IncidentRevision
+from webgis.models.incident import IncidentEvent, IncidentRevision
 from webgis.models.user import User
-from webgis.services.incident_write import event_row
+from webgis.services.incident_write import event_row, require_incident
 from webgis.services.uow import reading
 
 __all__ = ["export_incident", "get_revision", "list_revisions", "timeline_csv",
            "timeline_rows"]
 
 CSV_COLUMNS = ("seq", "at", "kind", "actor", "actor_role", "summary")
-
-
-def _incident(session: Session, incident_id: int) -> Incident:
-    inc = session.get(Incident, incident_id)
-    if inc is None:
-        raise NotFound("no incident %(id)s", fields={"id": incident_id},
-                       params={"id": incident_id})
-    return inc
 
 
 def _rev_row(rev: IncidentRevision, username: str | None, level: str | None,
@@ -48,7 +40,7 @@ def list_revisions(incident_id: int, *, show_names: bool) -> dict[str, Any]:
     current one)."""
     level = IncidentRevision.result["level"]["suggested"].astext
     with reading() as session:
-        _incident(session, incident_id)
+        require_incident(session, incident_id)
         rows = session.execute(
             select(IncidentRevision, User.username, level)
             .outerjoin(User, User.id == IncidentRevision.created_by_id)
@@ -115,7 +107,7 @@ def _cell(value: Any) -> Any:
 def timeline_csv(incident_id: int) -> bytes:
     """The timeline as CSV (UTF-8 with a BOM, so Excel reads the Chinese)."""
     with reading() as session:
-        _incident(session, incident_id)
+        require_incident(session, incident_id)
         rows = timeline_rows(session, incident_id)
     buf = io.StringIO()
     writer = csv.writer(buf)

@@ -27,7 +27,8 @@ from webgis.errors import Conflict, NotFound, Unprocessable
 from webgis.models.incident import EVENT_KINDS, Incident, IncidentEvent
 from webgis.services.actor import Actor
 
-__all__ = ["event_row", "open_for_append", "open_for_write", "record", "state_of"]
+__all__ = ["event_row", "open_for_append", "open_for_write", "record", "require_incident",
+           "state_of"]
 
 
 def state_of(inc: Incident) -> dict[str, Any]:
@@ -37,6 +38,15 @@ def state_of(inc: Incident) -> dict[str, Any]:
         "version": inc.version,
         "updated_at": inc.updated_at.isoformat() if inc.updated_at else None,
     }
+
+
+def require_incident(session: Session, incident_id: int) -> Incident:
+    """The incident (no lock: a read), or `NotFound`."""
+    inc = session.get(Incident, incident_id)
+    if inc is None:
+        raise NotFound("no incident %(id)s", fields={"id": incident_id},
+                       params={"id": incident_id})
+    return inc
 
 
 def open_for_append(session: Session, incident_id: int) -> Incident:

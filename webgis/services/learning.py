@@ -28,7 +28,7 @@ from webgis.contract.learning import (
     ReadingIn,
 )
 from webgis.contract.requests import MAX_HORIZON_H, AnalysisRequest
-from webgis.errors import NotFound, Unprocessable
+from webgis.errors import Unprocessable
 from webgis.hydro import ensemble as ens
 from webgis.hydro.inputs import ReleaseInput
 from webgis.hydro.learning import (
@@ -42,8 +42,9 @@ from webgis.hydro.learning import (
 from webgis.hydro.readings import Reading
 from webgis.hydro.results import PlumeResult, ReceptorResult
 from webgis.hydro.transfer import cache_for
-from webgis.models import Incident, IncidentReading
+from webgis.models import IncidentReading
 from webgis.services.analysis import parse_request
+from webgis.services.incident_write import require_incident
 from webgis.services.reference import Reference, get_reference
 from webgis.services.uow import reading
 
@@ -84,10 +85,7 @@ def calibrate_incident(incident_id: int, body: Any, settings: Settings | None = 
         IncidentCalibrationRequest, body if body is not None else {})
     config = settings or Settings.from_environment()
     with reading() as session:
-        inc = session.get(Incident, incident_id)
-        if inc is None:
-            raise NotFound("no incident %(id)s", fields={"id": incident_id},
-                           params={"id": incident_id})
+        inc = require_incident(session, incident_id)
         spill = parse(AnalysisRequest, inc.request)
         started = spill.started_at or inc.discovered_at
         if started is None:

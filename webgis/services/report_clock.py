@@ -43,7 +43,9 @@ class IssuedReport:
     report_as: str | None
 
 
-def _when(raw: Any) -> datetime | None:
+def as_instant(raw: Any) -> datetime | None:
+    """A datetime or an ISO-8601 string as an aware datetime (naive taken as UTC); None
+    for anything else (the result's and the facts' times may be missing or malformed)."""
     if isinstance(raw, datetime):
         return raw if raw.tzinfo else raw.replace(tzinfo=UTC)
     if isinstance(raw, str) and raw:
@@ -67,7 +69,7 @@ def _closed_at(events: Sequence[Mapping[str, Any]], fallback: datetime) -> datet
         payload = ev.get("payload") or {}
         if ev.get("kind") == "closed" or (
                 ev.get("kind") == "status_changed" and payload.get("to") == "closed"):
-            return _when(ev.get("at")) or fallback
+            return as_instant(ev.get("at")) or fallback
     return fallback
 
 
@@ -77,7 +79,7 @@ def _level_changed_at(events: Sequence[Mapping[str, Any]], after: datetime) -> d
     found = None
     for kinds in (("level_changed",), ("facts_revised", "analysis_rerun")):
         for ev in events:
-            at = _when(ev.get("at"))
+            at = as_instant(ev.get("at"))
             if ev.get("kind") in kinds and at is not None and at > after:
                 found = at if found is None else max(found, at)
         if found is not None:
@@ -93,7 +95,7 @@ def reporting_clock(*, level: Mapping[str, Any], status: str, discovered_at: dat
     ``overdue`` at `now`, and the rule it comes from (``rule``, ``basis_zh``/``basis_en``)."""
     suggested, report_as = level.get("suggested"), level.get("report_as")
     due_min = int(level.get("report_due_min") or DUE_MIN.get(suggested or "", 120))
-    found = discovered_at or _when(level.get("discovered_at"))
+    found = discovered_at or as_instant(level.get("discovered_at"))
     out: dict[str, Any] = {
         "level": suggested, "report_as": report_as, "status": status,
         "discovered_at": found.isoformat() if found else None, "next": None, "due_at": None,
@@ -103,7 +105,7 @@ def reporting_clock(*, level: Mapping[str, Any], status: str, discovered_at: dat
     final = [r for r in issued if r.kind == "final"]
     due: datetime | None
     if not initial:
-        due = _when(level.get("report_due_at")) or (
+        due = as_instant(level.get("report_due_at")) or (
             found + timedelta(minutes=due_min) if found else None)
         out.update(next="initial", rule="art3",
                    basis_zh=f"初报：发现后{due_min}分钟内（第三条，按{report_as or '—'}级程序）",

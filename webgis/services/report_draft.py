@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+from webgis.services.report_clock import as_instant
+
 #: Beijing time, the reports' clock (the authorities read local time).
 CST = timezone(timedelta(hours=8), "CST")
 TODO = "（待补充）"
@@ -140,28 +142,16 @@ def num(value: Any, digits: int = 3) -> str:
     return f"{x:.12f}".rstrip("0").rstrip(".")  # 0.00005, not 5e-05
 
 
-def _iso(raw: Any) -> datetime | None:
-    if isinstance(raw, datetime):
-        return raw if raw.tzinfo else raw.replace(tzinfo=UTC)
-    if isinstance(raw, str) and raw:
-        try:
-            at = datetime.fromisoformat(raw)
-        except ValueError:
-            return None
-        return at if at.tzinfo else at.replace(tzinfo=UTC)
-    return None
-
-
 def started_at(d: DraftInput) -> datetime | None:
     """The release start (the facts, else the forecast's request)."""
-    return _iso(d.facts.get("started_at")) or _iso((d.result.get("request") or {})
+    return as_instant(d.facts.get("started_at")) or as_instant((d.result.get("request") or {})
                                                     .get("started_at"))
 
 
 def discovered(d: DraftInput) -> datetime | None:
     """Discovery: the reporting clock starts here (Art. 3)."""
-    return (d.discovered_at or _iso(d.facts.get("discovered_at"))
-            or _iso((d.result.get("level") or {}).get("discovered_at")))
+    return (d.discovered_at or as_instant(d.facts.get("discovered_at"))
+            or as_instant((d.result.get("level") or {}).get("discovered_at")))
 
 
 def draft(kind: str, d: DraftInput) -> dict[str, str]:
@@ -334,7 +324,8 @@ def monitoring_text(readings: Sequence[Mapping[str, Any]], since: datetime | Non
     """Readings per station: how many, the latest and the highest (mg/L), the highest
     against the station's limit where the forecast knows it (`limits`: receptor code ->
     mg/L); QA flags."""
-    rows = [r for r in readings if since is None or (_iso(r.get("entered_at")) or since) >= since]
+    rows = [r for r in readings
+            if since is None or (as_instant(r.get("entered_at")) or since) >= since]
     if not rows:
         return ("尚无监测数据" if since is None else "上次报告以来无新的监测数据") + "。"
     by: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
@@ -343,7 +334,8 @@ def monitoring_text(readings: Sequence[Mapping[str, Any]], since: datetime | Non
                        str(r.get("pollutant_code"))), []).append(r)
     lines = []
     for (station, pollutant), rs in by.items():
-        rs = sorted(rs, key=lambda r: _iso(r.get("sampled_at")) or datetime.min.replace(tzinfo=UTC))
+        rs = sorted(rs, key=lambda r: (as_instant(r.get("sampled_at"))
+                                       or datetime.min.replace(tzinfo=UTC)))
         last, top = rs[-1], max(rs, key=lambda r: float(r.get("value_mg_l") or 0))
 
         def val(r: Mapping[str, Any]) -> str:
@@ -367,7 +359,7 @@ def events_text(events: Sequence[Mapping[str, Any]], kinds: Sequence[str] | None
                 since: datetime | None = None, empty: str = "") -> str:
     """Timeline lines (time, what, who, summary) of `kinds` after `since`."""
     rows = [e for e in events if (kinds is None or e.get("kind") in kinds)
-            and (since is None or (_iso(e.get("at")) or since) > since)]
+            and (since is None or (as_instant(e.get("at")) or since) > since)]
     if not rows:
         return empty or TODO
     return "\n".join(

@@ -28,7 +28,7 @@ from webgis.errors import Conflict, NotFound, Unprocessable
 from webgis.models.incident import Incident, IncidentEvent, IncidentReading, IncidentRevision
 from webgis.models.report import IncidentReport
 from webgis.services.actor import Actor, require_issuer
-from webgis.services.incident_write import event_row, open_for_write, record
+from webgis.services.incident_write import event_row, open_for_write, record, require_incident
 from webgis.services.report_clock import IssuedReport, reporting_clock
 from webgis.services.report_draft import (
     CST,
@@ -249,19 +249,11 @@ def _doc_no_of(session: Session, report_id: int | None) -> str | None:
                            .where(IncidentReport.id == report_id)).scalar_one_or_none()
 
 
-def _incident(session: Session, incident_id: int) -> Incident:
-    inc = session.get(Incident, incident_id)
-    if inc is None:
-        raise NotFound("no incident %(id)s", fields={"id": incident_id},
-                       params={"id": incident_id})
-    return inc
-
-
 def list_reports(incident_id: int, settings: Settings, now: datetime | None = None
                  ) -> dict[str, Any]:
     """The incident's reports (oldest first) and its reporting clock now."""
     with reading() as session:
-        inc = _incident(session, incident_id)
+        inc = require_incident(session, incident_id)
         reports = _reports(session, incident_id)
         docs = {r.id: r.doc_no for r in reports}
         events = session.execute(
@@ -299,7 +291,7 @@ def report_file(incident_id: int, report_id: int, fmt: str) -> tuple[bytes, str,
 
     with reading() as session:
         rep = _report(session, incident_id, report_id)
-        inc = _incident(session, incident_id)
+        inc = require_incident(session, incident_id)
         result = None
         if rep.kind == "initial" and rep.revision_no is not None:
             result = session.execute(

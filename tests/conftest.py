@@ -214,6 +214,16 @@ def _fresh_rate_limits():
     yield
 
 
+def bearer_for(app, name: str, role: str, password: str = "ten chars!") -> dict[str, str]:
+    """A new account with the role and a one-day API token: its Authorization header."""
+    from webgis.services import users
+
+    with app.app_context():
+        users.create_user(name, role, password)
+        token, _ = users.issue_token(name, 1)
+    return {"Authorization": f"Bearer {token}"}
+
+
 @contextmanager
 def serve_on_loopback(app, name: str) -> Iterator[str]:
     """`app` under werkzeug in a thread on a free loopback port; yields the base URL and

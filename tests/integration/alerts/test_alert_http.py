@@ -4,21 +4,14 @@ acknowledgement page without sign-in (form and JSON), and the printable pages.""
 from __future__ import annotations
 
 import pytest
-from alertkit import BODY, PASSWORD
+from alertkit import BODY
 
-from webgis.services import users
-
-
-def _token_for(app, name: str, role: str) -> dict[str, str]:
-    with app.app_context():
-        users.create_user(name, role, PASSWORD)
-        token, _ = users.issue_token(name, 1)
-    return {"Authorization": f"Bearer {token}"}
+from tests.conftest import bearer_for
 
 
 @pytest.fixture
 def hdr(app, session):
-    return {role: _token_for(app, f"http_{role}", role)
+    return {role: bearer_for(app, f"http_{role}", role)
             for role in ("duty_officer", "leader", "field_team")}
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.exc import DBAPIError
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
+from tests.conftest import bearer_for
 from webgis.models.supervision import AuditEntry, Hazard, HazardEvidence
 from webgis.services import users
 from webgis.services.hazards import prefecture_of, today_in_china
@@ -23,16 +24,9 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
-def _token(app, name: str, role: str) -> dict[str, str]:
-    with app.app_context():
-        users.create_user(name, role, PASSWORD)
-        token, _ = users.issue_token(name, 1)
-    return {"Authorization": f"Bearer {token}"}
-
-
 @pytest.fixture
 def staff(app, client, session):
-    return _token(app, "sup_planner", "planner")
+    return bearer_for(app, "sup_planner", "planner")
 
 
 def _counts(session) -> tuple[int, int, int]:
@@ -146,7 +140,7 @@ def test_evidence_must_be_an_image_or_pdf_by_its_content(client, staff, session)
 
 
 def test_roles_readers_and_writers(app, client, staff, session):
-    field = _token(app, "sup_field", "field_team")
+    field = bearer_for(app, "sup_field", "field_team")
     code = _new(client, staff).json["code"]
     assert client.get("/api/v1/hazards", headers=field).status_code == 200
     assert _new(client, field).status_code == 403

@@ -8,9 +8,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from tests.conftest import bearer_for
 from webgis.models.plan import PlanVersion
 from webgis.models.supervision import AuditEntry
-from webgis.services import analysis, users
+from webgis.services import analysis
 
 PASSWORD = "ten chars!"
 BODY = {  # a benzene spill on the tributary (plan TRIB)
@@ -26,20 +27,13 @@ REPORT_STEP = {"phase": "report", "order": 1, "text_zh": "核实并初报",
                "responsible": "县级生态环境分局", "due_min": 240}
 
 
-def _token(app, name: str, role: str) -> dict[str, str]:
-    with app.app_context():
-        users.create_user(name, role, PASSWORD)
-        token, _ = users.issue_token(name, 1)
-    return {"Authorization": f"Bearer {token}"}
-
-
 @pytest.fixture
 def people(app, client, session):
     analysis.recent.clear()
-    yield {"planner": _token(app, "pl_planner", "planner"),
-           "reviewer": _token(app, "pl_reviewer", "duty_officer"),
-           "leader": _token(app, "pl_leader", "leader"),
-           "field": _token(app, "pl_field", "field_team")}
+    yield {"planner": bearer_for(app, "pl_planner", "planner"),
+           "reviewer": bearer_for(app, "pl_reviewer", "duty_officer"),
+           "leader": bearer_for(app, "pl_leader", "leader"),
+           "field": bearer_for(app, "pl_field", "field_team")}
     analysis.recent.clear()
 
 

@@ -7,9 +7,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from tests.conftest import bearer_for
 from webgis.models.enterprise import EnterpriseSubstance
 from webgis.models.supervision import AuditEntry
-from webgis.services import analysis, users
+from webgis.services import analysis
 
 PASSWORD = "ten chars!"
 BODY = {"location": {"lon": 103.1, "lat": 35.92}, "pollutant": "BENZENE",
@@ -19,17 +20,10 @@ BODY = {"location": {"lon": 103.1, "lat": 35.92}, "pollutant": "BENZENE",
 STOCK = "/api/v1/registers/stock/DEPOT_A/ACTIVATED_CARBON"
 
 
-def _token(app, name: str, role: str) -> dict[str, str]:
-    with app.app_context():
-        users.create_user(name, role, PASSWORD)
-        token, _ = users.issue_token(name, 1)
-    return {"Authorization": f"Bearer {token}"}
-
-
 @pytest.fixture
 def staff(app, client, session):
     analysis.recent.clear()
-    yield _token(app, "reg_officer", "duty_officer")
+    yield bearer_for(app, "reg_officer", "duty_officer")
     analysis.recent.clear()
 
 
@@ -131,7 +125,7 @@ def test_space_status_team_contacts_and_enterprise_substances(client, staff, ses
 
 
 def test_roles_and_the_page(app, client, staff):
-    field = _token(app, "reg_field", "field_team")
+    field = bearer_for(app, "reg_field", "field_team")
     assert client.get("/api/v1/registers/stock", headers=field).status_code == 200
     assert client.patch(STOCK, headers=field, json={"expected_row_version": 1,
                                                     "quantity": 1}).status_code == 403

@@ -37,7 +37,8 @@ from sqlalchemy import cast, delete, func, select
 from sqlalchemy.orm import Session
 
 from webgis.config import Settings
-from webgis.contract.readings import UNITS, ReadingIn
+from webgis.contract.readings import ReadingIn
+from webgis.contract.units import UNITS
 from webgis.errors import Forbidden, NotFound, Unprocessable
 from webgis.hydro.errors import TooFarFromRiver
 from webgis.models.incident import Incident, IncidentReading

@@ -65,12 +65,17 @@ COLLECTIONS: dict[str, tuple[str, str, str]] = {
     "drills": ("【演练 DRILL】演练路径", "Drills' paths (DRILL, not real incidents)",
                "The predicted downstream path of each drill, every title prefixed "
                "【演练 DRILL】 and is_drill true, so no client takes one for a real spill."),
+    "scenario_paths": ("预案情景路径", "Saved scenarios' paths",
+                       "The predicted downstream path of each saved spill scenario (the "
+                       "planners' library), its first intake or section and worst-case "
+                       "arrival there, its author and the dataset version it was computed "
+                       "on."),
 }
 
-#: Collections never for anonymous readers, PUBLIC_READ or not: saved incidents (issue 14)
-#: and drills. Their advertised extent is the fallback box (it would otherwise tell where
-#: they are, and go stale as they are saved).
-SIGNED_IN_ONLY = frozenset({"incidents", "drills"})
+#: Collections never for anonymous readers, PUBLIC_READ or not: saved incidents (issue 14),
+#: drills and the planners' scenarios (with their authors). Their advertised extent is the
+#: fallback box (it would otherwise tell where they are, and go stale as they are saved).
+SIGNED_IN_ONLY = frozenset({"incidents", "drills", "scenario_paths"})
 
 bp = Blueprint("ogc", __name__, url_prefix=PREFIX)
 
@@ -238,8 +243,8 @@ def _authorise() -> None:
     if (request.args.get("f") or "").strip().lower() == "html":
         raise BadRequest("HTML pages are not served here; use f=json (the default)",
                          fields={"f": "html"})
-    # anonymous users never see incidents (issue 14) nor drills: PUBLIC_READ opens the
-    # layers only
+    # anonymous users never see incidents (issue 14), drills nor scenarios: PUBLIC_READ
+    # opens the layers only
     restricted = (request.view_args or {}).get("collection_id") in SIGNED_IN_ONLY
     if (current_app.config["PUBLIC_READ"] and not restricted) or current_user.is_authenticated:
         return

@@ -35,15 +35,21 @@ USER = "ogc_reader"
 
 
 TITLES = ("ogc test incident", "[演练] ogc test drill")
+SCENARIO = "ogc test scenario"
 
 
 @pytest.fixture(scope="module")
 def ogc_app(bundled_app):
     """The app on the bundled database with PUBLIC_READ off, one reader with an API token,
-    one saved incident and one drill (their author must never show at /ogc)."""
+    one saved incident and one drill (their author must never show at /ogc), one saved
+scenario (its path is in `scenario_paths`)."""
     from webgis import create_app
+    from webgis.config import Settings
+    from webgis.contract.scenarios import ScenarioFields
     from webgis.extensions import db
     from webgis.models import Incident, User
+    from webgis.services import scenarios
+    from webgis.services.actor import Actor
 
     app = create_app({"TESTING": True, "SECRET_KEY": "test", "PUBLIC_READ": False,
                       "SQLALCHEMY_DATABASE_URI":
@@ -68,6 +74,12 @@ def ogc_app(bundled_app):
         db.session.add_all(saved)
         db.session.commit()
         incident_id, drill_id = (i.id for i in saved)
+        # one saved scenario, so that `scenario_paths` has a feature to check
+        db.session.execute(text("DELETE FROM scenario WHERE name = :n"), {"n": SCENARIO})
+        db.session.commit()
+        scenarios.create(ScenarioFields.model_validate({
+            "name": SCENARIO, "location": loc, "pollutant": sample["pollutant"]["code"],
+            "mass_kg": 1000}), Actor(user.id, USER, "planner"), Settings.from_mapping(app.config))
     app.ogc_token = token  # type: ignore[attr-defined]
     app.ogc_incident_id = incident_id  # type: ignore[attr-defined]
     app.ogc_drill_id = drill_id  # type: ignore[attr-defined]
@@ -79,6 +91,7 @@ def ogc_app(bundled_app):
         with app.app_context():
             db.session.execute(text("DELETE FROM incident WHERE id IN (:i, :d)"),
                                {"i": incident_id, "d": drill_id})
+            db.session.execute(text("DELETE FROM scenario WHERE name = :n"), {"n": SCENARIO})
             db.session.execute(text("DELETE FROM user_account WHERE username = :u"),
                                {"u": USER})
             db.session.commit()

@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.selectable import ForUpdateParameter
 
 from webgis import models as m
 from webgis.config import Settings
@@ -125,8 +126,11 @@ def from_incident(req: FromIncident, actor: Actor, settings: Settings) -> dict[s
     return create(fields, actor, settings, source_incident_id=req.incident_id)
 
 
-def _get(session: Session, scenario_id: int) -> m.Scenario:
-    s = session.get(m.Scenario, scenario_id)
+def _get(session: Session, scenario_id: int, lock: ForUpdateParameter = None
+         ) -> m.Scenario:
+    """The scenario, else 404; ``lock`` (SQLAlchemy's ``with_for_update``) holds its row
+    until the caller's commit, so the path kept with it is computed from what is stored."""
+    s = session.get(m.Scenario, scenario_id, with_for_update=lock)
     if s is None:
         raise NotFound("no scenario %(id)s", fields={"scenario_id": scenario_id},
                        params={"id": scenario_id})
@@ -152,7 +156,7 @@ def search(q: ScenarioQuery) -> list[dict[str, Any]]:
 
 def update(scenario_id: int, patch: ScenarioPatch, settings: Settings) -> dict[str, Any]:
     with unit_of_work() as session:
-        s = _get(session, scenario_id)
+        s = _get(session, scenario_id, lock=True)  # FOR UPDATE
         ref = get_reference(session)
         given = patch.model_dump(exclude_unset=True)
         if "pollutant" in given and patch.pollutant is not None:
@@ -208,12 +212,11 @@ def analysis_body(s: dict[str, Any]) -> dict[str, Any]:
 
 def run(scenario_id: int, settings: Settings) -> Any:
     """The full analysis of the scenario's spill; its kept path is refreshed with it (the
-    dataset may have changed since). The row is locked against a delete meanwhile."""
+    dataset may have changed since). The row is share-locked: an edit or a delete waits for
+    the run to commit, and a run waits for an edit, so the path stored is never that of the
+    scenario's previous version."""
     with unit_of_work() as session:
-        s = session.get(m.Scenario, scenario_id, with_for_update={"key_share": True})
-        if s is None:
-            raise NotFound("no scenario %(id)s", fields={"scenario_id": scenario_id},
-                           params={"id": scenario_id})
+        s = _get(session, scenario_id, lock={"read": True})  # FOR SHARE
         return store_path(session, s.id, analysis_body(scenario_dict(s)), settings)
 
 

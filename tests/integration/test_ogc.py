@@ -305,6 +305,20 @@ def _coords(geometry: dict):
     return list(walk(geometry["coordinates"]))
 
 
+def _rfc7946_shape(geometry: dict, where: tuple) -> None:
+    """RFC 7946's shape rules GIS readers rely on: a position is 2 or 3 numbers, a line has
+    two positions or more, a polygon ring four or more and closed."""
+    kind, coords = geometry["type"], geometry["coordinates"]
+    lines = {"Point": [], "LineString": [coords], "MultiLineString": coords}.get(kind)
+    rings = [ring for polygon in coords for ring in polygon] if kind == "MultiPolygon" else []
+    if kind == "Point":
+        assert 2 <= len(coords) <= 3, where
+    for line in lines or []:
+        assert len(line) >= 2 and all(2 <= len(p) <= 3 for p in line), where
+    for ring in rings:
+        assert len(ring) >= 4 and ring[0] == ring[-1], where
+
+
 def test_every_collection_is_geojson_a_gis_client_accepts(server, ogc_app, public_read):
     """The QGIS-compatible check: a FeatureCollection of Features, each with an id and a
     geometry of a known type whose coordinates are lon/lat around Gansu."""
@@ -329,6 +343,7 @@ def test_every_collection_is_geojson_a_gis_client_accepts(server, ogc_app, publi
                 assert math.isfinite(lon) and math.isfinite(lat)
                 assert lons[0] <= lon <= lons[1], (name, f["id"], lon)
                 assert lats[0] <= lat <= lats[1], (name, f["id"], lat)
+            _rfc7946_shape(f["geometry"], (name, f["id"]))
 
 
 def test_saved_incident_path_without_its_author(server, ogc_app, public_read):

@@ -1,7 +1,7 @@
 """Screening hits: exceedance beyond the horizon (the counted hours are a lower bound)
 
 Revision ID: s7s_exceed_beyond_horizon
-Revises: s5j_drills
+Revises: s7ogc_scenario_paths
 Create Date: 2026-12-06 20:00:00
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 's7s_exceed_beyond_horizon'
-down_revision = 's5j_drills'
+down_revision = 's7ogc_scenario_paths'
 branch_labels = None
 depends_on = None
 

@@ -99,6 +99,7 @@ def test_an_area_with_nothing_inside_is_an_explained_empty_result(inline, sessio
 
 BOWTIE = {"type": "Polygon", "coordinates": [[[103, 35], [104, 36], [104, 35], [103, 36],
                                               [103, 35]]]}
+TWO = {"type": "Polygon", "coordinates": [[[103, 35], [104, 36], [103, 35], [103, 35]]]}
 FAR = {"type": "Polygon", "coordinates": [[[10, 50], [11, 50], [11, 51], [10, 50]]]}
 
 
@@ -114,6 +115,7 @@ FAR = {"type": "Polygon", "coordinates": [[[10, 50], [11, 50], [11, 51], [10, 50
     ({"area": {**AREA, "polygon": BOWTIE}}, "area"),
     ({"area": {"polygon": BOWTIE}}, "area.polygon"),
     ({"area": {"polygon": FAR}}, "area.polygon"),
+    ({"area": {"polygon": TWO}}, "area.polygon"),
     ({"area": {"polygon": {"type": "Point", "coordinates": [103, 35]}}}, "area.polygon"),
     ({"area": {"centre": {"lon": 10.0, "lat": 50.0}, "radius_km": 5}}, "area.centre"),
 ])

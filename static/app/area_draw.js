@@ -406,6 +406,7 @@
     stopDrawing();
     S.file = null; S.vertices = []; S.closed = false; S.circleShown = false;
     $("scr-file").value = "";
+    latIn.value = ""; lonIn.value = "";  // no hidden circle left to be sent unseen
     changed();
     var a = job && job.parameters && job.parameters.area;
     if (!a) return;

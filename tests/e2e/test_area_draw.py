@@ -244,3 +244,52 @@ def test_escape_cancels_a_drawing_and_undo_drops_a_vertex(watched, live_server, 
     page.wait_for_timeout(300)
     assert [s for s in sent if s["method"] == "POST"] == []
     assert watched.errors == []
+
+
+RECORD_CSP = """
+window.__csp = [];
+document.addEventListener('securitypolicyviolation', function (e) {
+  window.__csp.push(e.violatedDirective + ' ' + e.blockedURI + ' ' + (e.sample || ''));
+});
+"""
+
+
+def test_drawing_runs_under_the_page_policy(browser, live_server, planner, tmp_path):
+    """Without Playwright's CSP bypass: drawing, dragging, loading a file and an API error
+    raise not one Content-Security-Policy violation (tests/e2e/test_csp.py: the page)."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    page.add_init_script(RECORD_CSP)
+    console: list[str] = []
+    errors: list[str] = []
+    page.on("console", lambda msg: console.append(msg.text))
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.set_default_timeout(20000)
+    try:
+        _open(page, live_server, planner)
+        page.click("#area-circle")
+        _click(page, *EPICENTRE)
+        _click(page, *_east(*EPICENTRE, 20))
+        _drag(page, ".area-handle[data-handle=centre]", 35.75, 102.85)
+        assert abs(float(page.input_value("#scr-lat")) - 35.75) < 0.01
+        page.click("#area-polygon")
+        for c in ((35.6, 102.6), (35.8, 102.9), (35.6, 102.9), (35.8, 102.6)):
+            _click(page, *c)
+        page.keyboard.press("Enter")  # closes, like Finish
+        assert page.evaluate("() => document.body.dataset.area") == "polygon:4"
+        _drag(page, ".area-handle[data-vertex='0']", 35.55, 102.55)
+        page.click("#scr-start")  # a bow tie: the API's error, next to the buttons
+        page.wait_for_function(
+            "() => document.getElementById('area-error').textContent.length > 0")
+        box = tmp_path / "box.geojson"
+        box.write_text(json.dumps({"type": "MultiPolygon", "coordinates": [
+            [[[102.6, 35.6], [102.9, 35.6], [102.9, 35.8], [102.6, 35.6]]]]}))
+        page.set_input_files("#scr-file", str(box))
+        page.wait_for_function("() => document.body.dataset.area === 'file'")
+        assert page.inner_text("#area-error") == ""
+        seen = list(page.evaluate("() => window.__csp || []"))
+        seen += [m for m in console if "Content Security Policy" in m]
+        assert seen == []
+        assert errors == []
+    finally:
+        context.close()

@@ -299,7 +299,7 @@ PLAIN += [
     # the scenario library (static/app/scenarios.js)
     _l("Run"), _l("Duplicate"), _l("Delete"), _l("Delete this scenario?"),
     _l("Analyse a spill first"), _l("Name of the scenario"), _l("First interception"),
-    _l("Compared scenarios"), _l("Choose a GeoJSON file with a polygon"),
+    _l("Compared scenarios"),
     _l("The file is not GeoJSON"), _l("Inside the area"), _l("Enterprises"),
     _l("Tailings facilities"), _l("Wastewater plants"),
     # drills (static/app/drills.js)

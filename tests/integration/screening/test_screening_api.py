@@ -128,6 +128,22 @@ def test_bad_input_names_the_field_and_stores_nothing(inline, session, client, b
     assert _jobs(session) == n
 
 
+def test_a_polygon_of_two_vertices_is_said_so(inline, session, client):
+    """A polygon drawn with two clicks (the map sends what it shows): the 422 names the
+    field and the count of distinct vertices, not "not a polygon"."""
+    planner = _token(session, "planner", "plan3")
+    for polygon in (TWO, {"type": "Feature", "properties": {}, "geometry": TWO}):
+        resp = client.post("/api/v1/screenings", json={"area": {"polygon": polygon}},
+                           headers=planner)
+        assert resp.status_code == 422
+        body = resp.get_json()
+        assert body["fields"] == {"area.polygon": 2}
+        assert "至少需要 3 个不同的顶点" in body["error"]
+    english = client.post("/api/v1/screenings?lang=en", json={"area": {"polygon": TWO}},
+                          headers=planner).get_json()
+    assert english["error"] == "area.polygon needs at least 3 distinct vertices, has 2"
+
+
 def test_roles_ids_and_an_unreachable_scheduler(inline, session, client):
     assert client.post("/api/v1/screenings", json={}).status_code == 401
     officer = _token(session, "duty_officer", "duty9")

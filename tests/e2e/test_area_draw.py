@@ -241,6 +241,11 @@ def test_escape_cancels_a_drawing_and_undo_drops_a_vertex(watched, live_server, 
     assert page.evaluate("WG.areaDraw.shown()") is None
     page.click("#scr-start")  # nothing drawn: said next to the buttons, nothing sent
     assert page.inner_text("#area-error") != ""
+    # a click on the first vertex closes a polygon
+    page.click("#area-polygon")
+    for c in ((35.6, 102.6), (35.6, 102.9), (35.8, 102.9), (35.6, 102.6)):
+        _click(page, *c)
+    assert _dataset(page, "areaDrawing") == "" and _dataset(page, "area") == "polygon:3"
     page.wait_for_timeout(300)
     assert [s for s in sent if s["method"] == "POST"] == []
     assert watched.errors == []
@@ -267,9 +272,13 @@ def test_drawing_runs_under_the_page_policy(browser, live_server, planner, tmp_p
     page.set_default_timeout(20000)
     try:
         _open(page, live_server, planner)
-        page.click("#area-circle")
-        _click(page, *EPICENTRE)
-        _click(page, *_east(*EPICENTRE, 20))
+        page.click("#area-circle")  # press on the epicentre, drag out the radius, release
+        page.mouse.move(*_px(page, *EPICENTRE))
+        page.mouse.down()
+        page.mouse.move(*_px(page, *_east(*EPICENTRE, 20)), steps=6)
+        page.mouse.up()
+        assert page.evaluate("() => document.body.dataset.area") == "circle"
+        assert abs(float(page.input_value("#scr-radius")) - 20) < 1
         _drag(page, ".area-handle[data-handle=centre]", 35.75, 102.85)
         assert abs(float(page.input_value("#scr-lat")) - 35.75) < 0.01
         page.click("#area-polygon")

@@ -302,3 +302,35 @@ def test_drawing_runs_under_the_page_policy(browser, live_server, planner, tmp_p
         assert errors == []
     finally:
         context.close()
+
+
+def test_a_polygon_is_drawn_with_taps_on_a_phone(browser, live_server, planner):
+    """Pointer events: taps on a touch screen draw it too (the panel is a bottom sheet)."""
+    context = browser.new_context(viewport={"width": 412, "height": 860}, locale="zh-CN",
+                                  has_touch=True, is_mobile=True, bypass_csp=True)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.set_default_timeout(20000)
+    try:
+        page.goto(live_server + "/login")
+        page.fill("input[name=username]", planner[0])
+        page.fill("input[name=password]", planner[1])
+        page.click("form.login button[type=submit]")
+        page.wait_for_url(re.compile(r"/$|/\?"))
+        page.wait_for_function("document.body.dataset.ready")
+        page.click("button[data-tab=screening]")
+        page.evaluate("() => { WG.map.setView([35.7, 102.79], 9, {animate: false}); }")
+        page.tap("#area-polygon")
+        for c in ((35.6, 102.6), (35.6, 102.9), (35.8, 102.9)):
+            page.touchscreen.tap(*_px(page, *c))
+        assert _dataset(page, "area") == "polygon:3:open"
+        page.tap("#area-finish")
+        assert _dataset(page, "area") == "polygon:3"
+        shown = page.evaluate("WG.areaDraw.shown()")["vertices"]
+        for (lon, lat), (want_lat, want_lon) in zip(
+                shown, ((35.6, 102.6), (35.6, 102.9), (35.8, 102.9)), strict=True):
+            assert abs(lat - want_lat) < 0.01 and abs(lon - want_lon) < 0.01
+        assert errors == []
+    finally:
+        context.close()

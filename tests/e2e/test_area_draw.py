@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 import math
-import re
 
 import pytest
+
+from tests.e2e.conftest import ensure_user, sign_in
 
 PLANNER = ("e2e_area_planner", "e2e area planner password")
 EPICENTRE = (35.70, 102.79)  # the 2023-12-18 Jishishan M6.2 earthquake
@@ -22,19 +23,7 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def planner(e2e_app):
-    from sqlalchemy import select
-
-    from webgis.extensions import db
-    from webgis.models import User
-
-    with e2e_app.app_context():
-        if db.session.scalar(select(User).where(User.username == PLANNER[0])) is None:
-            user = User(username=PLANNER[0], role="planner")
-            user.set_password(PLANNER[1])
-            db.session.add(user)
-            db.session.commit()
-        db.session.remove()
-    yield PLANNER
+    yield ensure_user(e2e_app, PLANNER[0], "planner", PLANNER[1])
     from webgis.services.screening_engine import close_local
 
     close_local()
@@ -55,11 +44,7 @@ def _jobs(e2e_app) -> int:
 
 def _open(page, live_server, planner, centre=EPICENTRE, zoom=9):
     """Signed in, the screening tab open (flood season only), the map on `centre`."""
-    page.goto(live_server + "/login")
-    page.fill("input[name=username]", planner[0])
-    page.fill("input[name=password]", planner[1])
-    page.click("form.login button[type=submit]")
-    page.wait_for_url(re.compile(r"/$|/\?"))
+    sign_in(page, live_server, planner)
     page.wait_for_function("document.body.dataset.ready")
     page.click("button[data-tab=screening]")
     page.uncheck("#scr-form input[value=dry]")
@@ -313,11 +298,7 @@ def test_a_polygon_is_drawn_with_taps_on_a_phone(browser, live_server, planner):
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.set_default_timeout(20000)
     try:
-        page.goto(live_server + "/login")
-        page.fill("input[name=username]", planner[0])
-        page.fill("input[name=password]", planner[1])
-        page.click("form.login button[type=submit]")
-        page.wait_for_url(re.compile(r"/$|/\?"))
+        sign_in(page, live_server, planner)
         page.wait_for_function("document.body.dataset.ready")
         page.click("button[data-tab=screening]")
         page.evaluate("() => { WG.map.setView([35.7, 102.79], 9, {animate: false}); }")

@@ -302,6 +302,8 @@ PLAIN += [
     _l("Compared scenarios"),
     _l("The file is not GeoJSON"), _l("Inside the area"), _l("Enterprises"),
     _l("Tailings facilities"), _l("Wastewater plants"),
+    # s7-speed: the intakes' longest exceedance, counted to the horizon
+    _l("Longest exceedance"), _l("≥ {h} (beyond horizon)"),
     # drills (static/app/drills.js)
     _l("played"), _l("not yet"), _l("Drill score"), _l("Injects must be a JSON list"),
 ]

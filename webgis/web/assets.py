@@ -40,6 +40,7 @@ APP_JS = (
     "app/incident_alerts.js",
     "app/incident_learning.js",
     "app/incident_readings.js",
+    "app/area_draw.js",
     "app/screening.js",
     "app/scenarios.js",
     "app/drills.js",

@@ -8,14 +8,18 @@ the services build for an officer. This path runs the same phases as ``run_incid
 (same trace, same plume models, same horizon cut on the expected leading edge, same
 scaling), and leaves out the rest:
 
-* the expected case is evaluated at the profile stations only (it decides where the
-  horizon cuts the path, exactly as in the full analysis), never at the receptors;
-* the worst case is evaluated at the receptors only (with curves: peak, exceedance);
+* the expected case is evaluated at the profile stations the horizon cut can depend on
+  only (it cuts the path exactly as in the full analysis; see :func:`_horizon_cut`), never
+  at the receptors;
+* the worst case is evaluated after the cut, at the kept receptors only (with curves:
+  peak, exceedance);
 * no curve points, path steps, profiles, model notes.
 
 So every number it returns is the full analysis' worst case for the same spill
-(``tests/integration/screening/test_screening_lean_path.py`` checks it). Safe side: the
-worst case is the earliest arrival and the highest peak the model gives.
+(``tests/integration/screening/test_screening_lean_path.py`` checks it), but for the hours
+above the limit, counted from the arrival to the horizon only and flagged when the curve
+is still above the limit there (:func:`bounded_exceedance`). Safe side: the worst case is
+the earliest arrival and the highest peak the model gives.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
@@ -49,6 +49,7 @@ from webgis.hydro.results import (
 from webgis.hydro.slick_curves import oil_curves, slick_path
 from webgis.hydro.stations import Station, StationContext, stations_on, stations_on_prefix
 from webgis.hydro.transfer import Transfer, TransferCache, cache_for
+from webgis.hydro.today_flow import FlowToday
 from webgis.hydro.transport import (
     Curve,
     PlumeModel,
@@ -56,6 +57,13 @@ from webgis.hydro.transport import (
 )
 
 CASES = ("expected", "worst")
+FLOW_NOTE = (
+    "Today's flow: %(discharge_m3s).4g m³/s at %(reach_code)s instead of the season's "
+    "%(season_discharge_m3s).4g m³/s (× %(ratio).3g). Reaches above the gauge take that "
+    "ratio; from the gauge down the difference (%(delta_m3s)+.4g m³/s) is carried, each "
+    "reach's factor kept between the gauge's ratio and 1; velocity, width and depth follow "
+    "by the at-a-station hydraulic geometry, reservoir residence times by V/Q."
+)
 # (arrival h, peak time h, peak mg/L) per position, as PlumeModel.evaluate returns them
 Stats = tuple[np.ndarray, np.ndarray, np.ndarray]
 
@@ -77,6 +85,7 @@ def run_incident(
     profile_points: int = 100,
     curve_points: int = 120,
     transfers: bool | TransferCache = True,
+    flow: FlowToday | None = None,
 ) -> PlumeResult:
     """Trace, transport and report a spill at ``snap`` up to ``horizon_h`` hours.
 
@@ -88,9 +97,13 @@ def run_incident(
     ``horizon_basis="worst"``, the worst-case) leading edge passes the horizon.
     Below the first reservoir whose inlet flux is smooth enough the plume comes from
     cached pulse responses (:mod:`webgis.hydro.transfer`; ``transfers=False`` computes
-    everything for this spill alone, a ``TransferCache`` uses that cache).
+    everything for this spill alone, a ``TransferCache`` uses that cache). ``flow``:
+    today's discharge replacing the season's on the path (:mod:`webgis.hydro.today_flow`;
+    its own hydraulics, so no shared transfers).
     """
     validate_run(release, season, horizon_h)
+    if flow is not None:
+        params, transfers = flow.params(params), False
     given = release
     release = slick_release(pollutant, release)
     spill = Spill.of(pollutant, release)
@@ -126,6 +139,9 @@ def run_incident(
         network, path, truncated, season, horizon_h, horizon_basis, params, pollutant,
         given, (spill.species_factor, spill.mass_kg), spill.product, duration_s, scaling,
         series_s)
+    if flow is not None:
+        model = replace(model, flow_today=flow.as_dict(),
+                        assumptions=[*model.assumptions, FLOW_NOTE % flow.as_dict()])
     return PlumeResult(
         snap=snap,
         path=steps,

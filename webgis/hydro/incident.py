@@ -48,8 +48,8 @@ from webgis.hydro.results import (
 )
 from webgis.hydro.slick_curves import oil_curves, slick_path
 from webgis.hydro.stations import Station, StationContext, stations_on, stations_on_prefix
-from webgis.hydro.transfer import Transfer, TransferCache, cache_for
 from webgis.hydro.today_flow import FlowToday
+from webgis.hydro.transfer import Transfer, TransferCache, cache_for
 from webgis.hydro.transport import (
     Curve,
     PlumeModel,

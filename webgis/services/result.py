@@ -356,6 +356,7 @@ def _model_block(model: ModelInfo, config: Any) -> ModelBlock:
         "truncated_at_horizon": model.truncated_at_horizon, "end_kind": model.end_kind,
         "coefficients": {**model.coefficients, "road_circuity": circuity,
                          "road_speed_kmh": speed, "snap_max_m": config["SNAP_MAX_M"]},
+        "flow_today": model.flow_today,  # type: ignore[typeddict-item]  # FlowToday.as_dict
         "assumptions": [
             *model.assumptions,
             "Depot and team travel times are estimates: geodesic distance × road circuity / "
@@ -398,8 +399,11 @@ def build_result(ref: Reference, req: RequestLike, plume: PlumeResult, config: A
         "slick": plume.slick,
         "request": {
             "location": {"lon": req.lon, "lat": req.lat}, "pollutant": req.pollutant,
-            "release": {"mass_kg": req.mass_kg, "duration_h": req.duration_h},
+            "release": {"mass_kg": req.mass_kg, "duration_h": req.duration_h,
+                        "rate_series": [list(p) for p in getattr(req, "rate_series", ())]
+                        or None},
             "season": req.season, "horizon_h": req.horizon_h,
+            "flow_today": getattr(req, "flow_today", None),
             "started_at": started.isoformat(), "discovered_at": clock["discovered_at"],
             "casualties": {"deaths": req.deaths, "poisoned": req.poisoned},
             "evacuated": req.evacuated, "loss_cny": req.loss_cny,

@@ -220,3 +220,44 @@ def test_saved_incident_facts_keep_and_revise_series_and_flow(client, officer):
                                             "rate_series": None}
     assert result["request"]["flow_today"] is None
     assert result["model"].get("flow_today") is None
+
+
+def _pdf_text(pdf: bytes, tmp_path) -> str:
+    import shutil
+    import subprocess
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    (tmp_path / "s.pdf").write_bytes(pdf)
+    return subprocess.run(["pdftotext", str(tmp_path / "s.pdf"), "-"], check=True,
+                          capture_output=True).stdout.decode()
+
+
+def test_sheets_print_the_series_and_the_flow(client, tmp_path):
+    import io
+
+    from openpyxl import load_workbook
+
+    q = _season_q(client, "MAIN-003")
+    body = _with(release={"rate_series": [[0, 500], [2, 125], [6, 0]]},
+                 flow_today={"station_code": "SEC_A", "discharge_m3s": round(2 * q, 3)})
+    pdf = client.post("/api/v1/sheets?lang=en", json=body)
+    assert pdf.status_code == 200, pdf.json
+    text = " ".join(_pdf_text(pdf.data, tmp_path).split())
+    assert "Release rate series" in text
+    assert "from 0 h: 500 kg/h; from 2 h: 125 kg/h; from 6 h: 0 kg/h" in text
+    assert "1500 kg" in text and "as a rate series" in text
+    assert "Today'sdischarge" in text.replace(" ", "")  # the key column may wrap the word
+    assert f"{2 * q:g} m³/s at SEC_A (season's {q:g} m³/s, × 2)" in text
+    zh = " ".join(_pdf_text(client.post("/api/v1/sheets", json=body).data, tmp_path).split())
+    assert "分时段排放速率" in zh and "今日流量" in zh
+    xlsx = client.post("/api/v1/sheets.xlsx?lang=en", json=body)
+    assert xlsx.status_code == 200, xlsx.json
+    ws = load_workbook(io.BytesIO(xlsx.data)).worksheets[0]
+    cells = {str(r[0].value): r[1].value for r in ws.iter_rows(min_row=2) if r[0].value}
+    assert cells["mass_kg"] == 1500.0 and cells["duration_h"] == 6.0
+    assert cells["Release rate series"].startswith("from 0 h: 500 kg/h")
+    assert "SEC_A" in cells["Today's discharge"] and "× 2" in cells["Today's discharge"]
+    plain = client.post("/api/v1/sheets.xlsx?lang=en", json=BODY)
+    ws = load_workbook(io.BytesIO(plain.data)).worksheets[0]
+    assert "Release rate series" not in {str(r[0].value) for r in ws.iter_rows()}

@@ -57,12 +57,13 @@ from webgis.hydro.transport import (
 )
 
 CASES = ("expected", "worst")
+# one fixed sentence (the catalogue translates it); the numbers are in model.flow_today
 FLOW_NOTE = (
-    "Today's flow: %(discharge_m3s).4g m³/s at %(reach_code)s instead of the season's "
-    "%(season_discharge_m3s).4g m³/s (× %(ratio).3g). Reaches above the gauge take that "
-    "ratio; from the gauge down the difference (%(delta_m3s)+.4g m³/s) is carried, each "
-    "reach's factor kept between the gauge's ratio and 1; velocity, width and depth follow "
-    "by the at-a-station hydraulic geometry, reservoir residence times by V/Q."
+    "Today's flow: the discharge given for today replaces the season's along the path. "
+    "Reaches above the gauge take its ratio to the season's discharge there; from the gauge "
+    "down the difference is carried, each reach's factor kept between the gauge's ratio and "
+    "1 (tributaries keep their season's flow); velocity, width and depth follow by the "
+    "at-a-station hydraulic geometry, reservoir residence times by V/Q."
 )
 # (arrival h, peak time h, peak mg/L) per position, as PlumeModel.evaluate returns them
 Stats = tuple[np.ndarray, np.ndarray, np.ndarray]
@@ -141,7 +142,7 @@ def run_incident(
         series_s)
     if flow is not None:
         model = replace(model, flow_today=flow.as_dict(),
-                        assumptions=[*model.assumptions, FLOW_NOTE % flow.as_dict()])
+                        assumptions=[*model.assumptions, FLOW_NOTE])
     return PlumeResult(
         snap=snap,
         path=steps,

@@ -279,11 +279,11 @@ class PlumeModel:
 
     def _series_npts(self, n: int) -> int:
         """Samples of a passage fed by the release itself: a rate series' passage has as
-        many shoulders as pieces, so 16 more samples per piece (up to 2,000) keep its peak
+        many shoulders as pieces, so 8 more samples per piece (up to 1,000) keep its peak
         read within a fraction of a percent (a sampled peak is never above the true one:
         too few samples would be the unsafe side)."""
         pieces = len(self._release.times_s) - 1
-        return n if pieces <= 0 else min(max(n, 40 + 16 * pieces), 2000)
+        return n if pieces <= 0 else min(max(n, 40 + 8 * pieces), 1000)
 
     def _anchor_groups(
         self, far: IntArray, pos: FloatArray, seg: IntArray, cells: IntArray

@@ -89,13 +89,14 @@ class Release:
         t, tau, var = np.broadcast_arrays(t, tau, var)
         if live.size == 0:
             return np.zeros(t.shape)
+        # the breakpoints the live pieces start or end at, each evaluated once
+        nodes = np.union1d(live, live + 1)
+        at = np.searchsorted(nodes, live)
         starts, ends, rate = ts[live], ts[live + 1], r[live]
-        # piece axis first: (pieces, *t.shape)
+        # breakpoint / piece axis first: (n, *t.shape)
         expand = (slice(None),) + (None,) * t.ndim
-        edges = np.concatenate((starts, ends))[expand]
-        cdf = channel_cdf(t[None] - edges, tau[None], var[None], k)
-        n = live.size
-        box = rate[expand] * (cdf[:n] - cdf[n:])
+        cdf = channel_cdf(t[None] - ts[nodes][expand], tau[None], var[None], k)
+        box = rate[expand] * (cdf[at] - cdf[at + 1])
         length = (ends - starts)[expand]
         short = length < 1e-2 * np.sqrt(var)[None]
         if bool(np.any(short)):

@@ -145,6 +145,8 @@ def test_cli_rate_series_and_flow(runner, client):
                                "--pollutant", "BENZENE", "--rate-series", "0:500,4:0",
                                "--flow-reach", "MAIN-003", "--flow-m3s", str(2 * q)])
     assert text.exit_code == 0, text.output
+    assert "Release 2000 kg as a rate series: from 0 h 500 kg/h, from 4 h 0 kg/h" in text.output
+    assert "Today's discharge" in text.output and "at MAIN-003" in text.output
     bad = runner.invoke(args=["analyze", "--lon", "103.1", "--lat", "35.92",
                               "--pollutant", "BENZENE", "--rate-series", "0:500,4:-1"])
     assert bad.exit_code == 2
@@ -261,3 +263,15 @@ def test_sheets_print_the_series_and_the_flow(client, tmp_path):
     plain = client.post("/api/v1/sheets.xlsx?lang=en", json=BODY)
     ws = load_workbook(io.BytesIO(plain.data)).worksheets[0]
     assert "Release rate series" not in {str(r[0].value) for r in ws.iter_rows()}
+
+
+@pytest.mark.parametrize(("spill", "field"), [
+    ({"release": {"rate_series": SERIES}}, "spill.release.rate_series"),
+    ({"flow_today": {"station_code": "SEC_A", "discharge_m3s": 200}}, "spill.flow_today"),
+])
+def test_ensemble_refuses_what_it_would_drop(client, spill, field):
+    """The bands vary a box release on the season's hydraulics: a series or today's flow
+    is refused by name, never silently ignored."""
+    resp = client.post("/api/v1/ensemble", json={"spill": _with(**spill), "members": 10})
+    assert resp.status_code == 422, resp.json
+    assert field in resp.json["fields"]

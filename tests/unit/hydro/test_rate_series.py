@@ -304,3 +304,16 @@ def test_floating_oil_series_is_released_at_once() -> None:
     assert [r.peak_conc_mgl for r in a.receptors] == [r.peak_conc_mgl for r in b.receptors]
     assert any("floating product" in x for x in a.model.assumptions)
     assert a.model.coefficients["rate_series"] == [[0.0, 100.0], [10.0, 0.0]]
+
+
+def test_a_short_piece_after_a_long_pause_is_not_missed() -> None:
+    """A hundred hours of nothing, then one minute: near the spill the model must see that
+    minute's cloud as sharply as if it came at once (a look over the whole series from 0
+    reads its peak low)."""
+    hyd = channel()
+    series = [(0.0, 0.0), (100.0, 6_000.0), (100.0 + 1 / 60, 0.0)]
+    pos = np.array([200.0, 500.0, 3_000.0, 40_000.0])
+    got = model_of(hyd, series).peaks(pos, npts=200)
+    pulse = PlumeModel(hyd, 100.0, 60.0).peaks(pos, npts=200)
+    assert np.allclose(got[2], pulse[2], rtol=1e-3)
+    assert np.allclose(got[1], pulse[1] + 100.0, atol=0.02)  # the same cloud, 100 h later

@@ -110,9 +110,20 @@ class Release:
     def window(self, tau: FloatArray, var: FloatArray) -> tuple[FloatArray, FloatArray]:
         """A time window that surely contains the passage (the curve is then trimmed)."""
         sigma = np.sqrt(var)
-        lo = np.maximum(tau - 7.0 * sigma, 0.0)
-        hi = tau + self.duration_s + 8.0 * sigma + 40.0 * var / np.maximum(tau, 1e-9)
+        first, last = self._live_span_s()
+        lo = np.maximum(tau + first - 7.0 * sigma, 0.0)
+        hi = tau + last + 8.0 * sigma + 40.0 * var / np.maximum(tau, 1e-9)
         return lo, hi
+
+    def _live_span_s(self) -> tuple[float, float]:
+        """(start of the first piece with a rate, end of the last): (0, duration) for a
+        constant release; a series' leading and trailing zero rates release nothing."""
+        if not self.times_s:
+            return 0.0, self.duration_s
+        live = [i for i, r in enumerate(self.rates_kg_s[:-1]) if r > 0]
+        if not live:
+            return 0.0, self.duration_s
+        return self.times_s[live[0]], self.times_s[live[-1] + 1]
 
     def curves(
         self, tau: FloatArray, var: FloatArray, q: FloatArray, npts: int
@@ -125,7 +136,10 @@ class Release:
         """The span of each row's passage above ``TRIM_FRACTION`` of its peak (and one of
         64 samples of :meth:`window` on each side): where :meth:`sampled` samples it."""
         lo, hi = self.window(tau, var)
-        t = lo[:, None] + (hi - lo)[:, None] * _unit_steps(64)[None, :]
+        # a series: 8 more per piece after the first, so that a short piece between long
+        # pauses is seen (one piece is a constant release: the same 64)
+        n = 64 if not self.times_s else min(64 + 8 * (len(self.times_s) - 2), 1000)
+        t = lo[:, None] + (hi - lo)[:, None] * _unit_steps(n)[None, :]
         c = self.flux(t, tau[:, None], var[:, None])
         cmax = c.max(axis=1, keepdims=True)
         ok = c >= TRIM_FRACTION * np.maximum(cmax, 1e-300)

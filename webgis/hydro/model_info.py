@@ -88,6 +88,20 @@ OIL_SERIES_NOTE = (
 )
 
 
+def _series_coefficients(release: ReleaseInput, series_s: RateSeriesS, factor: float
+                         ) -> dict[str, list[list[float]] | None]:
+    """A rate series as given (h, kg/h) and, when the solubility cap changed it, as
+    dissolved; nothing for a constant release."""
+    if not release.rate_series:
+        return {}
+    dissolved = (series_s and series_s != to_transport(release.rate_series, factor))
+    return {
+        "rate_series": [list(p) for p in release.rate_series],
+        "rate_series_dissolved": (
+            [[t / 3600.0, r * 3600.0 / factor] for t, r in series_s] if dissolved else None),
+    }
+
+
 def model_info(network: RiverNetwork, path: Sequence[PathSegment], truncated: bool,
                season: str, horizon_h: float, horizon_basis: str, params: HydraulicParams,
                pollutant: PollutantInput, release: ReleaseInput,
@@ -128,11 +142,7 @@ def model_info(network: RiverNetwork, path: Sequence[PathSegment], truncated: bo
             "transverse_mixing_coef": TRANSVERSE_MIXING_COEF,
             "bank_mixing_length_coef": BANK_MIXING_LENGTH_COEF,
             "ratio_print_cap": RATIO_PRINT_CAP,
-            "rate_series": [list(p) for p in release.rate_series] or None,
-            "rate_series_dissolved": (
-                [[t / 3600.0, r * 3600.0 / species[0]] for t, r in series_s]
-                if series_s and series_s != to_transport(release.rate_series, species[0])
-                else None),
+            **_series_coefficients(release, series_s, species[0]),
         },
         assumptions=list(ASSUMPTIONS) + (OIL_ASSUMPTIONS if product is not None else [])
         + series_notes,

@@ -102,7 +102,8 @@ def _print_rankings(data: dict[str, Any], top: int) -> None:
     for r in data["intakes"][:top]:
         click.echo(f"  {r['rank']:>3}. {r['code']:<22} {r['name']}  sources "
                    f"{r['threatening_sources']}, warning {_h(r['warning_h'])}, max "
-                   f"peak/limit {_x(r['max_ratio'])}")
+                   f"peak/limit {_x(r['max_ratio'])}, longest above the limit "
+                   f"{_exceed(r['max_exceed_h'], r['exceed_beyond_horizon'])}")
     click.echo("\nrivers by exposure:")
     for r in data["rivers"][:top]:
         click.echo(f"  {r['rank']:>3}. {r['river_code']:<12} {r['river_name']}  sources "
@@ -112,6 +113,11 @@ def _print_rankings(data: dict[str, Any], top: int) -> None:
 
 def _h(v: float | None) -> str:
     return "-" if v is None else f"{v:.1f} h"
+
+
+def _exceed(v: float | None, beyond: bool) -> str:
+    """Hours above the limit; one still running at the horizon is a lower bound."""
+    return f"≥ {_h(v)} (beyond horizon)" if beyond and v is not None else _h(v)
 
 
 def _x(v: float | None) -> str:
@@ -129,13 +135,16 @@ def _print_reaching(rows: list[dict[str, Any]], watch: tuple[str, ...]) -> None:
                 continue
             k = (r["enterprise_code"], r["pollutant"])
             got = best.get(k)
+            # the longest exceedance over the seasons, with its beyond-the-horizon flag
+            longest = max((r, got or r), key=lambda x: (x["exceed_h"] or 0.0,
+                                                        x["exceed_beyond_horizon"]))
             if got is None or r["arrival_h"] < got["arrival_h"]:
-                best[k] = {**r, "ratio": max(r["ratio"] or 0.0, (got or {}).get("ratio") or 0.0),
-                           "exceed_h": max(r["exceed_h"] or 0.0,
-                                           (got or {}).get("exceed_h") or 0.0)}
+                best[k] = {**r, "ratio": max(r["ratio"] or 0.0, (got or {}).get("ratio") or 0.0)}
+                got = best[k]
             else:
                 got["ratio"] = max(got["ratio"] or 0.0, r["ratio"] or 0.0)
-                got["exceed_h"] = max(got["exceed_h"] or 0.0, r["exceed_h"] or 0.0)
+            got["exceed_h"] = longest["exceed_h"] or 0.0
+            got["exceed_beyond_horizon"] = longest["exceed_beyond_horizon"]
         click.echo(f"  {code}:")
         threats = sorted((v for v in best.values() if (v["ratio"] or 0) >= 1),
                          key=lambda v: v["arrival_h"])
@@ -147,7 +156,7 @@ def _print_reaching(rows: list[dict[str, Any]], watch: tuple[str, ...]) -> None:
             click.echo(f"    {v['enterprise_code']:<12} {v['enterprise_name']}  {v['pollutant']} "
                        f"{v['mass_kg'] / 1000:g} t: arrives {_h(v['arrival_h'])} "
                        f"({v['season']}), peak/limit {_x(v['ratio'])}, above the limit "
-                       f"{_h(v['exceed_h'])}{flag}")
+                       f"{_exceed(v['exceed_h'], v['exceed_beyond_horizon'])}{flag}")
         if rest:
             first = min(v["arrival_h"] for v in rest)
             click.echo(f"    + {len(rest)} more releases reach it below their limits "

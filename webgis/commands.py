@@ -406,6 +406,9 @@ def register(app: Flask) -> None:
     from webgis.cli_drill import drill_group
 
     app.cli.add_command(drill_group)
+    from webgis.cli_scenarios import scenarios_group
+
+    app.cli.add_command(scenarios_group)
     from webgis.cli_learning import calibrate_command, ensemble_command
 
     app.cli.add_command(calibrate_command)

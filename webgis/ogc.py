@@ -6,8 +6,9 @@ drives its `API` object from a Flask blueprint, the way pygeoapi's own `flask_ap
 with a configuration generated here from our settings (no YAML to drift) and our access
 rules in front:
 
-* `PUBLIC_READ` on: anyone reads the layers. Off (and for the `incidents` collection
-  always: anonymous users never see incidents): a signed-in session, `Authorization:
+* `PUBLIC_READ` on: anyone reads the layers. Off (and for the collections in
+  `SIGNED_IN_ONLY` always: anonymous users never see incidents, drills or planners'
+  scenarios): a signed-in session, `Authorization:
   Bearer <token>`, or HTTP Basic with the API token as the password (any username), which
   is what GDAL and QGIS can send. Otherwise 401 JSON with `WWW-Authenticate: Basic
   realm="webgis"`.
@@ -59,9 +60,22 @@ COLLECTIONS: dict[str, tuple[str, str, str]] = {
                             "Interception spaces and dosing points with capacity and "
                             "techniques."),
     "incidents": ("已保存事件路径", "Saved incidents' paths",
-                  "The predicted downstream path of each saved incident or drill (the "
-                  "analysis as saved; no author)."),
+                  "The predicted downstream path of each saved real incident (the analysis "
+                  "as saved; no author). Drills are in `drills`, never here."),
+    "drills": ("【演练 DRILL】演练路径", "Drills' paths (DRILL, not real incidents)",
+               "The predicted downstream path of each drill, every title prefixed "
+               "【演练 DRILL】 and is_drill true, so no client takes one for a real spill."),
+    "scenario_paths": ("预案情景路径", "Saved scenarios' paths",
+                       "The predicted downstream path of each saved spill scenario (the "
+                       "planners' library), its first intake or section and worst-case "
+                       "arrival there, its author and the dataset version it was computed "
+                       "on."),
 }
+
+#: Collections never for anonymous readers, PUBLIC_READ or not: saved incidents (issue 14),
+#: drills and the planners' scenarios (with their authors). Their advertised extent is the
+#: fallback box (it would otherwise tell where they are, and go stale as they are saved).
+SIGNED_IN_ONLY = frozenset({"incidents", "drills", "scenario_paths"})
 
 bp = Blueprint("ogc", __name__, url_prefix=PREFIX)
 
@@ -91,7 +105,9 @@ def _extents(app: Flask) -> dict[str, list[float]]:
         return cache["extents"]
     from webgis.services.layers import view_extents
 
-    extents = view_extents(SCHEMA, list(COLLECTIONS), FALLBACK_BBOX)
+    public = [name for name in COLLECTIONS if name not in SIGNED_IN_ONLY]
+    extents = view_extents(SCHEMA, public, FALLBACK_BBOX)
+    extents.update({name: list(FALLBACK_BBOX) for name in SIGNED_IN_ONLY})
     cache["extents"] = extents
     return extents
 
@@ -186,10 +202,6 @@ def _api() -> Any:
     return api
 
 
-#: The collection of saved incidents' paths: never for anonymous readers.
-INCIDENTS = "incidents"
-
-
 def _token_user(token: str) -> Any:
     """The active user whose unexpired API token this is, else None."""
     from webgis.services.users import user_for_token
@@ -231,9 +243,10 @@ def _authorise() -> None:
     if (request.args.get("f") or "").strip().lower() == "html":
         raise BadRequest("HTML pages are not served here; use f=json (the default)",
                          fields={"f": "html"})
-    # anonymous users never see incidents (issue 14): PUBLIC_READ opens the layers only
-    incidents = (request.view_args or {}).get("collection_id") == INCIDENTS
-    if (current_app.config["PUBLIC_READ"] and not incidents) or current_user.is_authenticated:
+    # anonymous users never see incidents (issue 14), drills nor scenarios: PUBLIC_READ
+    # opens the layers only
+    restricted = (request.view_args or {}).get("collection_id") in SIGNED_IN_ONLY
+    if (current_app.config["PUBLIC_READ"] and not restricted) or current_user.is_authenticated:
         return
     auth = request.authorization
     if auth is not None and auth.type == "basic" and _token_user(auth.password or ""):

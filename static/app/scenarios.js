@@ -26,15 +26,23 @@
     return Array.prototype.slice.call(document.querySelectorAll("#scn-list input[type=checkbox]:checked"))
       .map(function (c) { return Number(c.value); });
   }
+  // Every keystroke in the search fields asks again; only the latest question's answer is
+  // drawn (an earlier, slower answer must not replace it), and what the planner ticked
+  // stays ticked while it is still listed.
+  var asked = 0;
   function load() {
     var q = new URLSearchParams();
     if ($("scn-q").value) q.set("q", $("scn-q").value);
     if ($("scn-tag").value) q.set("tag", $("scn-tag").value);
+    var mine = ++asked;
     fetch(API + "?" + q.toString(), { credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.json() : []; })
       .then(function (list) {
+        if (mine !== asked) return;
+        var keep = ticked();
         $("scn-list").innerHTML = list.map(function (s) {
-          return "<li data-id='" + s.id + "'><label><input type='checkbox' value='" + s.id + "'> " +
+          return "<li data-id='" + s.id + "'><label><input type='checkbox' value='" + s.id + "'" +
+            (keep.indexOf(s.id) >= 0 ? " checked" : "") + "> " +
             esc(s.name) + "</label> <span class='muted'>" + esc(s.pollutant) + " " +
             (s.mass_kg / 1000) + " t · " + esc(t("season_" + s.season)) + " · " +
             esc(s.tags.join(", ")) + "</span> " +
@@ -43,7 +51,8 @@
               "<button type='button' class='btn' data-act='delete'>" + esc(t("Delete")) + "</button>" : "") +
             "</li>";
         }).join("");
-        $("scn-compare").disabled = true;
+        var n = ticked().length;
+        $("scn-compare").disabled = n < 2 || n > 4;
       });
   }
   $("scn-q").addEventListener("input", load);

@@ -17,6 +17,10 @@
     return role === "planner" || role === "admin";
   }
   function hours(v) { return v === null || v === undefined ? "–" : v.toFixed(1) + " h"; }
+  // hours above the limit; one still running at the horizon is a lower bound
+  function exceed(v, beyond) {
+    return beyond && v !== null && v !== undefined ? t("≥ {h} (beyond horizon)", { h: hours(v) }) : hours(v);
+  }
   function ratio(v) { return v === null || v === undefined ? "–" : v.toPrecision(3) + "×"; }
 
   function send(method, url, body) {
@@ -151,9 +155,11 @@
                     r.population_threatened.toLocaleString(), hours(r.warning_h)];
           }));
         h += table(t("Intakes by threatening sources"),
-          ["#", t("Intake"), t("Sources"), t("Warning time"), t("Concentration / limit")],
+          ["#", t("Intake"), t("Sources"), t("Warning time"), t("Concentration / limit"),
+           t("Longest exceedance")],
           d.intakes.map(function (r) {
-            return [r.rank, r.name, r.threatening_sources, hours(r.warning_h), ratio(r.max_ratio)];
+            return [r.rank, r.name, r.threatening_sources, hours(r.warning_h), ratio(r.max_ratio),
+                    exceed(r.max_exceed_h, r.exceed_beyond_horizon)];
           }));
         h += table(t("Rivers by exposure"),
           ["#", t("River"), t("Sources"), t("Receptors exceeded"), t("Population")],

@@ -10,8 +10,9 @@ any request that is not for localhost and records it: the map must work with no 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import pytest
 
@@ -26,6 +27,36 @@ CHROMIUM_ARGS = [
 ]
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 OFFICER = ("e2e_duty", "e2e duty officer password")
+
+
+def ensure_user(app, username: str, role: str, password: str) -> tuple[str, str]:
+    """The account (username, password) in the e2e database, created if it is not there
+    yet: `webgis_e2e` keeps its users from one run to the next."""
+    from sqlalchemy import select
+
+    from webgis.extensions import db
+    from webgis.models import User
+
+    with app.app_context():
+        try:
+            if db.session.scalar(select(User).where(User.username == username)) is None:
+                user = User(username=username, role=role)
+                user.set_password(password)
+                db.session.add(user)
+                db.session.commit()
+        finally:
+            db.session.remove()
+    return username, password
+
+
+def sign_in(page, base: str, who: tuple[str, str], next_path: str | None = None) -> None:
+    """Sign `who` (username, password) in through the login form, then wait until the
+    browser has left /login (for `next_path`, or wherever the login sends it)."""
+    page.goto(base + "/login" + ("?next=" + quote(next_path, safe="/") if next_path else ""))
+    page.fill("input[name=username]", who[0])
+    page.fill("input[name=password]", who[1])
+    page.click("form.login button[type=submit]")
+    page.wait_for_url(re.compile(r"^(?!.*/login)"))
 
 
 def _e2e_database_url() -> str:
@@ -56,11 +87,9 @@ def e2e_app():
     if not Path(CHROMIUM).exists():
         pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
     from flask_migrate import upgrade
-    from sqlalchemy import select
 
     from webgis import create_app
     from webgis.extensions import db
-    from webgis.models import User
     from webgis.services.loading import load
 
     app = create_app({
@@ -73,13 +102,10 @@ def e2e_app():
         try:
             upgrade()
             load(db.session, Path(os.environ.get("WEBGIS_E2E_DATA", ROOT / "data")))
-            if db.session.scalar(select(User).where(User.username == OFFICER[0])) is None:
-                user = User(username=OFFICER[0], role="duty_officer")
-                user.set_password(OFFICER[1])
-                db.session.add(user)
             db.session.commit()
         finally:
             db.session.remove()
+    ensure_user(app, OFFICER[0], "duty_officer", OFFICER[1])
     yield app
     with app.app_context():
         db.engine.dispose()

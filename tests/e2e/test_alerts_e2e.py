@@ -9,6 +9,8 @@ import re
 
 import pytest
 
+from tests.e2e.conftest import sign_in
+
 pytestmark = pytest.mark.e2e
 
 # Diesel on the Ji River at Tianshui: the Wei leaves Gansu for Shaanxi (610000).
@@ -29,18 +31,11 @@ def incident_id(e2e_app, officer) -> int:
     return saved["id"]
 
 
-def _sign_in(page, live_server, officer, target):
-    page.goto(live_server + "/login?next=" + target)
-    page.fill("input[name=username]", officer[0])
-    page.fill("input[name=password]", officer[1])
-    page.click("form.login button[type=submit]")
-    page.wait_for_url(re.compile(re.escape(target) + "$"))
-
-
 def test_an_alert_is_sent_and_acknowledged_by_link_without_sign_in(
         watched, browser, live_server, officer, incident_id, artifacts, e2e_app):
     page = watched.page
-    _sign_in(page, live_server, officer, f"/incidents/{incident_id}")
+    sign_in(page, live_server, officer, f"/incidents/{incident_id}")
+    page.wait_for_url(re.compile(re.escape(f"/incidents/{incident_id}") + "$"))
     tab = page.locator("button[data-tab=alerts]")
     tab.wait_for(state="visible")
     tab.click()

@@ -4,10 +4,9 @@ plan step in the Plan tab and the tick is the server's (seen in the analysis pan
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
+from tests.e2e.conftest import sign_in
 from tests.e2e.test_map import REQUEST, _open, _wait_analysis
 
 pytestmark = pytest.mark.e2e
@@ -60,14 +59,6 @@ def _stock(e2e_app, depot_code: str, material_code: str) -> float:
     return next(r["quantity"] for r in rows if r["material_code"] == material_code)
 
 
-def _sign_in(page, base, who):
-    page.goto(base + "/login")
-    page.fill("input[name=username]", who[0])
-    page.fill("input[name=password]", who[1])
-    page.click("form.login button[type=submit]")
-    page.wait_for_url(re.compile(r"/$|/\?|/incidents/"))
-
-
 def test_a_field_team_on_a_phone_moves_its_dispatch(browser, live_server, dispatched,
                                                    artifacts, e2e_app):
     inc_id, d_id, (depot_code, material_code) = dispatched
@@ -78,7 +69,7 @@ def test_a_field_team_on_a_phone_moves_its_dispatch(browser, live_server, dispat
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.set_default_timeout(15000)
     try:
-        _sign_in(page, live_server, TEAM_USER)
+        sign_in(page, live_server, TEAM_USER)
         page.goto(live_server + f"/incidents/{inc_id}")
         page.wait_for_function("document.body.dataset.ready")
         card = page.locator(f"#dispatch-list li.dispatch-card[data-id='{d_id}']")
@@ -124,7 +115,7 @@ def test_the_officer_ticks_a_plan_step_on_the_server(browser, live_server, dispa
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.set_default_timeout(15000)
     try:
-        _sign_in(page, live_server, officer)
+        sign_in(page, live_server, officer)
         _open(type("W", (), {"page": page})(), live_server + f"/incidents/{inc_id}")
         _wait_analysis(page)
         page.click("button[data-tab=dispatch]")

@@ -4,9 +4,9 @@ show."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
+
+from tests.e2e.conftest import ensure_user, sign_in
 
 PLANNER = ("e2e_drill_planner", "e2e drill planner password")
 
@@ -22,28 +22,12 @@ CREATE = """async (body) => {
 
 @pytest.fixture(scope="module")
 def planner(e2e_app):
-    from sqlalchemy import select
-
-    from webgis.extensions import db
-    from webgis.models import User
-
-    with e2e_app.app_context():
-        if db.session.scalar(select(User).where(User.username == PLANNER[0])) is None:
-            user = User(username=PLANNER[0], role="planner")
-            user.set_password(PLANNER[1])
-            db.session.add(user)
-            db.session.commit()
-        db.session.remove()
-    return PLANNER
+    return ensure_user(e2e_app, PLANNER[0], "planner", PLANNER[1])
 
 
 def test_planner_starts_a_drill_and_the_page_plays_it(watched, live_server, planner):
     page = watched.page
-    page.goto(live_server + "/login")
-    page.fill("input[name=username]", planner[0])
-    page.fill("input[name=password]", planner[1])
-    page.click("form.login button[type=submit]")
-    page.wait_for_url(re.compile(r"/$|/\?"))
+    sign_in(page, live_server, planner)
     page.wait_for_function("document.body.dataset.ready")
     status, scen = page.evaluate(CREATE, {
         "name": "E2E 演练 苯", "location": {"lon": 103.62, "lat": 36.13},

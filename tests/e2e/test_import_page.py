@@ -4,31 +4,20 @@ refused file shows its row and field. No request leaves localhost."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import text
+
+from tests.e2e.conftest import ensure_user, sign_in
 
 ADMIN = ("e2e_import_admin", "e2e import admin password")
 
 
 @pytest.fixture(scope="module")
 def admin(e2e_app) -> tuple[str, str]:
-    from webgis.extensions import db
-    from webgis.models import User
-
-    with e2e_app.app_context():
-        try:
-            if db.session.scalar(select(User).where(User.username == ADMIN[0])) is None:
-                user = User(username=ADMIN[0], role="admin")
-                user.set_password(ADMIN[1])
-                db.session.add(user)
-                db.session.commit()
-        finally:
-            db.session.remove()
-    return ADMIN
+    return ensure_user(e2e_app, ADMIN[0], "admin", ADMIN[1])
 
 
 def _stock(e2e_app) -> float:
@@ -53,11 +42,7 @@ def _sheet(path: Path, quantity: float) -> Path:
 def test_admin_previews_commits_and_sees_refusals(watched, live_server, admin, e2e_app,
                                                   tmp_path):
     page = watched.page
-    page.goto(live_server + "/login")
-    page.fill("input[name=username]", admin[0])
-    page.fill("input[name=password]", admin[1])
-    page.click("form.login button[type=submit]")
-    page.wait_for_url(re.compile(r"/$|/\?"))
+    sign_in(page, live_server, admin)
     page.goto(live_server + "/import")
     was = _stock(e2e_app)
     page.select_option("select[name=layer]", "depots")

@@ -4,9 +4,9 @@ stays selectable and is overlaid (dashed), and the timeline shows the revision."
 
 from __future__ import annotations
 
-import re
-
 import pytest
+
+from tests.e2e.conftest import sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -18,11 +18,7 @@ REQUEST = {
 
 
 def _sign_in(page, live_server, officer) -> None:
-    page.goto(live_server + "/login")
-    page.fill("input[name=username]", officer[0])
-    page.fill("input[name=password]", officer[1])
-    page.click("form.login button[type=submit]")
-    page.wait_for_url(re.compile(r"/$|/\?"))
+    sign_in(page, live_server, officer)
     page.wait_for_function("document.body.dataset.ready")
 
 

@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 import pytest
 
+from tests.e2e.conftest import sign_in
 from tests.e2e.test_map import REQUEST, _open, _wait_analysis
 
 pytestmark = pytest.mark.e2e
@@ -97,11 +98,7 @@ def test_saved_incident_calibrates_to_its_stored_readings(watched, live_server, 
     from webgis.services.uow import unit_of_work
 
     page = watched.page
-    page.goto(live_server + "/login")
-    page.fill("input[name=username]", officer[0])
-    page.fill("input[name=password]", officer[1])
-    page.click("form.login button[type=submit]")
-    page.wait_for_url(re.compile(r"/$|/\?"))
+    sign_in(page, live_server, officer)
     _open(watched, live_server + "/?scenario=" + quote(json.dumps(REQUEST)))
     _wait_analysis(page)
     lines = page.evaluate(READINGS_JS).splitlines()

@@ -9,6 +9,8 @@ from urllib.parse import quote
 
 import pytest
 
+from tests.e2e.conftest import sign_in
+
 pytestmark = pytest.mark.e2e
 
 # In the Liujiaxia reservoir on the Yellow River, above the Lanzhou intake.
@@ -210,11 +212,7 @@ def test_language_switch_keeps_the_scenario(watched, live_server):
 
 def test_duty_officer_saves_lists_and_reopens(watched, live_server, officer):
     page = watched.page
-    page.goto(live_server + "/login")
-    page.fill("input[name=username]", officer[0])
-    page.fill("input[name=password]", officer[1])
-    page.click("form.login button[type=submit]")
-    page.wait_for_url(re.compile(r"/$|/\?"))
+    sign_in(page, live_server, officer)
     _open(watched, live_server + "/?scenario=" + quote(json.dumps(REQUEST)))
     _wait_analysis(page)
     page.click("#btn-save")  # the title is asked in the page (issue 14), not in prompt()

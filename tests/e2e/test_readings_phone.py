@@ -4,12 +4,11 @@ is stored (read back through the API) and the observed-against-predicted chart s
 
 from __future__ import annotations
 
-import re
 from urllib.parse import urlsplit
 
 import pytest
 
-from tests.e2e.conftest import LOCAL_HOSTS, Watched
+from tests.e2e.conftest import LOCAL_HOSTS, Watched, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -61,11 +60,7 @@ def phone(browser):
 
 def test_a_field_team_enters_a_reading_on_a_phone(phone, live_server, incident_id, artifacts):
     page = phone.page
-    page.goto(live_server + "/login")
-    page.fill("input[name=username]", FIELD[0])
-    page.fill("input[name=password]", FIELD[1])
-    page.click("form.login button[type=submit]")
-    page.wait_for_url(re.compile(r"/$|/\?"))
+    sign_in(page, live_server, FIELD)
     page.goto(live_server + f"/incidents/{incident_id}")
     page.wait_for_function("document.body.dataset.ready")
     tab = page.locator("button[data-tab=readings]")
@@ -183,11 +178,7 @@ def test_observed_against_predicted_on_the_officers_screen(watched, live_server,
                               actor=Actor(duty.id, duty.username, duty.role), source="hand",
                               settings=Settings.from_mapping(e2e_app.config))
     page = watched.page
-    page.goto(live_server + "/login")
-    page.fill("input[name=username]", officer[0])
-    page.fill("input[name=password]", officer[1])
-    page.click("form.login button[type=submit]")
-    page.wait_for_url(re.compile(r"/$|/\?"))
+    sign_in(page, live_server, officer)
     page.goto(live_server + f"/incidents/{incident_id}")
     page.wait_for_function("document.body.dataset.ready")
     page.locator("button[data-tab=readings]").click()

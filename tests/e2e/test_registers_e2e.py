@@ -5,12 +5,12 @@ what the next analysis lists — on the bundled Gansu data."""
 from __future__ import annotations
 
 import json
-import re
 import time
 from urllib.parse import quote
 
 import pytest
 
+from tests.e2e.conftest import ensure_user, sign_in
 from tests.e2e.test_map import REQUEST, _open, _wait_analysis
 
 PASSWORD = "e2e registers pw"
@@ -19,34 +19,17 @@ PASSWORD = "e2e registers pw"
 @pytest.fixture(scope="module")
 def staff(e2e_app):
     """A planner who drafts, a duty officer who reviews, a leader who issues."""
-    from sqlalchemy import select
-
-    from webgis.extensions import db
-    from webgis.models import User
-
     # a leader of its own: test_reports_e2e.py's e2e_leader has another password, and
     # webgis_e2e keeps its users from one run to the next
     names = {"planner": "e2e_reg_planner", "duty_officer": "e2e_reg_reviewer",
              "leader": "e2e_plan_leader"}
-    with e2e_app.app_context():
-        try:
-            for role, name in names.items():
-                if db.session.scalar(select(User).where(User.username == name)) is None:
-                    user = User(username=name, role=role)
-                    user.set_password(PASSWORD)
-                    db.session.add(user)
-            db.session.commit()
-        finally:
-            db.session.remove()
+    for role, name in names.items():
+        ensure_user(e2e_app, name, role, PASSWORD)
     return names
 
 
 def _sign_in(page, base: str, name: str) -> None:
-    page.goto(base + "/login")
-    page.fill("input[name=username]", name)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form.login button[type=submit]")
-    page.wait_for_url(re.compile(r"^(?!.*/login)"))
+    sign_in(page, base, (name, PASSWORD))
 
 
 def _analyse(watched, base: str) -> dict:

@@ -4,9 +4,9 @@ and issuing the initial report in the Reports tab, the clock moving on to the fo
 
 from __future__ import annotations
 
-import re
-
 import pytest
+
+from tests.e2e.conftest import sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -33,11 +33,7 @@ def incident_id(e2e_app) -> int:
 def test_the_clock_is_on_screen_and_a_leader_issues_the_initial_report(
         watched, live_server, incident_id, artifacts):
     page = watched.page
-    page.goto(live_server + "/login")
-    page.fill("input[name=username]", LEADER[0])
-    page.fill("input[name=password]", LEADER[1])
-    page.click("form.login button[type=submit]")
-    page.wait_for_url(re.compile(r"/$|/\?|/incidents/"))
+    sign_in(page, live_server, LEADER)
     page.goto(live_server + f"/incidents/{incident_id}")
     clock = page.locator("#report-clock")
     clock.wait_for(state="visible")

@@ -4,9 +4,9 @@ rankings and sees the threat lines and graduated intakes on the map."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
+
+from tests.e2e.conftest import ensure_user, sign_in
 
 PLANNER = ("e2e_planner", "e2e planner password")
 
@@ -15,19 +15,7 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def planner(e2e_app):
-    from sqlalchemy import select
-
-    from webgis.extensions import db
-    from webgis.models import User
-
-    with e2e_app.app_context():
-        if db.session.scalar(select(User).where(User.username == PLANNER[0])) is None:
-            user = User(username=PLANNER[0], role="planner")
-            user.set_password(PLANNER[1])
-            db.session.add(user)
-            db.session.commit()
-        db.session.remove()
-    yield PLANNER
+    yield ensure_user(e2e_app, PLANNER[0], "planner", PLANNER[1])
     from webgis.services.screening_engine import close_local
 
     close_local()
@@ -35,11 +23,7 @@ def planner(e2e_app):
 
 def test_planner_runs_an_area_screening_in_the_browser(watched, live_server, planner):
     page = watched.page
-    page.goto(live_server + "/login")
-    page.fill("input[name=username]", planner[0])
-    page.fill("input[name=password]", planner[1])
-    page.click("form.login button[type=submit]")
-    page.wait_for_url(re.compile(r"/$|/\?"))
+    sign_in(page, live_server, planner)
     page.wait_for_function("document.body.dataset.ready")
     page.click("button[data-tab=screening]")
     page.uncheck("#scr-form input[value=dry]")
@@ -75,11 +59,7 @@ CREATE = """async (body) => {
 
 def test_planner_compares_two_scenarios_in_the_browser(watched, live_server, planner):
     page = watched.page
-    page.goto(live_server + "/login")
-    page.fill("input[name=username]", planner[0])
-    page.fill("input[name=password]", planner[1])
-    page.click("form.login button[type=submit]")
-    page.wait_for_url(re.compile(r"/$|/\?"))
+    sign_in(page, live_server, planner)
     page.wait_for_function("document.body.dataset.ready")
     ids = []
     for name, pol, mass in (("E2E 苯 5 t", "BENZENE", 5000), ("E2E 柴油 20 t", "DIESEL", 20000)):
@@ -107,11 +87,7 @@ def test_a_polygon_file_screens_its_area(watched, live_server, planner, tmp_path
     import json
 
     page = watched.page
-    page.goto(live_server + "/login")
-    page.fill("input[name=username]", planner[0])
-    page.fill("input[name=password]", planner[1])
-    page.click("form.login button[type=submit]")
-    page.wait_for_url(re.compile(r"/$|/\?"))
+    sign_in(page, live_server, planner)
     page.wait_for_function("document.body.dataset.ready")
     page.click("button[data-tab=screening]")
     page.uncheck("#scr-form input[value=dry]")

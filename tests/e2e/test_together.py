@@ -17,7 +17,7 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 
-from tests.e2e.conftest import LOCAL_HOSTS, ROOT, Watched
+from tests.e2e.conftest import LOCAL_HOSTS, ROOT, Watched, ensure_user, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -32,21 +32,7 @@ REQUEST = {
 
 @pytest.fixture(scope="module")
 def second_officer(e2e_app) -> tuple[str, str]:
-    from sqlalchemy import select
-
-    from webgis.extensions import db
-    from webgis.models import User
-
-    with e2e_app.app_context():
-        try:
-            if db.session.scalar(select(User).where(User.username == SECOND[0])) is None:
-                user = User(username=SECOND[0], role="duty_officer")
-                user.set_password(SECOND[1])
-                db.session.add(user)
-                db.session.commit()
-        finally:
-            db.session.remove()
-    return SECOND
+    return ensure_user(e2e_app, SECOND[0], "duty_officer", SECOND[1])
 
 
 @pytest.fixture
@@ -84,10 +70,7 @@ def contexts(browser):
 
 
 def _sign_in(w: Watched, base: str, who: tuple[str, str], next_path: str = "/") -> None:
-    w.page.goto(base + "/login?next=" + quote(next_path))
-    w.page.fill("input[name=username]", who[0])
-    w.page.fill("input[name=password]", who[1])
-    w.page.click("form.login button[type=submit]")
+    sign_in(w.page, base, who, next_path)
     w.page.wait_for_function("document.body.dataset.ready")
 
 

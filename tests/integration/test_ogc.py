@@ -19,10 +19,10 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 
 from tests.conftest import serve_on_loopback
-from webgis.ogc import COLLECTIONS
+from webgis.ogc import COLLECTIONS, SIGNED_IN_ONLY
 
 ROOT = Path(__file__).resolve().parents[2]
 OGRINFO = shutil.which("ogrinfo")
@@ -34,20 +34,30 @@ GEOMETRY_TYPES = {"Point", "LineString", "MultiLineString", "MultiPolygon"}
 USER = "ogc_reader"
 
 
+TITLES = ("ogc test incident", "[演练] ogc test drill")
+SCENARIO = "ogc test scenario"
+
+
 @pytest.fixture(scope="module")
 def ogc_app(bundled_app):
-    """The app on the bundled database with PUBLIC_READ off, one reader with an API token
-    and one saved incident (its author must never show at /ogc)."""
+    """The app on the bundled database with PUBLIC_READ off, one reader with an API token,
+    one saved incident and one drill (their author must never show at /ogc), one saved
+scenario (its path is in `scenario_paths`)."""
     from webgis import create_app
+    from webgis.config import Settings
+    from webgis.contract.scenarios import ScenarioFields
     from webgis.extensions import db
     from webgis.models import Incident, User
+    from webgis.services import scenarios
+    from webgis.services.actor import Actor
 
     app = create_app({"TESTING": True, "SECRET_KEY": "test", "PUBLIC_READ": False,
                       "SQLALCHEMY_DATABASE_URI":
                           bundled_app.config["SQLALCHEMY_DATABASE_URI"]})
     sample = json.loads((ROOT / "tests/fixtures/analysis_sample.json").read_text("utf-8"))
     with app.app_context():
-        db.session.execute(text("DELETE FROM incident WHERE title = 'ogc test incident'"))
+        db.session.execute(text("DELETE FROM incident WHERE title IN :t").bindparams(
+            bindparam("t", expanding=True)), {"t": list(TITLES)})
         db.session.execute(text("DELETE FROM user_account WHERE username = :u"), {"u": USER})
         user = User(username=USER, role="field_team")
         user.set_password("ogc reader password")
@@ -55,23 +65,33 @@ def ogc_app(bundled_app):
         db.session.add(user)
         db.session.flush()
         loc = sample["request"]["location"]
-        incident = Incident(
-            kind="drill", title="ogc test incident", created_by_id=user.id,
+        saved = [Incident(
+            kind=kind, title=title, created_by_id=user.id,
             river_code=sample["snap"]["river_code"], pollutant_code=sample["pollutant"]["code"],
             request=sample["request"], result=sample,
             geom=f"SRID=4326;POINT({loc['lon']} {loc['lat']})")
-        db.session.add(incident)
+            for kind, title in zip(("incident", "drill"), TITLES, strict=True)]
+        db.session.add_all(saved)
         db.session.commit()
-        incident_id = incident.id
+        incident_id, drill_id = (i.id for i in saved)
+        # one saved scenario, so that `scenario_paths` has a feature to check
+        db.session.execute(text("DELETE FROM scenario WHERE name = :n"), {"n": SCENARIO})
+        db.session.commit()
+        scenarios.create(ScenarioFields.model_validate({
+            "name": SCENARIO, "location": loc, "pollutant": sample["pollutant"]["code"],
+            "mass_kg": 1000}), Actor(user.id, USER, "planner"), Settings.from_mapping(app.config))
     app.ogc_token = token  # type: ignore[attr-defined]
     app.ogc_incident_id = incident_id  # type: ignore[attr-defined]
+    app.ogc_drill_id = drill_id  # type: ignore[attr-defined]
     try:
         yield app
     finally:
         from webgis.ogc_provider import dispose_engines
 
         with app.app_context():
-            db.session.execute(text("DELETE FROM incident WHERE id = :i"), {"i": incident_id})
+            db.session.execute(text("DELETE FROM incident WHERE id IN (:i, :d)"),
+                               {"i": incident_id, "d": drill_id})
+            db.session.execute(text("DELETE FROM scenario WHERE name = :n"), {"n": SCENARIO})
             db.session.execute(text("DELETE FROM user_account WHERE username = :u"),
                                {"u": USER})
             db.session.commit()
@@ -285,13 +305,27 @@ def _coords(geometry: dict):
     return list(walk(geometry["coordinates"]))
 
 
+def _rfc7946_shape(geometry: dict, where: tuple) -> None:
+    """RFC 7946's shape rules GIS readers rely on: a position is 2 or 3 numbers, a line has
+    two positions or more, a polygon ring four or more and closed."""
+    kind, coords = geometry["type"], geometry["coordinates"]
+    lines = {"Point": [], "LineString": [coords], "MultiLineString": coords}.get(kind)
+    rings = [ring for polygon in coords for ring in polygon] if kind == "MultiPolygon" else []
+    if kind == "Point":
+        assert 2 <= len(coords) <= 3, where
+    for line in lines or []:
+        assert len(line) >= 2 and all(2 <= len(p) <= 3 for p in line), where
+    for ring in rings:
+        assert len(ring) >= 4 and ring[0] == ring[-1], where
+
+
 def test_every_collection_is_geojson_a_gis_client_accepts(server, ogc_app, public_read):
     """The QGIS-compatible check: a FeatureCollection of Features, each with an id and a
     geometry of a known type whose coordinates are lon/lat around Gansu."""
     for name in COLLECTIONS:
         lons, lats = RANGES.get(name, (LON_RANGE, LAT_RANGE))
-        status, head, body = _get(f"{server}/ogc/collections/{name}/items?limit=10000",
-                                  _basic(ogc_app.ogc_token) if name == "incidents" else None)
+        auth = _basic(ogc_app.ogc_token) if name in SIGNED_IN_ONLY else None
+        status, head, body = _get(f"{server}/ogc/collections/{name}/items?limit=10000", auth)
         assert status == 200, (name, body[:200])
         assert "json" in head["Content-Type"], name
         doc = json.loads(body.decode("utf-8"))
@@ -309,6 +343,7 @@ def test_every_collection_is_geojson_a_gis_client_accepts(server, ogc_app, publi
                 assert math.isfinite(lon) and math.isfinite(lat)
                 assert lons[0] <= lon <= lons[1], (name, f["id"], lon)
                 assert lats[0] <= lat <= lats[1], (name, f["id"], lat)
+            _rfc7946_shape(f["geometry"], (name, f["id"]))
 
 
 def test_saved_incident_path_without_its_author(server, ogc_app, public_read):
@@ -330,6 +365,61 @@ def test_saved_incident_path_without_its_author(server, ogc_app, public_read):
     everything = _get(f"{server}/ogc/collections/incidents/items?limit=10000",
                       _basic(ogc_app.ogc_token))[2]
     assert USER.encode() not in everything and b"created_by" not in everything
+
+
+def test_a_drill_is_never_an_incident(server, ogc_app, public_read):
+    """Drills are in `drills` only, titled 【演练 DRILL】 and `is_drill` true; `incidents`
+    holds real incidents only. Both for signed-in readers only, PUBLIC_READ or not."""
+    token = _basic(ogc_app.ogc_token)
+    incident_id, drill_id = str(ogc_app.ogc_incident_id), str(ogc_app.ogc_drill_id)
+    incidents = _json(f"{server}/ogc/collections/incidents/items?limit=10000", token)
+    ids = {f["id"] for f in incidents["features"]}
+    assert incident_id in ids and drill_id not in ids
+    assert all(f["properties"]["kind"] == "incident" and f["properties"]["is_drill"] is False
+               for f in incidents["features"])
+    assert not any("演练" in (f["properties"]["title"] or "") for f in incidents["features"])
+    assert _get(f"{server}/ogc/collections/incidents/items/{drill_id}", token)[0] == 404
+    assert _json(f"{server}/ogc/collections/incidents/items?kind=drill", token)[
+        "features"] == []
+
+    for url in (f"{server}/ogc/collections/drills/items",
+                f"{server}/ogc/collections/drills/items/{drill_id}",
+                f"{server}/ogc/collections/drills"):
+        status, head, body = _get(url)
+        assert status == 401, (url, body[:200])
+        assert b"ogc test drill" not in body
+        assert head["WWW-Authenticate"].startswith("Basic")
+    drills = _json(f"{server}/ogc/collections/drills/items?limit=10000", token)
+    by_id = {f["id"]: f for f in drills["features"]}
+    assert drill_id in by_id and incident_id not in by_id
+    assert sorted(by_id) == _db_ids(ogc_app, "drills")
+    assert all(f["properties"]["is_drill"] is True and f["properties"]["kind"] == "drill"
+               and f["properties"]["title"].startswith("【演练 DRILL】")
+               for f in drills["features"])
+    mine = by_id[drill_id]
+    assert mine["properties"]["title"] == "【演练 DRILL】ogc test drill"  # not doubled
+    assert mine["geometry"]["type"] == "MultiLineString"
+    assert USER.encode() not in json.dumps(drills, ensure_ascii=False).encode()
+    status, _, body = _get(f"{server}/ogc/collections/drills/items/{drill_id}",
+                           {"Authorization": f"Bearer {ogc_app.ogc_token}"})
+    assert status == 200 and json.loads(body)["id"] == drill_id
+
+
+@needs_gdal
+def test_ogrinfo_reads_drills_with_a_token_only(server, ogc_app, public_read):
+    """GDAL sees the drills layer with its token (titles marked), and cannot read it
+    anonymously even with public read on."""
+    args = [OGRINFO, "-ro", f"OAPIF:{server}/ogc", "drills"]
+    out = subprocess.run(args, env=_ogr_env(ogc_app.ogc_token), capture_output=True,
+                         text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    titles = [line.split("=", 1)[1].strip() for line in out.stdout.splitlines()
+              if line.strip().startswith("title (String) =")]
+    assert "【演练 DRILL】ogc test drill" in titles
+    assert all(t.startswith("【演练 DRILL】") for t in titles)
+    anonymous = subprocess.run(args, env=_ogr_env(None), capture_output=True, text=True,
+                               timeout=120)
+    assert "ogc test drill" not in anonymous.stdout
 
 
 def test_read_only_and_json_for_browsers(server, public_read):

@@ -82,7 +82,8 @@ def edit_scenario(scenario_id: str):
 @document(ok=Scenario, status=201, **_W)
 def duplicate_scenario(scenario_id: str):
     """A copy, named "…（副本）", by the current user."""
-    return jsonify(scenarios.duplicate(_id(scenario_id), current_actor())), 201
+    return jsonify(scenarios.duplicate(_id(scenario_id), current_actor(),
+                                       current_settings())), 201
 
 
 @bp.delete("/api/v1/scenarios/<scenario_id>")

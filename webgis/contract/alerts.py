@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+
+from webgis.contract.text import no_control_characters
 
 #: A plain e-mail address (one @, a dot in the domain, no spaces); the SMTP server is the
 #: judge of the rest.
@@ -15,13 +17,8 @@ Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254,
                                          pattern=EMAIL_PATTERN)]
 RecipientKey = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
                                                 max_length=60)]
-Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)]
-
-
-def _no_controls(value: str) -> str:
-    if any(ord(ch) < 32 and ch not in "\n\t" for ch in value):
-        raise ValueError("must not contain control characters")
-    return value
+Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000),
+                 BeforeValidator(no_control_characters)]
 
 
 class Recipient(BaseModel):
@@ -44,11 +41,6 @@ class SendAlerts(BaseModel):
     recipients: Annotated[list[Recipient], Field(min_length=1, max_length=100)] | None = None
     note: Note = ""
 
-    @field_validator("note")
-    @classmethod
-    def _note(cls, value: str) -> str:
-        return _no_controls(value)
-
 
 class FollowAlerts(BaseModel):
     """``POST .../alerts/update`` and ``.../alerts/end``: an update (the current forecast)
@@ -65,25 +57,15 @@ class FollowAlerts(BaseModel):
     emails: Annotated[list[Recipient], Field(max_length=100)] = []
     note: Note = ""
 
-    @field_validator("note")
-    @classmethod
-    def _note(cls, value: str) -> str:
-        return _no_controls(value)
-
 
 class Acknowledge(BaseModel):
     """``POST /ack/<token>``: who acknowledges (the name the recipient types) and a note."""
 
     model_config = ConfigDict(extra="ignore")
 
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                           max_length=100)]
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
+                    BeforeValidator(no_control_characters)]
     note: Note = ""
-
-    @field_validator("name", "note")
-    @classmethod
-    def _text(cls, value: str) -> str:
-        return _no_controls(value)
 
 
 class AlertRow(BaseModel):

@@ -2,22 +2,19 @@
 ``POST /api/v1/calibrate`` and ``POST /api/v1/ensemble``.
 
 The spill is an :class:`AnalysisRequest` (the same as ``/incidents/analyze``); readings
-carry their unit (one of :data:`UNITS`, converted to mg/L; any other is a 422 naming
-it) and their time as an instant, placed after the spill's ``started_at``.
+carry their unit (one of :data:`webgis.contract.units.UNITS`, converted to mg/L; any
+other is a 422 naming it) and their time as an instant, placed after the spill's ``started_at``.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, Strict, StringConstraints
 
 from webgis.contract.requests import AnalysisRequest, Instant, Number
+from webgis.contract.units import ConcentrationUnit
 
-#: units a reading may be given in, and their factor to mg/L
-UNITS: dict[str, float] = {"mg/L": 1.0, "g/m3": 1.0, "µg/L": 1e-3, "ug/L": 1e-3,
-                           "mg/m3": 1e-3, "ng/L": 1e-6}
-Unit = Literal["mg/L", "g/m3", "µg/L", "ug/L", "mg/m3", "ng/L"]
 MAX_READINGS = 500
 Code = Annotated[str, Strict(), StringConstraints(min_length=1, max_length=60)]
 
@@ -33,7 +30,7 @@ class ReadingIn(BaseModel):
     lat: Annotated[Number, Field(ge=-90, le=90)] | None = None
     sampled_at: Instant
     value: Annotated[Number, Field(ge=0)]
-    unit: Unit = "mg/L"
+    unit: ConcentrationUnit = "mg/L"
     below_detection: Annotated[bool, Strict()] = False
     detection_limit: Annotated[Number, Field(gt=0)] | None = None
 

@@ -12,19 +12,17 @@ station, the sampling time against the release start and the clock, the snapping
 from __future__ import annotations
 
 import math
-import re
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 from pydantic_core import PydanticCustomError
 
 from webgis.contract.requests import Instant
+from webgis.contract.units import ConcentrationUnit
 
 StationKind = Literal["section", "intake", "point"]  # models.incident.READING_STATION_KINDS
 QaFlag = Literal["ok", "suspect", "invalid"]
 QA_FLAGS = ("ok", "suspect", "invalid")
-#: Units the product knows, by their normalised spelling, and the factor to mg/L.
-UNITS: dict[str, float] = {"mg/L": 1.0, "µg/L": 0.001}
 MAX_BATCH = 500
 #: A concentration no water sample reaches (mg/L = g/m³; a saturated brine is ~3.6e5).
 MAX_CONC = 1e6
@@ -44,22 +42,6 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("detection_limit", "检出限", "与浓度同单位 in the value's unit"),
     ("qa_flag", "质控标记", "正常 ok / 存疑 suspect / 无效 invalid"),
 )
-_MICRO = re.compile(r"^(µ|μ|u|micro)g/l$")
-
-
-def normal_unit(value: Any) -> str:
-    """``mg/L``, ``µg/L`` (also written ug/L, μg/L, mg/l, 毫克/升, 微克/升), or an error
-    naming the unit received."""
-    text = str(value).strip().replace(" ", "") if value is not None else ""
-    low = text.lower()
-    if low in ("mg/l", "毫克/升"):
-        return "mg/L"
-    if _MICRO.match(low) or low == "微克/升":
-        return "µg/L"
-    raise PydanticCustomError("unit_unknown", "unknown unit {unit}; use mg/L or µg/L",
-                              {"unit": text[:20]})
-
-
 def _value(value: Any) -> Any:
     """A number, or text: ``"0.05"``, ``"<0.01"`` (below the detection limit: kept as
     text for the model's check to read the ``<``)."""
@@ -104,7 +86,7 @@ class ReadingIn(BaseModel):
     sampled_at: Instant | None = None
     pollutant: Code = None
     value: Value
-    unit: Annotated[str, BeforeValidator(normal_unit)] = "mg/L"
+    unit: ConcentrationUnit = "mg/L"
     below_detection: bool = False
     detection_limit: Annotated[float, Field(gt=0, le=MAX_CONC, allow_inf_nan=False)
                                ] | None = None

@@ -128,6 +128,8 @@ class IntakeRank(BaseModel):
     warning_h: float | None
     max_ratio: float | None
     max_exceed_h: float | None
+    # the longest exceedance still runs at the horizon: max_exceed_h is a lower bound
+    exceed_beyond_horizon: bool = False
     lon: float | None
     lat: float | None
 

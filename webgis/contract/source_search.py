@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from webgis.contract.learning import Note
-from webgis.contract.readings import MAX_CONC, normal_unit
+from webgis.contract.readings import MAX_CONC
 from webgis.contract.requests import Instant, Season
+from webgis.contract.units import ConcentrationUnit
 
 Conc = Annotated[float, Field(ge=0, le=MAX_CONC, allow_inf_nan=False)]
 MAX_SERIES = 200
@@ -40,7 +41,7 @@ class SourceSearchRequest(BaseModel):
     sampled_at: Instant
     pollutant: Annotated[str, Field(min_length=1, max_length=60)]
     value: Conc
-    unit: Annotated[str, BeforeValidator(normal_unit)] = "mg/L"
+    unit: ConcentrationUnit = "mg/L"
     series: Annotated[list[SeriesReading], Field(max_length=MAX_SERIES)] = []
     season: Season = "normal"
     #: how far back (hours) a release may lie: the forward runs' horizon

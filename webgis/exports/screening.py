@@ -33,6 +33,7 @@ INTAKE_COLS = [
     ("threatening_sources", "威胁源数 sources"), ("threatening_spills", "威胁情景 spills"),
     ("warning_h", "最短预警时间 warning (h)"), ("max_ratio", "最大超标倍数 peak/limit"),
     ("max_exceed_h", "最长超标历时 exceedance (h)"),
+    ("exceed_beyond_horizon", "超标持续至预报时段末 still above the limit at the horizon"),
 ]
 RIVER_COLS = [
     ("rank", "排名 rank"), ("river_code", "河流代码 code"), ("river_name", "河流 river"),

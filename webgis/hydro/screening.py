@@ -48,8 +48,12 @@ from webgis.hydro.reservoirs import upstream_intakes
 from webgis.hydro.slick_curves import oil_curves
 from webgis.hydro.stations import Station, StationContext, stations_on
 from webgis.hydro.transfer import TransferCache
-from webgis.hydro.transport import Curve, PlumeModel, exceed_hours_many
+from webgis.hydro.transport import Curve, PlumeModel, exceed_hours_until
 
+# part of every screening run's key (webgis.services.screening_jobs): a change to what a
+# spill's rows mean makes earlier runs' results not reused. r2: exceedance counted to the
+# horizon and flagged beyond it; cached transfer rows independent of the spills' order
+SCREENING_VERSION = "lean-2026-12-r2"
 # receptors a screening reports (confluences and borders are places, not receptors)
 SCREENED_KINDS = frozenset({"water_source", "section", "interception"})
 # the full analysis' profile and curve resolution: the same numbers, not close ones
@@ -65,6 +69,9 @@ class ScreenHit:
     ``ratio`` is peak/limit (None: no limit for this pollutant there); ``flagged``: an
     intake in the reservoir the plume enters but upstream of the entry (not modelled:
     its arrival and peak are those at the entry, an upper bound, as in the full analysis).
+    ``exceed_h`` counts the hours above the limit between the arrival and the horizon
+    only (never more than horizon − arrival); ``exceed_beyond_horizon``: the curve is
+    still above the limit at the horizon, so the exceedance lasts at least that long.
     """
 
     kind: str
@@ -77,6 +84,7 @@ class ScreenHit:
     ratio: float | None
     exceed_h: float
     flagged: bool = False
+    exceed_beyond_horizon: bool = False
 
 
 def snap_at(network: RiverNetwork, reach_idx: int, measure: float) -> Snap:
@@ -123,7 +131,7 @@ def screen_spill(
                                  horizon_h, params, stations, path)
     scaling = Scaling.of(network, traced.path, traced.hyd, snap.reach_idx, pollutant,
                          spill.product, season, params)
-    hits = _hits(stations, curves, slicks, scaling)
+    hits = _hits(stations, curves, slicks, scaling, horizon_h)
     hits += _upstream_of_entry(network, path, receptors, pollutant, hits, models["worst"],
                                scaling)
     return [h for h in hits if h.kind in SCREENED_KINDS]
@@ -150,14 +158,15 @@ def _lean_evaluation(network: RiverNetwork, ctx: StationContext, path: list[Path
 
 
 def _hits(stations: Sequence[Station], curves: Sequence[Curve],
-          slicks: Sequence[oil.SlickAt | None], scaling: Scaling) -> list[ScreenHit]:
+          slicks: Sequence[oil.SlickAt | None], scaling: Scaling,
+          horizon_h: float) -> list[ScreenHit]:
     """Each station's worst case, scaled as the full analysis scales it (bank factor in
-    the near field, solubility cap), exceedance against its limit."""
+    the near field, solubility cap), exceedance against its limit up to the horizon."""
     st_km = np.array([s.km for s in stations], dtype=np.float64)
     bank = scaling.bank(st_km)
     scaled = [scaled_curve(c, float(f), scaling.solubility_mgl)[0]
               for c, f in zip(curves, bank, strict=True)]
-    exceed = exceed_hours_many(scaled, [s.limit for s in stations])
+    exceed, beyond = exceed_hours_until(scaled, [s.limit for s in stations], horizon_h)
     out = []
     for i, s in enumerate(stations):
         w = scaled[i]
@@ -167,17 +176,31 @@ def _hits(stations: Sequence[Station], curves: Sequence[Curve],
                 and math.isfinite(sl.worst.arrival_h):
             arrival = sl.worst.arrival_h if not math.isfinite(arrival) \
                 else min(arrival, sl.worst.arrival_h)
+        hours, still = bounded_exceedance(exceed[i], beyond[i], arrival, horizon_h)
         out.append(_hit(s.kind, s.code, s.river_code, s.km, arrival, w.peak_conc_mgl,
-                        s.limit, exceed[i]))
+                        s.limit, hours, beyond=still))
     return out
+
+
+def bounded_exceedance(hours: float, above_at_horizon: bool, arrival_h: float,
+                       horizon_h: float) -> tuple[float, bool]:
+    """(hours above the limit, still above at the horizon) within the window a screening
+    forecasts: from the arrival to the horizon.
+
+    ``hours`` is counted up to the horizon already; it can still exceed horizon − arrival
+    where the limit lies below the leading edge's level (the curve crosses it before the
+    reported arrival, a rise of minutes): the window's length is then the value, so that
+    no row reads as more hours above the limit than the plume has been there."""
+    window = max(horizon_h - arrival_h, 0.0) if math.isfinite(arrival_h) else 0.0
+    return min(hours, window), bool(above_at_horizon and window > 0.0)
 
 
 def _hit(kind: str, code: str, river_code: str, km: float, arrival_h: float,
          peak_mgl: float, limit: float | None, exceed_h: float,
-         flagged: bool = False) -> ScreenHit:
+         flagged: bool = False, beyond: bool = False) -> ScreenHit:
     ratio = None if limit is None or limit <= 0 else float(peak_mgl) / limit
     return ScreenHit(kind, code, river_code, float(km), float(arrival_h), float(peak_mgl),
-                     limit, ratio, float(exceed_h), flagged)
+                     limit, ratio, float(exceed_h), flagged, beyond)
 
 
 def _upstream_of_entry(network: RiverNetwork, path: Sequence[PathSegment],

@@ -22,9 +22,9 @@ from webgis.hydro.screening import screen_spill, snap_at
 from webgis.hydro.transfer import cache_for
 
 # (spill no, kind, code, river code, river km, arrival h, peak mg/L, limit mg/L | None,
-#  ratio | None, exceedance h, flagged)
+#  ratio | None, exceedance h (to the horizon), flagged, exceedance beyond the horizon)
 HitRow = tuple[int, str, str, str, float, float, float, float | None, float | None, float,
-               bool]
+               bool, bool]
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +105,8 @@ def run_chunk(bundle: ScreeningBundle, chunk_no: int, specs: Sequence[SpillSpec]
                 f"{spec.mass_kg:g} kg, {spec.season}, at {where}): "
                 f"{type(exc).__name__}: {exc}") from None
         rows.extend((spec.spill_no, h.kind, h.code, h.river_code, h.river_km, h.arrival_h,
-                     h.peak_mgl, h.limit_mgl, h.ratio, h.exceed_h, h.flagged) for h in hits)
+                     h.peak_mgl, h.limit_mgl, h.ratio, h.exceed_h, h.flagged,
+                     h.exceed_beyond_horizon) for h in hits)
     return ChunkResult(chunk_no, len(specs), rows, time.perf_counter() - t0)
 
 

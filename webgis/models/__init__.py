@@ -12,7 +12,7 @@ from webgis.models.receptors import InterceptionPoint, MonitoringSection, WaterS
 from webgis.models.report import IncidentReport
 from webgis.models.resources import Depot, Inventory, RescueTeam
 from webgis.models.river import DatasetLayer, Reach, River
-from webgis.models.scenario import Scenario
+from webgis.models.scenario import Scenario, ScenarioPath
 from webgis.models.screening import ScreeningHit, ScreeningJob, ScreeningSpill
 from webgis.models.supervision import AuditEntry, Hazard, HazardEvidence
 from webgis.models.user import User
@@ -51,6 +51,7 @@ __all__ = [
     "RiverPlan",
     "TeamMember",
     "Scenario",
+    "ScenarioPath",
     "ScreeningHit",
     "ScreeningJob",
     "ScreeningSpill",

@@ -19,7 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
-from webgis.models.base import Model
+from webgis.models.base import Model, geometry
 
 SEASONS = ("dry", "normal", "flood")
 
@@ -56,3 +56,32 @@ class Scenario(Model):
     created_by_id: Mapped[int | None] = mapped_column(
         Integer, ForeignKey("user_account.id", ondelete="SET NULL"))
     created_by_name: Mapped[str] = mapped_column(Text, nullable=False, default="")
+
+
+class ScenarioPath(Model):
+    """A saved scenario's predicted path, kept for GIS clients (`ogc.scenario_paths`,
+    issue 17): the analysis' path lines as one MultiLineString, its length, the first
+    intake or monitoring section it reaches in the worst case and when, and the dataset
+    version it was computed on. Written by `webgis.services.scenarios` in the same
+    transaction as the scenario (created, edited, run); gone with the scenario."""
+
+    __tablename__ = "scenario_path"
+    __table_args__ = (
+        CheckConstraint("length_km >= 0", name="length_nonnegative"),
+        CheckConstraint("worst_arrival_h IS NULL OR worst_arrival_h >= 0",
+                        name="arrival_nonnegative"),
+    )
+    scenario_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("scenario.id", ondelete="CASCADE"), primary_key=True)
+    #: None when the analysis has no path line (nothing downstream within the horizon).
+    geom = mapped_column(geometry("MULTILINESTRING"))
+    length_km: Mapped[float] = mapped_column(Float, nullable=False)
+    first_receptor_kind: Mapped[str | None] = mapped_column(String(20))
+    first_receptor_code: Mapped[str | None] = mapped_column(Text)
+    first_receptor_name: Mapped[str | None] = mapped_column(Text)
+    #: The worst-case (earliest) arrival at the first receptor, hours after the release.
+    worst_arrival_h: Mapped[float | None] = mapped_column(Float)
+    #: `webgis.services.reference.dataset_key` when computed: a different key is stale.
+    dataset_version: Mapped[str] = mapped_column(Text, nullable=False)
+    computed_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now())

@@ -118,4 +118,8 @@ class ScreeningHit(Model):
     ratio: Mapped[float | None] = mapped_column(Float)
     exceed_h: Mapped[float | None] = mapped_column(Float)  # None: not modelled (flagged)
     flagged: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # still above the limit at the horizon: ``exceed_h`` (counted to the horizon) is a
+    # lower bound
+    exceed_beyond_horizon: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=text("false"))
     population_served: Mapped[int | None] = mapped_column(Integer)

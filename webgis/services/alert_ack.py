@@ -24,7 +24,7 @@ from webgis.response.alert_text import local_time
 from webgis.services import alert_links
 from webgis.services.actor import Actor
 from webgis.services.alerts import alert_row
-from webgis.services.incident_write import open_for_append, record
+from webgis.services.incident_write import ensure_open, open_for_append, record
 from webgis.services.uow import reading, unit_of_work
 
 __all__ = ["acknowledge", "alert_for_link"]
@@ -80,6 +80,7 @@ def acknowledge(token: str, form: Acknowledge, settings: Settings, base_url: str
     with unit_of_work() as s:
         incident_id = _alert(s, token, token_id).incident_id
         inc = open_for_append(s, incident_id)  # the incident's lock first, as every write
+        ensure_open(inc, "alert_ack")
         alert = _alert(s, token, token_id, lock=True)
         ended = _chain_end(s, alert)
         if ended is not None and alert.kind != "end":

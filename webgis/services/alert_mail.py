@@ -25,7 +25,7 @@ from webgis.models.alerts import IncidentAlert
 from webgis.response import alert_text
 from webgis.services import alert_links
 from webgis.services.actor import Actor
-from webgis.services.incident_write import open_for_append, record
+from webgis.services.incident_write import ensure_open, open_for_append, record
 from webgis.services.uow import reading, unit_of_work
 
 __all__ = ["deliver", "message_for"]
@@ -108,6 +108,7 @@ def deliver(alert_ids: list[int], settings: Settings, base_url: str) -> dict[int
         mailer = Actor.system("mail")
         for incident_id, rows in sorted(by_incident.items()):
             inc = open_for_append(s, incident_id)
+            ensure_open(inc, "alert_mail_result")
             sent = sum(r["ok"] for r in rows)
             record(s, inc, "alert_emailed", mailer,
                    f"e-mail: {sent} sent, {len(rows) - sent} failed", {"results": rows})

@@ -27,7 +27,13 @@ from webgis.models.incident import Incident
 from webgis.response import alert_text
 from webgis.services import alert_links, alert_mail
 from webgis.services.actor import Actor, require_issuer
-from webgis.services.incident_write import open_for_write, record, require_incident, state_of
+from webgis.services.incident_write import (
+    ensure_open,
+    open_for_write,
+    record,
+    require_incident,
+    state_of,
+)
 from webgis.services.uow import reading, unit_of_work
 
 __all__ = ["alert_row", "end_alerts", "list_alerts", "local_time", "printable",
@@ -158,6 +164,7 @@ def send_alerts(incident_id: int, req: SendAlerts, actor: Actor, settings: Setti
     now = datetime.now(UTC)
     with unit_of_work() as s:
         inc = open_for_write(s, incident_id, req.expected_version, actor)
+        ensure_open(inc, "alert")
         rows, chains = _notify(inc), _chains(s, inc.id)
         if not rows:
             raise Unprocessable("the incident's notify list is empty: no administration "
@@ -206,6 +213,7 @@ def _follow(kind: str, incident_id: int, req: FollowAlerts, actor: Actor,
     now = datetime.now(UTC)
     with unit_of_work() as s:
         inc = open_for_write(s, incident_id, req.expected_version, actor)
+        ensure_open(inc, "alert_end" if kind == "end" else "alert_update")
         chains = _chains(s, inc.id)
         live = {k: a for k, a in chains.items() if a.ended_at is None}
         if req.recipients is None:

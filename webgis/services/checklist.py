@@ -24,7 +24,7 @@ from webgis.models.incident import Incident
 from webgis.models.plan import PHASES
 from webgis.response.dispatch import step_due_min
 from webgis.services.actor import Actor
-from webgis.services.incident_write import open_for_write, record
+from webgis.services.incident_write import ensure_open, open_for_write, record
 from webgis.services.uow import reading, unit_of_work
 
 __all__ = ["checklist", "discovered_at", "tick_step"]
@@ -100,6 +100,7 @@ def tick_step(incident_id: int, phase: str, order: int, done: bool, expected_ver
     timeline. Ticking a ticked step (or unticking an unticked one) changes nothing."""
     with unit_of_work() as s:
         inc = open_for_write(s, incident_id, expected_version, actor)
+        ensure_open(inc, "plan_step")
         result: Mapping[str, Any] = inc.result if isinstance(inc.result, dict) else {}
         step = next((st for st in _steps(result)
                      if st.get("phase") == phase and int(st.get("order", 0)) == order), None)

@@ -35,7 +35,7 @@ from webgis.models.resources import Depot, Inventory, RescueTeam
 from webgis.response.dispatch import TRANSITIONS, allowed
 from webgis.services.actor import Actor
 from webgis.services.dispatch_view import dispatch_rows, find_target, team_of
-from webgis.services.incident_write import open_for_append, open_for_write, record
+from webgis.services.incident_write import ensure_open, open_for_append, open_for_write, record
 from webgis.services.uow import reading, unit_of_work
 
 __all__ = ["change_status", "create_dispatch", "depot_stock", "link_team", "list_dispatches",
@@ -55,6 +55,7 @@ def create_dispatch(incident_id: int, body: CreateDispatch, actor: Actor) -> dic
     quantity above stock (with what is available) or a stale version."""
     with unit_of_work() as s:
         inc = open_for_write(s, incident_id, body.expected_version, actor)
+        ensure_open(inc, "dispatch")
         target = find_target(inc.result, body.target_code)
         if target is None:
             raise Unprocessable("%(field)s is not a station on the current forecast's path",
@@ -202,6 +203,7 @@ def change_status(incident_id: int, dispatch_id: int, body: DispatchStatusChange
                                     fields={"expected_version": "required"},
                                     params={"field": "expected_version"})
             inc = open_for_write(s, incident_id, body.expected_version, actor)
+        ensure_open(inc, "dispatch_return" if body.status == "returned" else "dispatch_move")
         d = _dispatch_of(s, inc, dispatch_id)
         if actor.role == "field_team" and (d.team_id is None
                                            or team_of(s, actor.id) != d.team_id):

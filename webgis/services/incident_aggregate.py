@@ -33,11 +33,10 @@ from webgis.errors import Conflict, Unprocessable
 from webgis.models.incident import Incident, IncidentRevision
 from webgis.services.actor import Actor
 from webgis.services.analysis import run_analysis
-from webgis.services.incident_write import open_for_write, record, state_of
+from webgis.services.incident_write import ensure_open, open_for_write, record, state_of
 from webgis.services.uow import unit_of_work
 
-__all__ = ["TRANSITIONS", "add_comment", "change_status", "diff_facts", "ensure_open",
-           "revise_facts"]
+__all__ = ["TRANSITIONS", "add_comment", "change_status", "diff_facts", "revise_facts"]
 
 #: Where each fact of a `FactsPatch` lives in the analysis request (and the facts).
 FACT_PATHS: dict[str, tuple[str, ...]] = {
@@ -65,14 +64,6 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     "closed": (),
 }
 REOPEN_TO = "monitoring"
-
-
-def ensure_open(inc: Incident) -> None:
-    """`Conflict` (409, with the state now) when the incident is closed: nothing more is
-    written to it until an admin reopens it."""
-    if inc.status == "closed":
-        raise Conflict("the incident is closed: an admin must reopen it first",
-                       fields={"status": "closed"}, current=state_of(inc))
 
 
 # --- facts ---------------------------------------------------------------------------------
@@ -189,7 +180,7 @@ def revise_facts(incident_id: int, patch: FactsPatch, actor: Actor,
     incident."""
     with unit_of_work() as session:
         inc = open_for_write(session, incident_id, patch.expected_version, actor)
-        ensure_open(inc)
+        ensure_open(inc, "facts")
         old = _facts_of(inc)
         _normal_casualties(old)
         merged = _apply(session, old, patch)
@@ -269,7 +260,7 @@ def add_comment(incident_id: int, body: CommentBody, actor: Actor) -> dict[str, 
     """A comment in the timeline (not on a closed incident)."""
     with unit_of_work() as session:
         inc = open_for_write(session, incident_id, body.expected_version, actor)
-        ensure_open(inc)
+        ensure_open(inc, "comment")
         ev = record(session, inc, "comment", actor, body.text, {})
         return {"id": inc.id, "version": inc.version, "status": inc.status,
                 "events": [ev.seq]}

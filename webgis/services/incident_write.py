@@ -13,6 +13,12 @@ change and its line in the timeline are committed together or not at all::
 
 Writes that do not come from an officer's screen (automatic stations, acknowledgement
 links, a drill's injects) use `open_for_append`: the same lock, no version to compare.
+
+A closed incident is a record: every write service names its write to `ensure_open`, which
+refuses it (409 with the state now) unless it is one of `AFTER_CLOSE` — what still has to
+happen after the handling has ended (teams return and give back what they did not use,
+recipients acknowledge, the end of alert and the final report go out, a report already
+issued is corrected). Anything else waits until an admin reopens the incident.
 """
 
 from __future__ import annotations
@@ -27,8 +33,19 @@ from webgis.errors import Conflict, NotFound, Unprocessable
 from webgis.models.incident import EVENT_KINDS, Incident, IncidentEvent
 from webgis.services.actor import Actor
 
-__all__ = ["event_row", "open_for_append", "open_for_write", "record", "require_incident",
-           "state_of"]
+__all__ = ["AFTER_CLOSE", "ensure_open", "event_row", "open_for_append", "open_for_write",
+           "record", "require_incident", "state_of"]
+
+#: The writes a closed incident still accepts (see the module docstring); every other write
+#: named to `ensure_open` is refused while the incident is closed.
+AFTER_CLOSE = frozenset({
+    "alert_ack",         # a recipient acknowledges an alert sent before the close
+    "alert_mail_result", # the mailer records what happened to an e-mail
+    "alert_end",         # the end of alert (解除预警) goes out after the handling has ended
+    "dispatch_return",   # a team comes back and returns what it did not use
+    "final_report",      # the final report is drafted, edited and issued after the close
+    "report_correction", # an issued report is corrected
+})
 
 
 def state_of(inc: Incident) -> dict[str, Any]:
@@ -47,6 +64,17 @@ def require_incident(session: Session, incident_id: int) -> Incident:
         raise NotFound("no incident %(id)s", fields={"id": incident_id},
                        params={"id": incident_id})
     return inc
+
+
+def ensure_open(inc: Incident, write: str) -> None:
+    """`Conflict` (409, with the state now) when the incident is closed and `write` is not
+    one of `AFTER_CLOSE`: nothing else is written to a closed incident until an admin
+    reopens it."""
+    if inc.status == "closed" and write not in AFTER_CLOSE:
+        raise Conflict("the incident is closed (%(write)s is not accepted after the close): "
+                       "an admin must reopen it first",
+                       fields={"status": "closed", "write": write},
+                       params={"write": write}, current=state_of(inc))
 
 
 def open_for_append(session: Session, incident_id: int) -> Incident:

@@ -21,13 +21,13 @@ from sqlalchemy import select
 from webgis.config import Settings
 from webgis.contract.errors import parse
 from webgis.contract.learning import (
-    UNITS,
     CalibrationRequest,
     EnsembleRequest,
     IncidentCalibrationRequest,
     ReadingIn,
 )
 from webgis.contract.requests import MAX_HORIZON_H, AnalysisRequest
+from webgis.contract.units import UNITS
 from webgis.errors import Unprocessable
 from webgis.hydro import ensemble as ens
 from webgis.hydro.inputs import ReleaseInput

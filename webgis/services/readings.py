@@ -37,14 +37,14 @@ from sqlalchemy import cast, delete, func, select
 from sqlalchemy.orm import Session
 
 from webgis.config import Settings
-from webgis.contract.readings import UNITS, ReadingIn
+from webgis.contract.readings import ReadingIn
+from webgis.contract.units import UNITS
 from webgis.errors import Forbidden, NotFound, Unprocessable
 from webgis.hydro.errors import TooFarFromRiver
 from webgis.models.incident import Incident, IncidentReading
 from webgis.models.user import User
 from webgis.services.actor import Actor
-from webgis.services.incident_aggregate import ensure_open
-from webgis.services.incident_write import open_for_append, open_for_write, record
+from webgis.services.incident_write import ensure_open, open_for_append, open_for_write, record
 from webgis.services.reference import Reference, get_reference
 from webgis.services.uow import reading, unit_of_work
 
@@ -221,7 +221,7 @@ def add_readings(incident_id: int, items: Sequence[tuple[str, int | None, Readin
     with unit_of_work() as session:
         inc = (open_for_append(session, incident_id) if expected_version is None
                else open_for_write(session, incident_id, expected_version, actor))
-        ensure_open(inc)
+        ensure_open(inc, "reading")
         ref = get_reference(session)
         problems = list(extra_problems)
         checked = [to_row(inc, ref, r, where, line, now, snap_max_m, problems)
@@ -314,7 +314,7 @@ def remove_reading(incident_id: int, reading_id: int, *, expected_version: int,
                         fields={"role": actor.role})
     with unit_of_work() as session:
         inc = open_for_write(session, incident_id, expected_version, actor)
-        ensure_open(inc)
+        ensure_open(inc, "reading_removal")
         x = session.execute(select(IncidentReading).where(
             IncidentReading.id == reading_id,
             IncidentReading.incident_id == incident_id)).scalar_one_or_none()

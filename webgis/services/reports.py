@@ -28,7 +28,13 @@ from webgis.errors import Conflict, NotFound, Unprocessable
 from webgis.models.incident import Incident, IncidentEvent, IncidentReading, IncidentRevision
 from webgis.models.report import IncidentReport
 from webgis.services.actor import Actor, require_issuer
-from webgis.services.incident_write import event_row, open_for_write, record, require_incident
+from webgis.services.incident_write import (
+    ensure_open,
+    event_row,
+    open_for_write,
+    record,
+    require_incident,
+)
 from webgis.services.report_clock import IssuedReport, reporting_clock
 from webgis.services.report_draft import (
     CST,
@@ -137,6 +143,14 @@ def _check_may_draft(kind: str, reports: list[IncidentReport],
                        fields={"kind": f"{kind} report already issued"})
 
 
+def _report_write(kind: str, correction: bool) -> str:
+    """What a report write is called for `ensure_open`: the final report and corrections
+    are written after the close, the initial and follow-up reports before it."""
+    if correction:
+        return "report_correction"
+    return "final_report" if kind == "final" else f"{kind}_report"
+
+
 def draft_report(incident_id: int, kind: str | None, expected_version: int, actor: Actor,
                  corrects: int | None = None) -> dict[str, Any]:
     """Draft the next report of `kind` from the incident (or a correction of report
@@ -157,6 +171,7 @@ def draft_report(incident_id: int, kind: str | None, expected_version: int, acto
         if kind not in SECTIONS:
             raise Unprocessable("kind must be initial, followup or final",
                                 fields={"kind": kind})
+        ensure_open(inc, _report_write(kind, corrected is not None))
         _check_may_draft(kind, reports, corrected)
         number = 1 + max((r.number for r in reports if r.kind == kind), default=0)
         issued = [r for r in reports if r.status == "issued" and r.issued_at]
@@ -200,6 +215,7 @@ def edit_report(incident_id: int, report_id: int, expected_version: int, actor: 
     with unit_of_work() as session:
         inc = open_for_write(session, incident_id, expected_version, actor)
         rep = _report(session, incident_id, report_id, lock=True)
+        ensure_open(inc, _report_write(rep.kind, rep.corrects_id is not None))
         _refuse_issued(rep, _EDIT_ISSUED)
         known = {k for k, _zh, _en in SECTIONS[rep.kind]}
         bad = {f"content.{k}": "not a section of this kind of report"
@@ -228,6 +244,7 @@ def issue_report(incident_id: int, report_id: int, expected_version: int, actor:
     with unit_of_work() as session:
         inc = open_for_write(session, incident_id, expected_version, actor)
         rep = _report(session, incident_id, report_id, lock=True)
+        ensure_open(inc, _report_write(rep.kind, rep.corrects_id is not None))
         _refuse_issued(rep, _ISSUE_AGAIN)
         if rep.kind == "final" and inc.status != "closed":
             raise Conflict("close the incident before issuing the final report (Art. 12: "

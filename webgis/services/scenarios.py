@@ -6,6 +6,11 @@ check runs before anything is written, and every error names its field. Running 
 full analysis of its spill (``services.analysis``); comparing two to four puts their
 receptors in common side by side (each one's expected and worst-case arrival and peak),
 with each scenario's level and who can intercept where first.
+
+Creating, editing, copying and running a scenario also keeps its predicted path
+(`services.scenario_paths`, published at `/ogc` as `scenario_paths`) in the same
+transaction; :func:`refresh_paths` computes the missing and stale ones (the CLI's
+`webgis scenarios refresh-paths`).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.selectable import ForUpdateParameter
 
 from webgis import models as m
 from webgis.config import Settings
@@ -26,11 +32,12 @@ from webgis.contract.scenarios import (
     ScenarioPatch,
     ScenarioQuery,
 )
-from webgis.errors import NotFound, Unprocessable
+from webgis.errors import NotFound, Unprocessable, WebgisError
 from webgis.hydro.errors import HydroError
 from webgis.services.actor import Actor
 from webgis.services.analysis import analyze
-from webgis.services.reference import Reference, get_reference
+from webgis.services.reference import Reference, dataset_key, get_reference
+from webgis.services.scenario_paths import store_path
 from webgis.services.uow import reading, unit_of_work
 
 COMPARED_KINDS = ("water_source", "section", "interception")
@@ -96,7 +103,9 @@ def create(fields: ScenarioFields, actor: Actor, settings: Settings,
         session.add(s)
         session.flush()
         session.refresh(s)
-        return scenario_dict(s)
+        out = scenario_dict(s)
+        store_path(session, s.id, analysis_body(out), settings)
+        return out
 
 
 def from_incident(req: FromIncident, actor: Actor, settings: Settings) -> dict[str, Any]:
@@ -117,8 +126,11 @@ def from_incident(req: FromIncident, actor: Actor, settings: Settings) -> dict[s
     return create(fields, actor, settings, source_incident_id=req.incident_id)
 
 
-def _get(session: Session, scenario_id: int) -> m.Scenario:
-    s = session.get(m.Scenario, scenario_id)
+def _get(session: Session, scenario_id: int, lock: ForUpdateParameter = None
+         ) -> m.Scenario:
+    """The scenario, else 404; ``lock`` (SQLAlchemy's ``with_for_update``) holds its row
+    until the caller's commit, so the path kept with it is computed from what is stored."""
+    s = session.get(m.Scenario, scenario_id, with_for_update=lock)
     if s is None:
         raise NotFound("no scenario %(id)s", fields={"scenario_id": scenario_id},
                        params={"id": scenario_id})
@@ -144,7 +156,7 @@ def search(q: ScenarioQuery) -> list[dict[str, Any]]:
 
 def update(scenario_id: int, patch: ScenarioPatch, settings: Settings) -> dict[str, Any]:
     with unit_of_work() as session:
-        s = _get(session, scenario_id)
+        s = _get(session, scenario_id, lock=True)  # FOR UPDATE
         ref = get_reference(session)
         given = patch.model_dump(exclude_unset=True)
         if "pollutant" in given and patch.pollutant is not None:
@@ -162,10 +174,12 @@ def update(scenario_id: int, patch: ScenarioPatch, settings: Settings) -> dict[s
             s.tags = list(dict.fromkeys(patch.tags))
         s.updated_at = datetime.now(UTC)
         session.flush()
-        return scenario_dict(s)
+        out = scenario_dict(s)
+        store_path(session, s.id, analysis_body(out), settings)
+        return out
 
 
-def duplicate(scenario_id: int, actor: Actor) -> dict[str, Any]:
+def duplicate(scenario_id: int, actor: Actor, settings: Settings) -> dict[str, Any]:
     with unit_of_work() as session:
         s = _get(session, scenario_id)
         copy = m.Scenario(
@@ -177,7 +191,9 @@ def duplicate(scenario_id: int, actor: Actor) -> dict[str, Any]:
         session.add(copy)
         session.flush()
         session.refresh(copy)
-        return scenario_dict(copy)
+        out = scenario_dict(copy)
+        store_path(session, copy.id, analysis_body(out), settings)
+        return out
 
 
 def delete(scenario_id: int) -> dict[str, Any]:
@@ -195,10 +211,40 @@ def analysis_body(s: dict[str, Any]) -> dict[str, Any]:
 
 
 def run(scenario_id: int, settings: Settings) -> Any:
-    """The full analysis of the scenario's spill."""
-    s = get(scenario_id)
+    """The full analysis of the scenario's spill; its kept path is refreshed with it (the
+    dataset may have changed since). The row is share-locked: an edit or a delete waits for
+    the run to commit, and a run waits for an edit, so the path stored is never that of the
+    scenario's previous version."""
+    with unit_of_work() as session:
+        s = _get(session, scenario_id, lock={"read": True})  # FOR SHARE
+        return store_path(session, s.id, analysis_body(scenario_dict(s)), settings)
+
+
+def refresh_paths(settings: Settings, everything: bool = False) -> dict[str, Any]:
+    """Compute the path of every scenario that has none or a stale one (computed on another
+    dataset version), or of ``everything``; one transaction per scenario, so a long
+    backfill keeps what it did. A scenario whose analysis now fails (the dataset changed
+    under it) is reported with the reason and keeps its old path, if any."""
     with reading() as session:
-        return analyze(session, analysis_body(s), settings)
+        key = dataset_key(session)
+        stmt = select(m.Scenario.id).outerjoin(
+            m.ScenarioPath, m.ScenarioPath.scenario_id == m.Scenario.id).order_by(m.Scenario.id)
+        if not everything:
+            stmt = stmt.where(or_(m.ScenarioPath.scenario_id.is_(None),
+                                  m.ScenarioPath.dataset_version != key))
+        ids = list(session.scalars(stmt))
+    refreshed: list[int] = []
+    failed: list[dict[str, Any]] = []
+    for scenario_id in ids:
+        try:
+            run(scenario_id, settings)
+        except NotFound:
+            continue  # deleted meanwhile: nothing to refresh
+        except WebgisError as exc:
+            failed.append({"id": scenario_id, "error": exc.message})
+            continue
+        refreshed.append(scenario_id)
+    return {"dataset_version": key, "refreshed": refreshed, "failed": failed}
 
 
 def _interceptions(result: Any) -> list[dict[str, Any]]:

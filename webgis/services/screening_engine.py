@@ -99,8 +99,10 @@ def local_client(workers: int) -> Any:
             return got[1]
         from distributed import Client, LocalCluster
 
+        # the scheduler's HTTP server (dashboard, health) on a free port: a fixed one
+        # (8787, the default when None) collides with any other cluster on the machine
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=logging.WARNING)
+                               dashboard_address=":0", silence_logs=logging.WARNING)
         client = Client(cluster, set_as_default=False)
         _LOCAL[workers] = (cluster, client)
         return client

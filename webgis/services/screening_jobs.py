@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from webgis.contract.screening import ScreeningRequest
 from webgis.errors import Conflict, NotFound, Unprocessable
 from webgis.hydro.credible import RULE_VERSION
+from webgis.hydro.screening import SCREENING_VERSION
 from webgis.hydro.screening_chunk import (
     ChunkResult,
     ScreeningBundle,
@@ -55,7 +56,7 @@ from webgis.services.uow import reading, unit_of_work
 FINISHED = ("done", "failed", "cancelled")
 HIT_COLUMNS = ("job_id", "spill_no", "kind", "receptor_code", "river_code", "river_km",
                "arrival_h", "peak_mgl", "limit_mgl", "ratio", "exceed_h", "flagged",
-               "population_served")
+               "exceed_beyond_horizon", "population_served")
 SPILL_COLUMNS = ("job_id", "spill_no", "enterprise_code", "enterprise_name", "industry",
                  "pollutant_code", "season", "stored_t", "storage", "fraction", "mass_kg",
                  "capped", "reach_code", "measure", "lon", "lat")
@@ -90,6 +91,7 @@ def _normalised(req: ScreeningRequest, register: dict[str, Any]) -> dict[str, An
         "area": req.area.model_dump(exclude_none=True) if req.area else None,
         "register": register,
         "release_rule": RULE_VERSION,
+        "screening": SCREENING_VERSION,
     }
 
 
@@ -255,7 +257,7 @@ def execute(job_id: int, settings: EngineSettings,
                 return False
             _copy(session, "screening_hit", HIT_COLUMNS, (
                 (job_id, *row[:9], None if math.isnan(row[9]) else row[9], row[10],
-                 population.get(row[2]) if row[1] == "water_source" else None)
+                 row[11], population.get(row[2]) if row[1] == "water_source" else None)
                 for row in res.rows))
             job.spills_done += res.spills
             job.chunks_done += 1

@@ -6,6 +6,8 @@ A receptor is *threatened* by a spill when the worst-case peak there reaches its
 * enterprises by the population served at the intakes they threaten, then by the shortest
   warning time;
 * intakes by the number of enterprises that threaten them, then by the shortest warning;
+  their longest exceedance is counted to the horizon (``exceed_beyond_horizon``: the
+  longest one still runs there, so it lasts at least that long);
 * rivers by the number of threatening enterprises, receptors exceeded on them and the
   population at their threatened intakes.
 
@@ -53,7 +55,9 @@ SELECT h.receptor_code, min(h.river_code) AS river,
        count(DISTINCT s.enterprise_code) FILTER (WHERE {THREAT}) AS sources,
        count(*) FILTER (WHERE {THREAT}) AS spills,
        min(h.arrival_h) FILTER (WHERE {THREAT}) AS warning,
-       max(h.ratio) AS ratio, max(h.exceed_h) AS exceed
+       max(h.ratio) AS ratio, max(h.exceed_h) AS exceed,
+       coalesce((array_agg(h.exceed_beyond_horizon ORDER BY h.exceed_h DESC NULLS LAST,
+                           h.exceed_beyond_horizon DESC))[1], false) AS beyond
 FROM screening_hit h
 JOIN screening_spill s ON s.job_id = h.job_id AND s.spill_no = h.spill_no
 WHERE h.job_id = :job AND h.kind = 'water_source'
@@ -85,7 +89,7 @@ LIMIT :limit
 REACHING_SQL = text("""
 SELECT s.enterprise_code, s.enterprise_name, s.industry, s.pollutant_code, s.season,
        s.mass_kg, h.receptor_code, h.kind, h.arrival_h, h.peak_mgl, h.limit_mgl, h.ratio,
-       h.exceed_h, h.flagged
+       h.exceed_h, h.flagged, h.exceed_beyond_horizon
 FROM screening_hit h
 JOIN screening_spill s ON s.job_id = h.job_id AND s.spill_no = h.spill_no
 WHERE h.job_id = :job AND h.receptor_code = ANY(:codes)
@@ -139,8 +143,8 @@ def rankings(job_id: int, limit: int = 50) -> dict[str, Any]:
                 "rank": i + 1, "code": r[0], "name": got.name if got else r[0],
                 "river_code": r[1], "population_served": r[2], "threatening_sources": r[3],
                 "threatening_spills": r[4], "warning_h": _f(r[5]), "max_ratio": _f(r[6]),
-                "max_exceed_h": _f(r[7]), "lon": got.lon if got else None,
-                "lat": got.lat if got else None})
+                "max_exceed_h": _f(r[7]), "exceed_beyond_horizon": bool(r[8]),
+                "lon": got.lon if got else None, "lat": got.lat if got else None})
         rivers = [{"rank": i + 1, "river_code": r[0],
                    "river_name": ref.river_names.get(r[0], r[0]), "threatening_sources": r[1],
                    "receptors_exceeded": r[2], "population_threatened": int(r[3]),
@@ -154,7 +158,7 @@ def reaching(job_id: int, codes: list[str]) -> list[dict[str, Any]]:
     """Every spill of a done job that reaches one of ``codes``: earliest first."""
     keys = ("enterprise_code", "enterprise_name", "industry", "pollutant", "season",
             "mass_kg", "receptor_code", "kind", "arrival_h", "peak_mgl", "limit_mgl",
-            "ratio", "exceed_h", "flagged")
+            "ratio", "exceed_h", "flagged", "exceed_beyond_horizon")
     with reading() as session:
         _done_job(session, job_id)
         return [dict(zip(keys, r, strict=True))

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 from webgis import models as m
 from webgis.config import Settings
 from webgis.contract.errors import parse
-from webgis.contract.readings import UNITS
 from webgis.contract.source_search import SourceSearchRequest
+from webgis.contract.units import UNITS
 from webgis.errors import Unprocessable
 from webgis.hydro import source_search as core
 from webgis.hydro.errors import HydroError

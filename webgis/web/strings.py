@@ -308,6 +308,8 @@ PLAIN += [
     _l("Give the section or reach code of today's discharge"),
     _l("Today's discharge must be a positive number of m³/s"), _l("rate series: {rows}"),
     _l("today's discharge {q} m³/s at {where} (× {ratio} of the season's)"),
+    # s7-speed: the intakes' longest exceedance, counted to the horizon
+    _l("Longest exceedance"), _l("≥ {h} (beyond horizon)"),
     # drills (static/app/drills.js)
     _l("played"), _l("not yet"), _l("Drill score"), _l("Injects must be a JSON list"),
 ]

@@ -17,6 +17,7 @@ from webgis.services.screening_engine import close_local
 
 PASSWORD = "correct horse battery"
 AREA = {"centre": {"lon": 103.11, "lat": 35.95}, "radius_km": 5}  # the mini enterprise
+HORIZON_CUT_H = 8.0  # ends while the mini enterprise's spill is above the limit at WS_A
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -147,3 +148,38 @@ def test_roles_ids_and_an_unreachable_scheduler(inline, session, client):
     assert "tcp://127.0.0.1:9" in body["error"]
     assert _jobs(session) == n
     inline.config.pop("WEBGIS_DASK_CONNECT_TIMEOUT_S")
+
+
+def test_an_exceedance_still_running_at_the_horizon_is_bounded_and_flagged(
+        inline, session, client):
+    """A short horizon cuts the intake's exceedance: the hours to the horizon, no more
+    than horizon − warning, flagged in the ranking, the reaching rows and both files."""
+    from webgis.services.screening_results import reaching
+
+    planner = _token(session, "planner", "plan_h")
+    horizon_h = HORIZON_CUT_H
+    job = client.post("/api/v1/screenings", json={
+        "area": AREA, "seasons": ["dry"], "horizon_h": horizon_h}, headers=planner).get_json()
+    assert job["status"] == "done", job
+    ranks = client.get(f"/api/v1/screenings/{job['id']}/rankings").get_json()
+    (intake,) = ranks["intakes"]
+    assert intake["code"] == "WS_A" and intake["exceed_beyond_horizon"] is True
+    assert 0 < intake["max_exceed_h"] <= horizon_h - intake["warning_h"] + 1e-4
+    with client.application.app_context():
+        rows = reaching(job["id"], ["WS_A"])
+    assert rows and all(r["exceed_h"] <= horizon_h - r["arrival_h"] + 1e-9 for r in rows)
+    assert any(r["exceed_beyond_horizon"] for r in rows)
+    wb = load_workbook(io.BytesIO(client.get(
+        f"/api/v1/screenings/{job['id']}/rankings.xlsx").data))
+    head, first = list(wb["intakes"].iter_rows(values_only=True))[:2]
+    assert first[head.index("超标持续至预报时段末 still above the limit at the horizon")] is True
+    gj = orjson.loads(client.get(f"/api/v1/screenings/{job['id']}/layers.geojson").data)
+    props = next(f["properties"] for f in gj["features"]
+                 if f["properties"]["layer"] == "intake")
+    assert props["exceed_beyond_horizon"] is True
+    # the default horizon: the same spill's exceedance ends in time, not flagged
+    full = client.post("/api/v1/screenings", json={"area": AREA, "seasons": ["dry"]},
+                       headers=planner).get_json()
+    ranks = client.get(f"/api/v1/screenings/{full['id']}/rankings").get_json()
+    assert ranks["intakes"][0]["exceed_beyond_horizon"] is False
+    assert ranks["intakes"][0]["max_exceed_h"] > intake["max_exceed_h"]

@@ -23,6 +23,7 @@ from webgis.hydro.transport.curves import (
     LEADING_EDGE_Z,
     Curve,
     exceed_hours_many,
+    exceed_hours_until,
 )
 from webgis.hydro.transport.grid import Inflow, pulse_grid_s, pulse_resolve_s
 from webgis.hydro.transport.kernels import channel_cdf, channel_pdf, erfcx
@@ -46,6 +47,7 @@ __all__ = [
     "channel_pdf",
     "erfcx",
     "exceed_hours_many",
+    "exceed_hours_until",
     "pulse_grid_s",
     "pulse_resolve_s",
 ]

@@ -114,6 +114,32 @@ def exceed_hours_many(curves: Sequence[Curve], limits: Sequence[float | None]) -
     return out
 
 
+def exceed_hours_until(curves: Sequence[Curve], limits: Sequence[float | None],
+                       until_h: float) -> tuple[list[float], list[bool]]:
+    """:func:`exceed_hours_many` counted up to ``until_h`` only (the horizon), and whether
+    each curve is still above its limit there (linear between samples; a curve that ends
+    before ``until_h`` has ended below it).
+
+    A forecast says nothing past its horizon: an exceedance still running there lasted
+    *at least* the hours counted, and is flagged rather than extrapolated."""
+    cut: list[Curve] = []
+    above = [False] * len(curves)
+    for i, (c, lim) in enumerate(zip(curves, limits, strict=True)):
+        t = c.times_h
+        if t.size == 0 or t[-1] <= until_h:
+            cut.append(c)
+            continue
+        k = int(np.searchsorted(t, until_h, side="left"))  # t[k-1] < until_h <= t[k]
+        at = float(np.interp(until_h, t, c.conc_mgl))
+        above[i] = lim is not None and k > 0 and at > lim
+        times = np.concatenate((t[:k], [until_h]))
+        conc = np.concatenate((c.conc_mgl[:k], [at]))
+        # the peak statistic only gates the count (a peak past the horizon: the max kept)
+        cut.append(Curve(times, conc, c.arrival_h, c.peak_h,
+                         float(conc.max()) if conc.size else 0.0))
+    return exceed_hours_many(cut, limits), above
+
+
 def curve_stats_rows(t0: FloatArray, dt: FloatArray | float, c: FloatArray) -> Stats:
     """(arrival, peak time, peak conc) of curves sampled every ``dt`` from ``t0`` (rows).
 

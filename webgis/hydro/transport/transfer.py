@@ -72,28 +72,39 @@ class Transfer:
         """The pulse response at points ``offset_m`` into segments ``seg`` of this path,
         made once per point: a reservoir cell's outflow once per cell (``cells`` as the
         caller located them, so a point on a cell boundary stays in its cell), a channel
-        point once per millimetre."""
+        point once per millimetre.
+
+        Each row is computed on its own, at its key's position (the cell's middle, the
+        millimetre itself), never in a batch with other points nor at the exact offset
+        of whichever spill asked first: a batch sizes its grids and FFTs by its widest
+        member, and a spill's offsets carry its own float noise, so a row would depend
+        on which spills came first — a screening's results on its chunking, its order
+        and its number of workers (``tests/integration/screening/
+        test_screening_determinism.py``)."""
         rows = self._rows
         # (rint rounds half to even like round())
         sub = np.where(cells >= 1, -cells, np.rint(offset_m * 1000.0)).astype(np.int64)
         keys = list(zip(seg.tolist(), sub.tolist(), strict=True))
-        todo = {k: i for i, k in enumerate(keys) if k not in rows}
+        todo = [k for k in dict.fromkeys(keys) if k not in rows]
         if todo:
             with self._lock:  # the model's own caches are not meant for two threads
-                todo = {k: i for k, i in todo.items() if k not in rows}
-                if todo:
-                    at = np.fromiter(todo.values(), dtype=np.int64, count=len(todo))
-                    off = offset_m[at]
-                    # a cell's outflow: any point inside the cell, taken at its middle
-                    is_cell = cells[at] >= 1
-                    if is_cell.any():
-                        h = self.model.hydraulics
-                        s_c = seg[at][is_cell]
-                        n_c = np.maximum(h.n_cells[s_c], 1)
-                        off[is_cell] = (cells[at][is_cell] - 0.5) / n_c * h.length_m[s_c]
-                    got = self.model.gridded(seg[at], off)
-                    rows.update(zip(todo, got, strict=True))
+                for k in todo:
+                    if k not in rows:
+                        rows[k] = self._row(*k)
         return [rows[k] for k in keys]
+
+    def _row(self, seg: int, sub: int) -> GridState:
+        """The response at one key of :meth:`rows_at`: a reservoir cell's outflow (``sub``
+        = -cell; any point inside the cell, taken at its middle) or a channel point
+        ``sub`` millimetres into the segment."""
+        h = self.model.hydraulics
+        if sub < 0:
+            n_c = max(int(h.n_cells[seg]), 1)
+            off = (-sub - 0.5) / n_c * float(h.length_m[seg])
+        else:
+            off = sub / 1000.0
+        (got,) = self.model.gridded(np.array([seg], dtype=np.int64), np.array([off]))
+        return got
 
     def compose(
         self,

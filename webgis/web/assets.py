@@ -31,6 +31,7 @@ from pathlib import Path
 APP_JS = (
     "app/fmt.js",
     "app/map.js",
+    "app/release_form.js",
     "app/workspace.js",
     "app/incident.js",
     "app/incident_reports.js",

@@ -302,6 +302,12 @@ PLAIN += [
     _l("Compared scenarios"),
     _l("The file is not GeoJSON"), _l("Inside the area"), _l("Enterprises"),
     _l("Tailings facilities"), _l("Wastewater plants"),
+    # s7-ratesflow: the release as a rate series and today's flow (static/app/release_form.js)
+    _l("Remove this row"), _l("Total released: {kg} kg"),
+    _l("Each rate-series row needs an hour and a rate in kg/h"),
+    _l("Give the section or reach code of today's discharge"),
+    _l("Today's discharge must be a positive number of m³/s"), _l("rate series: {rows}"),
+    _l("today's discharge {q} m³/s at {where} (× {ratio} of the season's)"),
     # s7-speed: the intakes' longest exceedance, counted to the horizon
     _l("Longest exceedance"), _l("≥ {h} (beyond horizon)"),
     # drills (static/app/drills.js)

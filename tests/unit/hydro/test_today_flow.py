@@ -146,3 +146,25 @@ def test_incident_with_today_flow() -> None:
     assert base.model.flow_today is None
     assert any(a.startswith("Today's flow:") for a in high.model.assumptions)
     assert "flow_factors" not in high.model.coefficients
+
+
+def test_the_readings_comparison_core_run_takes_the_flow_and_the_series() -> None:
+    """observed.curves_at (a reading off the forecast's stations) runs the same release and
+    the same flow as the forecast: faster with more water; a one-piece series as its box."""
+    from webgis.hydro.observed import curves_at
+
+    net = network()
+    lon, lat = net.point_at(net.index_of("A-1"), 0.1)
+    snap = net.snap(lon, lat)
+    point = [ReceptorInput("section", "P", "P", "A-4", 0.5, 0.0, 0.0, None)]
+    qg = q_normal(net, "A-2")
+    box = curves_at(net, snap, SB, ReleaseInput(1_000.0, 2.0), "normal", 72.0, point,
+                    transfers=False)["P"]
+    series = curves_at(net, snap, SB, ReleaseInput.of_series(((0.0, 500.0), (2.0, 0.0))),
+                       "normal", 72.0, point, transfers=False)["P"]
+    wet = curves_at(net, snap, SB, ReleaseInput(1_000.0, 2.0), "normal", 72.0, point,
+                    transfers=False,
+                    flow=flow_today(net, snap.reach_idx, snap.measure, net.index_of("A-2"),
+                                    2.0 * qg, "normal"))["P"]
+    assert series.peak_conc_mgl == pytest.approx(box.peak_conc_mgl, rel=5e-3)
+    assert wet.arrival_h < box.arrival_h and wet.peak_conc_mgl < box.peak_conc_mgl

@@ -74,6 +74,24 @@ def test_a_series_spreads_the_same_mass_later(client):
         assert s["peak_conc_mgl"] < c["peak_conc_mgl"]  # 10 h instead of at once
 
 
+def test_minutes_around_a_long_pause_are_not_read_low(client):
+    """Two minutes of release 30 h apart: no receptor and no profile point reads lower than
+    one of those minutes alone, and the model notes say the peak was raised."""
+    one = _analyze(client, _with(release={"mass_kg": 100, "duration_h": 1 / 60})).json
+    got = _analyze(client, _with(release={"rate_series": [[0, 6000], [1 / 60, 0],
+                                                          [30, 6000], [30 + 1 / 60, 0]]}))
+    assert got.status_code == 200, got.json
+    r = got.json
+    for code in ("WS_A", "SEC_A"):
+        assert _row(r, code)["peak_conc_mgl"] >= _row(one, code)["peak_conc_mgl"] * 0.999
+    near = {km: c for km, c in r["profile"] if km <= 1.0}
+    near_one = {km: c for km, c in one["profile"] if km <= 1.0}
+    both = near.keys() & near_one.keys()
+    assert both and all(near[km] >= near_one[km] * 0.99 for km in both)
+    raised = [a for a in r["model"]["assumptions"] if "single-piece bound" in a]
+    assert raised and not [a for a in one["model"]["assumptions"] if "single-piece" in a]
+
+
 def test_today_flow_at_a_station(client):
     q = _season_q(client, "MAIN-003")
     base = _analyze(client, BODY).json

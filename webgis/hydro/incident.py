@@ -37,7 +37,7 @@ from webgis.hydro.losses import (
     pulse_peak_near_source_mgl,
     scaled_curve,
 )
-from webgis.hydro.model_info import model_info
+from webgis.hydro.model_info import PEAK_RAISED_NOTE, model_info
 from webgis.hydro.network import PathSegment, RiverNetwork, Snap
 from webgis.hydro.rate_series import RateSeriesS, dissolved, to_transport
 from webgis.hydro.results import (
@@ -140,6 +140,8 @@ def run_incident(
         network, path, truncated, season, horizon_h, horizon_basis, params, pollutant,
         given, (spill.species_factor, spill.mass_kg), spill.product, duration_s, scaling,
         series_s)
+    if any(m.peaks_raised for m in models.values()):
+        model = replace(model, assumptions=[*model.assumptions, PEAK_RAISED_NOTE])
     if flow is not None:
         model = replace(model, flow_today=flow.as_dict(),
                         assumptions=[*model.assumptions, FLOW_NOTE])

@@ -81,6 +81,14 @@ SERIES_NOTE = (
     "near-source concentration physics allows); the near-field bank factor applies as for "
     "any release."
 )
+# a rate series whose sampled peak somewhere fell below a piece's own (pieces of minutes
+# between pauses of hours, near the spill): the reported peak is that exact bound
+PEAK_RAISED_NOTE = (
+    "Rate series: where a piece of the series is shorter than the sampling of its passage "
+    "(minutes between pauses of hours, near the spill), the peak is raised to the exact "
+    "single-piece bound (safe side): the series' concentration at the time that piece "
+    "alone peaks, never below that piece's own peak."
+)
 OIL_SERIES_NOTE = (
     "Rate series of a floating product: treated as released at once with the total mass "
     "(the slick model takes one mass): the earliest arrival and the thickest slick, on the "

@@ -32,6 +32,7 @@ APP_JS = (
     "app/fmt.js",
     "app/map.js",
     "app/workspace.js",
+    "app/tabs.js",
     "app/incident.js",
     "app/incident_reports.js",
     "app/incident_facts.js",

@@ -37,6 +37,7 @@ PROBLEMS = """() => {
   for (const el of controls) {
     if (el.matches('a[data-lang][aria-current]')) continue;  // the language in use: a marker
     if (el.closest('[hidden]') && !el.closest('#hdr-menu')) continue;  // switched off on purpose
+    if (el.id === 'hdr-menu-btn' && !shown(el) && menu && shown(menu)) continue;  // wide: no need
     if (!shown(el)) {
       if (!(menu && menu.contains(el) && !header.classList.contains('menu-open')))
         out.push('not shown: ' + name(el));
@@ -99,7 +100,7 @@ def _pages(role: str, incident: int) -> list[str]:
     return pages + (["/import"] if role == "admin" else [])
 
 
-def _menu_works(page) -> None:
+def _menu_works(page, shot) -> None:
     """The header's menu button, when shown: a button that opens (aria-expanded, every
     control in it on screen), closes on Esc with the focus back on it, opens from the
     keyboard and closes on a tap outside."""
@@ -112,6 +113,8 @@ def _menu_works(page) -> None:
     toggle.click()
     assert toggle.get_attribute("aria-expanded") == "true"
     assert page.evaluate(PROBLEMS) == []  # now the menu's controls are on screen too
+    if shot:
+        page.screenshot(path=shot)
     assert page.locator("#hdr-menu a[href], #hdr-menu button").count() >= 1
     page.keyboard.press("Escape")
     assert toggle.get_attribute("aria-expanded") == "false"
@@ -124,7 +127,7 @@ def _menu_works(page) -> None:
     assert toggle.get_attribute("aria-expanded") == "false"
 
 
-def _tabs_work(page) -> None:
+def _tabs_work(page, shot) -> None:
     """The active tab in view; a tab far along the row opened by a script comes into
     view; the tabs' menu lists every shown tab and opens the one chosen."""
     assert page.evaluate(ACTIVE_TAB) == ""
@@ -136,6 +139,8 @@ def _tabs_work(page) -> None:
     more = page.locator("#tabs-more")
     more.click()
     assert more.get_attribute("aria-expanded") == "true"
+    if shot:
+        page.screenshot(path=shot)
     items = page.locator("#tabs-menu [data-goto]")
     assert items.evaluate_all("xs => xs.map(x => x.dataset.goto)") == shown
     items.nth(len(shown) - 2).click()
@@ -181,10 +186,28 @@ def test_pages_fit_the_screen_with_every_header_control_reachable(
             slug = path.strip("/").replace("/", "-") or "map"
             page.screenshot(path=str(shots / f"{size}-{role}-{slug.split('-')[0]}.png"))
             assert page.evaluate(PROBLEMS) == [], (path, lang)
-            _menu_works(page)
+            first = path == "/" or (role == "anonymous" and "/incidents/" in path)
+            _menu_works(page, first and str(shots / f"{size}-{role}-menu.png"))
             if on_map:
-                _tabs_work(page)
+                _tabs_work(page, first and str(shots / f"{size}-{role}-tabs-menu.png"))
                 assert page.evaluate(PROBLEMS) == [], (path, "after the tabs")
         assert errors == []
+    finally:
+        context.close()
+
+
+def test_a_wide_screen_keeps_the_header_in_one_bar(browser, live_server, accounts):
+    """From 1280 px the menu's contents are in the bar (no menu button) and still fit, for
+    the account with the most links (admin) in both languages."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, bypass_csp=True)
+    page = context.new_page()
+    try:
+        sign_in(page, live_server, accounts["admin"])
+        for lang in ("zh", "en"):
+            for path in ("/", "/registers"):
+                page.goto(live_server + path + "?lang=" + lang)
+                assert not page.locator("#hdr-menu-btn").is_visible()
+                assert page.locator("header .dept-links a[href='/plans']").is_visible()
+                assert page.evaluate(PROBLEMS) == [], (path, lang)
     finally:
         context.close()

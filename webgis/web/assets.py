@@ -47,8 +47,10 @@ APP_JS = (
     "app/legend.js",
     "app/incident_session.js",
     "app/source_search.js",
+    "app/header.js",
 )
 APP_CSS = (
+    "app/header.css",
     "app/map.css",
     "app/incident_readings.css",
     "app/screening.css",

@@ -7,7 +7,11 @@ upgrade && webgis load-data`). Prints, nothing asserted (issue 15, "Speed"):
    substance × the normal season; never written to the enterprise tables) through the
    engine on a LocalCluster of 2 worker processes and of 1: wall time (a first pass with
    cold transfer caches and a second, warm one), spills per second per worker, the 1 → 2
-   worker scaling, the per-spill cost on the workers and each worker's peak RSS;
+   worker scaling, the per-spill cost on the workers (wall and CPU: on a shared machine
+   the wall time also counts waiting for a core) and each worker's peak RSS; the load
+   average is printed with every figure;
+1b. the same spills serially in this process through the lean path (`run_chunk`, warm
+   caches): CPU ms per spill, the figure least sensitive to other load on the machine;
 2. the baseline: the same spills serially in this process through today's full analysis
    (`services.analysis.analyze`: snap, trace, transport, receptors, resources, level,
    plan, JSON) — `--baseline N` runs N of them and scales;
@@ -22,12 +26,19 @@ database part of a job (one COPY per chunk) is timed separately by `webgis scree
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import time
 
 from webgis import create_app
 from webgis.extensions import db
-from webgis.hydro.screening_chunk import ChunkResult, SpillSpec, basin_of, plan_chunks
+from webgis.hydro.screening_chunk import (
+    ChunkResult,
+    SpillSpec,
+    basin_of,
+    plan_chunks,
+    run_chunk,
+)
 from webgis.services.analysis import analyze
 from webgis.services.reference import get_reference
 from webgis.services.screening_engine import (
@@ -50,8 +61,14 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def engine_pass(settings: EngineSettings, bundle, chunks) -> tuple[float, float, int]:
-    """(wall s, summed task s, hit rows) of one pass over the chunks."""
+def load() -> str:
+    """The machine's 1-minute load average (2 cores: above 2, others wait for a core)."""
+    return f"load {os.getloadavg()[0]:.1f}"
+
+
+def engine_pass(settings: EngineSettings, bundle, chunks
+                ) -> tuple[float, float, float, int]:
+    """(wall s, summed task wall s, summed task CPU s, hit rows) of one pass."""
     got: list[ChunkResult] = []
 
     def keep(res: ChunkResult) -> bool:
@@ -63,7 +80,8 @@ def engine_pass(settings: EngineSettings, bundle, chunks) -> tuple[float, float,
     wall = time.perf_counter() - t0
     if report.failed:
         raise SystemExit(f"chunks failed: {report.failed[:1]}")
-    return wall, sum(r.seconds for r in got), sum(len(r.rows) for r in got)
+    return (wall, sum(r.seconds for r in got), sum(r.cpu_s for r in got),
+            sum(len(r.rows) for r in got))
 
 
 def on_workers(workers: int, bundle, chunks, chunk: int) -> dict[str, float]:
@@ -71,11 +89,24 @@ def on_workers(workers: int, bundle, chunks, chunk: int) -> dict[str, float]:
     client = local_client(workers)
     start = time.perf_counter() - t0
     settings = EngineSettings(local_workers=workers, chunk_size=chunk)
-    cold, _, _ = engine_pass(settings, bundle, chunks)
-    warm, task_s, rows = engine_pass(settings, bundle, chunks)
+    cold, _, cold_cpu, _ = engine_pass(settings, bundle, chunks)
+    before = load()
+    warm, task_s, cpu_s, rows = engine_pass(settings, bundle, chunks)
     rss = client.run(peak_rss_mb)
-    return {"start": start, "cold": cold, "warm": warm, "task_s": task_s, "rows": rows,
-            "rss": max(rss.values())}
+    return {"start": start, "cold": cold, "warm": warm, "task_s": task_s, "cpu_s": cpu_s,
+            "cold_cpu": cold_cpu, "rows": rows, "rss": max(rss.values()),
+            "load": f"{before} → {load()}"}
+
+
+def serial_lean(bundle, chunks) -> tuple[float, float]:
+    """(CPU ms, wall ms) per spill of the lean path in this process, caches warm."""
+    for i, c in enumerate(chunks):  # fills this process' caches
+        run_chunk(bundle, i, c)
+    c0, t0 = time.process_time(), time.perf_counter()
+    n = 0
+    for i, c in enumerate(chunks):
+        n += run_chunk(bundle, i, c).spills
+    return ((time.process_time() - c0) / n * 1e3, (time.perf_counter() - t0) / n * 1e3)
 
 
 def main() -> None:
@@ -104,13 +135,21 @@ def main() -> None:
         for workers in (2, 1):
             f = figures[workers] = on_workers(workers, bundle, chunks, args.chunk)
             print(f"  {workers} worker(s): cluster start {f['start']:.1f} s; wall time "
-                  f"cold {f['cold']:.1f} s, warm {f['warm']:.1f} s; "
+                  f"cold {f['cold']:.1f} s, warm {f['warm']:.1f} s ({f['load']}); "
                   f"{len(specs) / f['warm'] / workers:.0f} spills/s/worker; per-spill cost "
-                  f"on the workers {f['task_s'] / len(specs) * 1e3:.2f} ms; peak RSS per "
-                  f"worker {f['rss']:.0f} MB; {f['rows']} receptor rows")
+                  f"on the workers {f['task_s'] / len(specs) * 1e3:.2f} ms wall, "
+                  f"{f['cpu_s'] / len(specs) * 1e3:.2f} ms CPU (cold pass "
+                  f"{f['cold_cpu'] / len(specs) * 1e3:.2f}); peak RSS per worker "
+                  f"{f['rss']:.0f} MB; {f['rows']} receptor rows")
             close_local()
         print(f"  scaling 1 → 2 workers (warm wall time): "
-              f"×{figures[1]['warm'] / figures[2]['warm']:.2f}")
+              f"×{figures[1]['warm'] / figures[2]['warm']:.2f}; the workers' CPU per spill "
+              f"with 2 workers is ×{figures[2]['cpu_s'] / figures[1]['cpu_s']:.2f} that "
+              f"with 1 (above 1: work a second worker adds, e.g. its own cache fills)")
+        cpu_ms, wall_ms = serial_lean(bundle, chunks)
+        print(f"  lean path serially in this process (warm caches): {cpu_ms:.2f} ms CPU, "
+              f"{wall_ms:.2f} ms wall per spill ({load()}) → {cpu_ms * len(specs) / 2e3:.1f} s "
+              f"of work per worker for all {len(specs)} spills on 2 workers")
         sample = planned[: max(1, min(args.baseline, len(planned)))]
         for timed in (False, True):  # a first pass builds this process' transfers
             t0 = time.perf_counter()
@@ -136,8 +175,8 @@ def main() -> None:
             chunks = plan_chunks(bundled, basin_of(ref.network), args.chunk)
             local_client(2)
             settings = EngineSettings(local_workers=2, chunk_size=args.chunk)
-            cold, _, _ = engine_pass(settings, bundle, chunks)
-            warm, task_s, rows = engine_pass(settings, bundle, chunks)
+            cold, _, _, _ = engine_pass(settings, bundle, chunks)
+            warm, task_s, _, rows = engine_pass(settings, bundle, chunks)
             print(f"bundled register: {len(register)} enterprises × all substances × 3 "
                   f"seasons = {every} spills (run: {len(bundled)}); 2 workers: cold "
                   f"{cold:.1f} s, warm "

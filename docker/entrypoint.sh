@@ -3,4 +3,5 @@
 set -e
 webgis db upgrade
 webgis load-data /app/data
+webgis scenarios refresh-paths || echo "warning: some scenario paths could not be computed" >&2
 exec "$@"

@@ -88,6 +88,9 @@ if [ -d data ] && [ -n "$(ls -A data 2>/dev/null | grep -v README)" ]; then
   say "Loading the bundled data (data/)"
   $WEBGIS load-data data
 fi
+# Saved scenarios' paths for /ogc (scenario_paths): missing ones (after an upgrade) and
+# stale ones (after new data) are computed again; a scenario that fails is reported, not fatal.
+$WEBGIS scenarios refresh-paths || echo "warning: some scenario paths could not be computed (webgis scenarios refresh-paths --json)" >&2
 # The sheets' CJK font, converted once per machine (not by the first sheet a user asks for).
 $WEBGIS warm-sheets --fonts-only
 say "Setup done ($ROOT)"

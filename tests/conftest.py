@@ -8,6 +8,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.orm import scoped_session, sessionmaker
@@ -212,6 +213,19 @@ def _fresh_rate_limits():
     if limiter._storage is not None:
         limiter.reset()
     yield
+
+
+def incident_request() -> dict[str, Any]:
+    """The spill the incident tests save (benzene, 2 t at once on a tributary near Lanzhou,
+    started 08:00 and found 08:40 Beijing time): a fresh copy per call, so that no module
+    can change another's."""
+    return {
+        "location": {"lon": 103.1, "lat": 35.92},
+        "pollutant": "BENZENE",
+        "release": {"mass_kg": 2000, "duration_h": 0},
+        "started_at": "2026-05-01T08:00:00+08:00",
+        "discovered_at": "2026-05-01T08:40:00+08:00",
+    }
 
 
 def bearer_for(app, name: str, role: str, password: str = "ten chars!") -> dict[str, str]:

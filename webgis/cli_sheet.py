@@ -67,7 +67,8 @@ def sheet_command(incident_id: int | None, out: Path, fmt: str | None, lang: str
                 raise click.UsageError("give --incident or the spill options, not both")
             rendered = sheet.incident_sheet(incident_id, fmt, lang=lang, base_url=base)
         else:
-            missing = [f"--{k.replace('_', '-')}" for k in SPILL_OPTIONS if k not in given]
+            missing = [f"--{k.replace('_', '-')}" for k in SPILL_OPTIONS if k not in given
+                       and not (k == "mass_kg" and spill.get("rate_series"))]
             if missing:
                 raise click.UsageError(f"give --incident ID, or a scenario: missing "
                                        f"{', '.join(missing)}")

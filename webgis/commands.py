@@ -204,6 +204,16 @@ def analyze_command(as_json: bool, **options) -> None:
                f"by {level['report_due_at']}")
     for reason in level["reasons"] + level["report_reasons"]:
         click.echo(f"  - {reason['text_en']} [{reason['source']}]")
+    release = result["request"]["release"]
+    series = release.get("rate_series") or []
+    if series:
+        click.echo(f"Release {release['mass_kg']:g} kg as a rate series: " + ", ".join(
+            f"from {t:g} h {r:g} kg/h" for t, r in series))
+    flow = result["model"].get("flow_today")
+    if flow:
+        click.echo(f"Today's discharge {flow['discharge_m3s']:g} m³/s at "
+                   f"{flow['station_code'] or flow['reach_code']} (season's "
+                   f"{flow['season_discharge_m3s']:g} m³/s, × {flow['ratio']:.3g})")
     click.echo(f"{'km':>7} {'arrival h':>9} {'peak h':>7} {'peak mg/L':>10} {'limit':>8}  "
                "receptor")
     slick = result["slick"]

@@ -1,5 +1,4 @@
-"""Saved scenarios' paths for GIS clients: table `scenario_path`, view `ogc.scenario_paths`
-(issue 17, item 1)
+"""Saved scenarios' paths for GIS clients: `scenario_path`, `ogc.scenario_paths` (#17)
 
 A scenario stores its spill, not its forecast; a GIS client needs the forecast's line.
 `scenario_path` keeps it per scenario (written by `webgis.services.scenarios` when a

@@ -267,18 +267,16 @@
     if (!ll) errors.push(t("Give the spill location: pick it on the map or type coordinates"));
     var code = $("f-pollutant-code").value;
     if (!code) errors.push(t("Choose a pollutant from the list"));
-    var mass = parseFloat($("f-mass").value);
-    if (!(mass > 0)) errors.push(t("The mass must be a positive number of kg"));
-    var dur = parseFloat($("f-duration").value || "0");
-    if (!(dur >= 0)) errors.push(t("The duration must be 0 (instantaneous) or more hours"));
+    var given = WG.releaseForm.read(errors);  // release_form.js: the release, today's flow
     if (errors.length) return { errors: errors };
     var req = {
       location: { lon: +ll.lon.toFixed(6), lat: +ll.lat.toFixed(6) },
       pollutant: code,
-      release: { mass_kg: mass, duration_h: dur },
+      release: given.release,
       season: $("f-season").value,
       horizon_h: parseFloat($("f-horizon").value),
     };
+    if (given.flow_today) req.flow_today = given.flow_today;
     var start = offsetIso($("f-start").value);
     if (start) req.started_at = start;
     var found = offsetIso($("f-discovered").value);
@@ -305,9 +303,10 @@
     if (req.location) setLocation(req.location.lon, req.location.lat, null);
     if (req.pollutant) choosePollutant(req.pollutant);
     if (req.release) {
-      $("f-mass").value = req.release.mass_kg;
+      $("f-mass").value = req.release.mass_kg != null ? req.release.mass_kg : "";
       $("f-duration").value = req.release.duration_h || 0;
     }
+    WG.releaseForm.fill(req);
     if (req.season) $("f-season").value = req.season;
     if (req.horizon_h) $("f-horizon").value = String(req.horizon_h);
     if (req.started_at) {
@@ -746,10 +745,12 @@
     var polF = WG.byCode.pollutants && WG.byCode.pollutants[pol.code || req.pollutant];
     var polName = polF ? nm(polF.properties) : pol.name || req.pollutant;
     var river = cfg.lang === "en" ? snap.river_name_en || snap.river_name : snap.river_name;
-    var rel = req.release || {};
+    var rel = (res.request && res.request.release) || req.release || {};
+    var given = WG.releaseForm.describe(res.request || req, res.model);
     var head = '<div class="summary"><div><b>' + esc(polName) + "</b> · " + F.num(rel.mass_kg) + " kg · " +
       esc(rel.duration_h ? t("continuous over {h} h", { h: rel.duration_h }) : t("instantaneous")) +
-      "</div><div>" + esc(river || "") + " · " + esc(snap.reach_code || snap.reach_id || "") + " · " +
+      "</div>" + given.map(function (g) { return '<div class="release-given">' + esc(g) + "</div>"; }).join("") +
+      "<div>" + esc(river || "") + " · " + esc(snap.reach_code || snap.reach_id || "") + " · " +
       esc(t("{m} m from the point", { m: F.num(snap.offset_m, 0) })) + "</div><div class=muted>" +
       esc(t("season_" + (req.season || "normal"))) + " · " + esc(t("started")) + " " +
       esc(startDate() ? F.clock(startDate()) : "–") + " · " + esc(t("path")) + " " +

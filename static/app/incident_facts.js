@@ -122,6 +122,10 @@
       if (v && v !== localIso(f[x[1]])) body[x[1]] = offsetIso(v);
     });
     if ($("fx-coords").value.trim() && !ll) body.location = "?";
+    // a mass or duration typed here makes a rate series a constant release of them
+    if (rel.rate_series && (body.mass_kg !== undefined || body.duration_h !== undefined)) {
+      body.rate_series = null;
+    }
     return body;
   }
 

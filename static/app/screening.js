@@ -9,7 +9,8 @@
   var POLL_MS = 1500;
   var layer = L.featureGroup();
   var overlayAdded = false;
-  var current = null, timer = null, picking = false, polygon = null;
+  var current = null, timer = null;
+  var area = WG.areaDraw;  // area_draw.js: the area drawn on the map
 
   function $(id) { return document.getElementById(id); }
   function mayStart() {
@@ -45,42 +46,10 @@
       document.querySelectorAll("#scr-form input[name=season]:checked")
     ).map(function (c) { return c.value; });
     var out = { seasons: seasons };
-    if ($("scr-area").value === "polygon") {
-      if (!polygon) throw new Error(t("Choose a GeoJSON file with a polygon"));
-      out.area = { polygon: polygon };
-    } else if ($("scr-area").value === "circle") {
-      out.area = {
-        centre: { lon: parseFloat($("scr-lon").value), lat: parseFloat($("scr-lat").value) },
-        radius_km: parseFloat($("scr-radius").value),
-      };
-    }
+    var a = area.request();  // exactly the area on the map; throws when none is drawn
+    if (a) out.area = a;
     return out;
   }
-  $("scr-area").addEventListener("change", function () {
-    $("scr-circle").hidden = $("scr-area").value !== "circle";
-    $("scr-file").hidden = $("scr-area").value !== "polygon";
-  });
-  $("scr-file").addEventListener("change", function () {
-    var f = $("scr-file").files[0];
-    polygon = null;
-    if (!f) return;
-    f.text().then(function (text) {
-      try { polygon = JSON.parse(text); } catch (e) {
-        $("scr-error").textContent = t("The file is not GeoJSON");
-      }
-    });
-  });
-  $("scr-pick").addEventListener("click", function () {
-    picking = true;
-    map.getContainer().style.cursor = "crosshair";
-  });
-  map.on("click", function (ev) {
-    if (!picking) return;
-    picking = false;
-    map.getContainer().style.cursor = "";
-    $("scr-lat").value = ev.latlng.lat.toFixed(3);
-    $("scr-lon").value = ev.latlng.lng.toFixed(3);
-  });
   if (!mayStart()) {
     $("scr-start").disabled = true;
     $("scr-start").title = t("Only planners may start or cancel a screening");
@@ -88,10 +57,15 @@
   $("scr-form").addEventListener("submit", function (ev) {
     ev.preventDefault();
     $("scr-error").textContent = "";
+    area.setError("");
     var b;
-    try { b = body(); } catch (e) { $("scr-error").textContent = e.message; return; }
-    send("POST", API, b).then(follow, function (e) {
-      $("scr-error").textContent = errorText(e);
+    try { b = body(); } catch (e) { area.setError(e.message); return; }
+    send("POST", API, b).then(function (job) {
+      area.showRun(job);
+      follow(job);
+    }, function (e) {
+      if (area.isAreaError(e)) area.showError(e);
+      else $("scr-error").textContent = errorText(e);
     });
   });
   $("scr-cancel").addEventListener("click", function () {
@@ -222,7 +196,10 @@
     if (!a) return;
     ev.preventDefault();
     fetch(API + "/" + a.dataset.job, { credentials: "same-origin" })
-      .then(function (r) { return r.json(); }).then(follow);
+      .then(function (r) { return r.json(); }).then(function (job) {
+        area.showRun(job);
+        follow(job);
+      });
   });
   document.querySelector("#panel .tabs button[data-tab=screening]")
     .addEventListener("click", loadList);

@@ -104,6 +104,7 @@
       if (!chip && tries++ < 30) { setTimeout(fill, 100); return; }
       if (chip) chip.click();
       if (c.mass_kg !== null) $("f-mass").value = String(Math.round(c.mass_kg));
+      WG.releaseForm.setKind("instant");  // the search's estimate is an instantaneous release
       if (c.release_estimate) $("f-start").value = localIso(new Date(c.release_estimate));
       $("f-season").value = last.season;
       WG.showTab("form");

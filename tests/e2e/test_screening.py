@@ -96,7 +96,7 @@ def test_a_polygon_file_screens_its_area(watched, live_server, planner, tmp_path
     bad = tmp_path / "bad.geojson"
     bad.write_text("not json")
     page.set_input_files("#scr-file", str(bad))
-    page.wait_for_function("document.getElementById('scr-error').textContent.length > 0")
+    page.wait_for_function("document.getElementById('area-error').textContent.length > 0")
     box = tmp_path / "linxia.geojson"
     box.write_text(json.dumps({"type": "FeatureCollection", "features": [{
         "type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [

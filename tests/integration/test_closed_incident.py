@@ -9,30 +9,19 @@ from typing import Any
 
 import pytest
 
-from webgis.services import analysis, users
+from tests.conftest import bearer_for, incident_request
+from webgis.services import analysis
 from webgis.services.incident_write import AFTER_CLOSE
 
-BODY = {
-    "location": {"lon": 103.1, "lat": 35.92},
-    "pollutant": "BENZENE",
-    "release": {"mass_kg": 2000, "duration_h": 0},
-    "started_at": "2026-05-01T08:00:00+08:00",
-    "discovered_at": "2026-05-01T08:40:00+08:00",
-}
-PASSWORD = "ten chars!"
+BODY = incident_request()
 
 
 @pytest.fixture
 def hdr(app, session):
-    """A bearer header for a duty officer and a leader."""
+    """A bearer header for a duty officer, a leader and an admin."""
     analysis.recent.clear()
-    out = {}
-    with app.app_context():
-        for role in ("duty_officer", "leader", "admin"):
-            users.create_user(f"c_{role}", role, PASSWORD)
-            token, _ = users.issue_token(f"c_{role}", 1)
-            out[role] = {"Authorization": f"Bearer {token}"}
-    yield out
+    yield {role: bearer_for(app, f"c_{role}", role)
+           for role in ("duty_officer", "leader", "admin")}
     analysis.recent.clear()
 
 

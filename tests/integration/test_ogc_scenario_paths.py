@@ -239,6 +239,49 @@ def test_refresh_paths_backfills_missing_and_stale_ones(paths_app):
     assert _path_row(paths_app, made[2])[2] > kept[2]  # recomputed (ordering, not a time)
 
 
+def _delete_incident(app, incident_id: int) -> None:
+    """A drill's incident and its event log (append-only: its trigger is off for this
+    cleanup transaction only)."""
+    from webgis.extensions import db
+
+    with app.app_context():
+        s = db.session
+        s.execute(text("ALTER TABLE incident_event DISABLE TRIGGER incident_event_no_change"))
+        for sql in ("DELETE FROM drill WHERE incident_id = :i",
+                    "DELETE FROM incident_event WHERE incident_id = :i",
+                    "DELETE FROM incident_revision WHERE incident_id = :i",
+                    "DELETE FROM incident WHERE id = :i"):
+            s.execute(text(sql), {"i": incident_id})
+        s.execute(text("ALTER TABLE incident_event ENABLE TRIGGER incident_event_no_change"))
+        s.commit()
+        s.remove()
+
+
+def test_a_drill_started_from_a_scenario_is_a_drill_at_ogc(server, paths_app):
+    """The drills service titles a drill "[演练] name": at /ogc it is in `drills` only,
+    titled 【演练 DRILL】name once, with its name, status and scenario."""
+    client = paths_app.test_client()
+    sid = client.post("/api/v1/scenarios", headers=paths_app.planner, json={
+        "name": "ogc 情景 drill source", "location": {"lon": 105.27, "lat": 33.89},
+        "pollutant": "ANTIMONY", "mass_kg": 2000}).get_json()["id"]
+    started = client.post("/api/v1/drills", headers=paths_app.planner,
+                          json={"scenario_id": sid, "name": "ogc 情景 演练"})
+    assert started.status_code == 201, started.get_json()
+    incident_id = str(started.get_json()["incident_id"])
+    auth = _basic(paths_app.reader_token)
+    try:
+        assert _get(f"{server}/ogc/collections/drills/items/{incident_id}")[0] == 401
+        status, _, body = _get(f"{server}/ogc/collections/drills/items/{incident_id}", auth)
+        assert status == 200, body[:300]
+        props = json.loads(body)["properties"]
+        assert props["title"] == "【演练 DRILL】ogc 情景 演练"
+        assert props["is_drill"] is True and props["drill_name"] == "ogc 情景 演练"
+        assert props["drill_status"] == "running" and props["scenario_id"] == sid
+        assert _get(f"{server}/ogc/collections/incidents/items/{incident_id}", auth)[0] == 404
+    finally:
+        _delete_incident(paths_app, int(incident_id))
+
+
 @pytest.mark.skipif(OGRINFO is None, reason="no ogrinfo (apt-get install gdal-bin)")
 def test_ogrinfo_lists_and_reads_scenario_paths_with_a_token(server, paths_app):
     client = paths_app.test_client()

@@ -13,16 +13,11 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
+from tests.conftest import incident_request
 from webgis.models.incident import IncidentEvent, IncidentReading
 from webgis.services import analysis, users
 
-BODY = {
-    "location": {"lon": 103.1, "lat": 35.92},
-    "pollutant": "BENZENE",
-    "release": {"mass_kg": 2000, "duration_h": 0},
-    "started_at": "2026-05-01T08:00:00+08:00",
-    "discovered_at": "2026-05-01T08:40:00+08:00",
-}
+BODY = incident_request()
 PASSWORD = "ten chars!"
 HEADER = ["站点类型(station_kind)", "站点编码(station_code)", "经度(lon)", "纬度(lat)",
           "采样时间(sampled_at)", "污染物(pollutant)", "浓度(value)", "单位(unit)",

@@ -10,16 +10,11 @@ import subprocess
 import pytest
 from docx import Document
 
+from tests.conftest import incident_request
 from webgis.services import analysis, users
 from webgis.services.report_draft import SECTIONS
 
-BODY = {
-    "location": {"lon": 103.1, "lat": 35.92},
-    "pollutant": "BENZENE",
-    "release": {"mass_kg": 2000, "duration_h": 0},
-    "started_at": "2026-05-01T08:00:00+08:00",
-    "discovered_at": "2026-05-01T08:40:00+08:00",
-}
+BODY = incident_request()
 PASSWORD = "ten chars!"
 
 

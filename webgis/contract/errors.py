@@ -47,6 +47,12 @@ TEMPLATES: dict[str, str] = {
     "date_from_datetime_parsing": "%(field)s must be a date (YYYY-MM-DD)",
     "date_parsing": "%(field)s must be a date (YYYY-MM-DD)",
     "unit_unknown": "%(field)s: unknown unit %(unit)s; use mg/L or µg/L",
+    # s7-ratesflow: rate series and today's flow (webgis.contract.requests)
+    "rate_series": "%(field)s: %(reason)s (%(where)s)",
+    "series_mass": "%(field)s must be the rate series' integral, %(mass)s kg (or left out)",
+    "series_mass_max": "%(field)s: the rate series releases more than %(max)s kg",
+    "series_duration": "%(field)s must be the rate series' last time, %(end)s h (or 0)",
+    "flow_place": "%(field)s: give the reach_code or the station_code (one of them)",
     "bbox_format": "%(field)s must be four numbers: minlon,minlat,maxlon,maxlat",
     "bbox_range": ("%(field)s out of range or empty (need -180<=minlon<maxlon<=180, "
                    "-90<=minlat<maxlat<=90)"),

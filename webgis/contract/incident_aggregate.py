@@ -18,13 +18,16 @@ from webgis.contract.requests import (
     Count,
     Ecology,
     Evacuated,
+    FlowToday,
     Instant,
     Location,
     Number,
+    RateRow,
     Season,
 )
 from webgis.contract.text import no_control_characters
 from webgis.hydro.analysis import MAX_MASS_KG
+from webgis.hydro.rate_series import MAX_POINTS
 
 Status = Literal["reported", "responding", "monitoring", "closed"]
 MAX_NOTE = 2000
@@ -39,8 +42,11 @@ class FactsPatch(BaseModel):
     """``PATCH /api/v1/incidents/<id>/facts``: the facts that changed (the others stay).
 
     The place is either ``location`` or ``enterprise`` (an enterprise code: its outfall);
-    ``mass_kg``/``duration_h`` are the release; ``casualties_deaths``/``casualties_poisoned``
-    the people dead or poisoned so far. ``note`` says why (shown in the timeline)."""
+    ``mass_kg``/``duration_h`` are the release, or ``rate_series`` (``[[t_h, kg/h], ...]``,
+    the mass and duration then follow from it; ``null`` goes back to a constant rate of
+    the same mass and duration); ``flow_today`` a discharge today (``null``: the season's
+    again); ``casualties_deaths``/``casualties_poisoned`` the people dead or poisoned so
+    far. ``note`` says why (shown in the timeline)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -50,6 +56,9 @@ class FactsPatch(BaseModel):
     pollutant: Code | None = None
     mass_kg: Annotated[Number, Field(gt=0, le=MAX_MASS_KG)] | None = None
     duration_h: Annotated[Number, Field(ge=0, le=8760)] | None = None
+    rate_series: Annotated[list[RateRow] | None, Field(min_length=2, max_length=MAX_POINTS)
+                           ] = None
+    flow_today: FlowToday | None = None
     started_at: Instant | None = None
     discovered_at: Instant | None = None
     casualties_deaths: Count | None = None

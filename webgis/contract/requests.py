@@ -24,12 +24,15 @@ from pydantic import (
     Strict,
     StringConstraints,
     Tag,
+    ValidationInfo,
     WithJsonSchema,
     field_validator,
 )
 from pydantic_core import PydanticCustomError
 
 from webgis.hydro.analysis import MAX_MASS_KG
+from webgis.hydro.errors import HydroError
+from webgis.hydro.rate_series import MAX_POINTS, series_mass_kg
 from webgis.response.level import ECOLOGY
 
 #: Instants the model and the database can work with: a spill's clock runs up to a
@@ -101,11 +104,110 @@ class Location(BaseModel):
     lat: Annotated[Number, Field(ge=-90, le=90)]
 
 
-class Release(BaseModel):
-    """How much is released and over how long (0 h: at once)."""
+#: one row of a rate series: [hours since the start, kg/h from then to the next row]
+RateRow = tuple[Annotated[Number, Field(ge=0, le=8760)],
+                Annotated[Number, Field(ge=0, le=MAX_MASS_KG)]]
 
-    mass_kg: Annotated[Number, Field(gt=0, le=MAX_MASS_KG)]
-    duration_h: Annotated[Number, Field(ge=0, le=8760)] = 0.0
+
+def _series_checked(value: list[tuple[float, float]] | None) -> list[tuple[float, float]] | None:
+    """Times from 0, strictly increasing; the last rate 0; some mass (the row is named)."""
+    if value is None:
+        return None
+    try:
+        series_mass_kg(value)
+    except HydroError as exc:
+        raise PydanticCustomError("rate_series", "{reason} ({where})",
+                                  {"reason": exc.message,
+                                   "where": ", ".join(exc.fields)}) from None
+    return value
+
+
+class Release(BaseModel):
+    """How much is released and over how long (0 h: at once); or a rate series
+    ``[[t_h, kg/h], ...]``: the rate from each time to the next, times from 0 strictly
+    increasing, rates ≥ 0, the last 0 (the release ends). With a series ``mass_kg`` may be
+    left out (it is the series' integral; if given it must be that) and ``duration_h`` is
+    its last time (0 or that)."""
+
+    rate_series: Annotated[list[RateRow] | None, Field(min_length=2, max_length=MAX_POINTS)
+                           ] = None
+    mass_kg: Annotated[Number, Field(gt=0, le=MAX_MASS_KG)] | None = Field(
+        None, validate_default=True)
+    duration_h: Annotated[Number, Field(ge=0, le=8760)] = Field(0.0, validate_default=True)
+
+    @field_validator("rate_series")
+    @classmethod
+    def _series(cls, value: list[tuple[float, float]] | None) -> list[tuple[float, float]] | None:
+        return _series_checked(value)
+
+    @field_validator("mass_kg", mode="after")
+    @classmethod
+    def _mass(cls, value: float | None, info: ValidationInfo) -> float | None:
+        if "rate_series" not in info.data:  # the series itself is wrong: said there
+            return value
+        series = info.data["rate_series"]
+        if series is None:
+            if value is None:
+                raise PydanticCustomError("missing", "Field required")
+            return value
+        mass = series_mass_kg(series)
+        if value is not None and not math.isclose(value, mass, rel_tol=1e-6):
+            raise PydanticCustomError(
+                "series_mass", "must be the rate series' integral, {mass} kg (or left out)",
+                {"mass": round(mass, 6)})
+        if mass > MAX_MASS_KG:
+            raise PydanticCustomError("series_mass_max", "the rate series releases more "
+                                      "than {max} kg", {"max": MAX_MASS_KG})
+        return mass
+
+    @field_validator("duration_h", mode="after")
+    @classmethod
+    def _duration(cls, value: float, info: ValidationInfo) -> float:
+        series = info.data.get("rate_series")
+        if not series:
+            return value
+        end = float(series[-1][0])
+        if value not in (0.0, end):
+            raise PydanticCustomError("series_duration",
+                                      "must be the rate series' last time, {end} h (or 0)",
+                                      {"end": end})
+        return end
+
+    @property
+    def mass(self) -> float:
+        """The released mass (kg): given, or the series' integral."""
+        assert self.mass_kg is not None  # the validators fill it from a series
+        return self.mass_kg
+
+    @property
+    def series(self) -> tuple[tuple[float, float], ...]:
+        """The rate series as the model takes it (empty: a constant rate)."""
+        return tuple((float(t), float(r)) for t, r in self.rate_series or ())
+
+
+class FlowToday(BaseModel):
+    """A discharge measured (or estimated) today that replaces the season's along the
+    spill's path: at a monitoring section (``station_code``, its reach) or on a reach
+    (``reach_code``) — one of them — that lies below the spill or above it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reach_code: Annotated[str, Strict(), StringConstraints(min_length=1, max_length=60)
+                          ] | None = None
+    station_code: Annotated[str, Strict(), StringConstraints(min_length=1, max_length=60)
+                            ] | None = Field(None, validate_default=True)
+    discharge_m3s: Annotated[Number, Field(gt=0, le=1e6)]
+
+    @field_validator("station_code", mode="after")
+    @classmethod
+    def _one_place(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if "reach_code" not in info.data:  # the reach code itself is wrong: said there
+            return value
+        if (info.data["reach_code"] is None) == (value is None):
+            raise PydanticCustomError(
+                "flow_place", "give the reach_code or the station_code of the discharge "
+                "(one of them)")
+        return value
 
 
 class Casualties(BaseModel):
@@ -129,6 +231,7 @@ class AnalysisRequest(BaseModel):
     release: Release
     season: Season = "normal"
     horizon_h: Annotated[Number, Field(gt=0, le=MAX_HORIZON_H)] = 72.0
+    flow_today: FlowToday | None = None
     started_at: Instant | None = None
     discovered_at: Instant | None = None
     casualties: Annotated[

@@ -26,7 +26,7 @@ from typing import Annotated, Any, Literal, NotRequired
 from pydantic import ConfigDict, Field, TypeAdapter, with_config
 from typing_extensions import TypedDict  # pydantic needs it on Python < 3.12
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 """``major.minor``: the minor grows when keys are added, the major when one is removed."""
 
 _STRICT = ConfigDict(extra="forbid")
@@ -53,6 +53,33 @@ class Location(TypedDict):
 class Release(TypedDict):
     mass_kg: NonNeg
     duration_h: NonNeg
+    # [[t_h, kg/h], ...] when the release was given as a rate series (schema 1.2)
+    rate_series: NotRequired[Table | None]
+
+
+@with_config(_STRICT)
+class FlowTodayEcho(TypedDict):
+    """Today's discharge as the request gave it."""
+
+    reach_code: str | None
+    station_code: str | None
+    discharge_m3s: NonNeg
+
+
+@with_config(_STRICT)
+class FlowTodayModel(TypedDict):
+    """Today's discharge as the model used it (webgis.hydro.today_flow)."""
+
+    reach_code: str
+    station_code: str | None
+    discharge_m3s: NonNeg
+    season_discharge_m3s: NonNeg
+    ratio: NonNeg
+    delta_m3s: float
+    gauge_below_spill: bool
+    factor_min: NonNeg
+    factor_max: NonNeg
+    rule: str
 
 
 @with_config(_STRICT)
@@ -70,6 +97,7 @@ class RequestEcho(TypedDict):
     release: Release
     season: str
     horizon_h: NonNeg
+    flow_today: NotRequired[FlowTodayEcho | None]  # schema 1.2
     started_at: str
     discovered_at: str
     casualties: Casualties
@@ -349,6 +377,7 @@ class ModelBlock(TypedDict):
     end_kind: str | None
     coefficients: dict[str, Any]
     assumptions: list[str]
+    flow_today: NotRequired[FlowTodayModel | None]  # schema 1.2
 
 
 @with_config(_STRICT)

@@ -138,8 +138,11 @@ def _points(raw: RawTable, columns: dict[str, str], survey: Survey) -> list[Any]
         lat_col = next((c for c, ours in columns.items() if ours == "lat"), "lat")
         if lon_col not in raw.frame or lat_col not in raw.frame:
             raise ImportRejected("no geometry: the table needs coordinate columns mapped to "
-                                 "lon and lat (looked for %(lon)s, %(lat)s)", field="geometry",
-                                 lon=lon_col, lat=lat_col)
+                                 "lon and lat (looked for %(lon)s, %(lat)s; the file has "
+                                 "%(columns)s): name them lon and lat, or map them with a "
+                                 "profile (zh_standard maps 经度 and 纬度)", field="geometry",
+                                 lon=lon_col, lat=lat_col,
+                                 columns=", ".join(str(c) for c in raw.frame.columns[:12]))
         out: list[Any] = []
         for i, (x, y) in enumerate(zip(raw.frame[lon_col], raw.frame[lat_col], strict=True)):
             try:

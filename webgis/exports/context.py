@@ -138,12 +138,44 @@ class SheetContext:
         return float(self.snap.get("lon", math.nan)), float(self.snap.get("lat", math.nan))
 
     @property
+    def release(self) -> dict[str, Any]:
+        """The release as the analysis understood it (its echo: a rate series' mass and
+        duration filled in), else as requested."""
+        return ((self.result.get("request") or {}).get("release")
+                or self.req.get("release") or {})
+
+    @property
     def mass_kg(self) -> float:
-        return float((self.req.get("release") or {}).get("mass_kg", math.nan))
+        return float(self.release.get("mass_kg", math.nan))
 
     @property
     def duration_h(self) -> float:
-        return float((self.req.get("release") or {}).get("duration_h", 0) or 0)
+        return float(self.release.get("duration_h", 0) or 0)
+
+    @property
+    def rate_series(self) -> list[list[float]]:
+        """[[t_h, kg/h], ...] when the release was given as a rate series, else []."""
+        return list(self.release.get("rate_series") or [])
+
+    @property
+    def flow_today(self) -> dict[str, Any] | None:
+        """Today's discharge as the model used it (``model.flow_today``), or None."""
+        return (self.result.get("model") or {}).get("flow_today")
+
+    def series_text(self) -> str:
+        """The rate series on one line ("from 0 h: 500 kg/h; from 4 h: 0 kg/h")."""
+        return "; ".join(self.t("rate_series_value", t=fmt_num(p[0], 4), r=fmt_num(p[1], 4))
+                         for p in self.rate_series)
+
+    def flow_text(self) -> str:
+        """Today's discharge in one sentence, or ""."""
+        f = self.flow_today
+        if not f:
+            return ""
+        return self.t("flow_today_value", q=fmt_num(f.get("discharge_m3s"), 4),
+                      where=f.get("station_code") or f.get("reach_code") or "—",
+                      qs=fmt_num(f.get("season_discharge_m3s"), 4),
+                      ratio=fmt_num(f.get("ratio"), 3))
 
     @property
     def started_at(self) -> datetime | None:

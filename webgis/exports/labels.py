@@ -58,6 +58,14 @@ LABELS: dict[str, Message] = {
     "mass_value": N_("{name}  {mass} kg{duration}"),
     "instant": N_(", instantaneous"),
     "over_hours": N_(", over {h} h"),
+    # s7-ratesflow: a release given as a rate series, and today's flow
+    "rate_series": N_("Release rate series"),
+    "rate_series_value": N_("from {t} h: {r} kg/h"),
+    "as_series": N_(", as a rate series"),
+    "flow_today": N_("Today's discharge"),
+    "flow_today_value": N_(
+        "{q} m³/s at {where} (season's {qs} m³/s, × {ratio}) replaces the season's "
+        "discharge along the path"),
     "level": N_("Suggested level"),
     "level_value": N_("level {level} ({name})"),
     "level_I": N_("especially major"),

@@ -94,6 +94,8 @@ def _header(ctx: SheetContext, st: dict[str, ParagraphStyle]) -> list[Any]:
     started = ctx.started_at
     duration = (t("instant") if not ctx.duration_h
                 else t("over_hours", h=fmt_num(ctx.duration_h)))
+    if ctx.rate_series:
+        duration += t("as_series")
     due = ""
     if lvl.get("report_due_min") is not None:
         due = t("deadline_value", at=ctx.due_clock(lvl["report_due_min"]) or "—",
@@ -120,6 +122,11 @@ def _header(ctx: SheetContext, st: dict[str, ParagraphStyle]) -> list[Any]:
         (t("deadline"), _p(due or "—", st["alert"])),
         (t("officer"), _p(ctx.officer or t("officer_blank"), st["value"])),
     ]
+    if ctx.rate_series:  # after the mass: its time course
+        rows.insert(5, (t("rate_series"), _p(ctx.series_text(), st["value"])))
+    if ctx.flow_today:
+        rows.insert(6 if ctx.rate_series else 5, (t("flow_today"),
+                                                   _p(ctx.flow_text(), st["value"])))
     data = [[_p(k, st["key"]), v] for k, v in rows]
     info = Table(data, colWidths=[30 * mm, BODY_W - 30 * mm - 36 * mm])
     info.setStyle(TableStyle([

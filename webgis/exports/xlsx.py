@@ -65,7 +65,7 @@ def _summary_sheet(wb: Any, ctx: SheetContext) -> None:
     t = ctx.t
     lon, lat = ctx.location
     lvl = ctx.level
-    summary = [
+    summary: list[list[Any]] = [
         [t("incident"), ctx.sheet_title],
         [t("time"), ctx.req.get("started_at") or ""],
         [t("discovered"), ctx.discovered_at.isoformat() if ctx.discovered_at else ""],
@@ -75,6 +75,8 @@ def _summary_sheet(wb: Any, ctx: SheetContext) -> None:
         [t("pollutant_mass"), ctx.name(ctx.pollutant)],
         ["mass_kg", ctx.mass_kg],
         ["duration_h", ctx.duration_h],
+        *([[t("rate_series"), ctx.series_text()]] if ctx.rate_series else []),
+        *([[t("flow_today"), ctx.flow_text()]] if ctx.flow_today else []),
         [t("level"), lvl.get("suggested")],
         [t("deadline"), lvl.get("report_due_at") or lvl.get("report_due_min")],
         [t("officer"), ctx.officer],

@@ -94,6 +94,12 @@ class HydraulicParams:
     dispersion_factor: float = 1.0
     active_share_factor: float = 1.0
     loss_factor: float = 1.0
+    # Today's flow (issue 16 item 5, webgis/hydro/today_flow.py): (reach index, today's
+    # discharge / the season's) for the reaches a measured discharge changes; every other
+    # reach keeps its season's. Applied like the season factor, with the at-a-station
+    # exponents (the same reach at another flow). Empty by default; never cached per
+    # network (each request has its own).
+    flow_factors: tuple[tuple[int, float], ...] = ()
 
     @property
     def velocity_coef(self) -> float:
@@ -115,6 +121,7 @@ def _params_dict(params: HydraulicParams) -> dict[str, float]:
     """:meth:`HydraulicParams.as_dict`, built once per (frozen) parameter set; callers get
     a copy."""
     d: dict[str, float] = asdict(params)
+    del d["flow_factors"]  # the result states today's flow in its own block
     for name in FACTOR_FIELDS:  # shown only when a calibration or ensemble set them
         if d[name] == 1.0:
             del d[name]
@@ -197,6 +204,8 @@ def hydraulics_arrays(
     """
     _check(season, case)
     idx = np.asarray(reach_idx, dtype=np.int64)
+    if params.flow_factors:  # one request's own flow: computed for these reaches only
+        return _hydraulics_rows(network, idx, season, case, params)
     try:
         every = network_hydraulics(network, season, case, params)
     except TypeError:  # not weakly referenceable (a stand-in network): compute the rows
@@ -219,6 +228,10 @@ def network_hydraulics(
     """The hydraulics of every reach of ``network`` (computed once, kept with the network:
     the network's arrays do not change after it is built). Read it, do not change it."""
     _check(season, case)
+    if params.flow_factors:  # one request's own flow: not kept with the network
+        every = np.arange(network.length_m.size, dtype=np.int64)
+        with np.errstate(all="ignore"):
+            return _hydraulics_rows(network, every, season, case, params)
     per = _EVERY.get(network)
     if per is None:
         per = _EVERY.setdefault(network, {})
@@ -238,6 +251,8 @@ def _hydraulics_rows(
     """The model of the module docstring for the reaches ``idx``."""
     q_mean = network.discharge_m3s[idx]
     factor = network.season_factor[season][idx]
+    if params.flow_factors:
+        factor = factor * today_factors(params.flow_factors, network.length_m.size)[idx]
     q = q_mean * factor
     # measured values describe mean flow; scale them to the season like the power laws
     fw = factor**params.station_width_exp
@@ -301,6 +316,16 @@ def _hydraulics_rows(
         active_volume_m3=active,
         n_cells=cells,
     )
+
+
+def today_factors(flow_factors: tuple[tuple[int, float], ...], n: int) -> np.ndarray:
+    """Today's discharge over the season's for every one of ``n`` reaches (1 where none
+    is given)."""
+    out = np.ones(n)
+    if flow_factors:
+        at, f = zip(*flow_factors, strict=True)
+        out[np.asarray(at, dtype=np.int64)] = np.asarray(f, dtype=np.float64)
+    return out
 
 
 def reach_hydraulics(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
@@ -39,6 +39,7 @@ from webgis.hydro.losses import (
 )
 from webgis.hydro.model_info import model_info
 from webgis.hydro.network import PathSegment, RiverNetwork, Snap
+from webgis.hydro.rate_series import RateSeriesS, dissolved, to_transport
 from webgis.hydro.results import (
     PathStep,
     PlumeResult,
@@ -47,6 +48,7 @@ from webgis.hydro.results import (
 )
 from webgis.hydro.slick_curves import oil_curves, slick_path
 from webgis.hydro.stations import Station, StationContext, stations_on, stations_on_prefix
+from webgis.hydro.today_flow import FlowToday
 from webgis.hydro.transfer import Transfer, TransferCache, cache_for
 from webgis.hydro.transport import (
     Curve,
@@ -55,6 +57,14 @@ from webgis.hydro.transport import (
 )
 
 CASES = ("expected", "worst")
+# one fixed sentence (the catalogue translates it); the numbers are in model.flow_today
+FLOW_NOTE = (
+    "Today's flow: the discharge given for today replaces the season's along the path. "
+    "Reaches above the gauge take its ratio to the season's discharge there; from the gauge "
+    "down the difference is carried, each reach's factor kept between the gauge's ratio and "
+    "1 (tributaries keep their season's flow); velocity, width and depth follow by the "
+    "at-a-station hydraulic geometry, reservoir residence times by V/Q."
+)
 # (arrival h, peak time h, peak mg/L) per position, as PlumeModel.evaluate returns them
 Stats = tuple[np.ndarray, np.ndarray, np.ndarray]
 
@@ -76,6 +86,7 @@ def run_incident(
     profile_points: int = 100,
     curve_points: int = 120,
     transfers: bool | TransferCache = True,
+    flow: FlowToday | None = None,
 ) -> PlumeResult:
     """Trace, transport and report a spill at ``snap`` up to ``horizon_h`` hours.
 
@@ -87,15 +98,23 @@ def run_incident(
     ``horizon_basis="worst"``, the worst-case) leading edge passes the horizon.
     Below the first reservoir whose inlet flux is smooth enough the plume comes from
     cached pulse responses (:mod:`webgis.hydro.transfer`; ``transfers=False`` computes
-    everything for this spill alone, a ``TransferCache`` uses that cache).
+    everything for this spill alone, a ``TransferCache`` uses that cache). ``flow``:
+    today's discharge replacing the season's on the path (:mod:`webgis.hydro.today_flow`;
+    its own hydraulics, so no shared transfers).
     """
     validate_run(release, season, horizon_h)
+    if flow is not None:
+        params, transfers = flow.params(params), False
+    given = release
+    release = slick_release(pollutant, release)
     spill = Spill.of(pollutant, release)
     basis_case = "worst" if horizon_basis == "worst" else "expected"
     traced = trace_to_horizon(network, snap, season, horizon_h, basis_case, params)
-    duration_s = release_duration_s(pollutant, release, spill, traced.hyd)
+    series_s = release_series_s(pollutant, release, spill, traced.hyd)
+    duration_s = (series_s[-1][0] if series_s
+                  else release_duration_s(pollutant, release, spill, traced.hyd))
     models = plume_models(network, traced, season, params, spill.mass_kg, duration_s,
-                          transfer_cache(network, transfers))
+                          transfer_cache(network, transfers), series_s)
     ctx = StationContext(network, receptors, pollutant, season, river_names or {},
                          province_names or {}, province_boundaries)
     ev = evaluate_stations(network, ctx, traced.path, models, basis_case, profile_points,
@@ -119,7 +138,11 @@ def run_incident(
     steps = path_steps(network, path, ev, step_slicks)
     model = model_info(
         network, path, truncated, season, horizon_h, horizon_basis, params, pollutant,
-        release, (spill.species_factor, spill.mass_kg), spill.product, duration_s, scaling)
+        given, (spill.species_factor, spill.mass_kg), spill.product, duration_s, scaling,
+        series_s)
+    if flow is not None:
+        model = replace(model, flow_today=flow.as_dict(),
+                        assumptions=[*model.assumptions, FLOW_NOTE])
     return PlumeResult(
         snap=snap,
         path=steps,
@@ -132,6 +155,16 @@ def run_incident(
 
 
 # ------------------------------------------------------------------------- the spill
+def slick_release(pollutant: PollutantInput, release: ReleaseInput) -> ReleaseInput:
+    """A floating product given as a rate series is released at once with its total mass:
+    the slick model knows one mass and one duration, and the whole mass at once gives the
+    earliest arrival and the thickest slick (the safe side; the model notes say so)."""
+    if release.rate_series and oil.product_for(pollutant.code, pollutant.pclass,
+                                               pollutant.behaviour) is not None:
+        return ReleaseInput(release.mass_kg)
+    return release
+
+
 @dataclass(frozen=True, slots=True)
 class Spill:
     """The release as the transport sees it: the mass of the regulated species (e.g.
@@ -197,6 +230,22 @@ def release_duration_s(pollutant: PollutantInput, release: ReleaseInput, spill: 
     )
 
 
+def release_series_s(pollutant: PollutantInput, release: ReleaseInput, spill: Spill,
+                     hyd: Mapping[str, PathHydraulics]) -> RateSeriesS:
+    """A rate series in the transport's units (s, kg/s of the regulated species), no
+    piece faster than the water passing the spill can dissolve (Q·S; the excess is
+    carried over to later, :func:`webgis.hydro.rate_series.dissolved`); () for a
+    constant release."""
+    if not release.rate_series:
+        return ()
+    series_s = to_transport(release.rate_series, spill.species_factor)
+    sol = None if pollutant.behaviour == "floats" else pollutant.solubility_mgl
+    if sol is None:
+        return series_s
+    q = float(hyd["expected"].discharge_m3s[0])
+    return dissolved(series_s, q * sol * 1e-3 if q > 0 else None)
+
+
 # --------------------------------------------------------------------- the transport
 def transfer_cache(network: RiverNetwork, transfers: bool | TransferCache
                    ) -> TransferCache | None:
@@ -210,8 +259,10 @@ def transfer_cache(network: RiverNetwork, transfers: bool | TransferCache
 
 def plume_models(network: RiverNetwork, traced: TracedPath, season: str,
                  params: HydraulicParams, mass_kg: float, duration_s: float,
-                 cache: TransferCache | None) -> dict[str, PlumeModel]:
-    """One plume model per case (expected, worst) over the traced segments."""
+                 cache: TransferCache | None, series_s: RateSeriesS = ()
+                 ) -> dict[str, PlumeModel]:
+    """One plume model per case (expected, worst) over the traced segments (a rate
+    series, if given, is their release: ``mass_kg`` and ``duration_s`` are its own)."""
     return {
         case: PlumeModel(
             traced.hyd[case],
@@ -222,6 +273,7 @@ def plume_models(network: RiverNetwork, traced: TracedPath, season: str,
                 None if cache is None
                 else transfer_source(network, traced.path, season, case, params, cache)
             ),
+            rate_series=series_s,
         )
         for case in traced.hyd
     }

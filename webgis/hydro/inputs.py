@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from webgis.hydro.errors import HydroError
 from webgis.hydro.hydraulics import SEASONS
+from webgis.hydro.rate_series import RateSeries, as_tuple, series_mass_kg
 
 MAX_MASS_KG = 1e9
 
@@ -49,10 +50,18 @@ class PollutantInput:
 
 @dataclass(frozen=True, slots=True)
 class ReleaseInput:
-    """What was spilled: total mass, over ``duration_h`` (0 = instantaneous)."""
+    """What was spilled: total mass, over ``duration_h`` (0 = instantaneous); or a rate
+    series ``[(t_h, kg/h), ...]`` (:mod:`webgis.hydro.rate_series`), when ``mass_kg`` is
+    its integral and ``duration_h`` its last time (:meth:`of_series` makes them so)."""
 
     mass_kg: float
     duration_h: float = 0.0
+    rate_series: RateSeries = ()
+
+    @classmethod
+    def of_series(cls, series: RateSeries) -> ReleaseInput:
+        """The release of a rate series (checked: a HydroError names the bad row)."""
+        return cls(series_mass_kg(series), float(series[-1][0]), as_tuple(series))
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +86,12 @@ class ReceptorInput:
 def validate_run(release: ReleaseInput, season: str, horizon_h: float) -> None:
     """Refuse a release, season or horizon the model cannot answer for (a clear error
     naming the input, before any work)."""
+    if release.rate_series:
+        mass = series_mass_kg(release.rate_series)
+        if not (math.isclose(mass, release.mass_kg, rel_tol=1e-6)
+                and release.duration_h == release.rate_series[-1][0]):
+            raise HydroError("mass_kg and duration_h must be the rate series' integral and "
+                             "end", {"release.mass_kg": release.mass_kg})
     m = release.mass_kg
     if not (isinstance(m, int | float) and math.isfinite(m) and 0 < m <= MAX_MASS_KG):
         raise HydroError(f"mass_kg must be > 0 and ≤ {MAX_MASS_KG:.0e}")

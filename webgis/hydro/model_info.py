@@ -11,6 +11,7 @@ from webgis.hydro.inputs import PollutantInput, ReleaseInput
 from webgis.hydro.losses import RATIO_PRINT_CAP, Scaling
 from webgis.hydro.nearfield import BANK_MIXING_LENGTH_COEF, TRANSVERSE_MIXING_COEF
 from webgis.hydro.network import PathSegment, RiverNetwork
+from webgis.hydro.rate_series import RateSeriesS, to_transport
 from webgis.hydro.results import ModelInfo
 from webgis.hydro.transport import LEADING_EDGE_FRACTION
 
@@ -72,14 +73,48 @@ OIL_ASSUMPTIONS = [
 ]
 
 
+SERIES_NOTE = (
+    "Rate series: the release is the sum of its constant-rate pieces, each a box release "
+    "delayed by its start (superposition, exact for this linear model). A piece faster "
+    "than the water passing the spill can dissolve (Q·S) is cut to that rate and its excess "
+    "carried over, dissolving at saturation after it (mass kept, the latest and highest "
+    "near-source concentration physics allows); the near-field bank factor applies as for "
+    "any release."
+)
+OIL_SERIES_NOTE = (
+    "Rate series of a floating product: treated as released at once with the total mass "
+    "(the slick model takes one mass): the earliest arrival and the thickest slick, on the "
+    "safe side; the series' timing is not used."
+)
+
+
+def _series_coefficients(release: ReleaseInput, series_s: RateSeriesS, factor: float
+                         ) -> dict[str, list[list[float]] | None]:
+    """A rate series as given (h, kg/h) and, when the solubility cap changed it, as
+    dissolved; nothing for a constant release."""
+    if not release.rate_series:
+        return {}
+    dissolved = (series_s and series_s != to_transport(release.rate_series, factor))
+    return {
+        "rate_series": [list(p) for p in release.rate_series],
+        "rate_series_dissolved": (
+            [[t / 3600.0, r * 3600.0 / factor] for t, r in series_s] if dissolved else None),
+    }
+
+
 def model_info(network: RiverNetwork, path: Sequence[PathSegment], truncated: bool,
                season: str, horizon_h: float, horizon_basis: str, params: HydraulicParams,
                pollutant: PollutantInput, release: ReleaseInput,
                species: tuple[float, float], product: oil.OilProduct | None,
-               duration_s: float, scaling: Scaling) -> ModelInfo:
+               duration_s: float, scaling: Scaling, series_s: RateSeriesS = ()
+               ) -> ModelInfo:
     """Why the numbers are what they are: method, coefficients and assumptions
-    (``species``: the species factor and the mass of the regulated species)."""
+    (``species``: the species factor and the mass of the regulated species; ``series_s``
+    the rate series the transport ran, (s, kg/s of the species), if any)."""
     near = scaling.near
+    series_notes: list[str] = []
+    if release.rate_series:
+        series_notes = [OIL_SERIES_NOTE if product is not None else SERIES_NOTE]
     return ModelInfo(
         season=season,
         method=METHOD + ("" if product is None else OIL_METHOD),
@@ -107,6 +142,8 @@ def model_info(network: RiverNetwork, path: Sequence[PathSegment], truncated: bo
             "transverse_mixing_coef": TRANSVERSE_MIXING_COEF,
             "bank_mixing_length_coef": BANK_MIXING_LENGTH_COEF,
             "ratio_print_cap": RATIO_PRINT_CAP,
+            **_series_coefficients(release, series_s, species[0]),
         },
-        assumptions=list(ASSUMPTIONS) + (OIL_ASSUMPTIONS if product is not None else []),
+        assumptions=list(ASSUMPTIONS) + (OIL_ASSUMPTIONS if product is not None else [])
+        + series_notes,
     )

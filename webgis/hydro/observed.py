@@ -32,6 +32,7 @@ from webgis.hydro.incident import run_incident
 from webgis.hydro.inputs import PollutantInput, ReceptorInput, ReleaseInput
 from webgis.hydro.network import RiverNetwork, Snap
 from webgis.hydro.results import ReceptorResult
+from webgis.hydro.today_flow import FlowToday
 from webgis.hydro.transfer import TransferCache
 
 #: The arrival threshold as a fraction of the predicted peak at the station.
@@ -72,7 +73,8 @@ def curves_at(network: RiverNetwork, snap: Snap, pollutant: PollutantInput,
               release: ReleaseInput, season: str, horizon_h: float,
               points: Sequence[ReceptorInput], *,
               params: HydraulicParams = DEFAULT_PARAMS,
-              transfers: bool | TransferCache = True) -> dict[str, ReceptorResult]:
+              transfers: bool | TransferCache = True,
+              flow: FlowToday | None = None) -> dict[str, ReceptorResult]:
     """The forecast at each of ``points`` (by code), computed by the same run as an
     analysis with those points as its only receptors; a point the plume does not reach
     within the horizon (off the path, upstream, past the cut) is absent."""
@@ -80,7 +82,7 @@ def curves_at(network: RiverNetwork, snap: Snap, pollutant: PollutantInput,
         return {}
     plume = run_incident(network, snap, pollutant, release, season, horizon_h,
                          list(points), params=params, province_boundaries=False,
-                         transfers=transfers)
+                         transfers=transfers, flow=flow)
     wanted = {p.code for p in points}
     return {r.code: r for r in plume.receptors if r.code in wanted and r.kind == POINT_KIND}
 

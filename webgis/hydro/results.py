@@ -91,6 +91,8 @@ class ModelInfo:
     end_kind: str | None
     coefficients: dict[str, Any]
     assumptions: list[str]
+    # today's discharge that replaced the season's on the path (webgis.hydro.today_flow)
+    flow_today: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,20 +8,24 @@ the services build for an officer. This path runs the same phases as ``run_incid
 (same trace, same plume models, same horizon cut on the expected leading edge, same
 scaling), and leaves out the rest:
 
-* the expected case is evaluated at the profile stations only (it decides where the
-  horizon cuts the path, exactly as in the full analysis), never at the receptors;
-* the worst case is evaluated at the receptors only (with curves: peak, exceedance);
+* the expected case is evaluated at the profile stations the horizon cut can depend on
+  only (it cuts the path exactly as in the full analysis; see :func:`_horizon_cut`), never
+  at the receptors;
+* the worst case is evaluated after the cut, at the kept receptors only (with curves:
+  peak, exceedance);
 * no curve points, path steps, profiles, model notes.
 
 So every number it returns is the full analysis' worst case for the same spill
-(``tests/integration/screening/test_screening_lean_path.py`` checks it). Safe side: the
-worst case is the earliest arrival and the highest peak the model gives.
+(``tests/integration/screening/test_screening_lean_path.py`` checks it), but for the hours
+above the limit, counted from the arrival to the horizon only and flagged when the curve
+is still above the limit there (:func:`bounded_exceedance`). Safe side: the worst case is
+the earliest arrival and the highest peak the model gives.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,7 +48,7 @@ from webgis.hydro.inputs import PollutantInput, ReceptorInput, ReleaseInput, val
 from webgis.hydro.limits import default_limit_mgl
 from webgis.hydro.losses import Scaling, scaled_curve
 from webgis.hydro.network import PathSegment, RiverNetwork, Snap
-from webgis.hydro.reservoirs import upstream_intakes
+from webgis.hydro.reservoirs import UpstreamIntake, upstream_intakes
 from webgis.hydro.slick_curves import oil_curves
 from webgis.hydro.stations import Station, StationContext, stations_on
 from webgis.hydro.transfer import TransferCache
@@ -120,41 +124,109 @@ def screen_spill(
     models = plume_models(network, traced, season, params, spill.mass_kg, duration_s,
                           transfer_cache(network, transfers))
     ctx = StationContext(network, receptors, pollutant, season, {}, {}, False)
-    ev = _lean_evaluation(network, ctx, traced.path, models)
-    path, stations, _ = cut_at_horizon(network, traced.path, ev, "expected", horizon_h)
-    worst = {"worst": models["worst"]}
-    curves = station_curves(worst, ev, stations, CURVE_POINTS)["worst"]
+    path, stations = _horizon_cut(network, ctx, traced.path, models["expected"], receptors,
+                                  horizon_h)
+    entries = upstream_intakes(network, path, receptors)
+    stations = _wanted(stations, entries)
+    ev = _worst_at(stations, models["worst"])
+    curves = station_curves({"worst": models["worst"]}, ev, stations, CURVE_POINTS)["worst"]
     slicks: list[oil.SlickAt | None] = [None] * len(stations)
     if spill.product is not None:
         curves = oil_curves(curves, spill.product, season, "worst")
         slicks, _ = slicks_along(network, traced, spill.product, release, season,
-                                 horizon_h, params, stations, path)
+                                 horizon_h, params, stations, [])
     scaling = Scaling.of(network, traced.path, traced.hyd, snap.reach_idx, pollutant,
                          spill.product, season, params)
     hits = _hits(stations, curves, slicks, scaling, horizon_h)
-    hits += _upstream_of_entry(network, path, receptors, pollutant, hits, models["worst"],
-                               scaling)
+    hits += _upstream_of_entry(network, entries, pollutant, hits, models["worst"], scaling)
     return [h for h in hits if h.kind in SCREENED_KINDS]
 
 
-def _lean_evaluation(network: RiverNetwork, ctx: StationContext, path: list[PathSegment],
-                     models: Mapping[str, PlumeModel]) -> Evaluation:
-    """The expected case at its profile stations (the horizon cut), the worst case at the
-    receptors (curves): half the full analysis' evaluations, the same numbers."""
+def _horizon_cut(network: RiverNetwork, ctx: StationContext, path: list[PathSegment],
+                 expected: PlumeModel, receptors: Sequence[ReceptorInput], horizon_h: float
+                 ) -> tuple[list[PathSegment], list[Station]]:
+    """The full analysis' horizon cut (:func:`cut_at_horizon` on the expected leading
+    edge at the same profile stations), from the profile stations it can depend on only.
+
+    The cut decides which stations stay and which reservoir entries the path still
+    enters, nothing else a screening reports. The cut falls at the first profile station
+    whose (running maximum) expected arrival passes the horizon; if none up to the first
+    station at or past the last of those places does, the cut — wherever it falls — keeps
+    them all, so the profile beyond is never evaluated (a quarter of it, and the costly
+    part below a cached transfer)."""
     total_km = path[-1].to_km
-    exp_km = profile_km(network, path, total_km, PROFILE_POINTS,
-                        models["expected"].anchor_m / 1000.0)
     stations = stations_on(ctx, path, total_km)
+    exp_km = profile_km(network, path, total_km, PROFILE_POINTS, expected.anchor_m / 1000.0)
+    last_km = _last_deciding_km(network, path, stations, receptors)
+    exp_km = exp_km[: int(np.searchsorted(exp_km, last_km, side="left")) + 1]
+    stats, _ = expected.evaluate(exp_km * 1000.0, np.zeros(exp_km.size, dtype=bool),
+                                 npts=CURVE_POINTS, stats_npts=40)
+    ev = Evaluation(prof_km={"expected": exp_km}, prof={"expected": stats},
+                    stations=stations, rec_km=np.zeros(0), curves={})
+    cut, kept, _ = cut_at_horizon(network, path, ev, "expected", horizon_h)
+    return cut, kept
+
+
+def _last_deciding_km(network: RiverNetwork, path: Sequence[PathSegment],
+                      stations: Sequence[Station], receptors: Sequence[ReceptorInput]
+                      ) -> float:
+    """The farthest place the horizon cut can matter for: a screened station, or the
+    entry of a reservoir holding an intake (with the stations that stand for it)."""
+    held = _reservoirs_with_intakes(network, receptors)
+    entries = [s.from_km + ENTRY_MATCH_KM for s in path
+               if network.is_reservoir[s.reach_idx]
+               and network.reservoir_name(s.reach_idx) in held]
+    screened = [s.km for s in stations if s.kind in SCREENED_KINDS]
+    return max(screened + entries, default=0.0)
+
+
+# (network, receptors) -> names of the reservoirs holding an intake: (the pair, the names)
+_HELD: dict[tuple[int, int], tuple[object, object, frozenset[str]]] = {}
+
+
+def _reservoirs_with_intakes(network: RiverNetwork, receptors: Sequence[ReceptorInput]
+                             ) -> frozenset[str]:
+    """Reservoirs with an intake in them (those whose entry puts intakes upstream of it
+    in reach, :func:`upstream_intakes`); per network and receptor list, kept."""
+    key = (id(network), id(receptors))
+    got = _HELD.get(key)
+    if got is not None and got[0] is network and got[1] is receptors:
+        return got[2]
+    names = set()
+    for r in receptors:
+        if r.kind != "water_source":
+            continue
+        try:
+            idx = network.index_of(r.reach_code)
+        except KeyError:
+            continue
+        if network.is_reservoir[idx]:
+            name = network.reservoir_name(idx)
+            if name is not None:
+                names.add(name)
+    if len(_HELD) >= 8:
+        _HELD.clear()
+    held = frozenset(names)
+    _HELD[key] = (network, receptors, held)
+    return held
+
+
+def _wanted(stations: Sequence[Station], entries: Sequence[UpstreamIntake]) -> list[Station]:
+    """The stations a screening reports (:data:`SCREENED_KINDS`) and those standing for a
+    reservoir entry with intakes upstream of it (:func:`_upstream_of_entry`); the others
+    (confluences, borders elsewhere) are not evaluated."""
+    at = [f.entry_km for f in entries]
+    return [s for s in stations
+            if s.kind in SCREENED_KINDS or any(abs(s.km - e) <= ENTRY_MATCH_KM for e in at)]
+
+
+def _worst_at(stations: Sequence[Station], worst: PlumeModel) -> Evaluation:
+    """The worst case's curves at the stations' distinct km (one evaluation)."""
     rec_km = np.unique(np.array([s.km for s in stations], dtype=np.float64))
-    exp_stats, _ = models["expected"].evaluate(
-        exp_km * 1000.0, np.zeros(exp_km.size, dtype=bool), npts=CURVE_POINTS, stats_npts=40)
-    _, w_curves = models["worst"].evaluate(
-        rec_km * 1000.0, np.ones(rec_km.size, dtype=bool), npts=CURVE_POINTS, stats_npts=40)
-    return Evaluation(
-        prof_km={"expected": exp_km, "worst": np.zeros(0)},
-        prof={"expected": exp_stats},
-        stations=stations, rec_km=rec_km, curves={"worst": w_curves},
-    )
+    _, curves = worst.evaluate(rec_km * 1000.0, np.ones(rec_km.size, dtype=bool),
+                               npts=CURVE_POINTS, stats_npts=40)
+    return Evaluation(prof_km={"worst": np.zeros(0)}, prof={}, stations=list(stations),
+                      rec_km=rec_km, curves={"worst": curves})
 
 
 def _hits(stations: Sequence[Station], curves: Sequence[Curve],
@@ -203,16 +275,15 @@ def _hit(kind: str, code: str, river_code: str, km: float, arrival_h: float,
                      limit, ratio, float(exceed_h), flagged, beyond)
 
 
-def _upstream_of_entry(network: RiverNetwork, path: Sequence[PathSegment],
-                       receptors: Sequence[ReceptorInput], pollutant: PollutantInput,
-                       hits: Sequence[ScreenHit], worst: PlumeModel,
-                       scaling: Scaling) -> list[ScreenHit]:
+def _upstream_of_entry(network: RiverNetwork, entries: Sequence[UpstreamIntake],
+                       pollutant: PollutantInput, hits: Sequence[ScreenHit],
+                       worst: PlumeModel, scaling: Scaling) -> list[ScreenHit]:
     """Intakes in the entered reservoir, upstream of the entry (webgis.hydro.reservoirs):
     treated as threatened with the entry's worst-case arrival and peak — from the station
     at the entry (its confluence) as in the full analysis, else the worst-case curve
     computed at the entry."""
     out = []
-    for f in upstream_intakes(network, path, receptors):
+    for f in entries:
         r = f.receptor
         limit = r.limit_mgl if r.limit_mgl is not None else default_limit_mgl(
             "water_source", pollutant)

@@ -39,7 +39,9 @@ from webgis.hydro.analysis import (
     run_incident,
 )
 from webgis.hydro.crossings import merge_crossings
+from webgis.hydro.network import Snap
 from webgis.hydro.reservoirs import flagged_rows, upstream_intakes
+from webgis.hydro.today_flow import FlowToday, flow_today
 from webgis.hydro.transfer import cache_for
 from webgis.models import AdminArea
 from webgis.services.reference import Reference, get_reference
@@ -70,6 +72,19 @@ class IncidentRequest:
     sensitive_groups: bool = False  # Art. 4 (2) of the 2011 measures
     mass_incident: bool = False  # Art. 4 (5)
     ecology: str | None = None  # a key of response.level.ECOLOGY (2014 plan, ecology row)
+    # a rate series ((t_h, kg/h), ...; empty: a constant rate) and today's flow
+    rate_series: tuple[tuple[float, float], ...] = ()
+    flow_reach: str | None = None
+    flow_station: str | None = None
+    flow_m3s: float | None = None
+
+    @property
+    def flow_today(self) -> dict[str, Any] | None:
+        """Today's discharge as the request gave it (None: the season's)."""
+        if self.flow_m3s is None:
+            return None
+        return {"reach_code": self.flow_reach, "station_code": self.flow_station,
+                "discharge_m3s": self.flow_m3s}
 
 
 def parse_request(body: Any, pollutant_codes: list[str]) -> IncidentRequest:
@@ -91,12 +106,43 @@ def parse_request(body: Any, pollutant_codes: list[str]) -> IncidentRequest:
             raise Unprocessable("discovered_at lies more than 24 h in the future", fields=raw)
     return IncidentRequest(
         lon=req.location.lon, lat=req.location.lat, pollutant=req.pollutant,
-        mass_kg=req.release.mass_kg, duration_h=req.release.duration_h, season=req.season,
+        mass_kg=req.release.mass, duration_h=req.release.duration_h, season=req.season,
         horizon_h=req.horizon_h, started_at=started_at, deaths=req.deaths,
         poisoned=req.poisoned, evacuated=req.evacuated, loss_cny=req.loss_cny,
         discovered_at=discovered_at, ecology=req.ecology_key,
         sensitive_groups=req.sensitive_groups, mass_incident=req.mass_incident,
+        rate_series=req.release.series,
+        flow_reach=req.flow_today.reach_code if req.flow_today else None,
+        flow_station=req.flow_today.station_code if req.flow_today else None,
+        flow_m3s=req.flow_today.discharge_m3s if req.flow_today else None,
     )
+
+
+def today_flow(ref: Reference, snap: Snap, req: IncidentRequest) -> FlowToday | None:
+    """Today's discharge of the request placed on the network (None: the season's); 422
+    naming ``flow_today.station_code``/``reach_code`` for an unknown one or one off the
+    spill's river, ``flow_today.discharge_m3s`` for an implausible value."""
+    if req.flow_m3s is None:
+        return None
+    net = ref.network
+    if req.flow_station is not None:
+        field, code = "flow_today.station_code", req.flow_station
+        station = next((r for r in ref.receptors
+                        if r.kind == "section" and r.code == code), None)
+        reach = station.reach_code if station is not None else None
+        if station is None:
+            raise Unprocessable("no monitoring section %(code)s", fields={field: code},
+                                params={"code": code})
+    else:
+        field, code = "flow_today.reach_code", str(req.flow_reach)
+        reach = code
+    try:
+        idx = net.index_of(str(reach))
+    except KeyError:
+        raise Unprocessable("no reach %(code)s", fields={field: code},
+                            params={"code": code}) from None
+    return flow_today(net, snap.reach_idx, snap.measure, idx, req.flow_m3s, req.season,
+                      station_code=req.flow_station, field=field)
 
 
 @dataclass
@@ -199,11 +245,13 @@ def run_analysis(session: Session, body: Any, settings: Settings | None = None) 
     # a HydroError (too far from any river, ...) is a WebgisError: the edge answers it
     snap = ref.network.snap(req.lon, req.lat, config["SNAP_MAX_M"])
     plume = run_incident(
-        ref.network, snap, pollutant, ReleaseInput(req.mass_kg, req.duration_h),
+        ref.network, snap, pollutant,
+        ReleaseInput(req.mass_kg, req.duration_h, req.rate_series),
         req.season, req.horizon_h,
         ref.receptors,
         river_names=ref.river_names, province_names=ref.province_names,
         transfers=cache_for(ref.network, int(config["TRANSFER_CACHE_MB"] * 2**20)),
+        flow=today_flow(ref, snap, req),
     )
     # a river weaving along a border crosses the drawn boundary many times: one border
     # stretch per real crossing (webgis.hydro.crossings)

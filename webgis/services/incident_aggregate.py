@@ -48,11 +48,12 @@ FACT_PATHS: dict[str, tuple[str, ...]] = {
     "evacuated": ("evacuated",), "loss_cny": ("loss_cny",),
     "sensitive_groups": ("sensitive_groups",), "mass_incident": ("mass_incident",),
     "ecology": ("ecology",), "season": ("season",), "horizon_h": ("horizon_h",),
+    "rate_series": ("release", "rate_series"), "flow_today": ("flow_today",),
 }
 #: The analysis request's keys (the facts may hold more: ``enterprise``).
 REQUEST_KEYS = ("location", "pollutant", "release", "season", "horizon_h", "started_at",
                 "discovered_at", "casualties", "evacuated", "loss_cny", "sensitive_groups",
-                "mass_incident", "ecology")
+                "mass_incident", "ecology", "flow_today")
 _INSTANTS = ("started_at", "discovered_at")
 
 #: Allowed status transitions (closed → monitoring only by an admin: reopening).
@@ -151,6 +152,11 @@ def _apply(session: Session, facts: dict[str, Any], patch: FactsPatch) -> dict[s
         target[path[-1]] = value
         if name == "location":
             new.pop("enterprise", None)
+        if name == "rate_series" and value is not None:
+            # a new series brings its own mass and duration (unless also given: checked)
+            for key in ("mass_kg", "duration_h"):
+                if key not in given:
+                    new["release"].pop(key, None)
     if given.get("enterprise"):
         new["location"] = _outfall(session, given["enterprise"])
         new["enterprise"] = given["enterprise"]

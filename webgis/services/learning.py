@@ -149,6 +149,14 @@ def ensemble(body: Any, settings: Settings | None = None) -> dict[str, Any]:
 
 def _case(ref: Reference, spill: Any, config: Settings) -> SpillCase:
     req = parse_request(spill, list(ref.pollutants))
+    if req.rate_series or req.flow_m3s is not None:
+        # the fit and the ensemble vary a box release (mass, start, duration) on the
+        # season's hydraulics: a series or today's flow would be silently dropped
+        field = "spill.release.rate_series" if req.rate_series else "spill.flow_today"
+        raise Unprocessable(
+            "calibration and uncertainty bands take a constant-rate release and the "
+            "season's flow: %(field)s is not supported there yet", fields={field: "given"},
+            params={"field": field})
     snap = ref.network.snap(req.lon, req.lat, config["SNAP_MAX_M"])
     return SpillCase(
         ref.network, snap, ref.pollutants[req.pollutant],

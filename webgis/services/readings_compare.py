@@ -40,7 +40,7 @@ from webgis.hydro.observed import (
 from webgis.hydro.results import ReceptorResult
 from webgis.hydro.transfer import cache_for
 from webgis.models.incident import Incident, IncidentReading
-from webgis.services.analysis import parse_request
+from webgis.services.analysis import parse_request, today_flow
 from webgis.services.readings import (
     RECEPTOR_KIND,
     release_start,
@@ -106,9 +106,11 @@ def _computed(inc: Incident, ref: Reference, points: Sequence[ReceptorInput],
         req = parse_request(inc.request, list(ref.pollutants))
         snap = ref.network.snap(req.lon, req.lat, settings.snap_max_m)
         got = curves_at(ref.network, snap, ref.pollutants[req.pollutant],
-                        ReleaseInput(req.mass_kg, req.duration_h), req.season, req.horizon_h,
-                        points, transfers=cache_for(ref.network,
-                                                    int(settings.transfer_cache_mb * 2**20)))
+                        ReleaseInput(req.mass_kg, req.duration_h, req.rate_series),
+                        req.season, req.horizon_h, points,
+                        transfers=cache_for(ref.network,
+                                            int(settings.transfer_cache_mb * 2**20)),
+                        flow=today_flow(ref, snap, req))
     except WebgisError:  # the stored request no longer fits the data: no curves, said so
         return {}
     with _runs_lock:

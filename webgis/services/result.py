@@ -356,6 +356,8 @@ def _model_block(model: ModelInfo, config: Any) -> ModelBlock:
         "truncated_at_horizon": model.truncated_at_horizon, "end_kind": model.end_kind,
         "coefficients": {**model.coefficients, "road_circuity": circuity,
                          "road_speed_kmh": speed, "snap_max_m": config["SNAP_MAX_M"]},
+        # today's discharge as the model used it (FlowToday.as_dict), when one was given
+        **({"flow_today": model.flow_today} if model.flow_today else {}),  # type: ignore[typeddict-item]
         "assumptions": [
             *model.assumptions,
             "Depot and team travel times are estimates: geodesic distance × road circuity / "
@@ -364,6 +366,16 @@ def _model_block(model: ModelInfo, config: Any) -> ModelBlock:
             "point before the worst-case (earliest) leading edge.",
         ],
     }
+
+
+def _release_echo(req: RequestLike) -> dict[str, Any]:
+    """The release as understood: mass and duration, and the rate series when one was
+    given (a series' mass and duration are its integral and its end)."""
+    out: dict[str, Any] = {"mass_kg": req.mass_kg, "duration_h": req.duration_h}
+    series = getattr(req, "rate_series", ())
+    if series:
+        out["rate_series"] = [list(p) for p in series]
+    return out
 
 
 def build_result(ref: Reference, req: RequestLike, plume: PlumeResult, config: Any,
@@ -392,19 +404,21 @@ def build_result(ref: Reference, req: RequestLike, plume: PlumeResult, config: A
                          mass_incident=req.mass_incident, ecology=req.ecology)
     clock = report_clock(level, discovered)
     snap = plume.snap
+    flow = getattr(req, "flow_today", None)
     return {  # type: ignore[typeddict-item]  # "warnings" follow (the service)
         "schema_version": SCHEMA_VERSION,
         "behaviour": ref.pollutants[req.pollutant].behaviour,
         "slick": plume.slick,
         "request": {
             "location": {"lon": req.lon, "lat": req.lat}, "pollutant": req.pollutant,
-            "release": {"mass_kg": req.mass_kg, "duration_h": req.duration_h},
+            "release": _release_echo(req),
             "season": req.season, "horizon_h": req.horizon_h,
             "started_at": started.isoformat(), "discovered_at": clock["discovered_at"],
             "casualties": {"deaths": req.deaths, "poisoned": req.poisoned},
             "evacuated": req.evacuated, "loss_cny": req.loss_cny,
             "sensitive_groups": req.sensitive_groups, "mass_incident": req.mass_incident,
             "ecology": req.ecology,
+            **({"flow_today": flow} if flow is not None else {}),
         },
         "pollutant": _pollutant_row(ref.pollutants[req.pollutant], req.mass_kg,
                                     plume.slick is not None,

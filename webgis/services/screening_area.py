@@ -32,6 +32,7 @@ def polygon_of(raw: dict[str, Any]) -> shapely.Geometry:
     ``area.polygon`` when it is none, or not valid, or too large to be drawn by hand."""
     field = "area.polygon"
     kind = raw.get("type")
+    _enough_vertices(field, raw)
     try:
         if kind == "FeatureCollection":
             parts = [shape(f["geometry"]) for f in raw.get("features") or []]
@@ -56,6 +57,35 @@ def polygon_of(raw: dict[str, Any]) -> shapely.Geometry:
                             fields={field: reason}, params={"field": field, "reason": reason})
     _near_gansu(field, geom.bounds)
     return geom
+
+
+def _enough_vertices(field: str, raw: Any) -> None:
+    """422 naming ``area.polygon`` and the count when a ring has fewer than three distinct
+    vertices: a polygon drawn with one or two clicks is said so, not "not a polygon"."""
+    if not isinstance(raw, dict):
+        return
+    kind = raw.get("type")
+    if kind == "FeatureCollection":
+        for f in raw.get("features") or []:
+            if isinstance(f, dict):
+                _enough_vertices(field, f.get("geometry"))
+        return
+    if kind == "Feature":
+        _enough_vertices(field, raw.get("geometry"))
+        return
+    coords = raw.get("coordinates")
+    polygons = [coords] if kind == "Polygon" else coords if kind == "MultiPolygon" else None
+    if not isinstance(polygons, list):
+        return
+    for rings in polygons:
+        for ring in rings if isinstance(rings, list) else []:
+            try:
+                n = len({(float(p[0]), float(p[1])) for p in ring})
+            except (TypeError, ValueError, IndexError, KeyError):
+                return  # not coordinates at all: shape() below says so
+            if n < 3:
+                raise Unprocessable("%(field)s needs at least 3 distinct vertices, has %(n)s",
+                                    fields={field: n}, params={"field": field, "n": n})
 
 
 def _near_gansu(field: str, bounds: tuple[float, float, float, float]) -> None:

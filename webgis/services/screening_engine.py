@@ -97,12 +97,19 @@ def local_client(workers: int) -> Any:
         got = _LOCAL.get(workers)
         if got is not None and got[1].status == "running":
             return got[1]
+        import dask.config
         from distributed import Client, LocalCluster
 
-        # the scheduler's HTTP server (dashboard, health) on a free port: a fixed one
-        # (8787, the default when None) collides with any other cluster on the machine
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=":0", silence_logs=logging.WARNING)
+        # The workers' malloc as in any process: Dask's nanny sets MALLOC_TRIM_THRESHOLD_
+        # in them, which also freezes glibc's mmap threshold at 128 KiB, so every larger
+        # temporary array (the transport's FFT rows) is a fresh mmap with its page
+        # faults: a quarter more CPU per spill (benchmarks/bench_screening.py). The
+        # scheduler's HTTP server (dashboard, health) on a free port: a fixed one (8787,
+        # the default when None) collides with any other cluster on the machine.
+        with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_":
+                              None}):
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                   dashboard_address=":0", silence_logs=logging.WARNING)
         client = Client(cluster, set_as_default=False)
         _LOCAL[workers] = (cluster, client)
         return client

@@ -31,6 +31,7 @@ from pathlib import Path
 APP_JS = (
     "app/fmt.js",
     "app/map.js",
+    "app/release_form.js",
     "app/workspace.js",
     "app/tabs.js",
     "app/incident.js",
@@ -41,6 +42,7 @@ APP_JS = (
     "app/incident_alerts.js",
     "app/incident_learning.js",
     "app/incident_readings.js",
+    "app/area_draw.js",
     "app/screening.js",
     "app/scenarios.js",
     "app/drills.js",

@@ -299,13 +299,29 @@ PLAIN += [
     # the scenario library (static/app/scenarios.js)
     _l("Run"), _l("Duplicate"), _l("Delete"), _l("Delete this scenario?"),
     _l("Analyse a spill first"), _l("Name of the scenario"), _l("First interception"),
-    _l("Compared scenarios"), _l("Choose a GeoJSON file with a polygon"),
+    _l("Compared scenarios"),
     _l("The file is not GeoJSON"), _l("Inside the area"), _l("Enterprises"),
     _l("Tailings facilities"), _l("Wastewater plants"),
+    # s7-ratesflow: the release as a rate series and today's flow (static/app/release_form.js)
+    _l("Remove this row"), _l("Total released: {kg} kg"),
+    _l("Each rate-series row needs an hour and a rate in kg/h"),
+    _l("Give the section or reach code of today's discharge"),
+    _l("Today's discharge must be a positive number of m³/s"), _l("rate series: {rows}"),
+    _l("today's discharge {q} m³/s at {where} (× {ratio} of the season's)"),
     # s7-speed: the intakes' longest exceedance, counted to the horizon
     _l("Longest exceedance"), _l("≥ {h} (beyond horizon)"),
     # drills (static/app/drills.js)
     _l("played"), _l("not yet"), _l("Drill score"), _l("Injects must be a JSON list"),
+]
+# Drawing the screening area on the map (static/app/area_draw.js)
+PLAIN += [
+    _l("Drag to move the circle"), _l("Drag to change the radius"),
+    _l("Drag to move this vertex"),
+    _l("Click the epicentre, then drag or click again for the radius. Esc cancels."),
+    _l("Click to add vertices; double-click, click the first vertex or Finish closes. "
+       "Esc cancels."),
+    _l("Finish or cancel the drawing first"), _l("Draw a circle or type its centre and radius"),
+    _l("Draw a polygon or choose a GeoJSON file"),
 ]
 CODED.update({
     "outcome_met": _l("met"), "outcome_late": _l("late"), "outcome_missing": _l("missing"),

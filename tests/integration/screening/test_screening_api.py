@@ -100,6 +100,7 @@ def test_an_area_with_nothing_inside_is_an_explained_empty_result(inline, sessio
 
 BOWTIE = {"type": "Polygon", "coordinates": [[[103, 35], [104, 36], [104, 35], [103, 36],
                                               [103, 35]]]}
+TWO = {"type": "Polygon", "coordinates": [[[103, 35], [104, 36], [103, 35], [103, 35]]]}
 FAR = {"type": "Polygon", "coordinates": [[[10, 50], [11, 50], [11, 51], [10, 50]]]}
 
 
@@ -115,6 +116,7 @@ FAR = {"type": "Polygon", "coordinates": [[[10, 50], [11, 50], [11, 51], [10, 50
     ({"area": {**AREA, "polygon": BOWTIE}}, "area"),
     ({"area": {"polygon": BOWTIE}}, "area.polygon"),
     ({"area": {"polygon": FAR}}, "area.polygon"),
+    ({"area": {"polygon": TWO}}, "area.polygon"),
     ({"area": {"polygon": {"type": "Point", "coordinates": [103, 35]}}}, "area.polygon"),
     ({"area": {"centre": {"lon": 10.0, "lat": 50.0}, "radius_km": 5}}, "area.centre"),
 ])
@@ -125,6 +127,22 @@ def test_bad_input_names_the_field_and_stores_nothing(inline, session, client, b
     assert resp.status_code == 422, resp.get_json()
     assert field in resp.get_json()["fields"]
     assert _jobs(session) == n
+
+
+def test_a_polygon_of_two_vertices_is_said_so(inline, session, client):
+    """A polygon drawn with two clicks (the map sends what it shows): the 422 names the
+    field and the count of distinct vertices, not "not a polygon"."""
+    planner = _token(session, "planner", "plan3")
+    for polygon in (TWO, {"type": "Feature", "properties": {}, "geometry": TWO}):
+        resp = client.post("/api/v1/screenings", json={"area": {"polygon": polygon}},
+                           headers=planner)
+        assert resp.status_code == 422
+        body = resp.get_json()
+        assert body["fields"] == {"area.polygon": 2}
+        assert "至少需要 3 个不同的顶点" in body["error"]
+    english = client.post("/api/v1/screenings?lang=en", json={"area": {"polygon": TWO}},
+                          headers=planner).get_json()
+    assert english["error"] == "area.polygon needs at least 3 distinct vertices, has 2"
 
 
 def test_roles_ids_and_an_unreachable_scheduler(inline, session, client):

@@ -10,19 +10,14 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm.attributes import flag_modified
 
+from tests.conftest import incident_request
 from webgis.errors import Conflict, NotFound
 from webgis.models import Incident, IncidentEvent, PlanTick
 from webgis.response.dispatch import DEFAULT_DUE_MIN
 from webgis.services import analysis, checklist, incidents, users
 from webgis.services.actor import Actor
 
-BODY = {
-    "location": {"lon": 103.1, "lat": 35.92},
-    "pollutant": "BENZENE",
-    "release": {"mass_kg": 2000, "duration_h": 0},
-    "started_at": "2026-05-01T08:00:00+08:00",
-    "discovered_at": "2026-05-01T08:40:00+08:00",
-}
+BODY = incident_request()
 DISCOVERED = datetime.fromisoformat(BODY["discovered_at"])
 
 

@@ -11,19 +11,14 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm.attributes import flag_modified
 
+from tests.conftest import incident_request
 from webgis.contract.dispatch import CreateDispatch, DispatchStatusChange
 from webgis.errors import Conflict, Forbidden, NotFound, Unprocessable
 from webgis.models import Depot, Dispatch, Incident, IncidentEvent, Inventory, Material
 from webgis.services import analysis, dispatch, incidents, users
 from webgis.services.actor import Actor
 
-BODY = {
-    "location": {"lon": 103.1, "lat": 35.92},
-    "pollutant": "BENZENE",
-    "release": {"mass_kg": 2000, "duration_h": 0},
-    "started_at": "2026-05-01T08:00:00+08:00",
-    "discovered_at": "2026-05-01T08:40:00+08:00",
-}
+BODY = incident_request()
 PASSWORD = "ten chars!"
 
 

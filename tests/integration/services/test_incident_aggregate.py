@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from tests.conftest import incident_request
 from webgis.contract.errors import parse
 from webgis.contract.incident_aggregate import CommentBody, FactsPatch, StatusChange
 from webgis.errors import Conflict, NotFound, Unprocessable
@@ -14,13 +15,7 @@ from webgis.models.incident import IncidentEvent, IncidentRevision
 from webgis.services import analysis, incident_aggregate, incident_timeline, incidents, users
 from webgis.services.actor import Actor
 
-BODY = {
-    "location": {"lon": 103.1, "lat": 35.92},
-    "pollutant": "BENZENE",
-    "release": {"mass_kg": 2000, "duration_h": 0},
-    "started_at": "2026-05-01T08:00:00+08:00",
-    "discovered_at": "2026-05-01T08:40:00+08:00",
-}
+BODY = incident_request()
 PASSWORD = "ten chars!"
 
 

@@ -8,19 +8,14 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from tests.conftest import incident_request
 from webgis.errors import Conflict, NotFound
 from webgis.services import analysis, incidents, users
 from webgis.services.actor import Actor
 from webgis.services.incident_write import open_for_write, record
 from webgis.services.uow import unit_of_work
 
-BODY = {
-    "location": {"lon": 103.1, "lat": 35.92},
-    "pollutant": "BENZENE",
-    "release": {"mass_kg": 2000, "duration_h": 0},
-    "started_at": "2026-05-01T08:00:00+08:00",
-    "discovered_at": "2026-05-01T08:40:00+08:00",
-}
+BODY = incident_request()
 PASSWORD = "ten chars!"
 
 

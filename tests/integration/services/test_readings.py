@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from tests.conftest import incident_request
 from webgis.config import Settings
 from webgis.contract.errors import parse
 from webgis.contract.readings import ReadingIn
@@ -18,13 +19,7 @@ from webgis.models.incident import IncidentEvent, IncidentReading
 from webgis.services import analysis, incidents, readings, readings_compare, users
 from webgis.services.actor import Actor
 
-BODY = {
-    "location": {"lon": 103.1, "lat": 35.92},
-    "pollutant": "BENZENE",
-    "release": {"mass_kg": 2000, "duration_h": 0},
-    "started_at": "2026-05-01T08:00:00+08:00",
-    "discovered_at": "2026-05-01T08:40:00+08:00",
-}
+BODY = incident_request()
 START = datetime(2026, 5, 1, 0, 0, tzinfo=UTC)
 NOW = datetime(2026, 5, 3, 0, 0, tzinfo=UTC)
 PASSWORD = "ten chars!"

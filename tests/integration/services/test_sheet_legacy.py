@@ -6,16 +6,11 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import incident_request
 from webgis.services import analysis, incidents, sheet
 from webgis.services.uow import reading
 
-BODY = {
-    "location": {"lon": 103.1, "lat": 35.92},
-    "pollutant": "BENZENE",
-    "release": {"mass_kg": 2000, "duration_h": 0},
-    "started_at": "2026-05-01T08:00:00+08:00",
-    "discovered_at": "2026-05-01T08:40:00+08:00",
-}
+BODY = incident_request()
 
 
 @pytest.fixture

@@ -25,6 +25,22 @@ from webgis.hydro.transport.routing import route
 from webgis.hydro.transport.types import FloatArray
 
 
+def _series_step(times_s: tuple[float, ...], dt: float) -> float:
+    """A step no longer than ``dt`` that puts every breakpoint of a rate series on a node
+    (the first cell's outflow peaks at the end of a strong piece: a node between two
+    would read it low), when the breakpoints share a divisor of at least ``dt``/8 (whole
+    seconds: minutes or hours as people write them); else ``dt`` itself."""
+    whole = [round(t) for t in times_s]
+    if any(abs(w - t) > 1e-6 for w, t in zip(whole, times_s, strict=True)):
+        return dt
+    g = 0
+    for w in whole:
+        g = math.gcd(g, w)
+    if g <= 0 or g < dt / 8.0:
+        return dt
+    return g / math.ceil(g / dt)
+
+
 @dataclass
 class ReservoirChains:
     """The reservoirs of one path for one release: their inlet grids and the cells'
@@ -133,6 +149,8 @@ class ReservoirChains:
             (dur + chain_span) / res.MAX_GRID,
             math.hypot(dur / res.DIRECT_RELEASE_STEPS, theta_c / res.DIRECT_CELL_STEPS),
         )
+        if self.release.times_s:
+            return GridState(0.0, _series_step(self.release.times_s, dt), np.zeros(0))
         if dur < dt:  # a short release: the first node at its end (the first cell's peak)
             return GridState(dur, dt, np.zeros(0))
         # nodes at the start and at the end of the release
@@ -152,6 +170,8 @@ class ReservoirChains:
         dur = self.release.duration_s
         end = dur + theta_c * (jmax + 10.0 * math.sqrt(jmax) + 10.0)
         t = grid.t0_s + grid.dt_s * np.arange(int(math.ceil((end - grid.t0_s) / grid.dt_s)) + 1)
+        if self.release.times_s:
+            return self._direct_series_cells(t, theta_c, theta_k, need)
         pulse = dur < 1e-3 * theta_c
         x = t / theta_k
         xs = np.maximum(t - dur, 0.0) / theta_k
@@ -171,6 +191,29 @@ class ReservoirChains:
             term_s = term_s * xs / j
             acc += term
             acc_s += term_s
+        return out
+
+    def _direct_series_cells(
+        self, t: FloatArray, theta_c: float, theta_k: float, need: list[int]
+    ) -> dict[int, FloatArray]:
+        """:meth:`direct_cells` for a rate series: the boxes superposed,
+        (θ'/θ_c)ʲ·Σ_i r_i·[Q(j, x_(i+1)) − Q(j, x_i)] with x_i = max(t − t_i, 0)/θ' and
+        Q(j, x) = e^(−x)·Σ_(n<j) xⁿ/n!; the breakpoints are one array axis."""
+        rel = self.release
+        ts = np.asarray(rel.times_s, dtype=np.float64)
+        rates = np.asarray(rel.rates_kg_s, dtype=np.float64)[:-1]
+        x = np.maximum(t[None, :] - ts[:, None], 0.0) / theta_k
+        term = np.exp(-x)
+        acc = term.copy()
+        out = {}
+        want = set(need)
+        for j in range(1, need[-1] + 1):
+            if j in want:
+                # Q at each piece's end minus Q at its start, weighted by its rate
+                diff = acc[1:] - acc[:-1]
+                out[j] = (theta_k / theta_c) ** j * np.maximum(rates @ diff, 0.0)
+            term = term * x / j
+            acc += term
         return out
 
     def cells_out(self, seg: int, cells: Sequence[int]) -> dict[int, GridState]:

@@ -31,6 +31,7 @@
     });
     document.querySelectorAll("#panel section.tab").forEach(function (sec) { sec.hidden = sec.id !== "tab-" + name; });
     document.body.classList.remove("panel-collapsed");
+    if (WG.tabRow) WG.tabRow.reveal();  // the active tab in view in the crowded row (tabs.js)
     if (name === "list") loadIncidentList();
     setTimeout(function () { map.invalidateSize(); }, 50);
   }

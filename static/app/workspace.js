@@ -89,7 +89,7 @@
   function strip() {
     var el = document.getElementById("ws-live");
     if (el) return el;
-    var tabs = document.querySelector("#panel .tabs");
+    var tabs = document.querySelector("#panel .tabs-bar") || document.querySelector("#panel .tabs");
     if (!tabs) return null;
     el = document.createElement("div");
     el.id = "ws-live";

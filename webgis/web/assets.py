@@ -33,6 +33,7 @@ APP_JS = (
     "app/map.js",
     "app/release_form.js",
     "app/workspace.js",
+    "app/tabs.js",
     "app/incident.js",
     "app/incident_reports.js",
     "app/incident_facts.js",
@@ -48,8 +49,10 @@ APP_JS = (
     "app/legend.js",
     "app/incident_session.js",
     "app/source_search.js",
+    "app/header.js",
 )
 APP_CSS = (
+    "app/header.css",
     "app/map.css",
     "app/incident_readings.css",
     "app/screening.css",

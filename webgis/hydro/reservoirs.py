@@ -65,6 +65,19 @@ def _km_down(network: RiverNetwork, reach: int, measure: float, to_reach: int,
     return None
 
 
+def intake_reservoir(network: RiverNetwork, receptor: Any) -> tuple[int, str] | None:
+    """(its reach index, the reservoir's name) when ``receptor`` is a drinking-water intake
+    (``kind == "water_source"``) inside a named reservoir of ``network``; else None."""
+    if receptor.kind != "water_source":
+        return None
+    try:
+        idx = network.index_of(receptor.reach_code)
+    except KeyError:
+        return None
+    name = network.reservoir_name(idx) if network.is_reservoir[idx] else None
+    return None if name is None else (idx, name)
+
+
 def upstream_intakes(network: RiverNetwork, path: Sequence[Any],
                      receptors: Sequence[Any]) -> list[UpstreamIntake]:
     """Intakes (``kind == "water_source"``) in a reservoir the path enters, upstream of
@@ -80,15 +93,10 @@ def upstream_intakes(network: RiverNetwork, path: Sequence[Any],
     on_path = {s.reach_idx: s for s in path}
     out = []
     for r in receptors:
-        if r.kind != "water_source":
+        held = intake_reservoir(network, r)
+        if held is None or held[1] not in entries:
             continue
-        try:
-            idx = network.index_of(r.reach_code)
-        except KeyError:
-            continue
-        name = network.reservoir_name(idx) if network.is_reservoir[idx] else None
-        if name not in entries:
-            continue
+        idx, name = held
         seg = on_path.get(idx)
         if seg is not None and r.measure >= seg.from_measure - 1e-9:
             continue  # on the path: the model reaches it

@@ -48,7 +48,7 @@ from webgis.hydro.inputs import PollutantInput, ReceptorInput, ReleaseInput, val
 from webgis.hydro.limits import default_limit_mgl
 from webgis.hydro.losses import Scaling, scaled_curve
 from webgis.hydro.network import PathSegment, RiverNetwork, Snap
-from webgis.hydro.reservoirs import UpstreamIntake, upstream_intakes
+from webgis.hydro.reservoirs import UpstreamIntake, intake_reservoir, upstream_intakes
 from webgis.hydro.slick_curves import oil_curves
 from webgis.hydro.stations import Station, StationContext, stations_on
 from webgis.hydro.transfer import TransferCache
@@ -192,18 +192,8 @@ def _reservoirs_with_intakes(network: RiverNetwork, receptors: Sequence[Receptor
     got = _HELD.get(key)
     if got is not None and got[0] is network and got[1] is receptors:
         return got[2]
-    names = set()
-    for r in receptors:
-        if r.kind != "water_source":
-            continue
-        try:
-            idx = network.index_of(r.reach_code)
-        except KeyError:
-            continue
-        if network.is_reservoir[idx]:
-            name = network.reservoir_name(idx)
-            if name is not None:
-                names.add(name)
+    names = {inside[1] for r in receptors
+             if (inside := intake_reservoir(network, r)) is not None}
     if len(_HELD) >= 8:
         _HELD.clear()
     held = frozenset(names)

@@ -238,6 +238,20 @@ def bearer_for(app, name: str, role: str, password: str = "ten chars!") -> dict[
     return {"Authorization": f"Bearer {token}"}
 
 
+def http_get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict, bytes]:
+    """GET `url` over real HTTP (a served app, not the test client): status, headers, body;
+    an HTTP error status is an answer, not an exception."""
+    import urllib.error
+    import urllib.request
+
+    req = urllib.request.Request(url, headers={"Accept": "application/json", **(headers or {})})
+    try:
+        with urllib.request.urlopen(req, timeout=60) as resp:
+            return resp.status, dict(resp.headers), resp.read()
+    except urllib.error.HTTPError as err:
+        return err.code, dict(err.headers), err.read()
+
+
 @contextmanager
 def serve_on_loopback(app, name: str) -> Iterator[str]:
     """`app` under werkzeug in a thread on a free loopback port; yields the base URL and

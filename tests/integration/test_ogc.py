@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import bindparam, text
 
-from tests.conftest import serve_on_loopback
+from tests.conftest import http_get, serve_on_loopback
 from webgis.ogc import COLLECTIONS, SIGNED_IN_ONLY
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -116,21 +116,12 @@ def public_read(ogc_app):
         ogc_app.config["PUBLIC_READ"] = False
 
 
-def _get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict, bytes]:
-    req = urllib.request.Request(url, headers={"Accept": "application/json", **(headers or {})})
-    try:
-        with urllib.request.urlopen(req, timeout=60) as resp:
-            return resp.status, dict(resp.headers), resp.read()
-    except urllib.error.HTTPError as err:
-        return err.code, dict(err.headers), err.read()
-
-
 def _basic(token: str, user: str = "qgis") -> dict[str, str]:
     return {"Authorization": "Basic " + base64.b64encode(f"{user}:{token}".encode()).decode()}
 
 
 def _json(url: str, headers: dict[str, str] | None = None) -> dict:
-    status, _, body = _get(url, headers)
+    status, _, body = http_get(url, headers)
     assert status == 200, (url, status, body[:300])
     return json.loads(body)
 
@@ -201,7 +192,7 @@ def test_ogrinfo_reads_features_in_a_bbox(server, ogc_app):
 
 def test_refused_without_credentials_when_public_read_is_off(server, ogc_app):
     for headers in ({}, _basic("not-a-token"), {"Authorization": "Bearer not-a-token"}):
-        status, head, body = _get(f"{server}/ogc/collections", headers)
+        status, head, body = http_get(f"{server}/ogc/collections", headers)
         assert status == 401
         assert head.get("WWW-Authenticate") == 'Basic realm="webgis"'
         doc = json.loads(body)
@@ -209,7 +200,7 @@ def test_refused_without_credentials_when_public_read_is_off(server, ogc_app):
     token = ogc_app.ogc_token
     for headers in (_basic(token), _basic(token, user="anyone"),
                     {"Authorization": f"Bearer {token}"}):
-        status, _, body = _get(f"{server}/ogc/collections", headers)
+        status, _, body = http_get(f"{server}/ogc/collections", headers)
         assert status == 200, body[:200]
 
 
@@ -271,14 +262,14 @@ def test_item_by_code_with_chinese_names(server, ogc_app, public_read):
         code, name_zh = db.session.execute(text(
             "SELECT code, name_zh FROM enterprise ORDER BY code LIMIT 1")).one()
         db.session.remove()
-    status, head, body = _get(f"{server}/ogc/collections/enterprises/items/{code}")
+    status, head, body = http_get(f"{server}/ogc/collections/enterprises/items/{code}")
     assert status == 200 and "json" in head["Content-Type"]
     assert name_zh.encode("utf-8") in body  # plain UTF-8, not \uXXXX escapes
     feature = json.loads(body.decode("utf-8"))
     assert feature["id"] == code
     assert feature["properties"]["name_zh"] == name_zh
     assert feature["geometry"]["type"] == "Point"
-    status, _, body = _get(f"{server}/ogc/collections/enterprises/items/NO-SUCH-CODE")
+    status, _, body = http_get(f"{server}/ogc/collections/enterprises/items/NO-SUCH-CODE")
     assert status == 404
 
 
@@ -325,7 +316,7 @@ def test_every_collection_is_geojson_a_gis_client_accepts(server, ogc_app, publi
     for name in COLLECTIONS:
         lons, lats = RANGES.get(name, (LON_RANGE, LAT_RANGE))
         auth = _basic(ogc_app.ogc_token) if name in SIGNED_IN_ONLY else None
-        status, head, body = _get(f"{server}/ogc/collections/{name}/items?limit=10000", auth)
+        status, head, body = http_get(f"{server}/ogc/collections/{name}/items?limit=10000", auth)
         assert status == 200, (name, body[:200])
         assert "json" in head["Content-Type"], name
         doc = json.loads(body.decode("utf-8"))
@@ -352,17 +343,17 @@ def test_saved_incident_path_without_its_author(server, ogc_app, public_read):
     incident_id = ogc_app.ogc_incident_id
     for url in (f"{server}/ogc/collections/incidents/items/{incident_id}",
                 f"{server}/ogc/collections/incidents/items"):
-        status, head, body = _get(url)
+        status, head, body = http_get(url)
         assert status == 401 and b"ogc test incident" not in body
         assert head["WWW-Authenticate"].startswith("Basic")
-    status, _, body = _get(f"{server}/ogc/collections/incidents/items/{incident_id}",
+    status, _, body = http_get(f"{server}/ogc/collections/incidents/items/{incident_id}",
                            _basic(ogc_app.ogc_token))
     assert status == 200, body[:300]
     feature = json.loads(body)
     assert feature["geometry"]["type"] == "MultiLineString"
     assert feature["properties"]["title"] == "ogc test incident"
     assert feature["properties"]["river_name_zh"] == "太石河"
-    everything = _get(f"{server}/ogc/collections/incidents/items?limit=10000",
+    everything = http_get(f"{server}/ogc/collections/incidents/items?limit=10000",
                       _basic(ogc_app.ogc_token))[2]
     assert USER.encode() not in everything and b"created_by" not in everything
 
@@ -378,14 +369,14 @@ def test_a_drill_is_never_an_incident(server, ogc_app, public_read):
     assert all(f["properties"]["kind"] == "incident" and f["properties"]["is_drill"] is False
                for f in incidents["features"])
     assert not any("演练" in (f["properties"]["title"] or "") for f in incidents["features"])
-    assert _get(f"{server}/ogc/collections/incidents/items/{drill_id}", token)[0] == 404
+    assert http_get(f"{server}/ogc/collections/incidents/items/{drill_id}", token)[0] == 404
     assert _json(f"{server}/ogc/collections/incidents/items?kind=drill", token)[
         "features"] == []
 
     for url in (f"{server}/ogc/collections/drills/items",
                 f"{server}/ogc/collections/drills/items/{drill_id}",
                 f"{server}/ogc/collections/drills"):
-        status, head, body = _get(url)
+        status, head, body = http_get(url)
         assert status == 401, (url, body[:200])
         assert b"ogc test drill" not in body
         assert head["WWW-Authenticate"].startswith("Basic")
@@ -400,7 +391,7 @@ def test_a_drill_is_never_an_incident(server, ogc_app, public_read):
     assert mine["properties"]["title"] == "【演练 DRILL】ogc test drill"  # not doubled
     assert mine["geometry"]["type"] == "MultiLineString"
     assert USER.encode() not in json.dumps(drills, ensure_ascii=False).encode()
-    status, _, body = _get(f"{server}/ogc/collections/drills/items/{drill_id}",
+    status, _, body = http_get(f"{server}/ogc/collections/drills/items/{drill_id}",
                            {"Authorization": f"Bearer {ogc_app.ogc_token}"})
     assert status == 200 and json.loads(body)["id"] == drill_id
 
@@ -423,10 +414,10 @@ def test_ogrinfo_reads_drills_with_a_token_only(server, ogc_app, public_read):
 
 
 def test_read_only_and_json_for_browsers(server, public_read):
-    status, head, body = _get(f"{server}/ogc/collections",
+    status, head, body = http_get(f"{server}/ogc/collections",
                               {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
     assert status == 200 and "json" in head["Content-Type"]
-    status, _, body = _get(f"{server}/ogc/collections?f=html")
+    status, _, body = http_get(f"{server}/ogc/collections?f=html")
     assert status == 400 and json.loads(body)["fields"] == {"f": "html"}
     req = urllib.request.Request(f"{server}/ogc/collections/depots/items", method="POST",
                                  data=b"{}", headers={"Content-Type": "application/geo+json",
@@ -464,7 +455,7 @@ def test_typed_property_filters(server, ogc_app, public_read):
     ("collections/reaches/items/NO-SUCH-REACH", 404, "item_id"),
 ])
 def test_bad_input_is_a_json_error_naming_the_field(server, public_read, query, status, field):
-    code, head, body = _get(f"{server}/ogc/{query}")
+    code, head, body = http_get(f"{server}/ogc/{query}")
     assert code in (status if isinstance(status, tuple) else (status,)), body[:300]
     doc = json.loads(body)
     fields = field if isinstance(field, tuple) else (field,)

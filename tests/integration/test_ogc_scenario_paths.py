@@ -15,8 +15,6 @@ import json
 import os
 import shutil
 import subprocess
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,7 +22,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from tests.conftest import bearer_for, serve_on_loopback
+from tests.conftest import bearer_for, http_get, serve_on_loopback
 
 ROOT = Path(__file__).resolve().parents[2]
 OGRINFO = shutil.which("ogrinfo")
@@ -81,15 +79,6 @@ def server(paths_app) -> Iterator[str]:
         yield url
 
 
-def _get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict, bytes]:
-    req = urllib.request.Request(url, headers={"Accept": "application/json", **(headers or {})})
-    try:
-        with urllib.request.urlopen(req, timeout=60) as resp:
-            return resp.status, dict(resp.headers), resp.read()
-    except urllib.error.HTTPError as err:
-        return err.code, dict(err.headers), err.read()
-
-
 def _basic(token: str) -> dict[str, str]:
     return {"Authorization": "Basic " + base64.b64encode(f"qgis:{token}".encode()).decode()}
 
@@ -99,7 +88,7 @@ def _box(lon: float, lat: float, half: float = 0.3) -> str:
 
 
 def _ids_in(server: str, bbox: str, headers: dict[str, str]) -> set[str]:
-    status, _, body = _get(f"{server}{ITEMS}?bbox={bbox}&limit=10000", headers)
+    status, _, body = http_get(f"{server}{ITEMS}?bbox={bbox}&limit=10000", headers)
     assert status == 200, body[:300]
     return {f["id"] for f in json.loads(body)["features"]}
 
@@ -136,11 +125,11 @@ def test_create_edit_run_delete_a_scenario_and_read_its_path(server, paths_app):
     # signed-in only, public read or not
     for url in (f"{server}{ITEMS}", f"{server}{ITEMS}/{sid}",
                 f"{server}/ogc/collections/scenario_paths"):
-        status, head, body = _get(url)
+        status, head, body = http_get(url)
         assert status == 401 and NAME.encode() not in body
         assert head["WWW-Authenticate"].startswith("Basic")
 
-    status, _, body = _get(f"{server}{ITEMS}/{sid}", _basic(paths_app.reader_token))
+    status, _, body = http_get(f"{server}{ITEMS}/{sid}", _basic(paths_app.reader_token))
     assert status == 200, body[:300]
     feature = json.loads(body)
     props = feature["properties"]
@@ -179,7 +168,7 @@ def test_create_edit_run_delete_a_scenario_and_read_its_path(server, paths_app):
     edited = client.patch(f"/api/v1/scenarios/{sid}", headers=paths_app.planner,
                           json={"location": {"lon": far[0], "lat": far[1]}})
     assert edited.status_code == 200, edited.get_json()
-    moved = json.loads(_get(f"{server}{ITEMS}/{sid}", auth)[2])
+    moved = json.loads(http_get(f"{server}{ITEMS}/{sid}", auth)[2])
     assert moved["geometry"] != before
     assert sid in _ids_in(server, _box(*far), auth)
     assert sid not in _ids_in(server, old_box, auth)
@@ -208,7 +197,7 @@ def test_create_edit_run_delete_a_scenario_and_read_its_path(server, paths_app):
     for gone in (sid, copy_id):
         assert client.delete(f"/api/v1/scenarios/{gone}",
                              headers=paths_app.planner).status_code == 200
-        assert _get(f"{server}{ITEMS}/{gone}", auth)[0] == 404
+        assert http_get(f"{server}{ITEMS}/{gone}", auth)[0] == 404
         assert _path_row(paths_app, int(gone)) is None
     assert not {sid, copy_id} & _ids_in(server, _box(*far), auth)
 
@@ -270,14 +259,14 @@ def test_a_drill_started_from_a_scenario_is_a_drill_at_ogc(server, paths_app):
     incident_id = str(started.get_json()["incident_id"])
     auth = _basic(paths_app.reader_token)
     try:
-        assert _get(f"{server}/ogc/collections/drills/items/{incident_id}")[0] == 401
-        status, _, body = _get(f"{server}/ogc/collections/drills/items/{incident_id}", auth)
+        assert http_get(f"{server}/ogc/collections/drills/items/{incident_id}")[0] == 401
+        status, _, body = http_get(f"{server}/ogc/collections/drills/items/{incident_id}", auth)
         assert status == 200, body[:300]
         props = json.loads(body)["properties"]
         assert props["title"] == "【演练 DRILL】ogc 情景 演练"
         assert props["is_drill"] is True and props["drill_name"] == "ogc 情景 演练"
         assert props["drill_status"] == "running" and props["scenario_id"] == sid
-        assert _get(f"{server}/ogc/collections/incidents/items/{incident_id}", auth)[0] == 404
+        assert http_get(f"{server}/ogc/collections/incidents/items/{incident_id}", auth)[0] == 404
     finally:
         _delete_incident(paths_app, int(incident_id))
 
